@@ -1,0 +1,1 @@
+"""Users, the role matrix, per-operation grants and the audit log."""

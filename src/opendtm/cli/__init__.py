@@ -1,0 +1,1 @@
+"""The `opendtm` command: thin wrappers that call services and queries."""

@@ -1,0 +1,1 @@
+"""Shared base pieces: abstract models, errors, restricted querysets. No domain models."""

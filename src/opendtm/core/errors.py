@@ -1,0 +1,38 @@
+"""Errors meant for a person: one clear line saying what is wrong and what to do.
+
+Services raise these; the CLI, web and API turn them into a message, never a traceback.
+"""
+
+from __future__ import annotations
+
+
+class OpenDTMError(Exception):
+    """Base for every error a user can fix. `str()` is the message shown to them."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.hint}".strip()
+
+
+class NotFound(OpenDTMError):
+    """The thing named does not exist (unknown operation, round, P-code, file)."""
+
+
+class InvalidInput(OpenDTMError):
+    """The input is malformed or breaks a rule; nothing was written."""
+
+
+class Conflict(OpenDTMError):
+    """The request is valid but the current state refuses it (published round, duplicate code)."""
+
+
+class PermissionDenied(OpenDTMError):
+    """The user's role on the operation does not allow the action."""
+
+    exit_code = 3

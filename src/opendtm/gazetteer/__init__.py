@@ -1,0 +1,1 @@
+"""Admin units, P-codes, boundaries, gazetteer versions and name -> P-code matching."""

@@ -1,0 +1,1 @@
+"""Operations (one crisis response in one country), rounds and the site registry."""

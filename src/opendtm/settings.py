@@ -1,0 +1,135 @@
+"""Django settings, all read from the environment with safe defaults for a single-user laptop.
+
+OPENDTM_HOME   folder for the embedded database, uploads and generated files (default ./var)
+DATABASE_URL   postgresql://user:pass@host:5432/name selects PostgreSQL instead of SQLite
+OPENDTM_SECRET_KEY, OPENDTM_DEBUG, OPENDTM_ALLOWED_HOSTS, OPENDTM_SUPPRESSION_THRESHOLD: see README.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+HOME = Path(os.environ.get("OPENDTM_HOME", "var")).resolve()
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key() -> str:
+    """A per-installation key kept in OPENDTM_HOME, so a laptop needs no configuration."""
+    if key := os.environ.get("OPENDTM_SECRET_KEY"):
+        return key
+    path = HOME / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    HOME.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def _database() -> dict[str, object]:
+    url = os.environ.get("DATABASE_URL", "")
+    if os.environ.get("OPENDTM_TEST_DB") == "postgres":
+        url = os.environ["OPENDTM_TEST_POSTGRES_URL"]
+    if url:
+        return dict(dj_database_url.parse(url, conn_max_age=60))
+    HOME.mkdir(parents=True, exist_ok=True)
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(HOME / "opendtm.sqlite3"),
+        "OPTIONS": {
+            # WAL lets readers (web) run beside a writer (import); IMMEDIATE avoids
+            # upgrade deadlocks when two writers meet.
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                "PRAGMA busy_timeout=10000; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+            ),
+            "transaction_mode": "IMMEDIATE",
+        },
+        "TEST": {"NAME": str(HOME / "test-opendtm.sqlite3")}
+        if _env_bool("OPENDTM_TEST_FILE_DB")
+        else {},
+    }
+
+
+SECRET_KEY = _secret_key()
+DEBUG = _env_bool("OPENDTM_DEBUG")
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("OPENDTM_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
+    if h
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "opendtm.core",
+    "opendtm.accounts",
+    "opendtm.gazetteer",
+    "opendtm.operations",
+    "opendtm.forms",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "opendtm.urls"
+WSGI_APPLICATION = "opendtm.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = HOME / "static"
+
+SESSION_COOKIE_SECURE = _env_bool("OPENDTM_HTTPS")
+CSRF_COOKIE_SECURE = _env_bool("OPENDTM_HTTPS")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("OPENDTM_LOG_LEVEL", "WARNING")},
+}
+
+# Published outputs hide any count below this threshold (DOMAIN.md §9).
+OPENDTM_SUPPRESSION_THRESHOLD = int(os.environ.get("OPENDTM_SUPPRESSION_THRESHOLD", "5"))
