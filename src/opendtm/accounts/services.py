@@ -79,9 +79,7 @@ def user_create(
 
 
 @transaction.atomic
-def grant_set(
-    *, username: str, operation: Any, role: Role | None, actor: User | None
-) -> None:
+def grant_set(*, username: str, operation: Any, role: Role | None, actor: User | None) -> None:
     """Give a user a role on an operation, change it, or (role=None) take it away."""
     user_model = get_user_model()
     user = user_model.objects.filter(username=username).first()

@@ -1,0 +1,59 @@
+"""The in-memory shape of an XLSForm, as the export reader and the validator need it.
+
+Built from an XLSForm file through pyxform (see `forms.definitions`/`forms.services`), so an
+operation's own version of a form (extra questions, other groups) drives the reader as well as
+the shipped one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One answer of a choice list: its XML name and its (default-language) label."""
+
+    name: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Field:
+    """One question (or calculate) of the form, by its XML name, which is unique in a form."""
+
+    name: str
+    type: str  # integer, decimal, text, date, select_one, select_multiple, geopoint, calculate...
+    label: str = ""
+    list_name: str | None = None  # choice list of select_one / select_multiple
+    required: bool = False
+    constraint: str | None = None  # XLSForm constraint expression, as written
+    relevant: str | None = None
+    hxl: str | None = None
+    group_path: tuple[str, ...] = ()  # names of the enclosing groups / repeats, outermost first
+    repeat: str | None = None  # name of the enclosing repeat, if any
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    """A form: id, version, title, its fields in order, its choice lists and its repeats."""
+
+    form_id: str
+    version: str
+    title: str
+    fields: tuple[Field, ...]
+    choices: dict[str, tuple[Choice, ...]] = field(default_factory=dict)
+    repeats: tuple[str, ...] = ()
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    def main_fields(self) -> tuple[Field, ...]:
+        """Fields outside any repeat: one value per submission."""
+        return tuple(f for f in self.fields if f.repeat is None)
+
+    def repeat_fields(self, repeat: str) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.repeat == repeat)
