@@ -1,0 +1,1 @@
+"""The reproducible typhoon scenario: real Philippine geography, synthetic field exports."""
