@@ -7,6 +7,7 @@ links (NCR cities and independent cities do not share their pseudo-province's co
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -61,7 +62,7 @@ def barangays() -> Barangays:
 def distance_to_track_km(lat: np.ndarray, lon: np.ndarray, track: np.ndarray) -> np.ndarray:
     """Great-circle distance from each point to a polyline, sampled every few kilometres."""
     samples = []
-    for start, end in zip(track[:-1], track[1:], strict=True):
+    for start, end in itertools.pairwise(track):
         for t in np.linspace(0.0, 1.0, 60, endpoint=False):
             samples.append(start + (end - start) * t)
     samples.append(track[-1])

@@ -256,7 +256,7 @@ def _site_round(
         sites.extend(relocation.values())
     for brgy, here in by_brgy.items():
         in_sites = int(round(present.get(brgy, 0) * _in_sites_share(number)))
-        parts = rng.multinomial(in_sites, np.full(len(here), 1.0 / len(here))) if here else []
+        parts = rng.multinomial(in_sites, np.full(len(here), 1.0 / len(here)))
         for site, ind in zip(here, parts, strict=True):
             previous = site.ind
             if number == 2 and ind < 120:
