@@ -1,0 +1,116 @@
+"""`opendtm demo`: build the typhoon scenario and take it through the same path a user would.
+
+Load the built-in Philippine gazetteer, create the operation, then for each round write the
+field teams' Kobo exports (with their mistakes) to disk, import them through the import service,
+and validate and publish the round. Same seed, same files, same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from django.contrib.auth.models import User
+
+from opendtm.demo.faults import baseline_spoil, sites_spoil
+from opendtm.demo.kobo_export import kobo_xlsx_write
+from opendtm.demo.scenario import LANDFALL, scenario_build
+from opendtm.forms.queries import form_spec_get
+from opendtm.gazetteer.services import gazetteer_load
+from opendtm.ingest.services import import_commit
+from opendtm.operations.choices import CrisisType, McofPhase, RoundStatus
+from opendtm.operations.models import Operation
+from opendtm.operations.services import operation_create, round_open, round_transition
+
+OPERATION_CODE = "phl-typhoon-demo"
+
+
+@dataclass
+class DemoRound:
+    """What the demo did in one round: the files it wrote and what the import said of them."""
+
+    number: int
+    files: list[Path] = field(default_factory=list)
+    imports: list[tuple[str, object]] = field(default_factory=list)  # (form id, ImportResult)
+    faults: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass
+class DemoResult:
+    operation: Operation
+    rounds: list[DemoRound]
+
+
+def demo_run(
+    *,
+    seed: int,
+    directory: Path,
+    actor: User,
+    say: Callable[[str], None] = lambda _line: None,
+) -> DemoResult:
+    """Build and import the whole scenario; refuse to run twice on the same database."""
+    if Operation.objects.filter(code=OPERATION_CODE).exists():
+        from opendtm.core.errors import Conflict
+
+        raise Conflict(
+            f"The demo operation {OPERATION_CODE} already exists in this database.",
+            hint="Run the demo with a fresh OPENDTM_HOME (or remove var/) to rebuild it.",
+        )
+    directory.mkdir(parents=True, exist_ok=True)
+    say("Loading the built-in Philippine gazetteer (PSGC)...")
+    gazetteer_load(path=None, country_iso3="PHL", builtin=True, actor=actor)
+    say(f"Building the typhoon scenario (seed {seed})...")
+    scenario = scenario_build(seed=seed)
+    operation = operation_create(
+        code=OPERATION_CODE,
+        name="Philippines - Typhoon demo 2026",
+        country_iso3="PHL",
+        crisis_type=CrisisType.TYPHOON,
+        start_date=LANDFALL,
+        mcof_phase=McofPhase.DURING,
+        location_level=4,
+        is_public=True,
+        actor=actor,
+    )
+    baseline_form = form_spec_get(form_id="dtm_baseline")
+    site_form = form_spec_get(form_id="dtm_site")
+    rng = np.random.default_rng(seed + 1)
+    rounds: list[DemoRound] = []
+    for truth in scenario.rounds:
+        done = DemoRound(number=truth.number)
+        round_ = round_open(
+            operation=operation, number=truth.number, start_date=truth.start, actor=actor
+        )
+        spoiled_sites = sites_spoil(truth.sites, rng=rng)
+        spoiled_baseline = baseline_spoil(truth.baseline, rng=rng)
+        done.faults = {
+            "dtm_site": dict(spoiled_sites.applied),
+            "dtm_baseline": dict(spoiled_baseline.applied),
+        }
+        site_file = directory / f"round{truth.number}_site_assessment.xlsx"
+        baseline_file = directory / f"round{truth.number}_baseline_assessment.xlsx"
+        kobo_xlsx_write(form=site_form, records=spoiled_sites.records, path=site_file)
+        kobo_xlsx_write(
+            form=baseline_form,
+            records=spoiled_baseline.records,
+            repeats={"origins": truth.origins},
+            path=baseline_file,
+        )
+        done.files = [site_file, baseline_file]
+        for form_id, path in (("dtm_site", site_file), ("dtm_baseline", baseline_file)):
+            result = import_commit(
+                operation=operation,
+                round=round_,
+                form_id=form_id,
+                path=path,
+                actor=actor,
+                report_path=path.with_suffix(".report.csv"),
+            )
+            done.imports.append((form_id, result))
+        round_transition(round=round_, to_status=RoundStatus.VALIDATED, actor=actor)
+        round_transition(round=round_, to_status=RoundStatus.PUBLISHED, actor=actor)
+        rounds.append(done)
+        say(f"Round {truth.number} imported and published.")
+    return DemoResult(operation=operation, rounds=rounds)
