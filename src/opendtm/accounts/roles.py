@@ -1,6 +1,9 @@
 """The role matrix: role -> actions on one operation. The only place access is decided.
 
-Every view, endpoint and command asks `authorize()` (or `can()`); nothing else checks roles.
+Every view, endpoint, command and writing service asks `authorize()` (or `can()`); nothing else
+checks roles. Acts that belong to no single operation (creating an operation or a login account)
+are for instance administrators (superusers) only: `authorize_superuser()`.
+The matrix and its reasons are recorded in docs/decisions/0001-roles-and-round-workflow.md.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ if TYPE_CHECKING:
 
     from opendtm.operations.models import Operation
 
-_VIEWER = frozenset({Action.VIEW_PUBLISHED})
-_ANALYST = _VIEWER | {Action.VIEW_UNPUBLISHED, Action.VIEW_RAW, Action.EXPORT}
+# A viewer reads, and downloads, published figures only (a partner on a private operation).
+_VIEWER = frozenset({Action.VIEW_PUBLISHED, Action.EXPORT})
+_ANALYST = _VIEWER | {Action.VIEW_UNPUBLISHED, Action.VIEW_RAW}
 _MANAGER = _ANALYST | {
     Action.IMPORT,
     Action.CORRECT,
@@ -32,13 +36,24 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(_ADMIN),
 }
 
-# What anyone, logged in or not, may do on an operation marked public.
+# What anyone, logged in or not, may do on an operation marked public. EXPORT means "download
+# what you may see": without VIEW_UNPUBLISHED that is published figures only.
 PUBLIC_ACTIONS = frozenset({Action.VIEW_PUBLISHED, Action.EXPORT})
 
 
+def _is_active_user(user: AbstractBaseUser | AnonymousUser | None) -> bool:
+    """Logged in and not deactivated: a deactivated account keeps no role."""
+    return user is not None and user.is_authenticated and getattr(user, "is_active", False)
+
+
+def is_superuser(user: AbstractBaseUser | AnonymousUser | None) -> bool:
+    """An active instance administrator: may do everything on every operation."""
+    return _is_active_user(user) and bool(getattr(user, "is_superuser", False))
+
+
 def role_of(user: AbstractBaseUser | AnonymousUser | None, operation: Operation) -> Role | None:
-    """The user's role on the operation, or None."""
-    if user is None or not user.is_authenticated:
+    """The user's role on the operation, or None (anonymous and deactivated users have none)."""
+    if not _is_active_user(user) or user is None or user.pk is None:
         return None
     from opendtm.accounts.models import OperationGrant
 
@@ -54,7 +69,7 @@ def can(
     user: AbstractBaseUser | AnonymousUser | None, action: Action, operation: Operation
 ) -> bool:
     """True when the user may perform the action on the operation."""
-    if user is not None and user.is_authenticated and getattr(user, "is_superuser", False):
+    if is_superuser(user):
         return True
     if operation.is_public and action in PUBLIC_ACTIONS:
         return True
@@ -62,13 +77,28 @@ def can(
     return role is not None and action in ROLE_ACTIONS[role]
 
 
+def _who(user: AbstractBaseUser | AnonymousUser | None) -> str:
+    return getattr(user, "username", None) or "anonymous"
+
+
 def authorize(
     user: AbstractBaseUser | AnonymousUser | None, action: Action, operation: Operation
 ) -> None:
     """Raise PermissionDenied unless the user may perform the action on the operation."""
     if not can(user, action, operation):
-        who = getattr(user, "username", None) or "anonymous"
         raise PermissionDenied(
-            f"{who} may not {Action(action).label.lower()} in operation {operation.code}.",
+            f"{_who(user)} may not {Action(action).label.lower()} in operation {operation.code}.",
             hint="Ask an admin of the operation for a role that allows it.",
+        )
+
+
+def authorize_superuser(user: AbstractBaseUser | AnonymousUser | None, doing: str) -> None:
+    """Raise PermissionDenied unless the user is an instance administrator.
+
+    `doing` completes "may not ...", e.g. "create operations".
+    """
+    if not is_superuser(user):
+        raise PermissionDenied(
+            f"{_who(user)} may not {doing}: only an instance administrator may.",
+            hint="Ask an administrator (a user created with `opendtm user create --admin`).",
         )

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import getpass
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from opendtm.accounts.choices import Role
+from opendtm.accounts.choices import Action, Role
 from opendtm.accounts.models import AuditEvent, OperationGrant
-from opendtm.core.errors import InvalidInput, NotFound
+from opendtm.accounts.roles import authorize, authorize_superuser
+from opendtm.core.errors import Conflict, InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from opendtm.operations.models import Operation
 
 
 def audit_record(
@@ -43,6 +49,7 @@ def user_for_cli() -> User:
 
     Whoever runs the CLI holds the database file already, so that account is a local
     administrator; it exists so that every change the CLI makes is still attributable.
+    An OPENDTM_USER naming an existing ordinary account acts with that account's roles.
     """
     username = os.environ.get("OPENDTM_USER") or getpass.getuser() or "opendtm"
     user_model = get_user_model()
@@ -55,6 +62,16 @@ def user_for_cli() -> User:
     return user
 
 
+def role_parse(value: str) -> Role:
+    """A role from its name, any letter case; InvalidInput naming the allowed ones."""
+    cleaned = (value or "").strip().lower()
+    if cleaned not in Role.values:
+        raise InvalidInput(
+            f"{value!r} is not a role.", hint=f"Use one of: {', '.join(Role.values)}."
+        )
+    return Role(cleaned)
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -64,43 +81,84 @@ def user_create(
     is_admin: bool = False,
     actor: User | None,
 ) -> User:
-    """Create a login account."""
+    """Create a login account (instance administrators only).
+
+    Without a password the account cannot log in to the web until one is set, but it can
+    still be named by OPENDTM_USER and hold roles.
+    """
+    authorize_superuser(actor, "create user accounts")
     user_model = get_user_model()
-    username = username.strip()
+    username = (username or "").strip()
     if not username:
         raise InvalidInput("A username cannot be empty.")
+    try:
+        UnicodeUsernameValidator()(username)
+    except ValidationError:
+        raise InvalidInput(
+            f"Username {username!r} has characters that are not allowed.",
+            hint="Use letters, digits and @ . + - _ only.",
+        ) from None
+    if len(username) > 150:
+        raise InvalidInput(f"Username {username[:20]!r}... is longer than 150 characters.")
+    if password is not None and not password:
+        raise InvalidInput("The password is empty.", hint="Give a non-empty password.")
     if user_model.objects.filter(username=username).exists():
-        raise InvalidInput(f"User {username!r} already exists.")
+        raise Conflict(f"User {username!r} already exists.")
     user = user_model.objects.create_user(
         username=username, email=email, password=password, is_superuser=is_admin, is_staff=is_admin
     )
-    audit_record(actor=actor, action="user.create", obj=user, summary=f"created user {username}")
+    audit_record(
+        actor=actor,
+        action="user.create",
+        obj=user,
+        summary=f"created {'administrator' if is_admin else 'user'} {username}",
+        changes={"is_superuser": [None, is_admin]},
+    )
     return user
 
 
 @transaction.atomic
-def grant_set(*, username: str, operation: Any, role: Role | None, actor: User | None) -> None:
-    """Give a user a role on an operation, change it, or (role=None) take it away."""
+def grant_set(
+    *, username: str, operation: Operation, role: Role | str | None, actor: User | None
+) -> OperationGrant | None:
+    """Give a user a role on an operation, change it, or (role=None) take it away.
+
+    Needs MANAGE_OPERATION on the operation. Setting the role a user already holds writes
+    nothing; taking away a role the user does not hold is NotFound.
+    """
+    authorize(actor, Action.MANAGE_OPERATION, operation)
+    new_role = role_parse(role) if role is not None else None
     user_model = get_user_model()
-    user = user_model.objects.filter(username=username).first()
+    user = user_model.objects.filter(username=(username or "").strip()).first()
     if user is None:
         raise NotFound(f"No user {username!r}.", hint="Create it with `opendtm user create`.")
-    before = (
-        OperationGrant.objects.filter(user=user, operation=operation)
-        .values_list("role", flat=True)
-        .first()
-    )
-    if role is None:
-        OperationGrant.objects.filter(user=user, operation=operation).delete()
-    else:
-        OperationGrant.objects.update_or_create(
-            user=user, operation=operation, defaults={"role": role, "granted_by": actor}
+    grant = OperationGrant.objects.filter(user=user, operation=operation).first()
+    before = Role(grant.role) if grant else None
+    if new_role is None:
+        if grant is None:
+            raise NotFound(f"{user.username} has no role on operation {operation.code}.")
+        grant.delete()
+        result = None
+    elif grant is not None and before == new_role:
+        return grant
+    elif grant is None:
+        grant = OperationGrant.objects.create(
+            user=user, operation=operation, role=new_role, granted_by=actor
         )
+        result = grant
+    else:
+        grant.role = new_role
+        grant.granted_by = actor
+        grant.save(update_fields=["role", "granted_by", "granted_at"])
+        result = grant
     audit_record(
         actor=actor,
         action="grant.set",
         obj=user,
         operation=operation,
-        summary=f"{username}: {before or 'no role'} -> {role or 'no role'} on {operation.code}",
-        changes={"role": [before, role]},
+        summary=(
+            f"{user.username}: {before or 'no role'} -> {new_role or 'no role'} on {operation.code}"
+        ),
+        changes={"role": [before.value if before else None, new_role.value if new_role else None]},
     )
+    return result

@@ -1,6 +1,12 @@
 """Controlled vocabularies of operations, rounds and sites (DOMAIN.md §1, §2, §8)."""
 
+from typing import TypeVar
+
 from django.db import models
+
+from opendtm.core.errors import InvalidInput
+
+C = TypeVar("C", bound=models.TextChoices)
 
 
 class CrisisType(models.TextChoices):
@@ -44,3 +50,17 @@ class SiteStatus(models.TextChoices):
     OPEN = "open", "Open"
     CLOSING = "closing", "Closing"
     CLOSED = "closed", "Closed"
+
+
+def choice_parse(choices: type[C], value: object, *, field: str) -> C:
+    """The choice named by `value` (its value, any letter case, stray spaces ignored).
+
+    InvalidInput names the field and lists the accepted values, so a typo is fixed at once.
+    """
+    cleaned = str(value if value is not None else "").strip().lower()
+    if cleaned not in choices.values:
+        raise InvalidInput(
+            f"{field} {value!r} is not one of the accepted values.",
+            hint=f"Use one of: {', '.join(choices.values)}.",
+        )
+    return choices(cleaned)

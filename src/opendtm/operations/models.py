@@ -80,6 +80,12 @@ class Round(AttributedModel):
         ordering = ["operation", "number"]
         constraints = [
             models.UniqueConstraint(fields=["operation", "number"], name="round_number_uniq"),
+            # One open round per operation (the services refuse it with a clear message first).
+            models.UniqueConstraint(
+                fields=["operation"],
+                condition=Q(status=RoundStatus.OPEN),
+                name="round_one_open_per_op",
+            ),
             models.CheckConstraint(condition=Q(number__gte=1), name="round_number_positive"),
             models.CheckConstraint(
                 condition=Q(status__in=RoundStatus.values), name="round_status_valid"

@@ -1,0 +1,56 @@
+"""Reads for accounts: which operations a user may see, users and their grants.
+
+`operations_visible_to` is the restricted queryset every read of operations starts from, so a
+page, an endpoint or a command can never list an operation its user may not see.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.db.models import Prefetch, Q, QuerySet
+
+from opendtm.accounts.models import OperationGrant
+from opendtm.accounts.roles import is_superuser
+
+if TYPE_CHECKING:
+    from opendtm.operations.models import Operation
+
+
+def operations_visible_to(user: AbstractBaseUser | AnonymousUser | None) -> QuerySet[Operation]:
+    """Superuser: every operation; others: those they hold a role on plus the public ones.
+
+    Anonymous and deactivated users see the public operations only. One query, no duplicates
+    (the grant test is a subquery, not a join).
+    """
+    from opendtm.operations.models import Operation
+
+    operations = Operation.objects.all()
+    if is_superuser(user):
+        return operations
+    public = Q(is_public=True)
+    if user is None or not user.is_authenticated or not getattr(user, "is_active", False):
+        return operations.filter(public)
+    granted = OperationGrant.objects.filter(user_id=user.pk).values("operation_id")
+    return operations.filter(public | Q(pk__in=granted))
+
+
+def users_with_grants() -> QuerySet[User]:
+    """Every login account by username, with its grants (and their operations) prefetched."""
+    grants = OperationGrant.objects.select_related("operation").order_by("operation__code")
+    return (
+        get_user_model()
+        .objects.order_by("username")
+        .prefetch_related(Prefetch("grants", queryset=grants))
+    )
+
+
+def grants_of(operation: Operation) -> QuerySet[OperationGrant]:
+    """The roles held on one operation, by username."""
+    return (
+        OperationGrant.objects.filter(operation=operation)
+        .select_related("user")
+        .order_by("user__username")
+    )

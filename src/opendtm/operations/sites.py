@@ -1,0 +1,434 @@
+"""Writes of the site registry: register (one or many), update, and the site life cycle.
+
+A site persists across rounds: it is registered once per operation under a stable site ID, and
+its status moves only as SITE_TRANSITIONS allows, each move kept in its status history.
+`opendtm.operations.services` re-exports these functions; import them from either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from opendtm.accounts.choices import Action
+from opendtm.accounts.roles import authorize
+from opendtm.accounts.services import audit_record
+from opendtm.core.errors import Conflict, InvalidInput, NotFound
+from opendtm.gazetteer.models import AdminUnit
+from opendtm.operations.checks import (
+    UNSET,
+    Unset,
+    coordinates_check,
+    date_check,
+    iso,
+    text_clean,
+)
+from opendtm.operations.choices import SiteStatus, SiteType, choice_parse
+from opendtm.operations.models import Operation, Site, SiteStatusChange
+from opendtm.operations.queries import admin_units_for_codes
+from opendtm.operations.workflow import SITE_TRANSITIONS, transition_find
+
+BATCH_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class SiteRecord:
+    """One site to register. Give the admin unit by id or by P-code (`admin_pcode`).
+
+    `source_row` is the caller's row number (file row for an import), used in messages.
+    A mapping with these keys is accepted wherever a SiteRecord is.
+    """
+
+    site_id: str
+    name: str
+    site_type: str
+    admin_unit_id: int | None = None
+    admin_pcode: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    opened_on: date | None = None
+    status: str = SiteStatus.OPEN
+    closed_on: date | None = None
+    closure_reason: str = ""
+    source_row: int | None = None
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(SiteRecord))
+
+
+def _record_of(item: SiteRecord | Mapping[str, Any], index: int) -> SiteRecord:
+    """A SiteRecord from a record or a mapping; its source_row defaults to its 1-based index."""
+    if isinstance(item, SiteRecord):
+        record = item
+    else:
+        unknown = sorted(set(item) - set(_RECORD_FIELDS))
+        missing = [f for f in ("site_id", "name", "site_type") if item.get(f) in (None, "")]
+        if unknown or missing:
+            problem = (
+                f"unknown field(s) {', '.join(unknown)}"
+                if unknown
+                else f"missing {', '.join(missing)}"
+            )
+            raise InvalidInput(
+                f"Row {item.get('source_row') or index}: {problem}.",
+                hint=f"A site row has the fields {', '.join(_RECORD_FIELDS)}.",
+            )
+        record = SiteRecord(**item)
+    return record if record.source_row is not None else replace(record, source_row=index)
+
+
+def _where(record: SiteRecord, *, single: bool) -> str:
+    site = f"site {str(record.site_id).strip()!r}"
+    return f"Site {str(record.site_id).strip()!r}" if single else f"Row {record.source_row}, {site}"
+
+
+def _not_future(value: date | None, *, field: str, today: date) -> date | None:
+    if value is None:
+        return None
+    date_check(value, field=field)
+    if value > today:
+        raise InvalidInput(
+            f"{field} {value} is in the future.", hint="Record what has happened, dated."
+        )
+    return value
+
+
+def _unit_check(unit: AdminUnit, operation: Operation) -> AdminUnit:
+    """A site's admin unit: a current unit of the operation's country, below the country."""
+    if unit.country_iso3 != operation.country_iso3:
+        raise InvalidInput(
+            f"admin unit {unit.pcode} is in {unit.country_iso3}, "
+            f"not in {operation.country_iso3} where operation {operation.code} is.",
+        )
+    if unit.retired_in_id is not None:
+        raise InvalidInput(
+            f"admin unit {unit.pcode} is retired from the gazetteer.",
+            hint="Use the unit that replaced it.",
+        )
+    if unit.level < 1:
+        raise InvalidInput(
+            f"admin unit {unit.pcode} is the country itself.",
+            hint="Give the unit the site lies in (admin level 1 or below).",
+        )
+    return unit
+
+
+def _sites_build(
+    *, operation: Operation, items: Sequence[SiteRecord | Mapping[str, Any]], single: bool
+) -> list[Site]:
+    """Check every record and build the unsaved sites; the first bad record raises.
+
+    Queries do not grow with the records: all site IDs of the operation and all admin units
+    named are read in bulk before the records are checked one by one in memory.
+    """
+    records = [_record_of(item, index) for index, item in enumerate(items, start=1)]
+    today = timezone.localdate()
+    ids = {r.admin_unit_id for r in records if r.admin_unit_id is not None}
+    codes = {r.admin_pcode.strip().upper() for r in records if r.admin_pcode}
+    by_id = {u.pk: u for u in AdminUnit.objects.filter(pk__in=ids)} if ids else {}
+    by_code = (
+        admin_units_for_codes(country_iso3=operation.country_iso3, codes=codes) if codes else {}
+    )
+    existing = set(Site.objects.filter(operation=operation).values_list("site_id", flat=True))
+    seen: dict[str, int | None] = {}
+    sites = []
+    for record in records:
+        where = _where(record, single=single)
+        try:
+            site_id = str(record.site_id).strip()
+            if not site_id or len(site_id) > 64:
+                raise InvalidInput(
+                    "the site ID is empty." if not site_id else "the site ID is over 64 characters."
+                )
+            if site_id in seen:
+                raise InvalidInput(f"the site ID is given twice (first in row {seen[site_id]}).")
+            if site_id in existing:
+                raise Conflict(
+                    f"operation {operation.code} already has this site.",
+                    hint="Change a registered site with `site_update`, not by registering it.",
+                )
+            seen[site_id] = record.source_row
+            if record.admin_unit_id is not None:
+                unit = by_id.get(record.admin_unit_id)
+                if unit is None:
+                    raise NotFound(f"there is no admin unit with id {record.admin_unit_id}.")
+            elif record.admin_pcode:
+                unit = by_code.get(record.admin_pcode.strip().upper())
+                if unit is None:
+                    raise NotFound(
+                        f"P-code {record.admin_pcode!r} is not a current admin unit of "
+                        f"{operation.country_iso3}.",
+                        hint="Check the code against the loaded gazetteer.",
+                    )
+            else:
+                raise InvalidInput("no admin unit is given.", hint="Give its P-code.")
+            status = choice_parse(SiteStatus, record.status, field="site status")
+            opened_on = _not_future(record.opened_on, field="opening date", today=today)
+            closed_on = _not_future(record.closed_on, field="closing date", today=today)
+            if (status == SiteStatus.CLOSED) != (closed_on is not None):
+                raise InvalidInput(
+                    "a closing date is given for a site that is not closed."
+                    if closed_on
+                    else "a closed site needs its closing date.",
+                )
+            if opened_on and closed_on and closed_on < opened_on:
+                raise InvalidInput(f"closing date {closed_on} is before opening date {opened_on}.")
+            latitude, longitude = coordinates_check(record.latitude, record.longitude)
+            sites.append(
+                Site(
+                    operation=operation,
+                    site_id=site_id,
+                    name=text_clean(record.name, field="site name", max_length=200),
+                    site_type=choice_parse(SiteType, record.site_type, field="site type"),
+                    admin_unit=_unit_check(unit, operation),
+                    latitude=latitude,
+                    longitude=longitude,
+                    opened_on=opened_on,
+                    status=status,
+                    closed_on=closed_on,
+                    closure_reason=(record.closure_reason or "").strip()[:300],
+                )
+            )
+        except (InvalidInput, NotFound, Conflict) as exc:
+            raise type(exc)(f"{where}: {exc.message}", hint=exc.hint) from None
+    return sites
+
+
+def _sites_save(sites: list[Site], *, operation: Operation, actor: User) -> list[Site]:
+    """Insert the sites and the first entry of each one's status history, in bulk."""
+    for site in sites:
+        site.created_by = actor
+    created = Site.objects.bulk_create(sites, batch_size=BATCH_SIZE)
+    if any(site.pk is None for site in created):  # a backend that returns no ids
+        ids = dict(
+            Site.objects.filter(
+                operation=operation, site_id__in=[s.site_id for s in created]
+            ).values_list("site_id", "pk")
+        )
+        for site in created:
+            site.pk = ids[site.site_id]
+    today = timezone.localdate()
+    SiteStatusChange.objects.bulk_create(
+        [
+            SiteStatusChange(
+                site=site,
+                from_status="",
+                to_status=site.status,
+                on=site.closed_on or site.opened_on or today,
+                by=actor,
+                reason="registered",
+            )
+            for site in created
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    return created
+
+
+@transaction.atomic
+def site_register(
+    *,
+    operation: Operation,
+    site_id: str,
+    name: str,
+    site_type: str,
+    admin_unit: AdminUnit,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    opened_on: date | None = None,
+    status: str = SiteStatus.OPEN,
+    actor: User,
+) -> Site:
+    """Register one site in the operation's registry (managers and admins)."""
+    authorize(actor, Action.MANAGE_SITES, operation)
+    record = SiteRecord(
+        site_id=site_id,
+        name=name,
+        site_type=site_type,
+        admin_unit_id=admin_unit.pk,
+        latitude=latitude,
+        longitude=longitude,
+        opened_on=opened_on,
+        status=status,
+    )
+    (site,) = _sites_save(
+        _sites_build(operation=operation, items=[record], single=True),
+        operation=operation,
+        actor=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="site.register",
+        obj=site,
+        operation=operation,
+        summary=f"registered site {site.site_id} ({site.name}) in {site.admin_unit.pcode}",
+    )
+    return site
+
+
+@transaction.atomic
+def sites_register_many(
+    *,
+    operation: Operation,
+    records: Sequence[SiteRecord | Mapping[str, Any]],
+    actor: User,
+) -> list[Site]:
+    """Register many sites in one bulk write (the import registers unknown sites this way).
+
+    All or nothing: the first bad record raises, naming its row, and nothing is written.
+    A constant number of queries whatever the number of records; one audit event lists them.
+    """
+    authorize(actor, Action.MANAGE_SITES, operation)
+    if not records:
+        return []
+    created = _sites_save(
+        _sites_build(operation=operation, items=records, single=False),
+        operation=operation,
+        actor=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="site.register_many",
+        obj=operation,
+        operation=operation,
+        summary=f"registered {len(created)} sites in operation {operation.code}",
+        changes={"site_ids": [s.site_id for s in created]},
+    )
+    return created
+
+
+@transaction.atomic
+def site_update(
+    *,
+    site: Site,
+    actor: User,
+    name: str | Unset = UNSET,
+    site_type: str | Unset = UNSET,
+    admin_unit: AdminUnit | Unset = UNSET,
+    latitude: float | Unset | None = UNSET,
+    longitude: float | Unset | None = UNSET,
+    opened_on: date | Unset | None = UNSET,
+) -> Site:
+    """Change a site's descriptive fields; the changed ones go into the audit event.
+
+    The site ID is stable and the status moves only through `site_status_change`.
+    """
+    operation = site.operation
+    authorize(actor, Action.MANAGE_SITES, operation)
+    where = f"Site {site.site_id!r}"
+    wanted: dict[str, Any] = {}
+    try:
+        if not isinstance(name, Unset):
+            wanted["name"] = text_clean(name, field="site name", max_length=200)
+        if not isinstance(site_type, Unset):
+            wanted["site_type"] = choice_parse(SiteType, site_type, field="site type")
+        if not isinstance(admin_unit, Unset):
+            wanted["admin_unit"] = _unit_check(admin_unit, operation)
+        if not (isinstance(latitude, Unset) and isinstance(longitude, Unset)):
+            wanted["latitude"], wanted["longitude"] = coordinates_check(
+                site.latitude if isinstance(latitude, Unset) else latitude,
+                site.longitude if isinstance(longitude, Unset) else longitude,
+            )
+        if not isinstance(opened_on, Unset):
+            wanted["opened_on"] = _not_future(
+                opened_on, field="opening date", today=timezone.localdate()
+            )
+            if opened_on and site.closed_on and site.closed_on < opened_on:
+                raise InvalidInput(
+                    f"opening date {opened_on} is after its closing {site.closed_on}."
+                )
+    except InvalidInput as exc:
+        raise InvalidInput(f"{where}: {exc.message}", hint=exc.hint) from None
+
+    def shown(value: Any) -> Any:
+        if isinstance(value, AdminUnit):
+            return value.pcode
+        return iso(value) if isinstance(value, date) else value
+
+    changes = {
+        field: [shown(getattr(site, field)), shown(value)]
+        for field, value in wanted.items()
+        if getattr(site, field) != value
+    }
+    if not changes:
+        return site
+    for field in changes:
+        setattr(site, field, wanted[field])
+    site.save(update_fields=[*changes, "updated_at"])
+    audit_record(
+        actor=actor,
+        action="site.update",
+        obj=site,
+        operation=operation,
+        summary=f"changed {', '.join(changes)} of site {site.site_id}",
+        changes=changes,
+    )
+    return site
+
+
+@transaction.atomic
+def site_status_change(
+    *, site: Site, to_status: str, on: date, reason: str = "", actor: User
+) -> Site:
+    """Move a site through its life cycle as SITE_TRANSITIONS allows, dated and logged.
+
+    Closing records the closing date and reason on the site; reopening clears them (the
+    history keeps them). A change cannot be dated before the previous one, nor in the future.
+    """
+    operation = site.operation
+    authorize(actor, Action.MANAGE_SITES, operation)
+    current = Site.objects.select_for_update().get(pk=site.pk)
+    what = f"Site {current.site_id} of {operation.code}"
+    target = choice_parse(SiteStatus, to_status, field="site status")
+    move = transition_find(SITE_TRANSITIONS, SiteStatus(current.status), target, what=what)
+    reason = " ".join((reason or "").split())
+    if move.reason_required and not reason:
+        raise InvalidInput(
+            f"{what}: going from {current.status} to {target} needs a reason.",
+            hint="Add --reason TEXT.",
+        )
+    if len(reason) > 300:
+        raise InvalidInput(f"{what}: the reason is longer than 300 characters.")
+    when = _not_future(date_check(on, field="date"), field="date", today=timezone.localdate())
+    assert when is not None
+    last = SiteStatusChange.objects.filter(site=current).aggregate(last=Max("on"))["last"]
+    if last is not None and when < last:
+        raise InvalidInput(
+            f"{what}: date {when} is before its last status change ({last}).",
+            hint="Status changes are recorded in the order they happen.",
+        )
+    from_status = current.status
+    current.status = target
+    update_fields = ["status", "updated_at"]
+    if target == SiteStatus.CLOSED:
+        current.closed_on, current.closure_reason = when, reason
+        update_fields += ["closed_on", "closure_reason"]
+    elif from_status == SiteStatus.CLOSED:
+        current.closed_on, current.closure_reason = None, ""
+        update_fields += ["closed_on", "closure_reason"]
+    if target == SiteStatus.OPEN and current.opened_on is None:
+        current.opened_on = when
+        update_fields.append("opened_on")
+    current.save(update_fields=update_fields)
+    SiteStatusChange.objects.create(
+        site=current, from_status=from_status, to_status=target, on=when, by=actor, reason=reason
+    )
+    audit_record(
+        actor=actor,
+        action=f"site.{move.verb}",
+        obj=current,
+        operation=operation,
+        summary=f"site {current.site_id}: {from_status} -> {target} on {when}",
+        reason=reason,
+        changes={"status": [from_status, target.value], "on": [None, iso(when)]},
+    )
+    for field in ("status", "closed_on", "closure_reason", "opened_on", "updated_at"):
+        setattr(site, field, getattr(current, field))
+    return site
