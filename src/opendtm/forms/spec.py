@@ -1,6 +1,6 @@
 """The in-memory shape of an XLSForm, as the export reader and the validator need it.
 
-Built from an XLSForm file through pyxform (see `forms.definitions`/`forms.services`), so an
+Built from an XLSForm file through pyxform (see `forms.definitions`/`forms.queries`), so an
 operation's own version of a form (extra questions, other groups) drives the reader as well as
 the shipped one.
 """
@@ -44,6 +44,7 @@ class FormSpec:
     fields: tuple[Field, ...]
     choices: dict[str, tuple[Choice, ...]] = field(default_factory=dict)
     repeats: tuple[str, ...] = ()
+    group_labels: dict[str, str] = field(default_factory=dict)  # group/repeat name -> label
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -57,3 +58,10 @@ class FormSpec:
 
     def repeat_fields(self, repeat: str) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.repeat == repeat)
+
+    def label_path(self, f: Field) -> tuple[str, ...]:
+        """The labels of the enclosing groups then of the field, as a label export joins them."""
+        return (*(self.group_labels.get(g, g) for g in f.group_path), f.label or f.name)
+
+    def choice_names(self, list_name: str | None) -> tuple[str, ...]:
+        return tuple(c.name for c in self.choices.get(list_name or "", ()))

@@ -1,0 +1,131 @@
+"""Rows both shipped forms share: metadata, admin units, the yes/no and priority-needs lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Row = dict[str, Any]
+
+FORM_VERSION = "2026.1"
+DEFAULT_LANGUAGE = "English (en)"
+
+# Shape of a COD-AB P-code: ISO alpha-2 country prefix, then digits (some gazetteers use
+# letters too). A child's code starts with its parent's (DOMAIN.md §5).
+PCODE_REGEX = "^[A-Z]{2}[0-9A-Z]+$"
+ADMIN_LABELS = {
+    1: "Admin 1 (region, state or province)",
+    2: "Admin 2 (province, district)",
+    3: "Admin 3 (municipality, sub-district)",
+    4: "Admin 4 (village, ward, barangay)",
+}
+
+
+def metadata_rows() -> list[Row]:
+    """Start, end and device ID, which every KoboToolbox or ODK form collects for audit."""
+    return [
+        {"type": "start", "name": "start"},
+        {"type": "end", "name": "end"},
+        {"type": "deviceid", "name": "deviceid"},
+    ]
+
+
+def general_rows() -> list[Row]:
+    """Date and enumerator: the first group of every DTM form."""
+    return [
+        {"type": "begin_group", "name": "general", "label": "General information"},
+        {
+            "type": "date",
+            "name": "assessment_date",
+            "label": "Assessment date",
+            "required": "yes",
+            "constraint": ". <= today()",
+            "constraint_message": "The assessment date cannot be in the future.",
+            "hxl": "#date+reported",
+        },
+        {
+            "type": "text",
+            "name": "enumerator_code",
+            "label": "Enumerator code",
+            "required": "yes",
+            "hxl": "#contributor+code",
+        },
+        {"type": "end_group"},
+    ]
+
+
+def admin_rows() -> list[Row]:
+    """adm1_pcode ... adm4_pcode as typed P-codes, each checked against its parent's code.
+
+    Written as `text` so that the form deploys without a gazetteer; `forms.xlsform` rewrites
+    them into cascading `select_one` questions when an operation's units are filled in.
+    """
+    rows: list[Row] = []
+    for level in range(1, 5):
+        name = f"adm{level}_pcode"
+        constraint = f"regex(., '{PCODE_REGEX}')"
+        message = "Type the P-code in capitals, e.g. PH01"
+        if level > 1:
+            parent = f"${{adm{level - 1}_pcode}}"
+            constraint += (
+                f" and starts-with(., {parent}) and string-length(.) > string-length({parent})"
+            )
+            message += f", starting with the admin {level - 1} P-code"
+        rows.append(
+            {
+                "type": "text",
+                "name": name,
+                "label": ADMIN_LABELS[level],
+                "hint": "P-code of the unit in the country's common operational gazetteer",
+                "required": "yes" if level == 1 else "",
+                "constraint": constraint,
+                "constraint_message": message + ".",
+                "hxl": f"#adm{level}+code",
+            }
+        )
+    return rows
+
+
+YES_NO: list[Row] = [
+    {"list_name": "yes_no", "name": "yes", "label": "Yes"},
+    {"list_name": "yes_no", "name": "no", "label": "No"},
+]
+
+PRIORITY_NEEDS: list[Row] = [
+    {"list_name": "priority_needs", "name": name, "label": label}
+    for name, label in [
+        ("shelter", "Shelter"),
+        ("nfi", "Non-food items"),
+        ("food", "Food"),
+        ("water", "Drinking water"),
+        ("sanitation", "Sanitation and hygiene"),
+        ("health", "Health care"),
+        ("mhpss", "Mental health and psychosocial support"),
+        ("protection", "Protection"),
+        ("education", "Education"),
+        ("livelihoods", "Livelihoods"),
+        ("cash", "Cash assistance"),
+        ("transport", "Transport"),
+        ("documentation", "Civil documentation"),
+        ("other", "Other"),
+    ]
+]
+
+
+def choice_list(list_name: str, pairs: list[tuple[str, str]]) -> list[Row]:
+    """Rows of one choice list from (name, English label) pairs."""
+    return [{"list_name": list_name, "name": name, "label": label} for name, label in pairs]
+
+
+def count_row(name: str, label: str, hxl: str, **extra: str) -> Row:
+    """An integer count question, never negative unless `constraint` says more."""
+    row: Row = {"type": "integer", "name": name, "label": label, "hxl": hxl}
+    row["constraint"] = ". >= 0"
+    row["constraint_message"] = "A count cannot be negative."
+    row.update(extra)
+    return row
+
+
+def yes_no_row(name: str, label: str, hxl: str, **extra: str) -> Row:
+    row: Row = {"type": "select_one yes_no", "name": name, "label": label, "hxl": hxl}
+    row.update(extra)
+    return row

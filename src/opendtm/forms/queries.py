@@ -1,0 +1,139 @@
+"""Reads of forms: the FormSpec of a shipped form or of an operation's own XLSForm file.
+
+Both go through the same path, pyxform's parser of XLSForm workbooks, so what drives the reader
+is exactly what KoboToolbox or ODK would deploy from the same file.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pyxform.errors import PyXFormError
+from pyxform.xls2json import parse_file_to_json
+
+from opendtm.core.errors import InvalidInput
+from opendtm.forms.spec import Choice, Field, FormSpec
+from opendtm.forms.xlsform import shipped_rows, write_xlsform
+
+_TYPE_NAMES = {
+    "select one": "select_one",
+    "select all that apply": "select_multiple",
+    "select one external": "select_one_external",
+}
+_TRUE = {"yes", "true", "true()", "1"}
+
+
+def form_spec_get(*, form_id: str, path: Path | None = None) -> FormSpec:
+    """The FormSpec of `path` (an operation's XLSForm), else of the shipped form `form_id`.
+
+    `form_id` names the form when the file's settings sheet has no form_id of its own.
+    """
+    if path is None:
+        return _shipped_spec(form_id)
+    return _spec_from_file(Path(path), default_name=form_id)
+
+
+@lru_cache(maxsize=8)
+def _shipped_spec(form_id: str) -> FormSpec:
+    rows = shipped_rows(form_id)
+    with tempfile.TemporaryDirectory(prefix="opendtm-form-") as tmp:
+        path = write_xlsform(rows, Path(tmp) / f"{form_id}.xlsx")
+        return _spec_from_file(path, default_name=form_id)
+
+
+def _spec_from_file(path: Path, *, default_name: str) -> FormSpec:
+    if not path.is_file():
+        raise InvalidInput(f"XLSForm file {path} does not exist.", hint="Check the path.")
+    try:
+        data = parse_file_to_json(str(path), default_name=default_name, warnings=[])
+    except PyXFormError as exc:
+        raise InvalidInput(
+            f"{path.name} is not a valid XLSForm: {exc}",
+            hint="Fix the form so that KoboToolbox or ODK would accept it, then try again.",
+        ) from None
+    return spec_from_pyxform(data)
+
+
+def spec_from_pyxform(data: dict[str, Any]) -> FormSpec:
+    """Build a FormSpec from pyxform's JSON form of a survey (`parse_file_to_json`)."""
+    language = data.get("default_language") or "default"
+    fields: list[Field] = []
+    repeats: list[str] = []
+    group_labels: dict[str, str] = {}
+    for element, path, repeat in _walk(data.get("children", []), (), None):
+        kind = element.get("type", "")
+        name = str(element.get("name", ""))
+        label = _text(element.get("label"), language) or name
+        if kind in ("group", "repeat"):
+            group_labels[name] = label
+            if kind == "repeat":
+                repeats.append(name)
+            continue
+        bind = element.get("bind") or {}
+        hxl = element.get("hxl") or (element.get("instance") or {}).get("hxl")
+        fields.append(
+            Field(
+                name=name,
+                type=_TYPE_NAMES.get(kind, kind.replace(" ", "_")),
+                label=label,
+                list_name=element.get("list_name") or element.get("itemset") or None,
+                required=str(bind.get("required", "")).strip().lower() in _TRUE,
+                constraint=bind.get("constraint") or None,
+                relevant=bind.get("relevant") or None,
+                hxl=str(hxl) if hxl else None,
+                group_path=path,
+                repeat=repeat,
+            )
+        )
+    choices = {
+        str(list_name): tuple(
+            Choice(name=str(c["name"]), label=_text(c.get("label"), language) or str(c["name"]))
+            for c in options
+        )
+        for list_name, options in (data.get("choices") or {}).items()
+    }
+    return FormSpec(
+        form_id=str(data.get("id_string") or data.get("name") or ""),
+        version=str(data.get("version") or ""),
+        title=str(data.get("title") or ""),
+        fields=tuple(fields),
+        choices=choices,
+        repeats=tuple(repeats),
+        group_labels=group_labels,
+    )
+
+
+def _walk(
+    children: list[dict[str, Any]], path: tuple[str, ...], repeat: str | None
+) -> Iterator[tuple[dict[str, Any], tuple[str, ...], str | None]]:
+    """Every element in form order with the group path and repeat enclosing it.
+
+    Groups and repeats are yielded before their children. The `meta` group pyxform adds
+    (instanceID) is skipped: the reader takes submission IDs from the export's own columns.
+    """
+    for element in children:
+        kind = element.get("type")
+        name = str(element.get("name", ""))
+        if kind == "group" and name == "meta" and not path:
+            continue
+        if kind in ("group", "repeat"):
+            yield element, path, repeat
+            yield from _walk(
+                element.get("children", []), (*path, name), name if kind == "repeat" else repeat
+            )
+        else:
+            yield element, path, repeat
+
+
+def _text(value: Any, language: str) -> str:
+    """A label in the default language; pyxform gives a dict when labels are translated."""
+    if isinstance(value, dict):
+        for key in (language, "default", "English (en)", "English"):
+            if value.get(key):
+                return str(value[key])
+        return str(next(iter(value.values()), ""))
+    return "" if value is None else str(value)
