@@ -1,7 +1,504 @@
-"""CLI commands for operations (filled in by its issue)."""
+"""`opendtm operation|round|sites ...`: operations, their rounds and their site registry.
+
+Thin: parse the options (dates strictly as YYYY-MM-DD), call the services and queries of
+`opendtm.operations`, print. Bad input becomes one `error:` line through the CLI group.
+"""
 
 from __future__ import annotations
 
+import csv
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
 import click
 
-COMMANDS: list[click.Command] = []
+from opendtm.core.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from opendtm.operations.models import Round
+
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+# --- parsing and printing ------------------------------------------------------------------
+
+
+def date_parse(value: str, *, option: str) -> date:
+    """A date given as YYYY-MM-DD and nothing else (no 2026-1-5, no 20260105, no time)."""
+    text = (value or "").strip()
+    try:
+        if DATE_RE.match(text):
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise InvalidInput(
+        f"{option} {value!r} is not a date in the form YYYY-MM-DD.", hint="For example 2026-01-31."
+    )
+
+
+def int_parse(value: str, *, option: str) -> int:
+    """A whole number given on the command line."""
+    text = (value or "").strip()
+    if not re.fullmatch(r"[+-]?\d+", text):
+        raise InvalidInput(f"{option} {value!r} is not a whole number.")
+    return int(text)
+
+
+def float_parse(value: str | None, *, option: str) -> float | None:
+    """A decimal number given on the command line, or None when the option was left out."""
+    if value is None:
+        return None
+    try:
+        return float(value.strip())
+    except ValueError:
+        raise InvalidInput(f"{option} {value!r} is not a decimal number.") from None
+
+
+def table_lines(rows: Iterable[Sequence[object]]) -> list[str]:
+    """Rows as lines of columns padded to their widest cell, two spaces apart."""
+    cells = [["-" if v is None or v == "" else str(v) for v in row] for row in rows]
+    if not cells:
+        return []
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
+    return [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    ]
+
+
+def _when(value: datetime | None) -> str:
+    """A moment as an ISO UTC timestamp (no spaces, so list columns stay split on blanks)."""
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else "-"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _cli_user() -> User:
+    from opendtm.accounts.services import user_for_cli
+
+    return user_for_cli()
+
+
+# --- opendtm operation ---------------------------------------------------------------------
+
+
+@click.group("operation")
+def operation() -> None:
+    """Operations: one crisis response in one country."""
+
+
+@operation.command("create")
+@click.argument("code")
+@click.option("--country", "country", required=True, help="ISO 3166 alpha-3 code, e.g. PHL.")
+@click.option("--name", required=True, help="Name shown to people.")
+@click.option("--crisis", required=True, help="typhoon, flood, earthquake, conflict, ...")
+@click.option("--start", required=True, help="Start date, YYYY-MM-DD.")
+@click.option("--phase", required=True, help="MCOF phase: before, during or after.")
+@click.option("--location-level", required=True, help="Admin level of locations (1-4).")
+@click.option("--public", is_flag=True, help="Published figures are visible without login.")
+def operation_create_cmd(
+    code: str,
+    country: str,
+    name: str,
+    crisis: str,
+    start: str,
+    phase: str,
+    location_level: str,
+    public: bool,
+) -> None:
+    """Create operation CODE."""
+    from opendtm.operations.services import operation_create
+
+    op = operation_create(
+        code=code,
+        name=name,
+        country_iso3=country,
+        crisis_type=crisis,
+        start_date=date_parse(start, option="--start"),
+        mcof_phase=phase,
+        location_level=int_parse(location_level, option="--location-level"),
+        is_public=public,
+        actor=_cli_user(),
+    )
+    gazetteer = (
+        f"gazetteer {op.gazetteer_version}"
+        if op.gazetteer_version
+        else f"no gazetteer of {op.country_iso3} loaded yet"
+    )
+    click.echo(
+        f"created operation {op.code} ({op.country_iso3}, {op.crisis_type}, "
+        f"{op.mcof_phase}, {'public' if op.is_public else 'private'}; {gazetteer})"
+    )
+
+
+@operation.command("update")
+@click.argument("code")
+@click.option("--name", default=None, help="New name.")
+@click.option("--phase", default=None, help="New MCOF phase: before, during or after.")
+@click.option("--public/--private", "public", default=None, help="Change the visibility.")
+@click.option("--end", default=None, help="End date, YYYY-MM-DD.")
+def operation_update_cmd(
+    code: str, name: str | None, phase: str | None, public: bool | None, end: str | None
+) -> None:
+    """Change the name, phase, visibility or end date of operation CODE."""
+    from opendtm.operations.queries import operation_get
+    from opendtm.operations.services import UNSET, operation_update
+
+    user = _cli_user()
+    op = operation_get(user=user, code=code)
+    before = op.updated_at
+    operation_update(
+        operation=op,
+        actor=user,
+        name=UNSET if name is None else name,
+        mcof_phase=UNSET if phase is None else phase,
+        is_public=UNSET if public is None else public,
+        end_date=UNSET if end is None else date_parse(end, option="--end"),
+    )
+    click.echo(f"updated operation {op.code}" if op.updated_at != before else "nothing changed")
+
+
+@operation.command("list")
+def operation_list_cmd() -> None:
+    """One operation per line: code, country, phase, rounds, public/private, name."""
+    from opendtm.operations.queries import operation_list
+
+    rows = [
+        (
+            op.code,
+            op.country_iso3,
+            op.mcof_phase,
+            _plural(op.round_count, "round"),
+            "public" if op.is_public else "private",
+            op.name,
+        )
+        for op in operation_list(user=_cli_user())
+    ]
+    if not rows:
+        click.echo("no operations: create one with `opendtm operation create`.", err=True)
+    for line in table_lines(rows):
+        click.echo(line)
+
+
+@operation.command("show")
+@click.argument("code")
+def operation_show_cmd(code: str) -> None:
+    """Every field of operation CODE, its rounds and its sites by status."""
+    from opendtm.accounts.choices import Action
+    from opendtm.accounts.queries import grants_of
+    from opendtm.accounts.roles import can
+    from opendtm.gazetteer.countries import country_get
+    from opendtm.operations.choices import CrisisType, McofPhase
+    from opendtm.operations.queries import operation_get, rounds_of, site_counts_by_status
+
+    user = _cli_user()
+    op = operation_get(user=user, code=code)
+    counts = site_counts_by_status(op)
+    rounds = list(rounds_of(operation=op, user=user))
+    fields = [
+        ("operation", op.code),
+        ("name", op.name),
+        ("country", f"{op.country_iso3} ({country_get(op.country_iso3).name})"),
+        ("crisis", f"{op.crisis_type} ({CrisisType(op.crisis_type).label})"),
+        ("phase", f"{op.mcof_phase} ({McofPhase(op.mcof_phase).label})"),
+        ("start", op.start_date.isoformat()),
+        ("end", op.end_date.isoformat() if op.end_date else "-"),
+        ("location level", str(op.location_level)),
+        ("public", "yes" if op.is_public else "no"),
+        ("gazetteer", str(op.gazetteer_version) if op.gazetteer_version else "none"),
+        ("created", _when(op.created_at)),
+        ("rounds", str(len(rounds))),
+    ]
+    for line in table_lines(fields):
+        click.echo(line)
+    for line in table_lines(
+        (f"  {r.number}", r.status, r.start_date, r.end_date, _when(r.published_at)) for r in rounds
+    ):
+        click.echo(line)
+    total = sum(counts.values())
+    detail = ", ".join(f"{status} {n}" for status, n in counts.items())
+    click.echo(f"sites     {total} ({detail})")
+    if can(user, Action.MANAGE_OPERATION, op):
+        grants = [(f"  {g.user.username}", g.role) for g in grants_of(op)]
+        click.echo(f"grants    {len(grants)}")
+        for line in table_lines(grants):
+            click.echo(line)
+
+
+# --- opendtm round -------------------------------------------------------------------------
+
+
+@click.group("round")
+def round_group() -> None:
+    """Rounds of data collection: open -> validated -> published (read-only)."""
+
+
+def _round_for(operation_code: str, number: str) -> tuple[User, Round]:
+    from opendtm.operations.queries import operation_get, round_get
+
+    user = _cli_user()
+    op = operation_get(user=user, code=operation_code)
+    return user, round_get(operation=op, number=int_parse(number, option="--number"), user=user)
+
+
+@round_group.command("open")
+@click.option("--operation", "operation_code", required=True, help="Operation code.")
+@click.option("--number", default=None, help="Round number (default: the last one + 1).")
+@click.option("--start", required=True, help="Start date, YYYY-MM-DD.")
+def round_open_cmd(operation_code: str, number: str | None, start: str) -> None:
+    """Open the next round of an operation."""
+    from opendtm.operations.queries import operation_get
+    from opendtm.operations.services import round_open
+
+    user = _cli_user()
+    op = operation_get(user=user, code=operation_code)
+    round_ = round_open(
+        operation=op,
+        start_date=date_parse(start, option="--start"),
+        number=None if number is None else int_parse(number, option="--number"),
+        actor=user,
+    )
+    click.echo(f"opened round {round_.number} of {op.code}, starting {round_.start_date}")
+
+
+def _transition_cmd(verb: str, operation_code: str, number: str, reason: str) -> None:
+    from opendtm.operations.choices import RoundStatus
+    from opendtm.operations.services import round_transition
+
+    to_status = {
+        "validate": RoundStatus.VALIDATED,
+        "publish": RoundStatus.PUBLISHED,
+        "reopen": RoundStatus.OPEN,
+    }[verb]
+    user, round_ = _round_for(operation_code, number)
+    before = round_.status
+    round_transition(round=round_, to_status=to_status, actor=user, reason=reason)
+    click.echo(f"round {round_.number} of {round_.operation.code}: {before} -> {round_.status}")
+
+
+@round_group.command("validate")
+@click.option("--operation", "operation_code", required=True, help="Operation code.")
+@click.option("--number", required=True, help="Round number.")
+@click.option("--reason", default="", help="Why (kept in the round's history).")
+def round_validate_cmd(operation_code: str, number: str, reason: str) -> None:
+    """open -> validated: the round's data are checked and complete."""
+    _transition_cmd("validate", operation_code, number, reason)
+
+
+@round_group.command("publish")
+@click.option("--operation", "operation_code", required=True, help="Operation code.")
+@click.option("--number", required=True, help="Round number.")
+@click.option("--reason", default="", help="Why (kept in the round's history).")
+def round_publish_cmd(operation_code: str, number: str, reason: str) -> None:
+    """validated -> published: figures become visible to viewers; the round is read-only."""
+    _transition_cmd("publish", operation_code, number, reason)
+
+
+@round_group.command("reopen")
+@click.option("--operation", "operation_code", required=True, help="Operation code.")
+@click.option("--number", required=True, help="Round number.")
+@click.option("--reason", required=True, help="Why the validated round takes changes again.")
+def round_reopen_cmd(operation_code: str, number: str, reason: str) -> None:
+    """validated -> open, with a reason."""
+    _transition_cmd("reopen", operation_code, number, reason)
+
+
+@round_group.command("list")
+@click.option("--operation", "operation_code", required=True, help="Operation code.")
+def round_list_cmd(operation_code: str) -> None:
+    """One round per line: number, status, start, end, published at, transitions."""
+    from opendtm.operations.queries import operation_get, rounds_of
+
+    user = _cli_user()
+    op = operation_get(user=user, code=operation_code)
+    rows = [
+        (
+            r.number,
+            r.status,
+            r.start_date,
+            r.end_date,
+            _when(r.published_at),
+            _plural(r.transition_count, "transition"),
+        )
+        for r in rounds_of(operation=op, user=user)
+    ]
+    if not rows:
+        click.echo(f"operation {op.code} has no round you may see.", err=True)
+    for line in table_lines(rows):
+        click.echo(line)
+
+
+# --- opendtm sites -------------------------------------------------------------------------
+
+CSV_COLUMNS = (
+    "site_id",
+    "name",
+    "site_type",
+    "status",
+    "admin_pcode",
+    "admin_name",
+    "latitude",
+    "longitude",
+    "opened_on",
+    "closed_on",
+)
+
+
+@click.group("sites")
+def sites() -> None:
+    """The site registry of an operation: sites that persist across rounds."""
+
+
+@sites.command("list")
+@click.option("--operation", "operation_code", required=True, help="Operation code.")
+@click.option("--status", default=None, help="planned, open, closing or closed.")
+@click.option("--type", "site_type", default=None, help="Site type, e.g. evacuation_centre.")
+@click.option("--admin", "admin_pcode", default=None, help="Sites in this unit or below it.")
+@click.option("--format", "fmt", default="table", help="table (default) or csv.")
+def sites_list_cmd(
+    operation_code: str,
+    status: str | None,
+    site_type: str | None,
+    admin_pcode: str | None,
+    fmt: str,
+) -> None:
+    """One site per line: site ID, status, type, admin P-code, name (or CSV)."""
+    from opendtm.operations.queries import operation_get, sites_of
+
+    if fmt not in ("table", "csv"):
+        raise InvalidInput(f"--format {fmt!r} is not a format.", hint="Use table or csv.")
+    op = operation_get(user=_cli_user(), code=operation_code)
+    found = sites_of(operation=op, status=status, site_type=site_type, admin_pcode=admin_pcode)
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        for s in found:
+            writer.writerow(
+                (
+                    s.site_id,
+                    s.name,
+                    s.site_type,
+                    s.status,
+                    s.admin_unit.pcode,
+                    s.admin_unit.name,
+                    "" if s.latitude is None else s.latitude,
+                    "" if s.longitude is None else s.longitude,
+                    s.opened_on or "",
+                    s.closed_on or "",
+                )
+            )
+        return
+    lines = table_lines(
+        (s.site_id, s.status, s.site_type, s.admin_unit.pcode, s.name) for s in found
+    )
+    if not lines:
+        click.echo("no site matches.", err=True)
+    for line in lines:
+        click.echo(line)
+
+
+@sites.command("show")
+@click.option("--operation", "operation_code", required=True, help="Operation code.")
+@click.argument("site_id")
+def sites_show_cmd(operation_code: str, site_id: str) -> None:
+    """Every field of one site and its status history."""
+    from opendtm.operations.choices import SiteType
+    from opendtm.operations.queries import operation_get, site_get, site_history
+
+    op = operation_get(user=_cli_user(), code=operation_code)
+    site = site_get(operation=op, site_id=site_id)
+    unit = site.admin_unit
+    where = "-" if site.latitude is None else f"{site.latitude}, {site.longitude}"
+    fields = [
+        ("site", site.site_id),
+        ("operation", op.code),
+        ("name", site.name),
+        ("type", f"{site.site_type} ({SiteType(site.site_type).label})"),
+        ("status", site.status),
+        ("admin", f"{unit.pcode} {unit.name} (level {unit.level})"),
+        ("location", where),
+        ("opened", site.opened_on),
+        ("closed", site.closed_on),
+        ("closure", site.closure_reason),
+        ("history", ""),
+    ]
+    for line in table_lines(fields):
+        click.echo(line)
+    history = [
+        (f"  {c.on}", f"{c.from_status or '-'} -> {c.to_status}", f"by {c.by.username}", c.reason)
+        for c in site_history(site)
+    ]
+    for line in table_lines(history):
+        click.echo(line)
+
+
+@sites.command("add")
+@click.option("--operation", "operation_code", required=True, help="Operation code.")
+@click.argument("site_id")
+@click.option("--name", required=True, help="Site name.")
+@click.option("--type", "site_type", required=True, help="Site type, e.g. evacuation_centre.")
+@click.option("--admin", "admin_pcode", required=True, help="P-code of its admin unit.")
+@click.option("--lat", default=None, help="Latitude, decimal degrees.")
+@click.option("--lon", default=None, help="Longitude, decimal degrees.")
+@click.option("--opened", default=None, help="Opening date, YYYY-MM-DD.")
+def sites_add_cmd(
+    operation_code: str,
+    site_id: str,
+    name: str,
+    site_type: str,
+    admin_pcode: str,
+    lat: str | None,
+    lon: str | None,
+    opened: str | None,
+) -> None:
+    """Register site SITE_ID in an operation's registry."""
+    from opendtm.operations.queries import admin_unit_for_code, operation_get
+    from opendtm.operations.services import site_register
+
+    user = _cli_user()
+    op = operation_get(user=user, code=operation_code)
+    site = site_register(
+        operation=op,
+        site_id=site_id,
+        name=name,
+        site_type=site_type,
+        admin_unit=admin_unit_for_code(country_iso3=op.country_iso3, code=admin_pcode),
+        latitude=float_parse(lat, option="--lat"),
+        longitude=float_parse(lon, option="--lon"),
+        opened_on=None if opened is None else date_parse(opened, option="--opened"),
+        actor=user,
+    )
+    click.echo(
+        f"registered site {site.site_id} ({site.name}) in {site.admin_unit.pcode} of {op.code}"
+    )
+
+
+@sites.command("status")
+@click.option("--operation", "operation_code", required=True, help="Operation code.")
+@click.argument("site_id")
+@click.option("--to", "to_status", required=True, help="open, closing or closed.")
+@click.option("--on", "on", required=True, help="Date of the change, YYYY-MM-DD.")
+@click.option("--reason", default="", help="Why (needed to close without closing, reopen).")
+def sites_status_cmd(
+    operation_code: str, site_id: str, to_status: str, on: str, reason: str
+) -> None:
+    """Move a site through its life cycle: planned -> open -> closing -> closed."""
+    from opendtm.operations.queries import operation_get, site_get
+    from opendtm.operations.services import site_status_change
+
+    user = _cli_user()
+    op = operation_get(user=user, code=operation_code)
+    site = site_get(operation=op, site_id=site_id)
+    when = date_parse(on, option="--on")
+    before = site.status
+    site_status_change(site=site, to_status=to_status, on=when, reason=reason, actor=user)
+    click.echo(f"site {site.site_id} of {op.code}: {before} -> {site.status} on {when}")
+
+
+COMMANDS: list[click.Command] = [operation, round_group, sites]

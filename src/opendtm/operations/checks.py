@@ -27,6 +27,11 @@ class Unset:
 UNSET: Final = Unset()
 
 
+def _cap(text: str) -> str:
+    """A field name at the start of a sentence."""
+    return text[:1].upper() + text[1:]
+
+
 def operation_code_clean(code: str) -> str:
     """An operation code as stored: lower case, letters and digits joined by single - or _."""
     cleaned = (code or "").strip().lower()
@@ -43,16 +48,18 @@ def text_clean(value: str, *, field: str, max_length: int) -> str:
     """A required one-line text: inner runs of spaces collapsed, not empty, fits the column."""
     cleaned = " ".join((value or "").split())
     if not cleaned:
-        raise InvalidInput(f"{field} is empty.", hint=f"Give a {field}.")
+        raise InvalidInput(f"{_cap(field)} is empty.", hint=f"Give a {field}.")
     if len(cleaned) > max_length:
-        raise InvalidInput(f"{field} is longer than {max_length} characters.")
+        raise InvalidInput(f"{_cap(field)} is longer than {max_length} characters.")
     return cleaned
 
 
 def date_check(value: object, *, field: str) -> date:
     """A calendar date (not a datetime, not a string): services take parsed dates only."""
     if not isinstance(value, date) or isinstance(value, datetime):
-        raise InvalidInput(f"{field} {value!r} is not a date.", hint="Give a date as YYYY-MM-DD.")
+        raise InvalidInput(
+            f"{_cap(field)} {value!r} is not a date.", hint="Give a date as YYYY-MM-DD."
+        )
     return value
 
 
@@ -77,11 +84,11 @@ def coordinates_check(latitude: object, longitude: object) -> tuple[float | None
     checked: list[float] = []
     for field, value, limit in (("latitude", latitude, 90), ("longitude", longitude, 180)):
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InvalidInput(f"{field} {value!r} is not a number.")
+            raise InvalidInput(f"{_cap(field)} {value!r} is not a number.")
         number = float(value)
         if not math.isfinite(number) or not -limit <= number <= limit:
             raise InvalidInput(
-                f"{field} {value!r} is outside -{limit}..{limit}.",
+                f"{_cap(field)} {value!r} is outside -{limit}..{limit}.",
                 hint="Give decimal degrees (WGS 84), e.g. 14.5995, 120.9842.",
             )
         checked.append(number)

@@ -60,7 +60,7 @@ def choice_parse(choices: type[C], value: object, *, field: str) -> C:
     cleaned = str(value if value is not None else "").strip().lower()
     if cleaned not in choices.values:
         raise InvalidInput(
-            f"{field} {value!r} is not one of the accepted values.",
+            f"{field[:1].upper()}{field[1:]} {value!r} is not one of the accepted values.",
             hint=f"Use one of: {', '.join(choices.values)}.",
         )
     return choices(cleaned)

@@ -4,6 +4,7 @@ queryset `operations_visible_to(user)`; rounds a user may not see are filtered t
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Q, QuerySet
@@ -16,7 +17,23 @@ from opendtm.gazetteer.models import MAX_LEVEL, AdminUnit, GazetteerVersion
 from opendtm.operations.choices import RoundStatus, SiteStatus, SiteType, choice_parse
 from opendtm.operations.models import Operation, Round, RoundTransition, Site, SiteStatusChange
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 AnyUser = AbstractBaseUser | AnonymousUser | None
+
+
+class RoundCount(TypedDict):
+    """Annotation added by `operation_list`."""
+
+    round_count: int
+
+
+class TransitionCount(TypedDict):
+    """Annotation added by `rounds_of`."""
+
+    transition_count: int
+
 
 # --- gazetteer reads the operations need ---------------------------------------------------
 
@@ -63,7 +80,7 @@ def admin_units_for_codes(*, country_iso3: str, codes: Iterable[str]) -> dict[st
 # --- operations ----------------------------------------------------------------------------
 
 
-def operation_list(*, user: AnyUser) -> QuerySet[Operation]:
+def operation_list(*, user: AnyUser) -> QuerySet[WithAnnotations[Operation, RoundCount]]:
     """The operations a user may see, by code, each with `round_count`. One query."""
     return operations_visible_to(user).annotate(round_count=Count("rounds")).order_by("code")
 
@@ -89,7 +106,9 @@ def operation_get(*, user: AnyUser, code: str) -> Operation:
 # --- rounds --------------------------------------------------------------------------------
 
 
-def rounds_of(*, operation: Operation, user: AnyUser) -> QuerySet[Round]:
+def rounds_of(
+    *, operation: Operation, user: AnyUser
+) -> QuerySet[WithAnnotations[Round, TransitionCount]]:
     """The rounds of an operation the user may see, by number, each with `transition_count`.
 
     Without VIEW_UNPUBLISHED (viewers, the public) only published rounds are listed.

@@ -84,20 +84,20 @@ def _record_of(item: SiteRecord | Mapping[str, Any], index: int) -> SiteRecord:
     return record if record.source_row is not None else replace(record, source_row=index)
 
 
+def _uncap(message: str) -> str:
+    """A message continued after "Row 3, site 'S-1': " (keeps P-code, ID... as written)."""
+    return message[:1].lower() + message[1:] if message[1:2].islower() else message
+
+
 def _where(record: SiteRecord, *, single: bool) -> str:
     site = f"site {str(record.site_id).strip()!r}"
     return f"Site {str(record.site_id).strip()!r}" if single else f"Row {record.source_row}, {site}"
 
 
-def _not_future(value: date | None, *, field: str, today: date) -> date | None:
-    if value is None:
-        return None
-    date_check(value, field=field)
-    if value > today:
-        raise InvalidInput(
-            f"{field} {value} is in the future.", hint="Record what has happened, dated."
-        )
-    return value
+def _date_or_none(value: object, *, field: str) -> date | None:
+    """An optional date. Not compared with the clock: imports and the demo carry dated facts
+    whose results must not depend on the day they are run."""
+    return None if value is None else date_check(value, field=field)
 
 
 def _unit_check(unit: AdminUnit, operation: Operation) -> AdminUnit:
@@ -129,7 +129,6 @@ def _sites_build(
     named are read in bulk before the records are checked one by one in memory.
     """
     records = [_record_of(item, index) for index, item in enumerate(items, start=1)]
-    today = timezone.localdate()
     ids = {r.admin_unit_id for r in records if r.admin_unit_id is not None}
     codes = {r.admin_pcode.strip().upper() for r in records if r.admin_pcode}
     by_id = {u.pk: u for u in AdminUnit.objects.filter(pk__in=ids)} if ids else {}
@@ -170,8 +169,8 @@ def _sites_build(
             else:
                 raise InvalidInput("no admin unit is given.", hint="Give its P-code.")
             status = choice_parse(SiteStatus, record.status, field="site status")
-            opened_on = _not_future(record.opened_on, field="opening date", today=today)
-            closed_on = _not_future(record.closed_on, field="closing date", today=today)
+            opened_on = _date_or_none(record.opened_on, field="opening date")
+            closed_on = _date_or_none(record.closed_on, field="closing date")
             if (status == SiteStatus.CLOSED) != (closed_on is not None):
                 raise InvalidInput(
                     "a closing date is given for a site that is not closed."
@@ -197,7 +196,7 @@ def _sites_build(
                 )
             )
         except (InvalidInput, NotFound, Conflict) as exc:
-            raise type(exc)(f"{where}: {exc.message}", hint=exc.hint) from None
+            raise type(exc)(f"{where}: {_uncap(exc.message)}", hint=exc.hint) from None
     return sites
 
 
@@ -337,15 +336,13 @@ def site_update(
                 site.longitude if isinstance(longitude, Unset) else longitude,
             )
         if not isinstance(opened_on, Unset):
-            wanted["opened_on"] = _not_future(
-                opened_on, field="opening date", today=timezone.localdate()
-            )
+            wanted["opened_on"] = _date_or_none(opened_on, field="opening date")
             if opened_on and site.closed_on and site.closed_on < opened_on:
                 raise InvalidInput(
                     f"opening date {opened_on} is after its closing {site.closed_on}."
                 )
     except InvalidInput as exc:
-        raise InvalidInput(f"{where}: {exc.message}", hint=exc.hint) from None
+        raise InvalidInput(f"{where}: {_uncap(exc.message)}", hint=exc.hint) from None
 
     def shown(value: Any) -> Any:
         if isinstance(value, AdminUnit):
@@ -380,7 +377,7 @@ def site_status_change(
     """Move a site through its life cycle as SITE_TRANSITIONS allows, dated and logged.
 
     Closing records the closing date and reason on the site; reopening clears them (the
-    history keeps them). A change cannot be dated before the previous one, nor in the future.
+    history keeps them). A change cannot be dated before the previous one.
     """
     operation = site.operation
     authorize(actor, Action.MANAGE_SITES, operation)
@@ -396,8 +393,7 @@ def site_status_change(
         )
     if len(reason) > 300:
         raise InvalidInput(f"{what}: the reason is longer than 300 characters.")
-    when = _not_future(date_check(on, field="date"), field="date", today=timezone.localdate())
-    assert when is not None
+    when = date_check(on, field="date")
     last = SiteStatusChange.objects.filter(site=current).aggregate(last=Max("on"))["last"]
     if last is not None and when < last:
         raise InvalidInput(
