@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "opendtm.gazetteer",
     "opendtm.operations",
     "opendtm.forms",
+    "opendtm.ingest",
+    "opendtm.mobility",
 ]
 
 MIDDLEWARE = [

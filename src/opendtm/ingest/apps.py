@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class IngestConfig(AppConfig):
+    name = "opendtm.ingest"
+    label = "ingest"
+    verbose_name = "Import and validation"

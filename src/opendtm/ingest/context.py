@@ -1,0 +1,82 @@
+"""What the rules need to know besides the file: gazetteer, sites, the round's stored rows, the
+previous round and the thresholds. Loaded once per import with a fixed number of queries, so
+validating a million rows costs the same number of queries as validating ten.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+from django.conf import settings
+
+from opendtm.forms.spec import FormSpec
+
+UNIT_SCHEMA: dict[str, Any] = {
+    "unit_id": pl.Int64,
+    "pcode": pl.Utf8,
+    "level": pl.Int64,
+    "retired": pl.Boolean,
+    "lat": pl.Float64,
+    "lon": pl.Float64,
+    "anc1": pl.Utf8,
+    "anc2": pl.Utf8,
+    "anc3": pl.Utf8,
+    "anc4": pl.Utf8,
+}
+CODE_SCHEMA: dict[str, Any] = {"code": pl.Utf8, "pcode": pl.Utf8}
+SITE_SCHEMA: dict[str, Any] = {"site_id": pl.Utf8, "site_pk": pl.Int64, "site_unit": pl.Utf8}
+STORED_SCHEMA: dict[str, Any] = {"submission_id": pl.Utf8, "key_id": pl.Int64}
+PREVIOUS_SCHEMA: dict[str, Any] = {"key_id": pl.Int64, "previous": pl.Int64}
+
+
+def _setting(name: str, default: float) -> float:
+    """A threshold from Django settings, else the environment, else the default."""
+    value = getattr(settings, name, None)
+    if value is None:
+        value = os.environ.get(name, default)
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Limits of the warning rules (DOMAIN.md leaves them to each operation)."""
+
+    gps_max_km: float = 50.0
+    change_pct: float = 50.0
+    change_min_people: float = 100.0
+
+    @classmethod
+    def from_settings(cls) -> Thresholds:
+        return cls(
+            gps_max_km=_setting("OPENDTM_GPS_MAX_KM", 50.0),
+            change_pct=_setting("OPENDTM_CHANGE_MAX_PCT", 50.0),
+            change_min_people=_setting("OPENDTM_CHANGE_MIN_PEOPLE", 100.0),
+        )
+
+
+@dataclass
+class ValidationContext:
+    """Everything outside the file that the rules compare it with.
+
+    `units` has one row per admin unit of the country with its ancestors' P-codes (`anc1`..
+    `anc4`, its own code at its own level); `codes` maps every accepted code, upper-cased
+    (P-codes and alternative codes), to the P-code it stands for; `sites` is the operation's
+    registry; `stored` the round's stored submissions of this form with their site or location
+    id; `previous` the previous round's population per site or location.
+    """
+
+    form: FormSpec
+    country_iso3: str
+    location_level: int
+    units: pl.DataFrame
+    codes: pl.DataFrame
+    sites: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SITE_SCHEMA))
+    stored: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=STORED_SCHEMA))
+    previous: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PREVIOUS_SCHEMA))
+    previous_round: int | None = None
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    boundaries: Callable[[list[str]], dict[str, Any]] = lambda _codes: {}

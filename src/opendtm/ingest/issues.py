@@ -1,0 +1,98 @@
+"""The shape of a report line, and how a rule turns a row mask into report lines, column-wise.
+
+ISSUE_SCHEMA is the contract shared with the export reader (`forms.reader`), so the reader's
+cell problems and the validator's rule results concatenate into one report frame.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from opendtm.ingest.choices import Severity
+
+ISSUE_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
+    "sheet": pl.Utf8,
+    "row": pl.Int64,
+    "submission_id": pl.Utf8,
+    "field": pl.Utf8,
+    "value": pl.Utf8,
+    "rule": pl.Utf8,
+    "severity": pl.Utf8,
+    "message": pl.Utf8,
+}
+ISSUE_COLUMNS = list(ISSUE_SCHEMA)
+
+# Rules whose warnings are notes for the officer, not doubts about the row: they do not flag it.
+NOTE_RULES = frozenset({"site.registered", "column.ignored", "form.constraint_unchecked"})
+
+ERROR = Severity.ERROR.value
+WARNING = Severity.WARNING.value
+
+
+def issues_empty() -> pl.DataFrame:
+    return pl.DataFrame(schema=ISSUE_SCHEMA)
+
+
+def as_text(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """A cell as the report shows it: lists space-separated, like a select_multiple export."""
+    if isinstance(dtype, pl.List):
+        return expr.cast(pl.List(pl.Utf8)).list.join(" ")
+    return expr.cast(pl.Utf8)
+
+
+def issues_where(
+    frame: pl.DataFrame,
+    condition: pl.Expr,
+    *,
+    field: str,
+    rule: str,
+    message: pl.Expr | str,
+    severity: str = ERROR,
+    value: pl.Expr | None = None,
+) -> pl.DataFrame:
+    """One issue per row of `frame` where `condition` is true (null counts as false).
+
+    `frame` carries the reader's `_sheet`, `_row` and `_submission_id`; `value` defaults to the
+    field's own cell.
+    """
+    if value is None:
+        value = (
+            as_text(pl.col(field), frame.schema[field])
+            if field in frame.columns
+            else pl.lit(None, pl.Utf8)
+        )
+    return frame.filter(condition.fill_null(False)).select(
+        sheet=pl.col("_sheet").cast(pl.Utf8),
+        row=pl.col("_row").cast(pl.Int64),
+        submission_id=pl.col("_submission_id").cast(pl.Utf8),
+        field=pl.lit(field, pl.Utf8),
+        value=value.cast(pl.Utf8),
+        rule=pl.lit(rule, pl.Utf8),
+        severity=pl.lit(severity, pl.Utf8),
+        message=message.cast(pl.Utf8) if isinstance(message, pl.Expr) else pl.lit(message),
+    )
+
+
+def file_note(*, sheet: str, field: str, rule: str, message: str) -> pl.DataFrame:
+    """A warning about the whole file (no row): an ignored column, an unchecked constraint."""
+    return pl.DataFrame(
+        [
+            {
+                "sheet": sheet,
+                "row": None,
+                "submission_id": None,
+                "field": field,
+                "value": None,
+                "rule": rule,
+                "severity": WARNING,
+                "message": message,
+            }
+        ],
+        schema=ISSUE_SCHEMA,
+    )
+
+
+def issues_concat(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """All issue frames as one, in ISSUE_SCHEMA (empty parts are fine)."""
+    frames = [p.select(ISSUE_COLUMNS).cast(ISSUE_SCHEMA) for p in parts if p.height]  # type: ignore[arg-type]
+    return pl.concat(frames, how="vertical") if frames else issues_empty()

@@ -1,0 +1,114 @@
+"""Import batches, their stored reports and the cleaning log of corrections.
+
+A batch is one committed import of one file into one round; a dry run writes none. Every stored
+assessment points at the batch it came from, so a figure can name the files behind it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from opendtm.ingest.choices import Severity
+
+
+class ImportBatch(models.Model):
+    """One committed import of a field export: which file, which form version, who, and counts.
+
+    rows_read = rows_accepted + rows_rejected always; accepted rows are new, replaced or
+    unchanged; flagged rows are accepted rows with warnings.
+    """
+
+    operation = models.ForeignKey(
+        "operations.Operation", on_delete=models.PROTECT, related_name="import_batches"
+    )
+    round = models.ForeignKey(
+        "operations.Round", on_delete=models.PROTECT, related_name="import_batches"
+    )
+    form_id = models.CharField(max_length=64)
+    form_version = models.CharField(max_length=64, blank=True)
+    file_name = models.CharField(max_length=500)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    imported_at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(blank=True)
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_accepted = models.PositiveIntegerField(default=0)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    rows_flagged = models.PositiveIntegerField(default=0)
+    rows_new = models.PositiveIntegerField(default=0)
+    rows_replaced = models.PositiveIntegerField(default=0)
+    rows_unchanged = models.PositiveIntegerField(default=0)
+    ignored_columns = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["round", "imported_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rows_read=F("rows_accepted") + F("rows_rejected")),
+                name="batch_rows_read_balance",
+            ),
+            models.CheckConstraint(
+                condition=Q(rows_accepted=F("rows_new") + F("rows_replaced") + F("rows_unchanged")),
+                name="batch_rows_accepted_balance",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} -> round {self.round_id} ({self.form_id})"
+
+
+class ImportIssue(models.Model):
+    """One line of a batch's report: a cell or row that broke a rule, and why."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="issues")
+    sheet = models.CharField(max_length=200, blank=True)
+    row = models.PositiveIntegerField(null=True, blank=True, help_text="Null: the whole file.")
+    submission_id = models.CharField(max_length=100, blank=True)
+    field = models.CharField(max_length=200, blank=True)
+    value = models.TextField(blank=True)
+    rule = models.CharField(max_length=64)
+    severity = models.CharField(max_length=8, choices=Severity.choices)
+    message = models.TextField()
+
+    class Meta:
+        ordering = ["batch", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(severity__in=Severity.values), name="import_issue_severity_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["batch", "rule"])]
+
+    def __str__(self) -> str:
+        return f"{self.sheet} row {self.row}: {self.rule}"
+
+
+class CleaningLogEntry(models.Model):
+    """One value a later import changed in a stored submission: old, new, who, when, why."""
+
+    round = models.ForeignKey(
+        "operations.Round", on_delete=models.PROTECT, related_name="cleaning_log"
+    )
+    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="cleaning_log")
+    form_id = models.CharField(max_length=64)
+    submission_id = models.CharField(max_length=100)
+    field = models.CharField(max_length=200)
+    old_value = models.TextField(null=True, blank=True)
+    new_value = models.TextField(null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    changed_at = models.DateTimeField()
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["round", "changed_at", "id"]
+        verbose_name_plural = "cleaning log entries"
+        indexes = [models.Index(fields=["round", "submission_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id}.{self.field}: {self.old_value} -> {self.new_value}"

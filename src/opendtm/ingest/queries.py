@@ -1,0 +1,200 @@
+"""Reads of the import: what validation compares a file with, batches, and the cleaning log.
+
+The gazetteer, the registry and the round's rows are read as whole Polars frames with one query
+each (a country's gazetteer is ~50,000 units), so the number of queries never grows with rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+import shapely
+from django.db.models import QuerySet
+
+from opendtm.forms.spec import FormSpec
+from opendtm.gazetteer.models import AdminBoundary, AdminUnit, AdminUnitCode
+from opendtm.ingest.context import (
+    CODE_SCHEMA,
+    PREVIOUS_SCHEMA,
+    SITE_SCHEMA,
+    STORED_SCHEMA,
+    UNIT_SCHEMA,
+    Thresholds,
+    ValidationContext,
+)
+from opendtm.ingest.models import CleaningLogEntry, ImportBatch, ImportIssue
+from opendtm.ingest.tables import table_for
+from opendtm.mobility.models import BaselineAssessment, SiteAssessment
+from opendtm.operations.models import Operation, Round, Site
+
+
+def units_frame(country_iso3: str) -> pl.DataFrame:
+    """Every admin unit of the country with its ancestors' P-codes (`anc1`..`anc4`)."""
+    rows = list(
+        AdminUnit.objects.filter(country_iso3=country_iso3.upper()).values_list(
+            "pk", "pcode", "level", "retired_in_id", "latitude", "longitude", "parent_id"
+        )
+    )
+    base = pl.DataFrame(
+        rows,
+        schema={
+            "unit_id": pl.Int64,
+            "pcode": pl.Utf8,
+            "level": pl.Int64,
+            "retired_in": pl.Int64,
+            "lat": pl.Float64,
+            "lon": pl.Float64,
+            "parent_id": pl.Int64,
+        },
+        orient="row",
+    ).with_columns(retired=pl.col("retired_in").is_not_null())
+    parents = base.select(
+        pl.col("unit_id").alias("parent_id"),
+        pl.col("pcode").alias("_p_pcode"),
+        pl.col("level").alias("_p_level"),
+        pl.col("parent_id").alias("_p_parent"),
+    )
+    frame = base.with_columns(
+        [
+            pl.when(pl.col("level") == k).then(pl.col("pcode")).otherwise(None).alias(f"anc{k}")
+            for k in range(1, 5)
+        ]
+    ).with_columns(_cursor=pl.col("parent_id"))
+    for _ in range(4):  # walk up at most four levels, one join per level
+        step = parents.rename({"parent_id": "_cursor"})
+        frame = frame.join(step, on="_cursor", how="left", maintain_order="left")
+        frame = (
+            frame.with_columns(
+                [
+                    pl.when(pl.col("_p_level") == k)
+                    .then(pl.col("_p_pcode"))
+                    .otherwise(pl.col(f"anc{k}"))
+                    .alias(f"anc{k}")
+                    for k in range(1, 5)
+                ]
+            )
+            .with_columns(_cursor=pl.col("_p_parent"))
+            .drop("_p_pcode", "_p_level", "_p_parent")
+        )
+    return frame.select(list(UNIT_SCHEMA)).cast(UNIT_SCHEMA)
+
+
+def codes_frame(country_iso3: str, units: pl.DataFrame) -> pl.DataFrame:
+    """Every accepted code, upper-cased, to its P-code: the P-codes and the alternative codes.
+
+    Stands in for `gazetteer.queries.units_resolve` as a whole-country frame, which a join
+    needs; switch when the gazetteer offers one.
+    """
+    alternatives = pl.DataFrame(
+        list(
+            AdminUnitCode.objects.filter(country_iso3=country_iso3.upper()).values_list(
+                "code", "unit__pcode"
+            )
+        ),
+        schema=CODE_SCHEMA,
+        orient="row",
+    )
+    own = units.select(pl.col("pcode").alias("code"), "pcode")
+    return (
+        pl.concat([own, alternatives])
+        .with_columns(code=pl.col("code").str.strip_chars().str.to_uppercase())
+        .unique(subset="code", keep="first", maintain_order=True)
+    )
+
+
+def sites_frame(operation: Operation) -> pl.DataFrame:
+    return pl.DataFrame(
+        list(
+            Site.objects.filter(operation=operation).values_list(
+                "site_id", "pk", "admin_unit__pcode"
+            )
+        ),
+        schema=SITE_SCHEMA,
+        orient="row",
+    )
+
+
+def _stored(form_id: str, round_id: int) -> pl.DataFrame:
+    table = table_for(form_id)
+    key = "site_id" if table.key == "site" else "location_id"
+    return pl.DataFrame(
+        list(table.model.objects.filter(round_id=round_id).values_list("submission_id", key)),
+        schema=STORED_SCHEMA,
+        orient="row",
+    )
+
+
+def _previous(form_id: str, round_: Round) -> tuple[pl.DataFrame, int | None]:
+    """Population per site or location in the latest earlier round that has any."""
+    table = table_for(form_id)
+    key = "site_id" if table.key == "site" else "location_id"
+    model: Any = SiteAssessment if table.key == "site" else BaselineAssessment
+    earlier = (
+        model.objects.filter(
+            round__operation_id=round_.operation_id, round__number__lt=round_.number
+        )
+        .order_by("-round__number")
+        .values_list("round__number", flat=True)
+        .first()
+    )
+    if earlier is None:
+        return pl.DataFrame(schema=PREVIOUS_SCHEMA), None
+    rows = model.objects.filter(
+        round__operation_id=round_.operation_id, round__number=earlier
+    ).values_list(key, table.people)
+    return pl.DataFrame(list(rows), schema=PREVIOUS_SCHEMA, orient="row"), earlier
+
+
+def boundaries_of(pcodes: list[str], country_iso3: str) -> dict[str, Any]:
+    """Polygons of these units, where boundaries are loaded."""
+    found = AdminBoundary.objects.filter(
+        unit__country_iso3=country_iso3.upper(), unit__pcode__in=pcodes
+    ).values_list("unit__pcode", "wkb")
+    return {code: shapely.from_wkb(bytes(wkb)) for code, wkb in found}
+
+
+def context_load(*, operation: Operation, round_: Round, form: FormSpec) -> ValidationContext:
+    """Everything validation compares a file with, in a fixed number of queries."""
+    units = units_frame(operation.country_iso3)
+    previous, previous_number = _previous(form.form_id, round_)
+    has_boundaries = AdminBoundary.objects.filter(
+        unit__country_iso3=operation.country_iso3.upper()
+    ).exists()
+    return ValidationContext(
+        form=form,
+        country_iso3=operation.country_iso3.upper(),
+        location_level=operation.location_level,
+        units=units,
+        codes=codes_frame(operation.country_iso3, units),
+        sites=sites_frame(operation),
+        stored=_stored(form.form_id, round_.pk),
+        previous=previous,
+        previous_round=previous_number,
+        thresholds=Thresholds.from_settings(),
+        boundaries=(lambda codes: boundaries_of(codes, operation.country_iso3))
+        if has_boundaries
+        else (lambda _codes: {}),
+    )
+
+
+def batch_identical_exists(*, round_: Round, form_id: str, sha256: str) -> bool:
+    """Has this very file (same SHA-256) already been imported into the round for this form?"""
+    return ImportBatch.objects.filter(round=round_, form_id=form_id, sha256=sha256).exists()
+
+
+def batches_of(round_: Round) -> QuerySet[ImportBatch]:
+    return ImportBatch.objects.filter(round=round_).order_by("imported_at", "id")
+
+
+def issues_of(batch: ImportBatch) -> QuerySet[ImportIssue]:
+    return ImportIssue.objects.filter(batch=batch).order_by("id")
+
+
+def cleaning_log(round_: Round) -> QuerySet[CleaningLogEntry]:
+    """The round's corrections, oldest first, with who made them."""
+    return (
+        CleaningLogEntry.objects.filter(round=round_)
+        .select_related("changed_by", "batch")
+        .order_by("changed_at", "id")
+    )

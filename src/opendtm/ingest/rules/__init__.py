@@ -1,0 +1,268 @@
+"""Validation: every rule family over a parsed export, giving one report and the row verdicts.
+
+Each rule is a function of frames returning issues in ISSUE_SCHEMA, vectorised with Polars.
+An error rejects its row; a warning keeps it, flagged (except the notes in NOTE_RULES). An
+error on a repeat row (an origin) rejects its whole submission, with one line on the main row
+saying so, so a location is never stored with part of its origins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import polars as pl
+
+from opendtm.forms.spec import FormSpec
+from opendtm.ingest.context import ValidationContext
+from opendtm.ingest.issues import (
+    ERROR,
+    ISSUE_COLUMNS,
+    NOTE_RULES,
+    WARNING,
+    file_note,
+    issues_concat,
+    issues_where,
+)
+from opendtm.ingest.rules import consistency
+from opendtm.ingest.rules.form import form_rules, without_reader_duplicates
+from opendtm.ingest.rules.gazetteer import admin_resolve, origins_resolve
+from opendtm.ingest.rules.geography import gps_rules
+from opendtm.ingest.rules.previous_round import change_rule
+
+
+class ExportLike(Protocol):
+    """What the validator reads of `forms.reader.ParsedExport` (see the reader contract)."""
+
+    form: FormSpec
+    file_name: str
+    sha256: str
+    main: pl.DataFrame
+    repeats: dict[str, pl.DataFrame]
+    issues: pl.DataFrame
+    ignored_columns: list[str]
+
+
+@dataclass
+class Validation:
+    """The verdict on a file: rows with `_accepted`/`_flagged`, and the report lines in order."""
+
+    main: pl.DataFrame
+    repeats: dict[str, pl.DataFrame]
+    issues: pl.DataFrame
+
+    @property
+    def rows_read(self) -> int:
+        return self.main.height
+
+    @property
+    def rows_accepted(self) -> int:
+        return int(self.main.get_column("_accepted").sum())
+
+    @property
+    def rows_rejected(self) -> int:
+        return self.rows_read - self.rows_accepted
+
+    @property
+    def rows_flagged(self) -> int:
+        return int((self.main.get_column("_accepted") & self.main.get_column("_flagged")).sum())
+
+
+def _main_sheet(parsed: ExportLike) -> str:
+    sheets = parsed.main.get_column("_sheet").drop_nulls()
+    return str(sheets[0]) if len(sheets) else parsed.file_name
+
+
+def _with_parent_fields(repeat: pl.DataFrame, main: pl.DataFrame, form: FormSpec) -> pl.DataFrame:
+    """The repeat's rows with the main fields they may refer to (`${idp_ind}` in an origin)."""
+    names = [f.name for f in form.main_fields() if f.name in main.columns]
+    names = [n for n in names if n not in repeat.columns]
+    parent = main.select(pl.col("_row").alias("_parent_row"), *names)
+    return repeat.join(parent, on="_parent_row", how="left", maintain_order="left")
+
+
+def _main_rules(
+    main: pl.DataFrame, ctx: ValidationContext, sheet: str
+) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    form = ctx.form
+    main, gazetteer = admin_resolve(main, ctx)
+    parts = [
+        gazetteer,
+        form_rules(main, form.main_fields(), form, sheet=sheet),
+        consistency.submission_ids(main),
+        consistency.sex_age_sum(main),
+        consistency.households(main),
+        consistency.at_most(main),
+    ]
+    if "site_id" in main.columns:
+        main, site_issues = consistency.sites(main, ctx)
+        parts.append(site_issues)
+        usable = pl.col("_unit_pcode").is_not_null()
+        parts.append(
+            consistency.same_key_twice(
+                main, key="_site_key", field="site_id", what="site", usable=usable
+            )
+        )
+        main = main.with_columns(_key_id=pl.col("_site_pk"))
+        people = "ind"
+    else:
+        usable = pl.col("_location_id").is_not_null()
+        parts.append(
+            consistency.same_key_twice(
+                main,
+                key="_location_id",
+                field=f"adm{ctx.location_level}_pcode",
+                what="location",
+                usable=usable,
+            )
+        )
+        main = main.with_columns(_key_id=pl.col("_location_id"))
+        people = "idp_ind"
+    what = "site" if "site_id" in main.columns else "location"
+    field = "site_id" if what == "site" else f"adm{ctx.location_level}_pcode"
+    parts.append(
+        consistency.stored_key_conflicts(main, ctx, key_id="_key_id", field=field, what=what)
+    )
+    parts.append(gps_rules(main, ctx))
+    parts.append(change_rule(main, ctx, key_id="_key_id", field=people))
+    return main, parts
+
+
+def validate(parsed: ExportLike, ctx: ValidationContext) -> Validation:
+    """Run every rule on the export; decide which rows are accepted and which are flagged."""
+    form = ctx.form
+    sheet = _main_sheet(parsed)
+    main, parts = _main_rules(parsed.main, ctx, sheet)
+    repeats: dict[str, pl.DataFrame] = {}
+    repeat_issues: list[pl.DataFrame] = []
+    for name, frame in parsed.repeats.items():
+        fields = form.repeat_fields(name)
+        evaluated = _with_parent_fields(frame, main, form)
+        repeat_issues.append(form_rules(evaluated, fields, form, sheet=name))
+        resolved, origin_issues = origins_resolve(frame, ctx)
+        repeat_issues += [origin_issues, consistency.origin_households(resolved)]
+        parts.append(consistency.origins_sum(main, resolved))
+        repeats[name] = resolved
+    notes = [
+        file_note(
+            sheet=sheet,
+            field=column,
+            rule="column.ignored",
+            message=f"column {column!r} is not a field of form {form.form_id}; it was ignored",
+        )
+        for column in parsed.ignored_columns
+    ]
+    reader = parsed.issues.select(ISSUE_COLUMNS)
+    issues = issues_concat([*notes, reader, *parts, *repeat_issues])
+    issues = without_reader_duplicates(issues, reader)
+    issues = _propagate_repeat_errors(issues, main, repeats)
+    return _verdicts(main, repeats, issues, sheet)
+
+
+def _repeat_rows(repeats: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    frames = [
+        r.select(
+            pl.col("_sheet").cast(pl.Utf8).alias("sheet"),
+            pl.col("_row").cast(pl.Int64).alias("row"),
+            pl.col("_parent_row").cast(pl.Int64),
+            pl.lit(name).alias("_repeat"),
+        )
+        for name, r in repeats.items()
+    ]
+    schema = {"sheet": pl.Utf8, "row": pl.Int64, "_parent_row": pl.Int64, "_repeat": pl.Utf8}
+    return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+
+
+def _propagate_repeat_errors(
+    issues: pl.DataFrame, main: pl.DataFrame, repeats: dict[str, pl.DataFrame]
+) -> pl.DataFrame:
+    """One error on each main row whose repeat rows broke a rule."""
+    bad = (
+        issues.filter(pl.col("severity") == ERROR)
+        .join(_repeat_rows(repeats), on=["sheet", "row"], how="inner")
+        .filter(pl.col("_parent_row").is_not_null())
+        .group_by("_parent_row", "_repeat")
+        .agg(_sheet=pl.col("sheet").first(), _rows=pl.col("row").unique().sort())
+    )
+    if not bad.height:
+        return issues
+    joined = main.join(
+        bad.rename({"_parent_row": "_row"}), on="_row", how="inner", maintain_order="left"
+    )
+    lines = issues_where(
+        joined,
+        pl.lit(True),
+        field="_repeat",
+        rule="repeat.rejected",
+        value=pl.lit(None, pl.Utf8),
+        message=pl.format(
+            "{} row(s) {} of sheet {} break a rule, so the whole submission is rejected",
+            pl.col("_repeat"),
+            pl.col("_rows").cast(pl.List(pl.Utf8)).list.join(", "),
+            pl.col("_sheet"),
+        ),
+    ).with_columns(field=joined.get_column("_repeat"))
+    return issues_concat([issues, lines])
+
+
+def _verdicts(
+    main: pl.DataFrame, repeats: dict[str, pl.DataFrame], issues: pl.DataFrame, sheet: str
+) -> Validation:
+    on_rows = issues.filter(pl.col("row").is_not_null())
+    main_keys = main.select(
+        pl.col("_sheet").cast(pl.Utf8).alias("sheet"), pl.col("_row").alias("row")
+    )
+    main_issues = on_rows.join(main_keys.unique(), on=["sheet", "row"], how="semi")
+    repeat_issues = on_rows.join(_repeat_rows(repeats), on=["sheet", "row"], how="inner")
+    rejected = main_issues.filter(pl.col("severity") == ERROR).get_column("row").unique()
+    doubtful = pl.col("severity").eq(WARNING) & ~pl.col("rule").is_in(list(NOTE_RULES))
+    flagged = (
+        pl.concat(
+            [
+                main_issues.filter(doubtful).select("row"),
+                repeat_issues.filter(doubtful).select(pl.col("_parent_row").alias("row")),
+            ]
+        )
+        .get_column("row")
+        .drop_nulls()
+        .unique()
+    )
+    main = main.with_columns(
+        _accepted=~pl.col("_row").is_in(rejected.implode()),
+        _flagged=pl.col("_row").is_in(flagged.implode()),
+    )
+    accepted_rows = main.filter(pl.col("_accepted")).get_column("_row").implode()
+    repeats = {
+        name: frame.with_columns(
+            _accepted=pl.col("_parent_row").is_not_null()
+            & pl.col("_parent_row").is_in(accepted_rows)
+        )
+        for name, frame in repeats.items()
+    }
+    # A site is registered only from an accepted row: no note on a rejected one.
+    rejected_rows = main.filter(~pl.col("_accepted")).select(
+        pl.col("_sheet").cast(pl.Utf8).alias("sheet"), pl.col("_row").alias("row")
+    )
+    notes = issues.filter(pl.col("rule") == "site.registered").join(
+        rejected_rows, on=["sheet", "row"], how="anti"
+    )
+    issues = pl.concat([issues.filter(pl.col("rule") != "site.registered"), notes])
+    order = {
+        sheet: 0,
+        **{
+            str(r.get_column("_sheet")[0]): i + 1
+            for i, r in enumerate(repeats.values())
+            if r.height
+        },
+    }
+    issues = (
+        issues.with_row_index("_seq")
+        .with_columns(
+            _rank=pl.col("sheet").replace_strict(
+                order, default=len(order) + 1, return_dtype=pl.Int64
+            )
+        )
+        .sort(["_rank", "row", "_seq"], nulls_last=False)
+        .drop("_seq", "_rank")
+    )
+    return Validation(main=main, repeats=repeats, issues=issues)

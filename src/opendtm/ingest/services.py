@@ -1,0 +1,369 @@
+"""The import service: the one path every field export takes into a round (CLI, web, demo).
+
+Read by the form, validate, write the report, then in ONE transaction: the batch, sites to
+register, new rows, replaced rows (each changed value to the cleaning log), the report lines and
+the audit event. Anything failing inside leaves the database as it was. Importing the same file
+again records nothing (see docs/decisions/0002-import-storage.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+from django.contrib.auth.models import User
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from opendtm.accounts.choices import Action
+from opendtm.accounts.roles import authorize
+from opendtm.accounts.services import audit_record
+from opendtm.core.errors import Conflict, InvalidInput
+from opendtm.forms.spec import FormSpec
+from opendtm.ingest.issues import ISSUE_COLUMNS
+from opendtm.ingest.models import CleaningLogEntry, ImportBatch, ImportIssue
+from opendtm.ingest.queries import batch_identical_exists, context_load
+from opendtm.ingest.report import report_path_default, report_write
+from opendtm.ingest.rules import ExportLike, Validation, validate
+from opendtm.ingest.storage import (
+    Plan,
+    origins_insert,
+    plan_changes,
+    rows_delete,
+    rows_insert,
+)
+from opendtm.ingest.tables import Table, db_columns, table_for
+from opendtm.operations.models import Operation, Round, Site
+from opendtm.operations.services import round_ensure_writable, sites_register_many
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, for a dry run, would do). rows_read = accepted + rejected."""
+
+    file_name: str
+    form_id: str
+    dry_run: bool
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    rows_flagged: int
+    rows_new: int
+    rows_replaced: int
+    rows_unchanged: int
+    sites_registered: int
+    changes_logged: int
+    report_path: Path | None
+    issues: pl.DataFrame = field(repr=False)
+    batch: ImportBatch | None = None
+    already_imported: bool = False  # the same file again: nothing changed, nothing recorded
+
+    def summary_lines(self) -> list[str]:
+        head = "dry run, nothing written: " if self.dry_run else ""
+        lines = [
+            f"{head}{self.file_name} ({self.form_id}): read {self.rows_read}, "
+            f"accepted {self.rows_accepted}, rejected {self.rows_rejected}, "
+            f"flagged {self.rows_flagged}",
+            f"new {self.rows_new}, replaced {self.rows_replaced}, "
+            f"unchanged {self.rows_unchanged}, sites registered {self.sites_registered}, "
+            f"values changed {self.changes_logged}",
+        ]
+        if self.already_imported:
+            lines.append("this file was already imported into the round: nothing changed")
+        if self.report_path is not None:
+            lines.append(f"report: {self.report_path}")
+        return lines
+
+
+def import_commit(
+    *,
+    operation: Operation,
+    round: Round,
+    form_id: str,
+    path: Path,
+    repeat_files: dict[str, Path] | None = None,
+    dry_run: bool = False,
+    reason: str = "",
+    actor: User,
+    report_path: Path | None = None,
+    form: FormSpec | None = None,
+) -> ImportResult:
+    """Import one field export of `form_id` into the round (see the module docstring).
+
+    `form` is the operation's own version of the form; by default the shipped one. The report
+    goes to `report_path`, by default `<input stem>.report.csv` beside the input.
+    """
+    _check_target(operation=operation, round=round, actor=actor)
+    table_for(form_id)
+    from opendtm.forms.queries import form_spec_get
+    from opendtm.forms.reader import read_export
+
+    spec = form or form_spec_get(form_id=form_id)
+    parsed = read_export(form=spec, path=Path(path), repeat_files=repeat_files)
+    return import_parsed_commit(
+        operation=operation,
+        round=round,
+        parsed=parsed,
+        dry_run=dry_run,
+        reason=reason,
+        actor=actor,
+        report_path=report_path or report_path_default(Path(path)),
+    )
+
+
+def _check_target(*, operation: Operation, round: Round, actor: User) -> None:
+    authorize(actor, Action.IMPORT, operation)
+    if round.operation_id != operation.pk:
+        raise InvalidInput(f"Round {round.number} is not a round of operation {operation.code}.")
+    round_ensure_writable(round)
+
+
+def import_parsed_commit(
+    *,
+    operation: Operation,
+    round: Round,
+    parsed: ExportLike,
+    dry_run: bool = False,
+    reason: str = "",
+    actor: User,
+    report_path: Path | None,
+) -> ImportResult:
+    """Validate and store an export already read by `forms.reader.read_export`."""
+    _check_target(operation=operation, round=round, actor=actor)
+    form = parsed.form
+    table = table_for(form.form_id)
+    ctx = context_load(operation=operation, round_=round, form=form)
+    checked = validate(parsed, ctx)
+    assert checked.rows_read == checked.rows_accepted + checked.rows_rejected
+    if report_path is not None:
+        report_write(checked.issues, report_path)
+    accepted = checked.main.filter(pl.col("_accepted"))
+    origins = checked.repeats.get("origins")
+    if dry_run:
+        plan = _plan(accepted, table, form, round, origins, ctx.units)
+        return _result(parsed, checked, plan, report_path, dry_run=True, sites=_new_sites(accepted))
+    try:
+        with transaction.atomic():
+            return _store(
+                operation=operation,
+                round=round,
+                parsed=parsed,
+                checked=checked,
+                table=table,
+                accepted=accepted,
+                units=ctx.units,
+                reason=reason,
+                actor=actor,
+                report_path=report_path,
+            )
+    except IntegrityError as exc:
+        raise InvalidInput(
+            f"The database refused the import of {parsed.file_name}: {exc}. Nothing was written.",
+            hint="A row breaks a rule of the database that the form did not check; "
+            "fix the row (or the form's constraints) and import again.",
+        ) from None
+
+
+def _plan(
+    accepted: pl.DataFrame,
+    table: Table,
+    form: FormSpec,
+    round: Round,
+    origins: pl.DataFrame | None,
+    units: pl.DataFrame,
+) -> Plan:
+    return plan_changes(accepted, table, form, round_id=round.pk, origins=origins, units=units)
+
+
+def _new_sites(accepted: pl.DataFrame) -> int:
+    if "_site_pk" not in accepted.columns:
+        return 0
+    return accepted.filter(pl.col("_site_pk").is_null()).get_column("_site_key").n_unique()
+
+
+def _store(
+    *,
+    operation: Operation,
+    round: Round,
+    parsed: ExportLike,
+    checked: Validation,
+    table: Table,
+    accepted: pl.DataFrame,
+    units: pl.DataFrame,
+    reason: str,
+    actor: User,
+    report_path: Path | None,
+) -> ImportResult:
+    round_ensure_writable(round)  # again, under the transaction's lock
+    form = parsed.form
+    origins = checked.repeats.get("origins")
+    plan = _plan(accepted, table, form, round, origins, units)
+    writes = plan.new.height + plan.replaced.height
+    if not writes and batch_identical_exists(
+        round_=round, form_id=form.form_id, sha256=parsed.sha256
+    ):
+        result = _result(parsed, checked, plan, report_path, dry_run=False, sites=0)
+        result.already_imported = True
+        return result
+    batch = ImportBatch.objects.create(
+        operation=operation,
+        round=round,
+        form_id=form.form_id,
+        form_version=form.version,
+        file_name=parsed.file_name,
+        sha256=parsed.sha256,
+        imported_by=actor,
+        reason=reason,
+        rows_read=checked.rows_read,
+        rows_accepted=checked.rows_accepted,
+        rows_rejected=checked.rows_rejected,
+        rows_flagged=checked.rows_flagged,
+        rows_new=plan.new.height,
+        rows_replaced=plan.replaced.height,
+        rows_unchanged=plan.unchanged,
+        ignored_columns=list(parsed.ignored_columns),
+    )
+    to_write = pl.concat([plan.new, plan.replaced], how="vertical_relaxed")
+    registered = 0
+    if table.key == "site":
+        to_write, registered = _register_sites(to_write, operation=operation, actor=actor)
+    rows_delete(table, round_id=round.pk, ids=plan.replaced.get_column("_submission_id").to_list())
+    rows_insert(
+        table.model._meta.db_table,
+        db_columns(to_write, table, form, round_id=round.pk, batch_id=batch.pk),
+    )
+    if origins is not None:
+        written = to_write.get_column("_submission_id").implode()
+        origins_insert(
+            origins.filter(pl.col("_submission_id").is_in(written)), table=table, batch_id=batch.pk
+        )
+    _log_insert(
+        plan.log, round=round, batch=batch, form_id=form.form_id, actor=actor, reason=reason
+    )
+    _issues_insert(checked.issues, batch=batch)
+    audit_record(
+        actor=actor,
+        action="import.commit",
+        obj=batch,
+        operation=operation,
+        reason=reason,
+        summary=f"imported {parsed.file_name} ({form.form_id}) into round {round.number} of "
+        f"{operation.code}: {checked.rows_accepted} accepted, {checked.rows_rejected} rejected",
+        changes={
+            "new": plan.new.height,
+            "replaced": plan.replaced.height,
+            "unchanged": plan.unchanged,
+            "sha256": parsed.sha256,
+        },
+    )
+    result = _result(parsed, checked, plan, report_path, dry_run=False, sites=registered)
+    result.batch = batch
+    return result
+
+
+def _register_sites(
+    frame: pl.DataFrame, *, operation: Operation, actor: User
+) -> tuple[pl.DataFrame, int]:
+    """Register the sites the registry does not know yet, from their first row, in one write."""
+    new = (
+        frame.filter(pl.col("_site_pk").is_null())
+        .sort("_row")
+        .unique(subset="_site_key", keep="first", maintain_order=True)
+    )
+    if not new.height:
+        return frame, 0
+    status = pl.col("site_status") if "site_status" in new.columns else pl.lit(None, pl.Utf8)
+    records = new.select(
+        site_id=pl.col("_site_key"),
+        name=pl.coalesce(
+            pl.col("site_name") if "site_name" in new.columns else pl.lit(None, pl.Utf8),
+            pl.col("_site_key"),
+        ),
+        site_type=pl.col("site_type"),
+        admin_unit_id=pl.col("_unit_id"),
+        latitude=pl.col("gps__lat") if "gps__lat" in new.columns else pl.lit(None, pl.Float64),
+        longitude=pl.col("gps__lon") if "gps__lon" in new.columns else pl.lit(None, pl.Float64),
+        status=pl.when(status.is_in(["open", "closing", "closed"]))
+        .then(status)
+        .otherwise(pl.lit("open")),
+        closed_on=pl.when(status == "closed").then(
+            pl.col("assessment_date") if "assessment_date" in new.columns else None
+        ),
+        source_row=pl.col("_row"),
+    ).to_dicts()
+    sites: list[Site] = sites_register_many(operation=operation, records=records, actor=actor)
+    ids = pl.DataFrame(
+        {"_site_key": [s.site_id for s in sites], "_new_pk": [s.pk for s in sites]},
+        schema={"_site_key": pl.Utf8, "_new_pk": pl.Int64},
+    )
+    frame = (
+        frame.join(ids, on="_site_key", how="left", maintain_order="left")
+        .with_columns(_site_pk=pl.coalesce("_site_pk", "_new_pk"))
+        .drop("_new_pk")
+    )
+    return frame, len(sites)
+
+
+def _log_insert(
+    log: pl.DataFrame, *, round: Round, batch: ImportBatch, form_id: str, actor: User, reason: str
+) -> None:
+    now = timezone.now()
+    frame = log.select(
+        pl.lit(round.pk, pl.Int64).alias("round_id"),
+        pl.lit(batch.pk, pl.Int64).alias("batch_id"),
+        pl.lit(form_id).alias("form_id"),
+        "submission_id",
+        "field",
+        "old_value",
+        "new_value",
+        pl.lit(actor.pk, pl.Int64).alias("changed_by_id"),
+        pl.lit(str(connection.ops.adapt_datetimefield_value(now))).alias("changed_at"),
+        pl.lit(reason).alias("reason"),
+    )
+    rows_insert(CleaningLogEntry._meta.db_table, frame)
+
+
+def _issues_insert(issues: pl.DataFrame, *, batch: ImportBatch) -> None:
+    frame = issues.select(ISSUE_COLUMNS).select(
+        pl.lit(batch.pk, pl.Int64).alias("batch_id"),
+        pl.col("sheet").fill_null(""),
+        "row",
+        pl.col("submission_id").fill_null(""),
+        pl.col("field").fill_null(""),
+        pl.col("value").fill_null(""),
+        "rule",
+        "severity",
+        pl.col("message").fill_null(""),
+    )
+    rows_insert(ImportIssue._meta.db_table, frame)
+
+
+def _result(
+    parsed: ExportLike,
+    checked: Validation,
+    plan: Plan,
+    report_path: Path | None,
+    *,
+    dry_run: bool,
+    sites: int,
+) -> ImportResult:
+    result = ImportResult(
+        file_name=parsed.file_name,
+        form_id=parsed.form.form_id,
+        dry_run=dry_run,
+        rows_read=checked.rows_read,
+        rows_accepted=checked.rows_accepted,
+        rows_rejected=checked.rows_rejected,
+        rows_flagged=checked.rows_flagged,
+        rows_new=plan.new.height,
+        rows_replaced=plan.replaced.height,
+        rows_unchanged=plan.unchanged,
+        sites_registered=sites,
+        changes_logged=plan.log.height,
+        report_path=report_path,
+        issues=checked.issues,
+    )
+    if result.rows_read != result.rows_accepted + result.rows_rejected:
+        raise Conflict("Internal count mismatch: rows read != accepted + rejected.")
+    return result

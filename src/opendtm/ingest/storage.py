@@ -1,0 +1,294 @@
+"""Bulk writes of an import, inside the caller's transaction, and the comparison with what the
+round already holds that makes a re-import idempotent and a correction logged.
+
+Rows go in with the driver's executemany over plain tuples in chunks (no model instances), the
+same SQL on SQLite and PostgreSQL; stored rows of the file's submission IDs are read once and
+compared column-wise in Polars.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+from django.db import connection, models
+
+from opendtm.forms.spec import FormSpec
+from opendtm.ingest.tables import Table, canonical, extra_struct
+from opendtm.mobility.models import BaselineOrigin
+
+CHUNK = 50_000
+ID_CHUNK = 5_000
+LOG_SCHEMA: dict[str, Any] = {
+    "submission_id": pl.Utf8,
+    "field": pl.Utf8,
+    "old_value": pl.Utf8,
+    "new_value": pl.Utf8,
+}
+
+
+@dataclass
+class Plan:
+    """Which accepted rows are new, which replace a stored row, which are already stored as is."""
+
+    new: pl.DataFrame
+    replaced: pl.DataFrame
+    unchanged: int
+    log: pl.DataFrame  # LOG_SCHEMA: one line per changed value
+
+
+def _chunks(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def rows_insert(table: str, frame: pl.DataFrame) -> None:
+    """INSERT every row of `frame` (columns named as the table's) with executemany, in chunks."""
+    if not frame.height:
+        return
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in frame.columns)}) "
+        f"VALUES ({', '.join(['%s'] * frame.width)})"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, frame.height, CHUNK):
+            part = frame.slice(start, CHUNK)
+            cursor.executemany(
+                sql, list(zip(*(s.to_list() for s in part.iter_columns()), strict=True))
+            )
+
+
+def _compared(table: Table, form: FormSpec, frame: pl.DataFrame) -> list[tuple[str, str]]:
+    """(name in the log, model field or extra key) of every value a correction may change."""
+    pairs = [(f.name, f.name) for f in table.core_fields(form)]
+    pairs += [("gps_lat", "gps_lat"), ("gps_lon", "gps_lon")]
+    pairs += [(name, f"extra.{name}") for name in table.extra_fields(form, frame)]
+    return pairs
+
+
+def _new_side(frame: pl.DataFrame, table: Table, form: FormSpec) -> pl.DataFrame:
+    """The accepted rows as canonical text, keyed by submission ID."""
+    cols: list[pl.Expr] = [pl.col("_submission_id").alias("submission_id")]
+    if table.key == "site":
+        cols += [pl.col("_site_key").alias("site_id"), pl.col("_unit_pcode").alias("admin_unit")]
+    else:
+        cols.append(pl.col("_location_pcode").alias("location"))
+    booleans = {f.name for f in table.core_fields(form) if isinstance(f, models.BooleanField)}
+    for name, source in _compared(table, form, frame):
+        column = source.removeprefix("extra.")
+        if name in ("gps_lat", "gps_lon"):
+            column = f"gps__{name[4:]}"
+        if column not in frame.columns:
+            cols.append(pl.lit(None, pl.Utf8).alias(name))
+            continue
+        cols.append(
+            canonical(pl.col(column), frame.schema[column], boolean=name in booleans).alias(name)
+        )
+    return frame.select(cols)
+
+
+def _stored_side(
+    table: Table, form: FormSpec, frame: pl.DataFrame, *, round_id: int, ids: list[str]
+) -> pl.DataFrame:
+    """The stored rows of these submission IDs, as canonical text in the same columns."""
+    pairs = _compared(table, form, frame)
+    core = [source for _, source in pairs if not source.startswith("extra.")]
+    key = ["site__site_id", "admin_unit__pcode"] if table.key == "site" else ["location__pcode"]
+    key_names = ["site_id", "admin_unit"] if table.key == "site" else ["location"]
+    rows: list[tuple[Any, ...]] = []
+    for part in _chunks(ids, ID_CHUNK):
+        rows += list(
+            table.model.objects.filter(round_id=round_id, submission_id__in=part).values_list(
+                "submission_id", *key, *core, "extra"
+            )
+        )
+    names = ["submission_id", *key_names, *core, "extra"]
+    if not rows:
+        return pl.DataFrame(
+            schema=dict.fromkeys(["submission_id", *key_names, *[n for n, _ in pairs]], pl.Utf8)
+        )
+    columns = list(zip(*rows, strict=True))
+    data: dict[str, pl.Series] = {}
+    fields = {f.name: f for f in table.model._meta.concrete_fields}
+    for name, values in zip(names, columns, strict=True):
+        if name == "extra":
+            continue
+        series = pl.Series(name, list(values), strict=False)
+        field = fields.get(name)
+        data[name] = (
+            series.to_frame()
+            .select(
+                canonical(
+                    pl.col(name), series.dtype, boolean=isinstance(field, models.BooleanField)
+                )
+            )
+            .to_series()
+        )
+    stored = pl.DataFrame(data)
+    extras = [n for n, s in pairs if s.startswith("extra.")]
+    if extras:
+        dtype = frame.select(extra_struct(frame, extras).alias("x")).schema["x"]
+        decoded = pl.Series("extra", [json.dumps(e or {}) for e in columns[-1]]).str.json_decode(
+            dtype
+        )
+        unnested = decoded.struct.unnest()
+        for n in extras:
+            column = unnested.get_column(n)
+            stored = stored.with_columns(
+                column.to_frame().select(canonical(pl.col(n), column.dtype)).to_series()
+            )
+    return stored
+
+
+def _origins_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """Origins of each submission as one sorted text (`pcode hh ind; ...`), for comparison."""
+    return (
+        frame.with_columns(
+            _line=pl.format(
+                "{} {} {}",
+                pl.col("pcode"),
+                pl.col("origin_hh").cast(pl.Utf8).fill_null("-"),
+                pl.col("origin_ind").cast(pl.Utf8).fill_null("-"),
+            )
+        )
+        .group_by("submission_id")
+        .agg(origins=pl.col("_line").sort().str.join("; "))
+    )
+
+
+def _origins_compare(
+    new: pl.DataFrame,
+    origins: pl.DataFrame | None,
+    units: pl.DataFrame,
+    *,
+    round_id: int,
+    ids: list[str],
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Add an `origins` column to both sides of the comparison (baseline only)."""
+    schema = {
+        "submission_id": pl.Utf8,
+        "pcode": pl.Utf8,
+        "origin_hh": pl.Int64,
+        "origin_ind": pl.Int64,
+    }
+    if origins is None:
+        fresh = pl.DataFrame(schema=schema)
+    else:
+        fresh = (
+            origins.filter(pl.col("_accepted"))
+            .join(
+                units.select(pl.col("unit_id").alias("_origin_id"), "pcode"),
+                on="_origin_id",
+                how="left",
+            )
+            .select(
+                pl.col("_submission_id").alias("submission_id"),
+                "pcode",
+                pl.col("origin_hh").cast(pl.Int64)
+                if "origin_hh" in origins.columns
+                else pl.lit(None, pl.Int64).alias("origin_hh"),
+                pl.col("origin_ind").cast(pl.Int64)
+                if "origin_ind" in origins.columns
+                else pl.lit(None, pl.Int64).alias("origin_ind"),
+            )
+        )
+    rows: list[tuple[Any, ...]] = []
+    for part in _chunks(ids, ID_CHUNK):
+        rows += list(
+            BaselineOrigin.objects.filter(
+                assessment__round_id=round_id, assessment__submission_id__in=part
+            ).values_list("assessment__submission_id", "origin__pcode", "origin_hh", "origin_ind")
+        )
+    stored = pl.DataFrame(rows, schema=schema, orient="row")
+    return _origins_text(fresh), _origins_text(stored)
+
+
+def plan_changes(
+    accepted: pl.DataFrame,
+    table: Table,
+    form: FormSpec,
+    *,
+    round_id: int,
+    origins: pl.DataFrame | None = None,
+    units: pl.DataFrame | None = None,
+) -> Plan:
+    """Split the accepted rows into new, replaced and unchanged, and list every changed value."""
+    ids = accepted.get_column("_submission_id").to_list()
+    new_side = _new_side(accepted, table, form)
+    stored = _stored_side(table, form, accepted, round_id=round_id, ids=ids)
+    if table.key == "location" and units is not None:
+        fresh_o, stored_o = _origins_compare(new_side, origins, units, round_id=round_id, ids=ids)
+        new_side = new_side.join(fresh_o, on="submission_id", how="left", maintain_order="left")
+        stored = stored.join(stored_o, on="submission_id", how="left")
+    in_store = new_side.get_column("submission_id").is_in(
+        stored.get_column("submission_id").implode()
+    )
+    fields = [c for c in new_side.columns if c != "submission_id"]
+    both = new_side.filter(in_store).join(stored, on="submission_id", how="inner", suffix="__old")
+    log_parts = [
+        both.filter(pl.col(name).ne_missing(pl.col(f"{name}__old"))).select(
+            "submission_id",
+            pl.lit(name).alias("field"),
+            pl.col(f"{name}__old").alias("old_value"),
+            pl.col(name).alias("new_value"),
+        )
+        for name in fields
+        if f"{name}__old" in both.columns
+    ]
+    log = pl.concat(log_parts) if log_parts else pl.DataFrame(schema=LOG_SCHEMA)
+    changed = log.get_column("submission_id").unique().implode()
+    sids = pl.col("_submission_id")
+    stored_ids = stored.get_column("submission_id").implode()
+    order = {name: i for i, name in enumerate(fields)}
+    log = (
+        log.join(
+            accepted.select(pl.col("_submission_id").alias("submission_id"), "_row"),
+            on="submission_id",
+        )
+        .with_columns(_order=pl.col("field").replace_strict(order, return_dtype=pl.Int64))
+        .sort("_row", "_order")
+        .select(list(LOG_SCHEMA))
+    )
+    return Plan(
+        new=accepted.filter(~sids.is_in(stored_ids)),
+        replaced=accepted.filter(sids.is_in(changed)),
+        unchanged=int(accepted.filter(sids.is_in(stored_ids) & ~sids.is_in(changed)).height),
+        log=log,
+    )
+
+
+def rows_delete(table: Table, *, round_id: int, ids: list[str]) -> None:
+    """Remove the stored rows a corrected file replaces (their origins go with them)."""
+    for part in _chunks(ids, ID_CHUNK):
+        if table.key == "location":
+            BaselineOrigin.objects.filter(
+                assessment__round_id=round_id, assessment__submission_id__in=part
+            ).delete()
+        table.model.objects.filter(round_id=round_id, submission_id__in=part).delete()
+
+
+def origins_insert(origins: pl.DataFrame, *, table: Table, batch_id: int) -> int:
+    """Insert the accepted origins of the rows just written by this batch."""
+    ids = pl.DataFrame(
+        list(table.model.objects.filter(batch_id=batch_id).values_list("submission_id", "id")),
+        schema={"_submission_id": pl.Utf8, "assessment_id": pl.Int64},
+        orient="row",
+    )
+    rows = origins.filter(pl.col("_accepted")).join(ids, on="_submission_id", how="inner")
+    frame = rows.select(
+        "assessment_id",
+        pl.col("_origin_id").alias("origin_id"),
+        (pl.col("origin_hh") if "origin_hh" in rows.columns else pl.lit(None, pl.Int64)).alias(
+            "origin_hh"
+        ),
+        (pl.col("origin_ind") if "origin_ind" in rows.columns else pl.lit(None, pl.Int64)).alias(
+            "origin_ind"
+        ),
+        pl.col("_raw").fill_null("").alias("raw"),
+    )
+    rows_insert(BaselineOrigin._meta.db_table, frame)
+    return frame.height
