@@ -1,7 +1,264 @@
-"""CLI commands for gazetteer (filled in by its issue)."""
+"""`opendtm gazetteer load|list|show|match`: admin units and P-codes.
+
+Thin: parse the options, call `opendtm.gazetteer` services and queries, print. Django models
+are imported inside the commands, after the CLI group has set Django up.
+"""
 
 from __future__ import annotations
 
+import re
+import sys
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import click
 
-COMMANDS: list[click.Command] = []
+from opendtm.core.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from opendtm.gazetteer.services import LoadResult
+
+LEVEL_NAMES = {0: "adm0", 1: "adm1", 2: "adm2", 3: "adm3", 4: "adm4"}
+
+
+def _date(value: str | None, *, option: str) -> date | None:
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise InvalidInput(
+        f"{option} {value!r} is not a date in the form YYYY-MM-DD.", hint="For example 2026-01-31."
+    )
+
+
+def _table(rows: list[list[object]]) -> list[str]:
+    """Rows as aligned columns: numbers to the right, text to the left."""
+    cells = [["-" if v is None or v == "" else str(v) for v in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
+    numeric = [all(isinstance(row[i], int) for row in rows[1:]) for i in range(len(widths))]
+    return [
+        "  ".join(
+            c.rjust(w) if right else c.ljust(w)
+            for c, w, right in zip(row, widths, numeric, strict=True)
+        ).rstrip()
+        for row in cells
+    ]
+
+
+def _summary(result: LoadResult) -> list[str]:
+    version = result.version
+    total = result.total()
+    if not result.changed:
+        return [
+            f"Nothing changed: {version.country_iso3} gazetteer version {version.label} already "
+            f"holds this content ({total.unchanged:,} units unchanged, {result.seconds:.1f} s)."
+        ]
+    rows: list[list[object]] = [["level", "created", "updated", "unchanged", "retired"]]
+    for level, counts in result.levels.items():
+        rows.append(
+            [LEVEL_NAMES[level], counts.created, counts.updated, counts.unchanged, counts.retired]
+        )
+    rows.append(["total", total.created, total.updated, total.unchanged, total.retired])
+    return [
+        f"Loaded {version.country_iso3} gazetteer version {version.label} from {version.source} "
+        f"in {result.seconds:.1f} s.",
+        *_table(rows),
+        f"alternative codes added: {result.codes_added:,}; other names added: "
+        f"{result.names_added:,}; boundaries written: {result.boundaries_written:,}",
+    ]
+
+
+@click.group("gazetteer")
+def gazetteer_group() -> None:
+    """Admin units and P-codes: load a gazetteer, list versions, show a unit, match names."""
+
+
+@gazetteer_group.command("load")
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.option("--country", "country", metavar="ISO3", help="Country of the file, e.g. PHL.")
+@click.option("--builtin", "builtin", metavar="ISO3", help="Load a built-in gazetteer (PHL).")
+@click.option(
+    "--version", "version_label", metavar="LABEL", help="Version label (default: file name)."
+)
+@click.option(
+    "--valid-from", "valid_from", metavar="YYYY-MM-DD", help="Date the edition is valid from."
+)
+def load_command(
+    file: Path | None,
+    country: str | None,
+    builtin: str | None,
+    version_label: str | None,
+    valid_from: str | None,
+) -> None:
+    """Load FILE (COD-AB CSV/XLSX, GeoJSON, GeoPackage, Shapefile) or --builtin PHL."""
+    from opendtm.accounts.services import user_for_cli
+    from opendtm.gazetteer.services import gazetteer_load
+
+    if builtin and file is not None:
+        raise InvalidInput("Give either FILE or --builtin, not both.")
+    if builtin:
+        if country and country.strip().upper() != builtin.strip().upper():
+            raise InvalidInput(f"--country {country} and --builtin {builtin} disagree.")
+        country = builtin
+    elif file is None:
+        raise InvalidInput(
+            "No file given.",
+            hint="Use `opendtm gazetteer load FILE --country ISO3` or `--builtin PHL`.",
+        )
+    elif not country:
+        raise InvalidInput(
+            f"Which country is {file.name} for?", hint="Add --country ISO3, e.g. --country PHL."
+        )
+    result = gazetteer_load(
+        path=file,
+        country_iso3=country,
+        builtin=bool(builtin),
+        version_label=version_label,
+        valid_from=_date(valid_from, option="--valid-from"),
+        actor=user_for_cli(),
+    )
+    for line in _summary(result):
+        click.echo(line)
+
+
+@gazetteer_group.command("list")
+@click.option("--country", "country", metavar="ISO3", help="Only this country.")
+def list_command(country: str | None) -> None:
+    """Loaded gazetteer versions with their units per level, oldest first."""
+    from opendtm.gazetteer.queries import versions_list
+
+    summaries = versions_list(country_iso3=country)
+    if not summaries:
+        click.echo("No gazetteer loaded yet. Try `opendtm gazetteer load --builtin PHL`.")
+        return
+    rows: list[list[object]] = [
+        [
+            "country",
+            "version",
+            "valid_from",
+            "loaded",
+            "adm0",
+            "adm1",
+            "adm2",
+            "adm3",
+            "adm4",
+            "source",
+        ]
+    ]
+    for summary in summaries:
+        v = summary.version
+        rows.append(
+            [
+                v.country_iso3,
+                v.label,
+                v.valid_from.isoformat() if v.valid_from else None,
+                v.loaded_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                *(summary.levels.get(level, 0) for level in range(5)),
+                v.source,
+            ]
+        )
+    for line in _table(rows):
+        click.echo(line)
+
+
+@gazetteer_group.command("show")
+@click.argument("pcode")
+@click.option("--country", "country", required=True, metavar="ISO3", help="Country, e.g. PHL.")
+def show_command(pcode: str, country: str) -> None:
+    """One unit: names, level, parents, alternative codes and children."""
+    from opendtm.core.errors import NotFound
+    from opendtm.gazetteer.queries import unit_children, unit_detail, unit_resolve
+
+    unit = unit_resolve(country_iso3=country, code=pcode)
+    if unit is None:
+        raise NotFound(
+            f"No unit with code {pcode!r} in the {country.upper()} gazetteer.",
+            hint="Check the code, or load the gazetteer with `opendtm gazetteer load`.",
+        )
+    detail = unit_detail(unit)
+    unit = detail.unit
+    status = f"retired in {unit.retired_in.label}" if unit.retired_in else "current"
+    click.echo(f"{unit.pcode}  {unit.name}")
+    click.echo(f"  level: {unit.level} ({LEVEL_NAMES[unit.level]}), {status}")
+    click.echo(f"  introduced in: {unit.introduced_in.label}")
+    if unit.population is not None:
+        click.echo(f"  population: {unit.population:,}")
+    if unit.latitude is not None and unit.longitude is not None:
+        click.echo(f"  centroid: {unit.latitude:.6f}, {unit.longitude:.6f}")
+    if detail.ancestors:
+        chain = " > ".join(f"{a.pcode} {a.name}" for a in detail.ancestors)
+        click.echo(f"  parents: {chain}")
+    for code in detail.codes:
+        click.echo(f"  code: {code.code} ({code.kind})")
+    for name in detail.names:
+        click.echo(
+            f"  name: {name.name} ({name.kind}{', ' + name.language if name.language else ''})"
+        )
+    click.echo(f"  children: {detail.children}")
+    if detail.children and detail.children <= 100:
+        for child in unit_children(unit):
+            click.echo(f"    {child.pcode}  {child.name}")
+
+
+@gazetteer_group.command("match")
+@click.argument("names_file", metavar="NAMES", type=click.Path(path_type=Path))
+@click.option("--country", "country", required=True, metavar="ISO3", help="Country, e.g. PHL.")
+@click.option(
+    "--level", "level", required=True, metavar="N", help="Admin level of the names (1-4)."
+)
+@click.option(
+    "--name-column", "name_column", required=True, metavar="COL", help="Column holding the names."
+)
+@click.option(
+    "--parent-column",
+    "parent_column",
+    metavar="COL",
+    help="Column with the parent's P-code or name.",
+)
+@click.option(
+    "--output",
+    "output",
+    type=click.Path(path_type=Path),
+    help="Write the CSV here (default: standard output).",
+)
+def match_command(
+    names_file: Path,
+    country: str,
+    level: str,
+    name_column: str,
+    parent_column: str | None,
+    output: Path | None,
+) -> None:
+    """Suggest P-codes for the place names in NAMES (CSV or XLSX).
+
+    Keeps every input column and adds pcode, matched_name, score, status (exact, matched,
+    ambiguous, none) and candidates. Ambiguous and unmatched rows get no P-code.
+    """
+    from opendtm.gazetteer.matching import match_file
+
+    if not re.fullmatch(r"\s*\d+\s*", level):
+        raise InvalidInput(f"--level {level!r} is not a whole number from 1 to 4.")
+    frame = match_file(
+        path=names_file,
+        country_iso3=country,
+        level=int(level),
+        name_column=name_column,
+        parent_column=parent_column,
+    )
+    if output is not None:
+        frame.write_csv(output)
+    else:
+        sys.stdout.write(frame.write_csv())
+    counts = frame["status"].value_counts(sort=True)
+    found = ", ".join(f"{s} {n}" for s, n in counts.iter_rows())
+    click.echo(
+        f"{frame.height} rows: {found}" + (f"; written to {output}" if output else ""), err=True
+    )
+
+
+COMMANDS: list[click.Command] = [gazetteer_group]

@@ -17,3 +17,12 @@ class CodeKind(models.TextChoices):
     COD_AB = "cod_ab", "COD-AB code of another edition"
     FORMER = "former", "Former P-code (retired, recoded)"
     OTHER = "other", "Other accepted form"
+
+
+class MatchStatus(models.TextChoices):
+    """How sure a name -> P-code suggestion is. Only `exact` and `matched` carry a P-code."""
+
+    EXACT = "exact", "Same name once accents, case and punctuation are ignored"
+    MATCHED = "matched", "One clearly closest name"
+    AMBIGUOUS = "ambiguous", "Several units fit about equally well"
+    NONE = "none", "No unit fits well enough"

@@ -1,0 +1,348 @@
+"""Suggest P-codes for place names, and never silently pick an ambiguous one.
+
+Names are compared after `name_key` (accents, case, punctuation, hyphens and spaces ignored).
+A bracketed part is both kept and tried on its own: "Samar (Western Samar)" is also "Samar"
+and "Western Samar"; former names stored with a unit count as its names. Steps, most certain
+first, each restricted to the parent's descendants when a parent is given:
+1. the whole name equals a unit's name, or a unit's name without its bracket -> `exact`;
+2. a bracketed part or former name equals one -> `exact`;
+3. otherwise fuzzy scores (rapidfuzz, vectorised over all candidates at once): one unit at or
+   above MATCH_MIN and clear of the next by more than AMBIGUITY_MARGIN -> `matched`.
+Two or more units tied at any step -> `ambiguous`, P-code empty, candidates listed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from rapidfuzz import fuzz, process
+from unidecode import unidecode
+
+from opendtm.core.errors import InvalidInput, NotFound
+from opendtm.gazetteer.choices import MatchStatus
+from opendtm.gazetteer.countries import country_get
+from opendtm.gazetteer.models import MAX_LEVEL
+from opendtm.gazetteer.queries import unit_names_frame, units_frame, units_resolve
+from opendtm.gazetteer.readers import ROW, csv_read, workbook_read
+
+MATCH_MIN = 88  # lowest fuzzy score accepted as a match
+AMBIGUITY_MARGIN = 5  # a runner-up this close to the best makes the match ambiguous
+CANDIDATE_MIN = 70  # lowest score listed as a candidate
+CANDIDATES_SHOWN = 5
+OUTPUT_COLUMNS = ("pcode", "matched_name", "score", "status", "candidates")
+_CHUNK = 256  # query rows scored at once (bounds memory: rows x candidates bytes)
+_UNKNOWN = "\0unknown parent"
+
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_BRACKET = re.compile(r"[\(\[]([^\)\]]*)[\)\]]")
+_CITY_OF = re.compile(r"^city\s+of\s+(.+)$", re.IGNORECASE)
+
+
+def name_words(name: str) -> str:
+    """A name as lower-case ASCII words: accents transliterated, punctuation as spaces."""
+    return _NOT_ALNUM.sub(" ", unidecode(name or "").lower()).strip()
+
+
+def name_key(name: str) -> str:
+    """The form names are compared in: `name_words` without any space ("Lapu-Lapu" ==
+    "lapulapu" == "LAPU LAPU", "Las Piñas" == "las pinas")."""
+    return _NOT_ALNUM.sub("", unidecode(name or "").lower())
+
+
+def name_parts(name: str) -> tuple[list[str], list[str]]:
+    """(forms of the whole name, partial names) of a name.
+
+    Whole forms: the name, the name without its bracketed parts, and "X City" for "City of X".
+    Partial names: each bracketed part (often a former name) and the X of "City of X".
+    """
+    name = name or ""
+    outside = _BRACKET.sub(" ", name).strip()
+    whole = [name, outside]
+    parts = _BRACKET.findall(name)
+    if city := _CITY_OF.match(outside):
+        whole.append(f"{city.group(1)} City")
+        parts.append(city.group(1))
+    return whole, parts
+
+
+@dataclass(frozen=True)
+class Candidate:
+    pcode: str
+    name: str
+    score: int
+
+
+@dataclass(frozen=True)
+class Match:
+    """The suggestion for one input name; `pcode` is empty unless status is exact/matched."""
+
+    name: str
+    parent: str | None
+    pcode: str
+    matched_name: str
+    score: int
+    status: MatchStatus
+    candidates: tuple[Candidate, ...] = field(default=())
+
+
+class _Index:
+    """Names of a set of units, ready for exact look-ups and vectorised fuzzy scoring."""
+
+    def __init__(self, units: pl.DataFrame, other_names: pl.DataFrame) -> None:
+        self.ids = units["id"].to_numpy()
+        self.pcodes = units["pcode"].to_list()
+        self.names = units["name"].to_list()
+        position = {uid: i for i, uid in enumerate(self.ids.tolist())}
+        names_of: dict[int, list[str]] = defaultdict(list)
+        for i, name in enumerate(self.names):
+            names_of[i].append(name)
+        for uid, name in other_names.select("id", "name").iter_rows():
+            if uid in position:
+                names_of[position[uid]].append(name)
+        self.whole: dict[str, set[int]] = defaultdict(set)  # whole or bracket-stripped name
+        self.part: dict[str, set[int]] = defaultdict(set)  # bracketed part
+        fuzzy_units: list[int] = []
+        fuzzy_words: list[str] = []
+        for i in range(len(self.pcodes)):
+            for name in names_of[i]:
+                whole, parts = name_parts(name)
+                for text in dict.fromkeys(whole):
+                    if key := name_key(text):
+                        self.whole[key].add(i)
+                        fuzzy_units.append(i)
+                        fuzzy_words.append(name_words(text))
+                for text in parts:
+                    if key := name_key(text):
+                        self.part[key].add(i)
+        self.fuzzy_units = np.array(fuzzy_units, dtype=np.int64)
+        self.fuzzy_words = np.array(fuzzy_words, dtype=object)
+
+    def exact(self, name: str, scope: set[int] | None) -> set[int]:
+        """Units the name equals, by step 1 then step 2 (see the module docstring)."""
+        whole, parts = name_parts(name)
+        within = (lambda hits: hits & scope) if scope is not None else (lambda hits: hits)
+        hits = within(self.whole.get(name_key(name), set()))
+        if hits:
+            return hits
+        keys = {name_key(t) for t in (*whole[1:], *parts)} - {"", name_key(name)}
+        found: set[int] = set(self.part.get(name_key(name), set()))
+        for key in keys:
+            found |= self.whole.get(key, set()) | self.part.get(key, set())
+        return within(found)
+
+    def scores(
+        self, names: Sequence[str], scope: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Best fuzzy score of each name against each unit in scope: (units, scores[row, unit])."""
+        mask = (
+            np.isin(self.fuzzy_units, scope)
+            if scope is not None
+            else np.ones(len(self.fuzzy_units), dtype=bool)
+        )
+        units = self.fuzzy_units[mask]
+        words = self.fuzzy_words[mask].tolist()
+        if not words:
+            return units, np.zeros((len(names), 0), dtype=np.uint8)
+        order = np.argsort(units, kind="stable")
+        units, words = units[order], [words[i] for i in order]
+        starts = np.flatnonzero(np.r_[True, units[1:] != units[:-1]])
+        queries = [name_words(n) for n in names]
+        matrix = process.cdist(
+            queries,
+            words,
+            scorer=fuzz.token_sort_ratio,
+            dtype=np.uint8,
+            score_cutoff=CANDIDATE_MIN,
+            workers=-1,
+        )
+        return units[starts], np.maximum.reduceat(matrix, starts, axis=1)
+
+
+def names_match(
+    *, country_iso3: str, names: list[tuple[str, str | None]], level: int
+) -> list[Match]:
+    """Suggest a P-code at `level` for each (name, parent P-code or parent name or None)."""
+    country = country_get(country_iso3)
+    if not 1 <= level <= MAX_LEVEL:
+        raise InvalidInput(f"Level {level} is not between 1 and {MAX_LEVEL}.")
+    units = units_frame(country_iso3=country.iso3)
+    if units.filter(pl.col("level") == level).is_empty():
+        raise InvalidInput(
+            f"No level-{level} units are loaded for {country.iso3}.",
+            hint="Load the gazetteer first with `opendtm gazetteer load`.",
+        )
+    other = unit_names_frame(country_iso3=country.iso3)
+    targets = units.filter(pl.col("level") == level).sort("pcode")
+    index = _Index(targets, other)
+    cleaned = [(name or "", (p or "").strip() if level > 1 else "") for name, p in names]
+    scope_of = _parent_scopes(
+        country.iso3, units, other, targets, level, {p for _, p in cleaned if p}
+    )
+    results: list[Match | None] = [None] * len(names)
+    pending: dict[str, list[int]] = defaultdict(list)
+    for row, (name, parent) in enumerate(cleaned):
+        if parent and parent not in scope_of:  # unknown parent: suggest, never decide
+            pending[_UNKNOWN].append(row)
+            continue
+        scope = scope_of.get(parent)
+        hits = index.exact(name, scope)
+        if hits:
+            results[row] = _decided(index, names[row][0], names[row][1], hits)
+        else:
+            pending[parent].append(row)
+    for parent, rows in pending.items():
+        scope = scope_of.get(parent)
+        array = np.fromiter(scope, dtype=np.int64) if scope is not None else None
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows[start : start + _CHUNK]
+            found, scores = index.scores([cleaned[r][0] for r in chunk], array)
+            for r, line in zip(chunk, scores, strict=True):
+                results[r] = _fuzzy(
+                    index, names[r][0], names[r][1], found, line, decide=parent != _UNKNOWN
+                )
+    return [m for m in results if m is not None]
+
+
+def _decided(index: _Index, name: str, parent: str | None, hits: set[int]) -> Match:
+    listed = tuple(
+        Candidate(index.pcodes[i], index.names[i], 100)
+        for i in sorted(hits, key=lambda i: index.pcodes[i])
+    )
+    if len(hits) == 1:
+        only = listed[0]
+        return Match(name, parent, only.pcode, only.name, 100, MatchStatus.EXACT, listed)
+    return Match(name, parent, "", "", 100, MatchStatus.AMBIGUOUS, listed[:CANDIDATES_SHOWN])
+
+
+def _fuzzy(
+    index: _Index,
+    name: str,
+    parent: str | None,
+    units: np.ndarray,
+    scores: np.ndarray,
+    *,
+    decide: bool,
+) -> Match:
+    order = np.argsort(-scores.astype(np.int16), kind="stable")
+    ranked = [(int(units[j]), int(scores[j])) for j in order[: CANDIDATES_SHOWN + 1]]
+    listed = tuple(
+        Candidate(index.pcodes[u], index.names[u], s) for u, s in ranked if s >= CANDIDATE_MIN
+    )[:CANDIDATES_SHOWN]
+    best = ranked[0][1] if ranked else 0
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0
+    if not decide or best < MATCH_MIN:
+        return Match(name, parent, "", "", best if listed else 0, MatchStatus.NONE, listed)
+    if runner_up > best - AMBIGUITY_MARGIN:
+        close = tuple(c for c in listed if c.score > best - AMBIGUITY_MARGIN)
+        return Match(name, parent, "", "", best, MatchStatus.AMBIGUOUS, close)
+    top = listed[0]
+    return Match(name, parent, top.pcode, top.name, best, MatchStatus.MATCHED, listed)
+
+
+def _parent_scopes(
+    iso3: str,
+    units: pl.DataFrame,
+    other: pl.DataFrame,
+    targets: pl.DataFrame,
+    level: int,
+    parents: set[str],
+) -> dict[str, set[int] | None]:
+    """For each parent text, the positions (in `targets`) of the units under it (None: all
+    of them, when the parent is the country); a parent that fits no unit is left out.
+
+    A parent is first read as a code (any accepted form), then as a name of a unit above
+    `level`; a parent name that fits several units restricts to all of them.
+    """
+    if not parents:
+        return {}
+    ancestors = targets.select("id", pl.int_range(pl.len()).alias("position"), "parent_id")
+    links = units.select("id", "parent_id")
+    under: dict[int, set[int]] = defaultdict(set)
+    step = ancestors.select("position", pl.col("parent_id").alias("ancestor"))
+    while not step.is_empty():
+        for ancestor, positions in step.group_by("ancestor").agg("position").iter_rows():
+            under[int(ancestor)].update(positions)
+        step = (
+            step.join(links, left_on="ancestor", right_on="id")
+            .select("position", pl.col("parent_id").alias("ancestor"))
+            .filter(pl.col("ancestor").is_not_null())
+        )
+    by_code = units_resolve(country_iso3=iso3, codes=parents)
+    above = units.filter(pl.col("level").is_between(1, level - 1)).sort("pcode")
+    parent_index = _Index(above, other)
+    scopes: dict[str, set[int] | None] = {}
+    for text in parents:
+        unit = by_code[text]
+        if unit is not None and unit.level < level and unit.retired_in_id is None:
+            scopes[text] = under.get(unit.pk, set()) if unit.level > 0 else None
+            continue
+        hits = parent_index.exact(text, None)
+        if not hits:
+            found, scores = parent_index.scores([text], None)
+            line = scores[0]
+            if line.size and line.max() >= MATCH_MIN:
+                close = np.flatnonzero(line > int(line.max()) - AMBIGUITY_MARGIN)
+                hits = {int(found[j]) for j in close}
+        if hits:
+            scopes[text] = set().union(*(under.get(int(parent_index.ids[i]), set()) for i in hits))
+    return scopes
+
+
+def match_file(
+    *,
+    path: Path,
+    country_iso3: str,
+    level: int,
+    name_column: str,
+    parent_column: str | None = None,
+) -> pl.DataFrame:
+    """Every row and column of a CSV/XLSX of place names, plus pcode, matched_name, score,
+    status and candidates ("PCODE Name (score)" joined by " | ")."""
+    path = Path(path)
+    if not path.exists():
+        raise NotFound(f"{path}: no such file.", hint="Check the path and try again.")
+    if path.suffix.lower() == ".csv":
+        if path.stat().st_size == 0:
+            raise InvalidInput(f"{path.name}: the file is empty.")
+        frame = csv_read(path)
+    elif path.suffix.lower() in {".xlsx", ".xlsm", ".xls", ".ods"}:
+        frame = workbook_read(path)[0].frame
+    else:
+        raise InvalidInput(
+            f"{path.name}: unknown format '{path.suffix}'.", hint="Use a .csv or .xlsx file."
+        )
+    frame = frame.drop(ROW)
+    if taken := [c for c in OUTPUT_COLUMNS if c in frame.columns]:
+        raise InvalidInput(
+            f"{path.name}: the file already has column(s) {', '.join(taken)}, which the "
+            "output adds.",
+            hint="Rename them in the input file.",
+        )
+    for column in (name_column, parent_column):
+        if column is not None and column not in frame.columns:
+            raise InvalidInput(
+                f"{path.name}: no column '{column}'; columns are: {', '.join(frame.columns)}.",
+                hint="Give the exact column name with --name-column / --parent-column.",
+            )
+    names = [(n or "").strip() for n in frame[name_column].to_list()]
+    parents = frame[parent_column].to_list() if parent_column else [None] * frame.height
+    matches = names_match(
+        country_iso3=country_iso3, names=list(zip(names, parents, strict=True)), level=level
+    )
+    return frame.with_columns(
+        pl.Series("pcode", [m.pcode for m in matches], dtype=pl.Utf8),
+        pl.Series("matched_name", [m.matched_name for m in matches], dtype=pl.Utf8),
+        pl.Series("score", [m.score for m in matches], dtype=pl.Int64),
+        pl.Series("status", [m.status.value for m in matches], dtype=pl.Utf8),
+        pl.Series(
+            "candidates",
+            [" | ".join(f"{c.pcode} {c.name} ({c.score})" for c in m.candidates) for m in matches],
+            dtype=pl.Utf8,
+        ),
+    )
