@@ -1,0 +1,150 @@
+"""`opendtm import baseline|site FILE` and `opendtm cleaning-log`: thin wrappers around the
+import service and the cleaning log query. Bad input becomes one `error:` line (CLI group)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from opendtm.core.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from opendtm.operations.models import Operation, Round
+
+FORMS = {"baseline": "dtm_baseline", "site": "dtm_site"}
+LOG_COLUMNS = [
+    "changed_at",
+    "changed_by",
+    "form_id",
+    "submission_id",
+    "field",
+    "old_value",
+    "new_value",
+    "reason",
+    "file",
+]
+
+
+def _target(operation_code: str, number: int) -> tuple[User, Operation, Round]:
+    from opendtm.accounts.services import user_for_cli
+    from opendtm.operations.queries import operation_get, round_get
+
+    user = user_for_cli()
+    operation = operation_get(user=user, code=operation_code)
+    return user, operation, round_get(operation=operation, number=number, user=user)
+
+
+def _repeats(values: tuple[str, ...]) -> dict[str, Path] | None:
+    repeats: dict[str, Path] = {}
+    for value in values:
+        name, sep, path = value.partition("=")
+        if not sep or not name.strip() or not path.strip():
+            raise InvalidInput(
+                f"--repeat {value!r} is not NAME=FILE.", hint="For example --repeat origins=o.csv."
+            )
+        repeats[name.strip()] = Path(path.strip())
+    return repeats or None
+
+
+@click.command("import")
+@click.argument("kind", type=click.Choice(sorted(FORMS)))
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--operation", "operation_code", required=True, help="Operation code.")
+@click.option("--round", "number", required=True, type=int, help="Round number.")
+@click.option("--repeat", "repeat", multiple=True, help="A repeat group's own CSV: NAME=FILE.")
+@click.option("--dry-run", is_flag=True, help="Validate and write the report; store nothing.")
+@click.option("--report", "report", type=click.Path(path_type=Path), help="Report .csv or .xlsx.")
+@click.option("--reason", default="", help="Why (recorded with every corrected value).")
+def import_command(
+    kind: str,
+    file: Path,
+    operation_code: str,
+    number: int,
+    repeat: tuple[str, ...],
+    dry_run: bool,
+    report: Path | None,
+    reason: str,
+) -> None:
+    """Import a KoboToolbox/ODK export (XLSX or CSV) of the baseline or site form into a round."""
+    from opendtm.ingest.services import import_commit
+
+    user, operation, round_ = _target(operation_code, number)
+    result = import_commit(
+        operation=operation,
+        round=round_,
+        form_id=FORMS[kind],
+        path=file,
+        repeat_files=_repeats(repeat),
+        dry_run=dry_run,
+        reason=reason,
+        actor=user,
+        report_path=report,
+    )
+    for line in result.summary_lines():
+        click.echo(line)
+
+
+def _log_rows(round_: Round) -> list[dict[str, Any]]:
+    from opendtm.ingest.queries import cleaning_log
+
+    return [
+        {
+            "changed_at": e.changed_at.strftime("%Y-%m-%d %H:%M:%S"),
+            "changed_by": e.changed_by.username if e.changed_by else "",
+            "form_id": e.form_id,
+            "submission_id": e.submission_id,
+            "field": e.field,
+            "old_value": "" if e.old_value is None else e.old_value,
+            "new_value": "" if e.new_value is None else e.new_value,
+            "reason": e.reason,
+            "file": e.batch.file_name,
+        }
+        for e in cleaning_log(round_)
+    ]
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    widths = {c: max([len(c), *(len(str(r[c])) for r in rows)]) for c in LOG_COLUMNS}
+    lines = ["  ".join(c.ljust(widths[c]) for c in LOG_COLUMNS)]
+    lines += ["  ".join(str(r[c]).ljust(widths[c]) for c in LOG_COLUMNS) for r in rows]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+@click.command("cleaning-log")
+@click.option("--operation", "operation_code", required=True, help="Operation code.")
+@click.option("--round", "number", required=True, type=int, help="Round number.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table")
+@click.option("--output", type=click.Path(path_type=Path), help="Write to this file.")
+def cleaning_log_command(operation_code: str, number: int, fmt: str, output: Path | None) -> None:
+    """Every value a corrected import changed in the round: old, new, who, when and why."""
+    from opendtm.accounts.choices import Action
+    from opendtm.accounts.roles import authorize
+
+    user, operation, round_ = _target(operation_code, number)
+    authorize(user, Action.VIEW_RAW, operation)
+    rows = _log_rows(round_)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=LOG_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        text = buffer.getvalue()
+    else:
+        text = _table(rows) + "\n" if rows else "The cleaning log of this round is empty.\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"Cannot write {output}: {exc.strerror}.") from None
+    click.echo(f"{len(rows)} change(s) written to {output}")
+
+
+COMMANDS: list[click.Command] = [import_command, cleaning_log_command]
