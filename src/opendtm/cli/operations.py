@@ -213,22 +213,27 @@ def operation_show_cmd(code: str) -> None:
         ("public", "yes" if op.is_public else "no"),
         ("gazetteer", str(op.gazetteer_version) if op.gazetteer_version else "none"),
         ("created", _when(op.created_at)),
-        ("rounds", str(len(rounds))),
     ]
-    for line in table_lines(fields):
-        click.echo(line)
-    for line in table_lines(
-        (f"  {r.number}", r.status, r.start_date, r.end_date, _when(r.published_at)) for r in rounds
-    ):
-        click.echo(line)
+    round_lines = table_lines(
+        (r.number, r.status, r.start_date, r.end_date, _when(r.published_at)) for r in rounds
+    )
     total = sum(counts.values())
     detail = ", ".join(f"{status} {n}" for status, n in counts.items())
-    click.echo(f"sites     {total} ({detail})")
+    sections: list[tuple[str, str, list[str]]] = [(k, v, []) for k, v in fields]
+    sections += [("rounds", str(len(rounds)), round_lines), ("sites", f"{total} ({detail})", [])]
     if can(user, Action.MANAGE_OPERATION, op):
-        grants = [(f"  {g.user.username}", g.role) for g in grants_of(op)]
-        click.echo(f"grants    {len(grants)}")
-        for line in table_lines(grants):
-            click.echo(line)
+        grants = table_lines((g.user.username, g.role) for g in grants_of(op))
+        sections.append(("grants", str(len(grants)), grants))
+    _sections_echo(sections)
+
+
+def _sections_echo(sections: Sequence[tuple[str, str, list[str]]]) -> None:
+    """`key  value` lines with the keys padded alike, each followed by its indented rows."""
+    width = max(len(key) for key, _, _ in sections)
+    for key, value, rows in sections:
+        click.echo(f"{key.ljust(width)}  {value}".rstrip())
+        for row in rows:
+            click.echo(f"  {row}")
 
 
 # --- opendtm round -------------------------------------------------------------------------
@@ -425,17 +430,16 @@ def sites_show_cmd(operation_code: str, site_id: str) -> None:
         ("location", where),
         ("opened", site.opened_on),
         ("closed", site.closed_on),
-        ("closure", site.closure_reason),
-        ("history", ""),
+        ("closure", site.closure_reason or "-"),
     ]
-    for line in table_lines(fields):
-        click.echo(line)
-    history = [
-        (f"  {c.on}", f"{c.from_status or '-'} -> {c.to_status}", f"by {c.by.username}", c.reason)
+    history = table_lines(
+        (c.on, f"{c.from_status or '-'} -> {c.to_status}", f"by {c.by.username}", c.reason)
         for c in site_history(site)
-    ]
-    for line in table_lines(history):
-        click.echo(line)
+    )
+    _sections_echo(
+        [(k, "-" if v is None else str(v), []) for k, v in fields]
+        + [("history", _plural(len(history), "change"), history)]
+    )
 
 
 @sites.command("add")

@@ -48,7 +48,7 @@ def text_clean(value: str, *, field: str, max_length: int) -> str:
     """A required one-line text: inner runs of spaces collapsed, not empty, fits the column."""
     cleaned = " ".join((value or "").split())
     if not cleaned:
-        raise InvalidInput(f"{_cap(field)} is empty.", hint=f"Give a {field}.")
+        raise InvalidInput(f"{_cap(field)} is empty.", hint=f"Give the {field}.")
     if len(cleaned) > max_length:
         raise InvalidInput(f"{_cap(field)} is longer than {max_length} characters.")
     return cleaned

@@ -135,7 +135,9 @@ def _sites_build(
     by_code = (
         admin_units_for_codes(country_iso3=operation.country_iso3, codes=codes) if codes else {}
     )
-    existing = set(Site.objects.filter(operation=operation).values_list("site_id", flat=True))
+    existing = set(
+        Site.objects.filter(operation=operation).order_by().values_list("site_id", flat=True)
+    )
     seen: dict[str, int | None] = {}
     sites = []
     for record in records:

@@ -1,0 +1,162 @@
+"""`opendtm user create|grant|list`: exact output lines, one `error:` line for bad input."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from click.testing import CliRunner, Result
+from django.contrib.auth import get_user_model
+
+from opendtm.accounts.choices import Role
+from opendtm.accounts.models import AuditEvent, OperationGrant
+from opendtm.cli.main import cli
+from tests.factories import OperationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch) -> Run:
+    monkeypatch.setenv("OPENDTM_USER", "tester")
+
+    def invoke(*args: str, input: str | None = None) -> Result:
+        return CliRunner().invoke(cli, list(args), input=input)
+
+    return invoke
+
+
+def ok(result: Result) -> list[str]:
+    assert result.exit_code == 0, result.output
+    return result.stdout.splitlines()
+
+
+def error(result: Result) -> str:
+    assert result.exit_code != 0
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_create_grant_list_revoke(run: Run) -> None:
+    OperationFactory(code="phl-ty")
+    OperationFactory(code="hti-eq")
+    assert ok(run("user", "create", "alice", "--password-stdin", input="s3cret pass\n")) == [
+        "created user alice"
+    ]
+    assert User.objects.get(username="alice").check_password("s3cret pass")
+    assert ok(run("user", "create", "boss", "--admin")) == [
+        "created administrator boss (no password: it cannot log in to the web yet)"
+    ]
+    assert ok(run("user", "grant", "alice", "--operation", "PHL-TY", "--role", "Analyst")) == [
+        "alice is analyst on phl-ty"
+    ]
+    assert ok(run("user", "grant", "alice", "--operation", "hti-eq", "--role", "viewer")) == [
+        "alice is viewer on hti-eq"
+    ]
+    assert ok(run("user", "list")) == [
+        "alice   user   active  hti-eq:viewer,phl-ty:analyst",
+        "boss    admin  active  -",
+        "tester  admin  active  -",
+    ]
+    assert ok(run("user", "grant", "alice", "--operation", "hti-eq", "--revoke")) == [
+        "alice no longer has a role on hti-eq"
+    ]
+    assert list(OperationGrant.objects.values_list("operation__code", "role")) == [
+        ("phl-ty", "analyst")
+    ]
+    tester = User.objects.get(username="tester")
+    assert list(AuditEvent.objects.order_by("id").values_list("action", "actor")) == [
+        ("user.create", tester.pk),
+        ("user.create", tester.pk),
+        ("grant.set", tester.pk),
+        ("grant.set", tester.pk),
+        ("grant.set", tester.pk),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (("user", "create", "taken"), None, "error: User 'taken' already exists."),
+        (
+            ("user", "create", "new", "--password-stdin"),
+            "\n",
+            "error: No password on standard input. Pipe it in, e.g. "
+            "`printf '%s' \"$PASS\" | opendtm user create NAME --password-stdin`.",
+        ),
+        (
+            ("user", "create", "two words"),
+            None,
+            "error: Username 'two words' has characters that are not allowed. "
+            "Use letters, digits and @ . + - _ only.",
+        ),
+        (
+            ("user", "grant", "taken", "--operation", "op-g", "--role", "owner"),
+            None,
+            "error: 'owner' is not a role. Use one of: viewer, analyst, manager, admin.",
+        ),
+        (
+            ("user", "grant", "taken", "--operation", "op-g"),
+            None,
+            "error: Give either --role or --revoke. "
+            "--role viewer|analyst|manager|admin sets a role, --revoke takes it away.",
+        ),
+        (
+            ("user", "grant", "taken", "--operation", "op-g", "--role", "viewer", "--revoke"),
+            None,
+            "error: Give either --role or --revoke. "
+            "--role viewer|analyst|manager|admin sets a role, --revoke takes it away.",
+        ),
+        (
+            ("user", "grant", "ghost", "--operation", "op-g", "--role", "viewer"),
+            None,
+            "error: No user 'ghost'. Create it with `opendtm user create`.",
+        ),
+        (
+            ("user", "grant", "taken", "--operation", "nope", "--role", "viewer"),
+            None,
+            "error: No operation 'nope'. Known operations: op-g.",
+        ),
+        (
+            ("user", "grant", "taken", "--operation", "op-g", "--revoke"),
+            None,
+            "error: taken has no role on operation op-g.",
+        ),
+    ],
+)
+def test_bad_input_writes_nothing(
+    run: Run, args: tuple[str, ...], stdin: str | None, message: str
+) -> None:
+    OperationFactory(code="op-g")
+    UserFactory(username="taken")
+    ok(run("operation", "list"))  # creates the CLI account before counting
+    before = (User.objects.count(), OperationGrant.objects.count(), AuditEvent.objects.count())
+    assert error(run(*args, input=stdin)) == message
+    after = (User.objects.count(), OperationGrant.objects.count(), AuditEvent.objects.count())
+    assert after == before
+
+
+def test_an_ordinary_account_may_not_manage_users(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    op = OperationFactory(code="op-g")
+    OperationGrant.objects.create(user=UserFactory(username="mgr"), operation=op, role=Role.MANAGER)
+    UserFactory(username="bob")
+    monkeypatch.setenv("OPENDTM_USER", "mgr")
+    result = run("user", "create", "eve")
+    assert (result.exit_code, error(result)) == (
+        3,
+        "error: mgr may not create user accounts: only an instance administrator may. "
+        "Ask an administrator (a user created with `opendtm user create --admin`).",
+    )
+    assert error(run("user", "list")).startswith("error: mgr may not list user accounts")
+    assert error(run("user", "grant", "bob", "--operation", "op-g", "--role", "viewer")) == (
+        "error: mgr may not edit the operation and its grants in operation op-g. "
+        "Ask an admin of the operation for a role that allows it."
+    )
+    assert not User.objects.filter(username="eve").exists()
+    assert OperationGrant.objects.count() == 1
