@@ -182,7 +182,7 @@ def _propagate_repeat_errors(
         .join(_repeat_rows(repeats), on=["sheet", "row"], how="inner")
         .filter(pl.col("_parent_row").is_not_null())
         .group_by("_parent_row", "_repeat")
-        .agg(_sheet=pl.col("sheet").first(), _rows=pl.col("row").unique().sort())
+        .agg(_repeat_sheet=pl.col("sheet").first(), _rows=pl.col("row").unique().sort())
     )
     if not bad.height:
         return issues
@@ -199,7 +199,7 @@ def _propagate_repeat_errors(
             "{} row(s) {} of sheet {} break a rule, so the whole submission is rejected",
             pl.col("_repeat"),
             pl.col("_rows").cast(pl.List(pl.Utf8)).list.join(", "),
-            pl.col("_sheet"),
+            pl.col("_repeat_sheet"),
         ),
     ).with_columns(field=joined.get_column("_repeat"))
     return issues_concat([issues, lines])
