@@ -1,0 +1,185 @@
+"""Export files as text tables: XLSX/XLS workbooks and CSV, every cell read as text.
+
+Whole-file problems are refused here with one message naming the file: missing, empty, an
+image or PDF under an export's name, a password-protected workbook, text that is not UTF-8.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+from pathlib import Path
+
+import fastexcel
+import polars as pl
+
+from opendtm.core.errors import InvalidInput
+
+ZIP_MAGIC = b"PK\x03\x04"
+CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: .xls or encrypted .xlsx
+ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+UTF8_BOM = codecs.BOM_UTF8
+OTHER_MAGIC = {
+    b"\x89PNG\r\n\x1a\n": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF87a": "a GIF image",
+    b"GIF89a": "a GIF image",
+    b"%PDF": "a PDF document",
+    b"\x1f\x8b": "a gzip archive",
+    b"Rar!": "a RAR archive",
+    b"7z\xbc\xaf\x27\x1c": "a 7-Zip archive",
+}
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+DELIMITERS = (",", ";", "\t")
+RESAVE_HINT = (
+    "Export it again from KoboToolbox or ODK Central, or save it from Excel as "
+    "'CSV UTF-8 (comma delimited)' or as an Excel workbook, and import that."
+)
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """One sheet (or CSV file) as text columns under their original headers."""
+
+    name: str  # sheet name, or the file name for a CSV
+    frame: pl.DataFrame
+    first_row: int = 2  # spreadsheet row of the frame's first row (the header is row 1)
+
+
+@dataclass
+class Source:
+    """An export file read into memory: its bytes (for the SHA-256) and its tables."""
+
+    path: Path
+    data: bytes
+    workbook: fastexcel.ExcelReader | None
+    csv: RawTable | None
+
+    @property
+    def sheet_names(self) -> list[str]:
+        if self.workbook is not None:
+            return list(self.workbook.sheet_names)
+        assert self.csv is not None
+        return [self.csv.name]
+
+    def table(self, name: str) -> RawTable:
+        """The sheet called `name` (the CSV itself for a CSV file)."""
+        if self.workbook is None:
+            assert self.csv is not None
+            return self.csv
+        try:
+            sheet = self.workbook.load_sheet(name, header_row=0, dtypes="string")
+            frame = sheet.to_polars()
+        except Exception as exc:  # fastexcel raises its own error classes per problem
+            raise InvalidInput(
+                f"{self.path.name}: sheet {name!r} cannot be read ({_first_line(exc)}).",
+                hint=RESAVE_HINT,
+            ) from None
+        return RawTable(name=name, frame=frame.cast(pl.Utf8))
+
+
+def source_read(path: Path) -> Source:
+    """Read an export file, deciding XLSX/XLS or CSV by its first bytes, not its name."""
+    path = Path(path)
+    if not path.exists():
+        raise InvalidInput(f"{path} does not exist.", hint="Check the file name and folder.")
+    if not path.is_file():
+        raise InvalidInput(f"{path} is a folder, not an export file.")
+    data = path.read_bytes()
+    name = path.name
+    if not data.strip():
+        raise InvalidInput(
+            f"{name} is empty.", hint="Export the form again; the download may have failed."
+        )
+    if data.startswith(CFB_MAGIC):
+        if ENCRYPTED_STREAM in data:
+            raise InvalidInput(
+                f"{name} is a password-protected (encrypted) workbook, which cannot be read.",
+                hint="Open it in Excel, remove the password, save it and import it again.",
+            )
+        return Source(path=path, data=data, workbook=_workbook(name, data), csv=None)
+    if data.startswith(ZIP_MAGIC):
+        return Source(path=path, data=data, workbook=_workbook(name, data), csv=None)
+    for magic, what in OTHER_MAGIC.items():
+        if data.startswith(magic):
+            raise InvalidInput(f"{name} is {what}, not an XLSX or CSV export.", hint=RESAVE_HINT)
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        raise InvalidInput(
+            f"{name} is named like an Excel workbook but is not one (it starts with {data[:8]!r}).",
+            hint=RESAVE_HINT,
+        )
+    return Source(path=path, data=data, workbook=None, csv=_csv_table(name, data))
+
+
+def _workbook(name: str, data: bytes) -> fastexcel.ExcelReader:
+    try:
+        return fastexcel.read_excel(data)
+    except Exception as exc:
+        raise InvalidInput(
+            f"{name} is not a readable Excel workbook ({_first_line(exc)}).", hint=RESAVE_HINT
+        ) from None
+
+
+def _csv_table(name: str, data: bytes) -> RawTable:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        data = data.decode("utf-16").encode("utf-8")  # Excel's "Unicode text"
+    start = len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0
+    head = data[start : start + 65536]
+    header_end = start + len(head.split(b"\n", 1)[0])
+    _check_utf8(name, data[:header_end], start)  # Polars would mangle a bad header
+    try:
+        frame = pl.read_csv(
+            data,  # Polars skips a UTF-8 BOM itself, and refuses cells that are not UTF-8
+            separator=_delimiter(head),
+            infer_schema=False,
+            has_header=True,
+            quote_char='"',
+            raise_if_empty=True,
+        )
+    except pl.exceptions.NoDataError:
+        raise InvalidInput(f"{name} is empty.") from None
+    except Exception as exc:
+        if "utf-8" in str(exc).lower() or "utf8" in str(exc).lower():
+            _check_utf8(name, data, start)  # names the first bad byte
+        raise InvalidInput(
+            f"{name} cannot be read as CSV ({_first_line(exc)}).", hint=RESAVE_HINT
+        ) from None
+    return RawTable(name=name, frame=frame)
+
+
+def _check_utf8(name: str, data: bytes, start: int) -> None:
+    """Decode in chunks (no copy of a large file) and name the first byte that is not UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    chunk = 1 << 24
+    for offset in range(start, len(data), chunk):
+        piece = data[offset : offset + chunk]
+        pending = len(decoder.getstate()[0])  # bytes of a character cut by the last chunk
+        try:
+            decoder.decode(piece, final=offset + chunk >= len(data))
+        except UnicodeDecodeError as exc:
+            position = offset - pending + exc.start
+            bad = data[max(position, 0)]
+            raise InvalidInput(
+                f"{name} is not UTF-8 text: byte 0x{bad:02X} at offset {position} cannot be "
+                "decoded (the file was probably saved as Latin-1 / Windows-1252).",
+                hint=RESAVE_HINT,
+            ) from None
+
+
+def _delimiter(head: bytes) -> str:
+    """Comma, semicolon or tab: whichever occurs most in the header line outside quotes."""
+    line = head.split(b"\n", 1)[0].decode("utf-8", errors="replace")
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
