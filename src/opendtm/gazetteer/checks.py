@@ -105,7 +105,9 @@ def table_check(
         "Check that the column holds names.",
     )
     spread = mentions.group_by("pcode").agg(
-        pl.col("level").min().alias("low"), pl.col("level").max().alias("high")
+        pl.col("level").min().alias("low"),
+        pl.col("level").max().alias("high"),
+        pl.col("row").filter(pl.col("level") == pl.col("level").min()).min().alias("low_row"),
     )
     fail(
         table,
@@ -113,7 +115,8 @@ def table_check(
             pl.col("level") == pl.col("high")
         ),
         "pcode_column",
-        "duplicate P-code '{pcode}': it is given at level {low} and at level {high}",
+        f"duplicate P-code '{{pcode}}': it is given at level {{high}} here and at level {{low}} "
+        f"on {table.row_word} {{low_row}}",
         "A P-code names one unit at one level; correct one of the rows.",
     )
     leaves = mentions.filter(pl.col("leaf"))

@@ -41,7 +41,7 @@ def pcode_normalise_expr(column: str | pl.Expr) -> pl.Expr:
     """`pcode_normalise` as a Polars expression; empty results become null."""
     expr = pl.col(column) if isinstance(column, str) else column
     cleaned = expr.cast(pl.Utf8).str.replace_all(_SPACE_CLASS, "").str.to_uppercase()
-    return pl.when(cleaned == "").then(None).otherwise(cleaned)
+    return cleaned.replace("", None)
 
 
 def pcode_forms(code: str, *, iso2: str) -> list[str]:
@@ -63,7 +63,7 @@ def pcode_forms(code: str, *, iso2: str) -> list[str]:
 
 def is_psgc(code: str) -> bool:
     """True for a 10-digit PSGC code."""
-    return len(code) == 10 and code.isdigit()
+    return len(code) == 10 and code.isascii() and code.isdigit()
 
 
 def psgc_pcode(psgc: str, level: int) -> str:
@@ -84,12 +84,6 @@ def psgc_pcode_expr(column: str, level: int) -> pl.Expr:
 
 def correspondence_code(code: str) -> str:
     """The alternative form of a 9-digit PSGC correspondence code: "PH" + the nine digits."""
-    if not (len(code) == 9 and code.isdigit()):
+    if not (len(code) == 9 and code.isascii() and code.isdigit()):
         raise ValueError(f"{code!r} is not a 9-digit correspondence code")
     return PHL_PREFIX + code
-
-
-_PSGC_RE = re.compile(r"^\d{10}$")
-_CORRESPONDENCE_RE = re.compile(r"^\d{9}$")
-PSGC_PATTERN = _PSGC_RE.pattern
-CORRESPONDENCE_PATTERN = _CORRESPONDENCE_RE.pattern

@@ -188,16 +188,15 @@ def geo_read(path: Path) -> list[RawTable]:
         layers = [str(layer) for layer, _ in pyogrio.list_layers(path)]
         tables = [RawTable(layer, _layer_read(path, layer)) for layer in layers]
     except pyogrio.errors.DataSourceError as exc:
-        message = str(exc).replace(str(path), path.name).strip()
+        message = str(exc).replace(str(path), path.name).strip().splitlines()[0]
         where = ""
         if found := _GDAL_POSITION.search(message):
             where = f", line {found.group(1)}, character {found.group(2)}"
-        truncated = (
-            " (is the file truncated?)" if path.suffix.lower() in {".json", ".geojson"} else ""
-        )
+            message = message[found.end() :].lstrip(" :") or message
+        kind = path.suffix.lstrip(".").lower()
+        truncated = " Is the file truncated?" if kind in {"json", "geojson"} else ""
         raise InvalidInput(
-            f"{path.name}{where}: not a readable {path.suffix.lstrip('.')} file{truncated}: "
-            f"{message.splitlines()[0]}.",
+            f"{path.name}{where}: not a readable {kind} file ({message}).{truncated}",
             hint=f"Export the file again. {NOTHING}",
         ) from None
     return tables
