@@ -1,0 +1,141 @@
+"""From files through the real export reader: a messy Kobo CSV, a correction, refusals, CLI."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from opendtm.cli.main import cli
+from opendtm.core.errors import InvalidInput
+from opendtm.ingest.models import CleaningLogEntry, ImportBatch
+from opendtm.ingest.services import import_commit
+from opendtm.mobility.models import SiteAssessment
+from tests.ingest.test_services import counts
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def messy(tmp_path: Path) -> Path:
+    target = tmp_path / "sites_messy.csv"
+    shutil.copy(FIXTURES / "sites_messy.csv", target)
+    return target
+
+
+def test_messy_export(operation, round_, actor, messy) -> None:
+    result = import_commit(
+        operation=operation, round=round_, form_id="dtm_site", path=messy, actor=actor,
+        report_path=None,
+    )  # fmt: skip
+    assert (result.rows_read, result.rows_accepted, result.rows_rejected, result.rows_flagged) == (
+        6, 3, 3, 1,
+    )  # fmt: skip
+    report = messy.with_name("sites_messy.report.csv")
+    assert result.report_path == report
+    lines = report.read_text().splitlines()
+    ignored = [line for line in lines if ",column.ignored," in line]
+    assert any("'_validation_status' is not a field" in line for line in ignored)
+    assert [line for line in lines if line not in ignored] == EXPECTED_REPORT
+    stored = SiteAssessment.objects.order_by("submission_id")
+    assert [(s.submission_id, s.site.site_id, s.site_type, s.admin_unit.pcode) for s in stored] == [
+        ("uuid-a", "S-001", "evacuation_centre", "PH0102801001"),
+        ("uuid-b", "S-002", "evacuation_centre", "PH0102801001"),
+        ("uuid-e", "S-005", "evacuation_centre", "PH0102801001"),
+    ]
+    assert [s.flagged for s in stored] == [False, False, True]
+
+
+EXPECTED_REPORT = [
+    "sheet,row,submission_id,field,value,rule,severity,message",
+    "sites_messy.csv,2,uuid-a,site_id,S-001,site.registered,warning,site S-001 is not in the registry: it will be registered from this row in PH0102801001",
+    "sites_messy.csv,3,uuid-b,site_id,S-002,site.registered,warning,site S-002 is not in the registry: it will be registered from this row in PH0102801001",
+    'sites_messy.csv,4,uuid-c,ind_m_60p,5,form.constraint,error,"ind_m_60p breaks the form\'s rule `coalesce(${ind_f_lt1}, 0) + coalesce(${ind_f_1_5}, 0) + coalesce(${ind_f_6_17}, 0) + coalesce(${ind_f_18_59}, 0) + coalesce(${ind_f_60p}, 0) + coalesce(${ind_m_lt1}, 0) + coalesce(${ind_m_1_5}, 0) + coalesce(${ind_m_6_17}, 0) + coalesce(${ind_m_18_59}, 0) + . = ${ind}`: got 5"',
+    'sites_messy.csv,4,uuid-c,ind,100,consistency.sex_age_sum,error,"the 10 sex and age groups add up to 107, not to ind 100"',
+    "sites_messy.csv,5,uuid-d,hh,abc,type.integer,error,hh must be a whole number; got 'abc'",
+    "sites_messy.csv,6,uuid-e,gps,14.6 120.98,gps.far_from_unit,warning,the point is 429.3 km from the centre of PH0102801001 (more than 50.0 km)",
+    "sites_messy.csv,6,uuid-e,site_id,S-005,site.registered,warning,site S-005 is not in the registry: it will be registered from this row in PH0102801001",
+    "sites_messy.csv,7,uuid-a,_submission_id,uuid-a,duplicate.submission_id,error,submission ID uuid-a is already in row 2 of the file",
+]
+
+
+def test_corrected_file_and_cli(operation, round_, actor, messy, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("OPENDTM_USER", actor.username)
+    runner = CliRunner()
+    first = runner.invoke(
+        cli, ["import", "site", str(messy), "--operation", "phl-test", "--round", "1"]
+    )
+    assert first.exit_code == 0, first.output
+    assert first.output.splitlines()[:2] == [
+        "sites_messy.csv (dtm_site): read 6, accepted 3, rejected 3, flagged 1",
+        "new 3, replaced 0, unchanged 0, sites registered 3, values changed 0",
+    ]
+    again = runner.invoke(
+        cli, ["import", "site", str(messy), "--operation", "phl-test", "--round", "1"]
+    )
+    assert "nothing changed" in again.output and ImportBatch.objects.count() == 1
+    corrected = tmp_path / "sites_corrected.csv"
+    shutil.copy(FIXTURES / "sites_corrected.csv", corrected)
+    fixed = runner.invoke(
+        cli,
+        ["import", "site", str(corrected), "--operation", "phl-test", "--round", "1",
+         "--reason", "recount on 12 Nov", "--report", str(tmp_path / "fix.xlsx")],
+    )  # fmt: skip
+    assert fixed.exit_code == 0, fixed.output
+    assert fixed.output.splitlines()[:2] == [
+        "sites_corrected.csv (dtm_site): read 1, accepted 1, rejected 0, flagged 0",
+        "new 0, replaced 1, unchanged 0, sites registered 0, values changed 2",
+    ]
+    assert list(CleaningLogEntry.objects.values_list("submission_id", "field", "old_value", "new_value", "reason")) == [
+        ("uuid-a", "ind", "100", "110", "recount on 12 Nov"),
+        ("uuid-a", "ind_f_18_59", "15", "25", "recount on 12 Nov"),
+    ]  # fmt: skip
+    log = runner.invoke(
+        cli, ["cleaning-log", "--operation", "phl-test", "--round", "1", "--format", "csv"]
+    )
+    assert log.exit_code == 0, log.output
+    rows = [line.split(",") for line in log.output.splitlines()]
+    assert rows[0] == [
+        "changed_at", "changed_by", "form_id", "submission_id", "field", "old_value",
+        "new_value", "reason", "file",
+    ]  # fmt: skip
+    assert [r[1:] for r in rows[1:]] == [
+        ["officer", "dtm_site", "uuid-a", "ind", "100", "110", "recount on 12 Nov",
+         "sites_corrected.csv"],
+        ["officer", "dtm_site", "uuid-a", "ind_f_18_59", "15", "25", "recount on 12 Nov",
+         "sites_corrected.csv"],
+    ]  # fmt: skip
+
+
+def test_dry_run_from_the_cli_writes_nothing(operation, round_, actor, messy, monkeypatch) -> None:
+    monkeypatch.setenv("OPENDTM_USER", actor.username)
+    before = counts()
+    out = CliRunner().invoke(
+        cli, ["import", "site", str(messy), "--operation", "phl-test", "--round", "1", "--dry-run"]
+    )
+    assert out.exit_code == 0, out.output
+    assert out.output.startswith("dry run, nothing written: sites_messy.csv (dtm_site): read 6")
+    assert counts() == before
+    assert messy.with_name("sites_messy.report.csv").exists()
+
+
+def test_not_an_export_is_refused_whole(operation, round_, actor, tmp_path, monkeypatch) -> None:
+    image = tmp_path / "photo.xlsx"
+    shutil.copy(FIXTURES / "not_an_export.xlsx", image)
+    before = counts()
+    with pytest.raises(InvalidInput) as refused:
+        import_commit(
+            operation=operation, round=round_, form_id="dtm_site", path=image, actor=actor,
+        )  # fmt: skip
+    assert "photo.xlsx" in str(refused.value)
+    assert counts() == before
+    assert not image.with_name("photo.report.csv").exists()
+    monkeypatch.setenv("OPENDTM_USER", actor.username)
+    out = CliRunner().invoke(
+        cli, ["import", "site", str(image), "--operation", "phl-test", "--round", "1"]
+    )
+    assert out.exit_code == 1
+    assert len(out.output.strip().splitlines()) == 1 and out.output.startswith("error: ")
+    assert "Traceback" not in out.output
