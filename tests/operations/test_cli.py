@@ -357,7 +357,7 @@ def test_sites_list_empty_goes_to_stderr(run: Run) -> None:
         (
             ("sites", "add", "--operation", "op-s", "N-1", "--name", "X", "--type",
              "evacuation_centre", "--admin", "PH99"),
-            "error: P-code 'PH99' is not a current admin unit of PHL. Check the code against the "
+            "error: P-code 'PH99' is not an admin unit of PHL. Check the code against the "
             "loaded gazetteer (`opendtm gazetteer`), or load the gazetteer of the country first.",
         ),
         (

@@ -11,7 +11,8 @@ from django.contrib.auth.models import AnonymousUser
 from opendtm.accounts.choices import Role
 from opendtm.accounts.models import OperationGrant
 from opendtm.core.errors import InvalidInput, NotFound
-from opendtm.gazetteer.models import AdminUnit
+from opendtm.gazetteer.choices import CodeKind
+from opendtm.gazetteer.models import AdminUnit, AdminUnitCode
 from opendtm.operations.choices import RoundStatus
 from opendtm.operations.models import Operation
 from opendtm.operations.queries import (
@@ -138,7 +139,7 @@ def test_sites_of_filters(tree: dict[str, AdminUnit]) -> None:
     assert ids(admin_pcode="PH01", status="open", site_type="planned_camp") == ["C"]
     with pytest.raises(NotFound) as caught:
         ids(admin_pcode="PH77")
-    assert str(caught.value).startswith("P-code 'PH77' is not a current admin unit of PHL.")
+    assert str(caught.value).startswith("P-code 'PH77' is not an admin unit of PHL.")
     with pytest.raises(InvalidInput):
         ids(status="abandoned")
 
@@ -152,7 +153,7 @@ def test_sites_of_query_count_is_pinned(
     with django_assert_num_queries(1):
         rows = [(s.site_id, s.admin_unit.pcode) for s in sites_of(operation=op)]
     assert len(rows) == 25
-    with django_assert_num_queries(2):  # the P-code, then the sites
+    with django_assert_num_queries(3):  # the code (P-codes, alternative codes), the sites
         rows = [(s.site_id, s.admin_unit.pcode) for s in sites_of(operation=op, admin_pcode="PH01")]
     assert {pcode for _, pcode in rows} == {"PH0100101"}
     assert len(rows) == 12
@@ -176,14 +177,22 @@ def test_admin_unit_lookups(tree: dict[str, AdminUnit]) -> None:
     retired = tree["PH02"]
     retired.retired_in = GazetteerVersionFactory(label="2025")
     retired.save()
+    AdminUnitCode.objects.create(
+        country_iso3="PHL", code="9999", unit=tree["PH01002"], kind=CodeKind.FORMER
+    )
     assert admin_unit_for_code(country_iso3="phl", code=" ph01001 ") == tree["PH01001"]
-    with pytest.raises(NotFound):
-        admin_unit_for_code(country_iso3="PHL", code="PH02")
-    with pytest.raises(NotFound):
+    assert admin_unit_for_code(country_iso3="PHL", code="0100101") == tree["PH0100101"]
+    assert admin_unit_for_code(country_iso3="PHL", code="9999") == tree["PH01002"]
+    assert admin_unit_for_code(country_iso3="PHL", code="PH02") == retired  # reads may filter
+    with pytest.raises(NotFound) as caught:
         admin_unit_for_code(country_iso3="HTI", code="PH01")
-    assert sorted(admin_units_for_codes(country_iso3="PHL", codes=["ph01", "PH02", "PH9"])) == [
-        "PH01"
-    ]
+    assert str(caught.value).startswith("P-code 'PH01' is not an admin unit of HTI.")
+    found = admin_units_for_codes(country_iso3="PHL", codes=["ph01", "PH02", "PH9", "9999"])
+    assert {code: unit.pcode for code, unit in found.items()} == {
+        "ph01": "PH01",
+        "PH02": "PH02",
+        "9999": "PH01002",
+    }
 
 
 def test_gazetteer_version_latest() -> None:

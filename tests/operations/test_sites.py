@@ -264,12 +264,13 @@ def test_register_many_takes_records_and_unit_ids(
 def test_register_many_queries_do_not_grow_with_rows(
     op: Operation, tree: dict[str, AdminUnit], django_assert_num_queries: Any
 ) -> None:
-    """savepoint, admin units, known site IDs, insert sites (one executemany), new ids,
-    insert history (one executemany), audit event, release: 8 whatever the number of rows."""
+    """savepoint, admin units by P-code and by alternative code, known site IDs, insert sites
+    (one executemany), new ids, insert history (one executemany), audit event, release:
+    9 whatever the number of rows."""
     root = SuperuserFactory()
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         sites_register_many(operation=op, records=_rows(3), actor=root)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         sites_register_many(operation=op, records=_rows(300, start=100), actor=root)
     assert Site.objects.count() == 303
     assert SiteStatusChange.objects.count() == 303
@@ -286,7 +287,7 @@ def test_register_many_queries_do_not_grow_with_rows(
         (
             {"admin_pcode": "PH99"},
             NotFound,
-            "Row 4, site 'EC-0003': P-code 'PH99' is not a current admin unit of PHL.",
+            "Row 4, site 'EC-0003': P-code 'PH99' is not an admin unit of PHL.",
         ),
         (
             {"latitude": 200},
@@ -294,6 +295,12 @@ def test_register_many_queries_do_not_grow_with_rows(
             "Row 4, site 'EC-0003': latitude 200 is outside -90..90.",
         ),
         ({"admin_pcode": ""}, InvalidInput, "Row 4, site 'EC-0003': no admin unit is given."),
+        (
+            {"admin_pcode": "PH02"},
+            InvalidInput,
+            "Row 4, site 'EC-0003': admin unit PH02 is retired from the gazetteer. "
+            "Use the unit that replaced it.",
+        ),
         (
             {"closed_on": dt.date(2026, 11, 9)},
             InvalidInput,
@@ -310,6 +317,8 @@ def test_register_many_refuses_the_whole_batch(
     error: type[Exception],
     message: str,
 ) -> None:
+    tree["PH02"].retired_in = GazetteerVersionFactory(country_iso3="PHL", label="2025")
+    tree["PH02"].save()
     rows = _rows(4)
     rows[2].update(bad)
     before = _state()

@@ -14,6 +14,7 @@ from opendtm.accounts.queries import operations_visible_to
 from opendtm.accounts.roles import can
 from opendtm.core.errors import NotFound
 from opendtm.gazetteer.models import MAX_LEVEL, AdminUnit, GazetteerVersion
+from opendtm.gazetteer.queries import unit_resolve, units_resolve
 from opendtm.operations.choices import RoundStatus, SiteStatus, SiteType, choice_parse
 from opendtm.operations.models import Operation, Round, RoundTransition, Site, SiteStatusChange
 
@@ -48,17 +49,15 @@ def gazetteer_version_latest(*, country_iso3: str) -> GazetteerVersion | None:
 
 
 def admin_unit_for_code(*, country_iso3: str, code: str) -> AdminUnit:
-    """The current (not retired) unit of a country with this P-code; NotFound otherwise.
+    """The unit of a country a code leads to (its P-code in any case or spacing, with or
+    without the country prefix, or an alternative code the gazetteer knows); NotFound if none.
 
-    The one place operations turn a code into a unit: it becomes a call to
-    `gazetteer.queries.unit_resolve(country_iso3=, code=)` (alternative codes too) once that exists.
+    Retired units are returned too, so reads can still filter by them; writes refuse them.
     """
-    unit = AdminUnit.objects.filter(
-        country_iso3=country_iso3.upper(), pcode=code.strip().upper(), retired_in__isnull=True
-    ).first()
+    unit = unit_resolve(country_iso3=country_iso3, code=code)
     if unit is None:
         raise NotFound(
-            f"P-code {code!r} is not a current admin unit of {country_iso3.upper()}.",
+            f"P-code {code!r} is not an admin unit of {country_iso3.upper()}.",
             hint="Check the code against the loaded gazetteer (`opendtm gazetteer`), "
             "or load the gazetteer of the country first.",
         )
@@ -66,15 +65,10 @@ def admin_unit_for_code(*, country_iso3: str, code: str) -> AdminUnit:
 
 
 def admin_units_for_codes(*, country_iso3: str, codes: Iterable[str]) -> dict[str, AdminUnit]:
-    """Current units of a country by P-code, for the codes that exist (one query for any number).
-
-    The bulk twin of `admin_unit_for_code`; callers report the codes missing from the answer.
-    """
-    wanted = {c.strip().upper() for c in codes}
-    units = AdminUnit.objects.filter(
-        country_iso3=country_iso3.upper(), pcode__in=wanted, retired_in__isnull=True
-    )
-    return {u.pcode: u for u in units}
+    """`admin_unit_for_code` for many codes in a constant number of queries: the codes (as
+    given) that lead to a unit; callers report the codes missing from the answer."""
+    found = units_resolve(country_iso3=country_iso3, codes=codes)
+    return {code: unit for code, unit in found.items() if unit is not None}
 
 
 # --- operations ----------------------------------------------------------------------------

@@ -170,7 +170,7 @@ def _sites_build(
     """
     rows = [_row_of(item, index) for index, item in enumerate(items, start=1)]
     ids = {r["admin_unit_id"] for r in rows if r.get("admin_unit_id") is not None}
-    codes = {str(r["admin_pcode"]).strip().upper() for r in rows if r.get("admin_pcode")}
+    codes = {str(r["admin_pcode"]) for r in rows if r.get("admin_pcode")}
     by_id = {u.pk: u for u in AdminUnit.objects.filter(pk__in=ids)} if ids else {}
     by_code = (
         admin_units_for_codes(country_iso3=operation.country_iso3, codes=codes) if codes else {}
@@ -186,10 +186,10 @@ def _sites_build(
                 raise NotFound(f"there is no admin unit with id {row['admin_unit_id']}.")
             return unit
         if row.get("admin_pcode"):
-            unit = by_code.get(str(row["admin_pcode"]).strip().upper())
+            unit = by_code.get(str(row["admin_pcode"]))
             if unit is None:
                 raise NotFound(
-                    f"P-code {row['admin_pcode']!r} is not a current admin unit of "
+                    f"P-code {row['admin_pcode']!r} is not an admin unit of "
                     f"{operation.country_iso3}.",
                     hint="Check the code against the loaded gazetteer.",
                 )
