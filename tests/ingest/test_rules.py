@@ -122,7 +122,8 @@ def test_gazetteer_codes(site_form, operation, round_, sites) -> None:
         (5, "adm3_pcode", "PH0102801001", "gazetteer.wrong_level", "error",
          "PH0102801001 is an admin level 4 unit, not admin level 3"),
         (6, "adm3_pcode", "PH0102802", "gazetteer.parent_mismatch", "error",
-         "PH0102802 is not the admin level 3 unit that PH0102801001 belongs to (that is PH0102801)"),
+         "PH0102802 is not the admin level 3 unit that PH0102801001 belongs to "
+         "(that is PH0102801)"),
         (7, "adm4_pcode", None, "gazetteer.required", "error",
          "adm4_pcode is required: this operation's locations are at admin level 4"),
         (8, "adm3_pcode", "PH0102899", "gazetteer.retired", "error",
@@ -137,7 +138,8 @@ def test_gazetteer_codes(site_form, operation, round_, sites) -> None:
 def test_site_consistency(site_form, operation, round_, sites) -> None:
     rows = [
         site_row(1, ind_f_lt1=3),
-        site_row(2, site_id="S-002", hh=1, **{**dict.fromkeys(SEX_AGE, 0), "ind_f_18_59": 20}, ind=20,
+        site_row(2, site_id="S-002", hh=1, **{**dict.fromkeys(SEX_AGE, 0), "ind_f_18_59": 20},
+                 ind=20,
                  pwd_ind=0, plw_ind=0, older_alone_ind=0, hh_no_shelter=1),
         site_row(3, site_id="S-003", pwd_ind=101, hh_no_shelter=21),
     ]  # fmt: skip

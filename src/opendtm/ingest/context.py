@@ -35,7 +35,7 @@ PREVIOUS_SCHEMA: dict[str, Any] = {"key_id": pl.Int64, "previous": pl.Int64}
 
 def _setting(name: str, default: float) -> float:
     """A threshold from Django settings, else the environment, else the default."""
-    value = getattr(settings, name, None)
+    value: Any = getattr(settings, name, None)
     if value is None:
         value = os.environ.get(name, default)
     return float(value)

@@ -77,7 +77,7 @@ def units_frame(country_iso3: str) -> pl.DataFrame:
             .with_columns(_cursor=pl.col("_p_parent"))
             .drop("_p_pcode", "_p_level", "_p_parent")
         )
-    return frame.select(list(UNIT_SCHEMA)).cast(UNIT_SCHEMA)
+    return frame.select(list(UNIT_SCHEMA)).cast(pl.Schema(UNIT_SCHEMA))
 
 
 def codes_frame(country_iso3: str, units: pl.DataFrame) -> pl.DataFrame:

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 from django.db import connection, models
@@ -30,7 +31,7 @@ class Table:
     """One assessment table: its model and the column that names the site or location."""
 
     form_id: str
-    model: type[models.Model]
+    model: Any  # BaselineAssessment or SiteAssessment
     key: str  # the FK that is unique per round: "site" or "location"
     people: str  # the population field compared round over round
 
@@ -132,13 +133,13 @@ def db_columns(
     for f in table.core_fields(form):
         column = pl.col(f.name)
         if isinstance(f, models.BooleanField):
-            out.append(_yes_no(column).alias(f.column))
+            out.append(_yes_no(column).alias(f.name))
         elif isinstance(f, models.JSONField):
-            out.append(_json_list(column).alias(f.column))
+            out.append(_json_list(column).alias(f.name))
         elif isinstance(f, models.DateField):
-            out.append(column.cast(pl.Date).cast(pl.Utf8).alias(f.column))
+            out.append(column.cast(pl.Date).cast(pl.Utf8).alias(f.name))
         else:
-            out.append(column.alias(f.column))
+            out.append(column.alias(f.name))
     extras = table.extra_fields(form, frame)
     out.append(
         (extra_struct(frame, extras).struct.json_encode() if extras else pl.lit("{}")).alias(
