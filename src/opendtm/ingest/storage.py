@@ -217,7 +217,16 @@ def plan_changes(
     units: pl.DataFrame | None = None,
 ) -> Plan:
     """Split the accepted rows into new, replaced and unchanged, and list every changed value."""
-    ids = accepted.get_column("_submission_id").to_list()
+    known = pl.Series(
+        list(table.model.objects.filter(round_id=round_id).values_list("submission_id", flat=True)),
+        dtype=pl.Utf8,
+    )
+    # Only the IDs the round already holds are read back: a first import reads nothing.
+    ids = (
+        accepted.filter(pl.col("_submission_id").is_in(known.implode()))
+        .get_column("_submission_id")
+        .to_list()
+    )
     new_side = _new_side(accepted, table, form)
     stored = _stored_side(table, form, accepted, round_id=round_id, ids=ids)
     if table.key == "location" and units is not None:
