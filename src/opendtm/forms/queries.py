@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from pyxform.errors import PyXFormError
-from pyxform.xls2json import parse_file_to_json
+from pyxform.xls2json import workbook_to_json
+from pyxform.xls2json_backends import get_xlsform
 
 from opendtm.core.errors import InvalidInput
 from opendtm.forms.spec import Choice, Field, FormSpec
@@ -49,11 +50,17 @@ def _spec_from_file(path: Path, *, default_name: str) -> FormSpec:
     if not path.is_file():
         raise InvalidInput(f"XLSForm file {path} does not exist.", hint="Check the path.")
     try:
-        data = parse_file_to_json(str(path), default_name=default_name, warnings=[])
+        workbook = get_xlsform(xlsform=str(path))
+        data = workbook_to_json(workbook_dict=workbook, fallback_form_name=default_name)
     except PyXFormError as exc:
         raise InvalidInput(
             f"{path.name} is not a valid XLSForm: {exc}",
             hint="Fix the form so that KoboToolbox or ODK would accept it, then try again.",
+        ) from None
+    except Exception as exc:  # pyxform fails in its own ways on files that are not XLSForms
+        raise InvalidInput(
+            f"{path.name} is not an XLSForm ({type(exc).__name__}: {exc}).",
+            hint="Give the form's .xlsx file, with survey, choices and settings sheets.",
         ) from None
     return spec_from_pyxform(data)
 

@@ -142,7 +142,7 @@ def read_export(
     main = _table_read(form, main_fields, main_raw, main_columns)
 
     ignored = list(main_columns.ignored)
-    issues = _table_issues(form, main_fields, main, main.frame)
+    issues = [_by_row(_table_issues(form, main_fields, main, main.frame))]
     repeats: dict[str, pl.DataFrame] = {}
     for repeat in form.repeats:
         raw = None
@@ -159,8 +159,7 @@ def read_export(
         ignored.extend(h for h in columns.ignored if h not in ignored)
         table = _table_read(form, fields, raw, columns)
         joined, orphan_issues = _repeat_join(repeat, table, main, main_raw.name)
-        issues.extend(orphan_issues)
-        issues.extend(_table_issues(form, fields, table, joined))
+        issues.append(_by_row([*orphan_issues, *_table_issues(form, fields, table, joined)]))
         repeats[repeat] = joined.select(
             "_row", "_sheet", "_parent_row", "_submission_id", "_raw", *_field_columns(fields)
         )
@@ -171,9 +170,16 @@ def read_export(
         sha256=digest.hexdigest(),
         main=_main_columns(main.frame, main_fields),
         repeats=repeats,
-        issues=pl.concat(issues, how="vertical") if issues else pl.DataFrame(schema=ISSUE_SCHEMA),
+        issues=pl.concat(issues, how="vertical"),
         ignored_columns=ignored,
     )
+
+
+def _by_row(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """One table's issues in row order (within a row, in form order)."""
+    if not frames:
+        return pl.DataFrame(schema=ISSUE_SCHEMA)
+    return pl.concat(frames, how="vertical").sort("row", maintain_order=True)
 
 
 def _repeat_sheets(form: FormSpec, source: Source) -> dict[str, str]:

@@ -137,20 +137,18 @@ def onehot_parse(columns: dict[str, str]) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     """One 0/1 column per choice ({choice name: header}) -> (list of names, error, values).
 
     A row with no 1 is unanswered (null). A cell that is not 0/1 (or true/false, yes/no) is an
-    error for the whole answer, which is then null.
+    error for the whole answer, which is then null; the issue shows only such cells.
     """
-    truths, bad = [], []
+    truths, bad, shown = [], [], []
     for name, header in columns.items():
         word = cell(header).str.to_lowercase()
+        odd = word.is_not_null() & ~word.is_in((*TRUE_WORDS, *FALSE_WORDS))
         truths.append(pl.when(word.is_in(TRUE_WORDS)).then(pl.lit(name)))
-        bad.append(word.is_not_null() & ~word.is_in((*TRUE_WORDS, *FALSE_WORDS)))
+        bad.append(odd)
+        shown.append(pl.when(odd).then(pl.format(f"{header}={{}}", cell(header))))
     chosen = pl.concat_list(truths).list.drop_nulls()
     error = pl.any_horizontal(bad)
-    value = pl.concat_str(
-        [pl.format(f"{header}={{}}", cell(header)) for header in columns.values()],
-        separator=", ",
-        ignore_nulls=True,
-    )
+    value = pl.concat_str(shown, separator=", ", ignore_nulls=True)
     return pl.when(~error & (chosen.list.len() > 0)).then(chosen), error, value
 
 
