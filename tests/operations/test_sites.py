@@ -8,6 +8,7 @@ from itertools import product
 from typing import Any
 
 import pytest
+from django.db import connection
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -264,16 +265,25 @@ def test_register_many_takes_records_and_unit_ids(
 def test_register_many_queries_do_not_grow_with_rows(
     op: Operation, tree: dict[str, AdminUnit], django_assert_num_queries: Any
 ) -> None:
-    """savepoint, admin units by P-code and by alternative code, known site IDs, insert sites
-    (one executemany), new ids, insert history (one executemany), audit event, release:
-    9 whatever the number of rows."""
+    """savepoint, admin units by P-code and by alternative code, known site IDs, insert sites,
+    new ids, insert history, audit event, release: 9 statements whatever the number of rows.
+    (On PostgreSQL the two inserts are COPYs, which bypass Django's query log: 7 are seen.)"""
     root = SuperuserFactory()
-    with django_assert_num_queries(9):
+    seen = 9 if connection.vendor == "sqlite" else 7
+    with django_assert_num_queries(seen):
         sites_register_many(operation=op, records=_rows(3), actor=root)
-    with django_assert_num_queries(9):
-        sites_register_many(operation=op, records=_rows(300, start=100), actor=root)
+    with django_assert_num_queries(seen):
+        created = sites_register_many(operation=op, records=_rows(300, start=100), actor=root)
     assert Site.objects.count() == 303
     assert SiteStatusChange.objects.count() == 303
+    last = Site.objects.get(site_id="EC-0399")
+    assert (created[-1].pk, created[-1].latitude, created[-1].opened_on) == (
+        last.pk,
+        last.latitude,
+        dt.date(2026, 11, 8),
+    )
+    assert last.created_at == created[-1].created_at
+    assert last.status_history.get().on == dt.date(2026, 11, 8)
 
 
 @pytest.mark.parametrize(

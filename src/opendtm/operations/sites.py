@@ -220,19 +220,30 @@ def _sites_build(
     return built
 
 
-def _insert_sql(model: type[models.Model], attnames: Sequence[str]) -> str:
-    """INSERT of the given fields (by attribute name) with one placeholder per field."""
+def _rows_insert(model: type[models.Model], attnames: Sequence[str], rows: list[Any]) -> None:
+    """Insert rows of database-ready values (fields by attribute name) in one statement.
+
+    PostgreSQL: COPY through the driver on the same connection (and transaction); the
+    executemany of Django's cursor binds every parameter client-side in Python and costs ten
+    times more there. SQLite: executemany, one prepared statement stepped per row.
+    """
     quote = connection.ops.quote_name
     column_of = {f.attname: str(f.column) for f in model._meta.concrete_fields}
     names = ", ".join(quote(column_of[a]) for a in attnames)
-    holes = ", ".join(["%s"] * len(attnames))
-    return f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({holes})"
+    table = quote(model._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            holes = ", ".join(["%s"] * len(attnames))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({holes})", rows)
 
 
 def _sites_save(built: list[dict[str, Any]], *, operation: Operation, actor: User) -> list[Site]:
-    """Insert the sites and the first entry of each one's status history, each table with one
-    executemany (a third of the time bulk_create takes for 10,000 sites on SQLite, and a
-    constant number of statements), then return the new sites as model instances."""
+    """Insert the sites and the first entry of each one's status history, one statement per
+    table whatever the number of sites, then return the new sites as model instances."""
     ops = connection.ops
     now = timezone.now()
     today = timezone.localdate()
@@ -255,25 +266,24 @@ def _sites_save(built: list[dict[str, Any]], *, operation: Operation, actor: Use
             ]
         )
     db_now = ops.adapt_datetimefield_value(now)
-    with connection.cursor() as cursor:
-        cursor.executemany(_insert_sql(Site, columns), params)
-        pks = dict(Site.objects.filter(operation=operation).order_by().values_list("site_id", "pk"))
-        history = ["site_id", "from_status", "to_status", "on", "at", "by_id", "reason"]
-        cursor.executemany(
-            _insert_sql(SiteStatusChange, history),
-            [
-                (
-                    pks[v["site_id"]],
-                    "",
-                    v["status"],
-                    ops.adapt_datefield_value(v["closed_on"] or v["opened_on"] or today),
-                    db_now,
-                    actor.pk,
-                    "registered",
-                )
-                for v in built
-            ],
-        )
+    _rows_insert(Site, columns, params)
+    pks = dict(Site.objects.filter(operation=operation).order_by().values_list("site_id", "pk"))
+    _rows_insert(
+        SiteStatusChange,
+        ["site_id", "from_status", "to_status", "on", "at", "by_id", "reason"],
+        [
+            (
+                pks[v["site_id"]],
+                "",
+                v["status"],
+                ops.adapt_datefield_value(v["closed_on"] or v["opened_on"] or today),
+                db_now,
+                actor.pk,
+                "registered",
+            )
+            for v in built
+        ],
+    )
     names = ["id", *columns]
     sites = []
     for values in built:
