@@ -34,7 +34,7 @@ BASE_TRACK = np.array(
         (12.00, 121.20),
     ]
 )
-LANDFALL = date(2026, 11, 8)
+LANDFALL = date(2025, 11, 4)
 ROUND_STARTS = (
     LANDFALL + timedelta(days=4),
     LANDFALL + timedelta(days=25),

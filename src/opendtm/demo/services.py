@@ -65,7 +65,7 @@ def demo_run(
     scenario = scenario_build(seed=seed)
     operation = operation_create(
         code=OPERATION_CODE,
-        name="Philippines - Typhoon demo 2026",
+        name="Philippines - Typhoon demo 2025",
         country_iso3="PHL",
         crisis_type=CrisisType.TYPHOON,
         start_date=LANDFALL,
