@@ -499,6 +499,15 @@ def test_headers_with_any_group_separator_or_labels_in_any_case(tmp_path: Path) 
     assert parsed.ignored_columns == ["site/site_id"]
 
 
+def test_utf16_tab_separated_text_from_excel(tmp_path: Path) -> None:
+    path = tmp_path / "unicode.txt"
+    path.write_bytes("site_id\tsite_name\thh\r\nS-1\tSto. Niño\t3\r\n".encode("utf-16"))
+    parsed = read_export(form=SITE, path=path)
+    assert parsed.main.select("_row", "_sheet", "site_id", "site_name", "hh").rows() == [
+        (2, "unicode.txt", "S-1", "Sto. Niño", 3)
+    ]
+
+
 def test_blank_rows_are_skipped_and_row_numbers_kept(tmp_path: Path) -> None:
     path = write_csv(
         tmp_path / "gaps.csv",

@@ -9,7 +9,6 @@ InvalidInput; a bad cell never does.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ import polars as pl
 
 from opendtm.core.errors import InvalidInput
 from opendtm.forms.headers import VALUE_TYPES, ColumnMap, columns_match
-from opendtm.forms.sources import RawTable, Source, source_read
+from opendtm.forms.sources import RawTable, Source, sha256_of, source_read
 from opendtm.forms.spec import Field, FormSpec
 from opendtm.forms.values import (
     GEO_PARTS,
@@ -121,9 +120,7 @@ def read_export(
         )
     source = source_read(path)
     extra = {name: source_read(Path(p)) for name, p in sorted(repeat_files.items())}
-    digest = hashlib.sha256(source.data)
-    for name in sorted(extra):
-        digest.update(extra[name].data)
+    sha256 = sha256_of([path, *(extra[name].path for name in sorted(extra))])
 
     repeat_sheets = _repeat_sheets(form, source)
     main_sheet = next((s for s in source.sheet_names if s not in repeat_sheets.values()), None)
@@ -167,7 +164,7 @@ def read_export(
     return ParsedExport(
         form=form,
         file_name=path.name,
-        sha256=digest.hexdigest(),
+        sha256=sha256,
         main=_main_columns(main.frame, main_fields),
         repeats=repeats,
         issues=pl.concat(issues, how="vertical"),

@@ -7,6 +7,7 @@ image or PDF under an export's name, a password-protected workbook, text that is
 from __future__ import annotations
 
 import codecs
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,7 @@ OTHER_MAGIC = {
 }
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 DELIMITERS = (",", ";", "\t")
+HEAD_BYTES = 65536
 RESAVE_HINT = (
     "Export it again from KoboToolbox or ODK Central, or save it from Excel as "
     "'CSV UTF-8 (comma delimited)' or as an Excel workbook, and import that."
@@ -48,10 +50,9 @@ class RawTable:
 
 @dataclass
 class Source:
-    """An export file read into memory: its bytes (for the SHA-256) and its tables."""
+    """An export file opened for reading: a workbook (sheets read on demand) or a CSV table."""
 
     path: Path
-    data: bytes
     workbook: fastexcel.ExcelReader | None
     csv: RawTable | None
 
@@ -79,58 +80,77 @@ class Source:
 
 
 def source_read(path: Path) -> Source:
-    """Read an export file, deciding XLSX/XLS or CSV by its first bytes, not its name."""
+    """Open an export file, deciding XLSX/XLS or CSV by its first bytes, not its name.
+
+    Large files are not loaded into Python: Polars and fastexcel read them from disk.
+    """
     path = Path(path)
     if not path.exists():
         raise InvalidInput(f"{path} does not exist.", hint="Check the file name and folder.")
     if not path.is_file():
         raise InvalidInput(f"{path} is a folder, not an export file.")
-    data = path.read_bytes()
     name = path.name
-    if not data.strip():
+    size = path.stat().st_size
+    with path.open("rb") as stream:
+        head = stream.read(HEAD_BYTES)
+    if size == 0 or (size <= len(head) and not head.strip()):
         raise InvalidInput(
             f"{name} is empty.", hint="Export the form again; the download may have failed."
         )
-    if data.startswith(CFB_MAGIC):
-        if ENCRYPTED_STREAM in data:
+    if head.startswith(CFB_MAGIC):
+        if ENCRYPTED_STREAM in path.read_bytes():
             raise InvalidInput(
                 f"{name} is a password-protected (encrypted) workbook, which cannot be read.",
                 hint="Open it in Excel, remove the password, save it and import it again.",
             )
-        return Source(path=path, data=data, workbook=_workbook(name, data), csv=None)
-    if data.startswith(ZIP_MAGIC):
-        return Source(path=path, data=data, workbook=_workbook(name, data), csv=None)
+        return Source(path=path, workbook=_workbook(path), csv=None)
+    if head.startswith(ZIP_MAGIC):
+        return Source(path=path, workbook=_workbook(path), csv=None)
     for magic, what in OTHER_MAGIC.items():
-        if data.startswith(magic):
+        if head.startswith(magic):
             raise InvalidInput(f"{name} is {what}, not an XLSX or CSV export.", hint=RESAVE_HINT)
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
         raise InvalidInput(
-            f"{name} is named like an Excel workbook but is not one (it starts with {data[:8]!r}).",
+            f"{name} is named like an Excel workbook but is not one (it starts with {head[:8]!r}).",
             hint=RESAVE_HINT,
         )
-    return Source(path=path, data=data, workbook=None, csv=_csv_table(name, data))
+    return Source(path=path, workbook=None, csv=_csv_table(path, head))
 
 
-def _workbook(name: str, data: bytes) -> fastexcel.ExcelReader:
+def sha256_of(paths: list[Path]) -> str:
+    """SHA-256 of the files' bytes one after the other, read in chunks."""
+    digest = hashlib.sha256()
+    for path in paths:
+        with path.open("rb") as stream:
+            while chunk := stream.read(1 << 22):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _workbook(path: Path) -> fastexcel.ExcelReader:
     try:
-        return fastexcel.read_excel(data)
+        return fastexcel.read_excel(str(path))
     except Exception as exc:
         raise InvalidInput(
-            f"{name} is not a readable Excel workbook ({_first_line(exc)}).", hint=RESAVE_HINT
+            f"{path.name} is not a readable Excel workbook ({_first_line(exc)}).", hint=RESAVE_HINT
         ) from None
 
 
-def _csv_table(name: str, data: bytes) -> RawTable:
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        data = data.decode("utf-16").encode("utf-8")  # Excel's "Unicode text"
-    start = len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0
-    head = data[start : start + 65536]
-    header_end = start + len(head.split(b"\n", 1)[0])
-    _check_utf8(name, data[:header_end], start)  # Polars would mangle a bad header
+def _csv_table(path: Path, head: bytes) -> RawTable:
+    name = path.name
+    source: Path | bytes = path
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        source = path.read_bytes().decode("utf-16").encode("utf-8")  # Excel's "Unicode text"
+        head = source[:HEAD_BYTES]
+    start = len(UTF8_BOM) if head.startswith(UTF8_BOM) else 0
+    line, newline, _ = head[start:].partition(b"\n")
+    # Polars would replace bad bytes in a header silently; a header longer than the head
+    # read may end inside a character, so only a complete line is judged.
+    _check_utf8(name, head[: start + len(line)], start, final=bool(newline))
     try:
         frame = pl.read_csv(
-            data,  # Polars skips a UTF-8 BOM itself, and refuses cells that are not UTF-8
-            separator=_delimiter(head),
+            source,  # Polars skips a UTF-8 BOM itself, and refuses cells that are not UTF-8
+            separator=_delimiter(head[start:]),
             infer_schema=False,
             has_header=True,
             quote_char='"',
@@ -140,6 +160,7 @@ def _csv_table(name: str, data: bytes) -> RawTable:
         raise InvalidInput(f"{name} is empty.") from None
     except Exception as exc:
         if "utf-8" in str(exc).lower() or "utf8" in str(exc).lower():
+            data = source if isinstance(source, bytes) else path.read_bytes()
             _check_utf8(name, data, start)  # names the first bad byte
         raise InvalidInput(
             f"{name} cannot be read as CSV ({_first_line(exc)}).", hint=RESAVE_HINT
@@ -147,7 +168,7 @@ def _csv_table(name: str, data: bytes) -> RawTable:
     return RawTable(name=name, frame=frame)
 
 
-def _check_utf8(name: str, data: bytes, start: int) -> None:
+def _check_utf8(name: str, data: bytes, start: int, *, final: bool = True) -> None:
     """Decode in chunks (no copy of a large file) and name the first byte that is not UTF-8."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     chunk = 1 << 24
@@ -155,7 +176,7 @@ def _check_utf8(name: str, data: bytes, start: int) -> None:
         piece = data[offset : offset + chunk]
         pending = len(decoder.getstate()[0])  # bytes of a character cut by the last chunk
         try:
-            decoder.decode(piece, final=offset + chunk >= len(data))
+            decoder.decode(piece, final=final and offset + chunk >= len(data))
         except UnicodeDecodeError as exc:
             position = offset - pending + exc.start
             bad = data[max(position, 0)]
