@@ -508,6 +508,22 @@ def test_utf16_tab_separated_text_from_excel(tmp_path: Path) -> None:
     ]
 
 
+def test_raw_values_are_valid_json_whatever_the_cells_hold(tmp_path: Path) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_text(
+        'site_id,diseases,hh,"site\\name"\n"S-""1""","fever ""x""\\",3,"a\tb\u0001"\n',
+        encoding="utf-8",
+    )
+    parsed = read_export(form=SITE, path=path)
+    assert json.loads(parsed.main["_raw"][0]) == {
+        "site_id": 'S-"1"',
+        "diseases": 'fever "x"\\',
+        "hh": "3",
+        "site\\name": "a\tb\u0001",
+    }
+    assert parsed.main["diseases"].to_list() == [None]
+
+
 def test_blank_rows_are_skipped_and_row_numbers_kept(tmp_path: Path) -> None:
     path = write_csv(
         tmp_path / "gaps.csv",

@@ -298,14 +298,12 @@ def _clean_columns(
     """
     clean: set[str] = set()
     for f in fields:
-        if f.name in redo or f.type in ("text", "calculate"):
-            continue
+        if f.name in redo or f.type in ("text", "calculate", "select_multiple"):
+            continue  # select_multiple answers are parsed per distinct value, never redone
         if f.type == "select_one" and not form.choices.get(f.list_name or ""):
             continue
         if f.name in columns.values:
             clean.add(columns.values[f.name])
-        elif f.type == "select_multiple":
-            clean.update(columns.onehot.get(f.name, {}).values())
         elif f.type == "geopoint":
             clean.update(columns.geo_parts.get(f.name, {}).values())
     return clean
