@@ -327,16 +327,17 @@ def _raw_json(frame: pl.DataFrame, clean: set[str]) -> pl.Expr:
     text = "{"  # literal text waiting to be joined to the next column's value
     for header in frame.columns:
         text += json.dumps(header, ensure_ascii=False) + ":"
-        value = pl.col(header).fill_null("")
+        value = pl.col(header)
         if header in escaped:
-            encoded = pl.struct(value.alias("v")).struct.json_encode()
+            encoded = pl.struct(value.fill_null("").alias("v")).struct.json_encode()
             pieces += [pl.lit(text), encoded.str.strip_prefix('{"v":').str.strip_suffix("}")]
             text = ","
         else:
             pieces += [pl.lit(text + '"'), value]
             text = '",'
     pieces.append(pl.lit(text.removesuffix(",") + "}"))
-    return pl.concat_str(pieces).alias("_raw")
+    # An empty cell adds nothing between its quotes: "header":"" (ignore_nulls).
+    return pl.concat_str(pieces, ignore_nulls=True).alias("_raw")
 
 
 def field_parse(
