@@ -13,10 +13,11 @@ $(BIN)/opendtm: pyproject.toml
 
 install: $(BIN)/opendtm
 
-# Until `opendtm demo` lands (issue 4) the main job loads the built-in Philippine gazetteer.
+# The demo gets a home of its own, rebuilt on every run: same seed, same numbers.
+DEMO_HOME := var/demo
 demo: install
-	$(BIN)/opendtm --help
-	$(BIN)/opendtm gazetteer load --builtin PHL
+	rm -rf $(DEMO_HOME)
+	OPENDTM_HOME=$(DEMO_HOME) $(BIN)/opendtm demo
 
 lint: install
 	$(BIN)/ruff check src tests bench

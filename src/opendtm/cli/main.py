@@ -57,9 +57,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from opendtm.cli import forms, gazetteer, imports, manage, operations, users
+    from opendtm.cli import demo, forms, gazetteer, imports, manage, operations, users
 
-    for module in (gazetteer, operations, forms, imports, users, manage):
+    for module in (gazetteer, operations, forms, imports, users, manage, demo):
         for command in module.COMMANDS:
             cli.add_command(command)
 

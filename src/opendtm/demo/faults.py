@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from opendtm.forms.spec import FormSpec
+
 SADD_GROUPS = (
     "ind_f_lt1", "ind_f_1_5", "ind_f_6_17", "ind_f_18_59", "ind_f_60p",
     "ind_m_lt1", "ind_m_1_5", "ind_m_6_17", "ind_m_18_59", "ind_m_60p",
@@ -55,7 +57,18 @@ def _sample(rng: np.random.Generator, n: int, share: float, taken: set[int]) -> 
     return picked
 
 
-def baseline_spoil(records: list[dict[str, object]], *, rng: np.random.Generator) -> Spoiled:
+def choice_labels(form: FormSpec) -> dict[str, dict[str, str]]:
+    """field -> choice name -> label, for the faults that write labels instead of names."""
+    return {
+        f.name: {c.name: c.label for c in form.choices.get(f.list_name, ())}
+        for f in form.fields
+        if f.list_name
+    }
+
+
+def baseline_spoil(
+    records: list[dict[str, object]], *, rng: np.random.Generator, labels: dict[str, dict[str, str]]
+) -> Spoiled:
     out = copy.deepcopy(records)
     result = Spoiled(records=out)
     taken: set[int] = set()
@@ -77,16 +90,20 @@ def baseline_spoil(records: list[dict[str, object]], *, rng: np.random.Generator
                     continue
                 row["idp_hh"] = int(row["idp_ind"]) + 3  # type: ignore[call-overload]
             elif kind == "choice_label":
-                row["idp_present"] = str(row["idp_present"]).capitalize()
+                # Label in another letter case, with the stray spaces hand-typed cells carry.
+                row["idp_present"] = labels["idp_present"][str(row["idp_present"])].upper()
                 if row.get("displacement_cause"):
-                    row["displacement_cause"] = " Typhoon"
+                    cause = labels["displacement_cause"][str(row["displacement_cause"])]
+                    row["displacement_cause"] = f" {cause} "
             elif kind == "bare_psgc_code":
                 row["adm4_pcode"] = str(row["adm4_pcode"])[2:]
             result.applied[kind] += 1
     return result
 
 
-def sites_spoil(records: list[dict[str, object]], *, rng: np.random.Generator) -> Spoiled:
+def sites_spoil(
+    records: list[dict[str, object]], *, rng: np.random.Generator, labels: dict[str, dict[str, str]]
+) -> Spoiled:
     out = copy.deepcopy(records)
     result = Spoiled(records=out)
     taken: set[int] = set()
@@ -101,7 +118,7 @@ def sites_spoil(records: list[dict[str, object]], *, rng: np.random.Generator) -
             elif kind == "duplicate_submission":
                 out.append(copy.deepcopy(row))
             elif kind == "choice_label":
-                row["site_type"] = str(row["site_type"]).replace("_", " ").title()
+                row["site_type"] = labels["site_type"][str(row["site_type"])].lower()
             elif kind == "number_as_text":
                 row["ind"] = f" {row['ind']} "
             result.applied[kind] += 1

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from django.contrib.auth.models import User
 
-from opendtm.demo.faults import baseline_spoil, sites_spoil
+from opendtm.demo.faults import baseline_spoil, choice_labels, sites_spoil
 from opendtm.demo.kobo_export import kobo_xlsx_write
 from opendtm.demo.scenario import LANDFALL, scenario_build
 from opendtm.forms.queries import form_spec_get
@@ -76,6 +76,7 @@ def demo_run(
     )
     baseline_form = form_spec_get(form_id="dtm_baseline")
     site_form = form_spec_get(form_id="dtm_site")
+    site_labels, baseline_labels = choice_labels(site_form), choice_labels(baseline_form)
     rng = np.random.default_rng(seed + 1)
     rounds: list[DemoRound] = []
     for truth in scenario.rounds:
@@ -83,8 +84,8 @@ def demo_run(
         round_ = round_open(
             operation=operation, number=truth.number, start_date=truth.start, actor=actor
         )
-        spoiled_sites = sites_spoil(truth.sites, rng=rng)
-        spoiled_baseline = baseline_spoil(truth.baseline, rng=rng)
+        spoiled_sites = sites_spoil(truth.sites, rng=rng, labels=site_labels)
+        spoiled_baseline = baseline_spoil(truth.baseline, rng=rng, labels=baseline_labels)
         done.faults = {
             "dtm_site": dict(spoiled_sites.applied),
             "dtm_baseline": dict(spoiled_baseline.applied),

@@ -1,0 +1,70 @@
+"""The typhoon scenario: same seed, same numbers; people are neither lost nor invented."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+
+from opendtm.demo.faults import SADD_GROUPS
+from opendtm.demo.geography import barangays
+from opendtm.demo.scenario import scenario_build
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return scenario_build(seed=11)
+
+
+def test_same_seed_gives_the_same_records(scenario) -> None:
+    again = scenario_build(seed=11)
+    for a, b in zip(scenario.rounds, again.rounds, strict=True):
+        assert a.baseline == b.baseline
+        assert a.origins == b.origins
+        assert a.sites == b.sites
+
+
+def test_another_seed_gives_another_scenario(scenario) -> None:
+    other = scenario_build(seed=12)
+    assert other.rounds[0].baseline != scenario.rounds[0].baseline
+
+
+def test_origins_add_up_to_the_idps_of_each_location(scenario) -> None:
+    for truth in scenario.rounds:
+        by_parent: dict[object, int] = defaultdict(int)
+        for origin in truth.origins:
+            by_parent[origin["_parent_uuid"]] += int(origin["origin_ind"])
+        for record in truth.baseline:
+            assert by_parent.get(record["_uuid"], 0) == (record["idp_ind"] or 0)
+
+
+def test_sex_and_age_groups_add_up_to_site_population(scenario) -> None:
+    for truth in scenario.rounds:
+        for site in truth.sites:
+            assert sum(int(site[g]) for g in SADD_GROUPS) == site["ind"]
+            assert site["hh"] <= site["ind"]
+
+
+def test_every_pcode_is_a_real_barangay_chain(scenario) -> None:
+    geo = barangays()
+    chain = {
+        (str(a1), str(a2), str(a3), str(a4))
+        for a1, a2, a3, a4 in zip(geo.adm1, geo.adm2, geo.adm3, geo.adm4, strict=True)
+    }
+    for truth in scenario.rounds:
+        for record in (*truth.baseline, *truth.sites):
+            key = tuple(record[f"adm{n}_pcode"] for n in (1, 2, 3, 4))
+            assert key in chain
+
+
+def test_rounds_show_returns_and_site_closures(scenario) -> None:
+    r1, r2, r3 = scenario.rounds
+    idps = [sum(int(b["idp_ind"] or 0) for b in r.baseline) for r in scenario.rounds]
+    returnees = [sum(int(b["returnee_idp_ind"] or 0) for b in r.baseline) for r in scenario.rounds]
+    assert idps[0] > idps[1] > idps[2] > 0
+    assert returnees[0] == 0 < returnees[1] < returnees[2]
+    assert all(s["site_status"] == "open" for s in r1.sites)
+    closed = [s for s in r3.sites if s["site_status"] == "closed"]
+    relocation = [s for s in r3.sites if s["site_type"] == "relocation_site"]
+    assert len(closed) == len(r2.sites)
+    assert relocation and all(s["site_status"] == "open" for s in relocation)
