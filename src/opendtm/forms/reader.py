@@ -26,6 +26,7 @@ from opendtm.forms.values import (
     cell,
     date_fast,
     date_parse,
+    datetime_fast,
     datetime_parse,
     decimal_fast,
     decimal_parse,
@@ -60,6 +61,13 @@ DTYPES: dict[str, pl.DataType | type[pl.DataType]] = {
     "select_multiple": pl.List(pl.Utf8),
 }
 SUBMITTED_AT = pl.Datetime("us")
+FastParser = Callable[[pl.Expr], tuple[pl.Expr, pl.Expr]]
+# Metadata read with a type: column alias -> (role, fast parser, full parser, type).
+META_PARSERS: dict[str, tuple[str, FastParser, Callable[[pl.Expr], pl.Expr], pl.DataType]] = {
+    "_index": ("index", integer_fast, integer_parse, pl.Int64()),
+    "_submitted_at": ("submitted_at", datetime_fast, datetime_parse, SUBMITTED_AT),
+    "__parent_index": ("parent_index", integer_fast, integer_parse, pl.Int64()),
+}
 MESSAGES = {
     "integer": ("type.integer", "{name} must be a whole number; got '{{}}'"),
     "decimal": ("type.decimal", "{name} must be a number; got '{{}}'"),
@@ -227,17 +235,23 @@ def _table_read(
         (pl.int_range(pl.len(), dtype=pl.Int64) + raw.first_row).alias("_row"),
         pl.lit(raw.name, dtype=pl.Utf8).alias("_sheet"),
         _submission_id(meta).alias("_submission_id"),
-        _meta_value(meta, "index", integer_parse, pl.Int64).alias("_index"),
-        _meta_value(meta, "submitted_at", datetime_parse, SUBMITTED_AT).alias("_submitted_at"),
-        _meta_value(meta, "key", None, pl.Utf8).alias("__key"),
-        _meta_value(meta, "parent_index", integer_parse, pl.Int64).alias("__parent_index"),
-        _meta_value(meta, "parent_key", None, pl.Utf8).alias("__parent_key"),
-        _meta_value(meta, "parent_uuid", None, pl.Utf8).alias("__parent_uuid"),
+        _meta_text(meta, "key").alias("__key"),
+        _meta_text(meta, "parent_key").alias("__parent_key"),
+        _meta_text(meta, "parent_uuid").alias("__parent_uuid"),
         pl.all_horizontal([pl.col(c).is_null() for c in frame.columns]).alias("__blank"),
     ]
+    suspects: list[str] = []
+    meta_parsed: dict[str, tuple[str, Callable[[pl.Expr], pl.Expr]]] = {}
+    for alias, (role, fast, full, dtype) in META_PARSERS.items():
+        if role not in meta:
+            exprs.append(pl.lit(None, dtype).alias(alias))
+            continue
+        out, suspect = fast(pl.col(meta[role]))
+        exprs += [out.alias(alias), suspect.alias(f"__suspect__{alias}")]
+        meta_parsed[alias] = (meta[role], full)
+        suspects.append(alias)
     valued = [f for f in fields if f.type in VALUE_TYPES]
     parsed_fast = {f.name: field_parse(form, f, columns, frame, fast=True) for f in valued}
-    suspects: list[str] = []
     for f in valued:
         parsed = parsed_fast[f.name]
         if parsed is None:
@@ -254,8 +268,14 @@ def _table_read(
     redo = [name for name in suspects if flags[name].item()]
     typed = typed.drop(f"__suspect__{n}" for n in suspects)
     if redo:
-        slow = {n: field_parse(form, form.field(n), columns, frame, fast=False) for n in redo}
-        slow_exprs: list[pl.Expr] = []
+        slow_exprs = [
+            meta_parsed[n][1](cell(meta_parsed[n][0])).alias(n) for n in redo if n in meta_parsed
+        ]
+        slow = {
+            n: field_parse(form, form.field(n), columns, frame, fast=False)
+            for n in redo
+            if n not in meta_parsed
+        }
         for name, parsed in slow.items():
             assert parsed is not None and parsed.error is not None
             slow_exprs.extend(parsed.outputs)
@@ -277,16 +297,8 @@ def _staged(frame: pl.DataFrame, parsed: list[Parsed], exprs: list[pl.Expr]) -> 
     return query.select(exprs).collect()
 
 
-def _meta_value(
-    meta: dict[str, str],
-    role: str,
-    parse: Callable[[pl.Expr], pl.Expr] | None,
-    dtype: pl.DataType | type[pl.DataType],
-) -> pl.Expr:
-    if role not in meta:
-        return pl.lit(None, dtype)
-    text = cell(meta[role])
-    return parse(text) if parse else text
+def _meta_text(meta: dict[str, str], role: str) -> pl.Expr:
+    return cell(meta[role]) if role in meta else pl.lit(None, pl.Utf8)
 
 
 def _clean_columns(

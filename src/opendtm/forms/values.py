@@ -173,6 +173,12 @@ def date_fast(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return out, raw.is_not_null() & out.is_null()
 
 
+def datetime_fast(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """KoboToolbox's `_submission_time` form, 2026-03-02T14:07:00 (UTC, no offset)."""
+    out = raw.str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False, time_unit="us")
+    return out, raw.is_not_null() & out.is_null()
+
+
 def select_one_fast(raw: pl.Expr, names: tuple[str, ...]) -> tuple[pl.Expr, pl.Expr]:
     known = raw.is_in(names)
     return pl.when(known).then(raw), raw.is_not_null() & ~known
