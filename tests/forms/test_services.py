@@ -21,7 +21,7 @@ XF = "{http://www.w3.org/2002/xforms}"
 
 def survey_by_name(path: Path) -> dict[str, dict[str, object]]:
     rows = sheet_rows(path, "survey")
-    header = rows[0]
+    header = [str(h) for h in rows[0]]
     return {
         str(row[1]): dict(zip(header, row, strict=True)) for row in rows[1:] if row[1] is not None
     }
@@ -30,9 +30,9 @@ def survey_by_name(path: Path) -> dict[str, dict[str, object]]:
 def admin_choices(path: Path) -> list[tuple[object, ...]]:
     """(list, P-code, name, parent P-code) of every admin-unit choice, in sheet order."""
     rows = sheet_rows(path, "choices")
-    header = rows[0]
+    header = [str(h) for h in rows[0]]
     assert header[:3] == ["list_name", "name", "label"]
-    found = []
+    found: list[tuple[object, ...]] = []
     for row in rows[1:]:
         cells = dict(zip(header, row, strict=True))
         if str(cells["list_name"]).startswith("adm"):

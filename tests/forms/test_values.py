@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 
 import polars as pl
 from hypothesis import given
@@ -33,14 +34,16 @@ DISEASES = form_spec_get(form_id="dtm_site").choices["diseases"]
 NEEDS = form_spec_get(form_id="dtm_site").choices["priority_needs"]
 
 
-def parse(values: list[str | None], parser, dtype=pl.Utf8) -> list[object]:  # type: ignore[no-untyped-def]
-    frame = pl.DataFrame({"v": values}, schema={"v": dtype})
+def parse(values: Sequence[str | None], parser: Callable[[pl.Expr], pl.Expr]) -> list[object]:
+    frame = pl.DataFrame({"v": list(values)}, schema={"v": pl.Utf8})
     return frame.select(parser(cell("v")).alias("out"))["out"].to_list()
 
 
-def fast(values: list[str | None], parser) -> tuple[list[object], list[bool]]:  # type: ignore[no-untyped-def]
+def fast(
+    values: Sequence[str | None], parser: Callable[[pl.Expr], tuple[pl.Expr, pl.Expr]]
+) -> tuple[list[object], list[bool]]:
     out, suspect = parser(pl.col("v"))
-    frame = pl.DataFrame({"v": values}, schema={"v": pl.Utf8})
+    frame = pl.DataFrame({"v": list(values)}, schema={"v": pl.Utf8})
     result = frame.select(out.alias("out"), suspect.alias("suspect"))
     return result["out"].to_list(), result["suspect"].to_list()
 
@@ -196,8 +199,8 @@ def test_multiple_selection_refusals() -> None:
     ) == [["skin", "other", "none"]]
 
 
-def geopoints(texts: list[str | None], *, fast_path: bool) -> list[tuple[object, ...]]:
-    frame = pl.DataFrame({"v": texts}, schema={"v": pl.Utf8})
+def geopoints(texts: Sequence[str | None], *, fast_path: bool) -> list[tuple[object, ...]]:
+    frame = pl.DataFrame({"v": list(texts)}, schema={"v": pl.Utf8})
     source = pl.col("v") if fast_path else cell("v")
     stages, numbers, valid, _ = geopoint_parse([source], single=True, fast=fast_path, prefix="g")
     query = frame.lazy()

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import xlsxwriter
 
-Rows = list[list[object]]
+Rows = list[list[Any]]
 
 
 def xlsx_write(path: Path, sheets: dict[str, Rows]) -> Path:
