@@ -9,11 +9,9 @@ whole load is one audited `GazetteerVersion`. Loading the same content again wri
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 import shapely
@@ -24,6 +22,7 @@ from django.db.models import Count, Q
 from opendtm.accounts.services import audit_record
 from opendtm.core.errors import Conflict, InvalidInput
 from opendtm.gazetteer.builtin import builtin_table
+from opendtm.gazetteer.bulk import rows_insert, rows_update, tables_analyze
 from opendtm.gazetteer.checks import table_check
 from opendtm.gazetteer.countries import Country, country_get
 from opendtm.gazetteer.layouts import layout_read
@@ -38,7 +37,7 @@ from opendtm.gazetteer.models import (
 from opendtm.gazetteer.readers import source_read
 from opendtm.gazetteer.tables import GazetteerTable
 
-BATCH = 2000
+BATCH = 500  # ids per UPDATE ... WHERE id IN (...): within every SQLite's parameter limit
 _COMPARED = ("name", "level", "parent_pcode", "population", "latitude", "longitude")
 
 
@@ -130,7 +129,7 @@ def gazetteer_load(
         known=known.select("pcode", "level", pl.col("retired_in_id").is_null().alias("current")),
     )
     plan = _plan(units, known, iso2=country.iso2)
-    boundaries = _boundary_changes(units, known)
+    boundaries = _boundary_changes(units, known, country.iso3)
     plan = plan.with_columns(
         pl.when(
             (pl.col("action") == "unchanged") & pl.col("pcode").is_in(boundaries["pcode"].implode())
@@ -178,6 +177,7 @@ def gazetteer_load(
         setattr(result.levels[int(level)], action, int(count))
     for level, count in retire.group_by("level").len().iter_rows():
         result.levels[int(level)].retired = int(count)
+    tables_analyze(AdminUnit, AdminUnitCode, AdminUnitName, AdminBoundary)
     version.unit_count = AdminUnit.objects.filter(
         country_iso3=country.iso3, retired_in__isnull=True
     ).count()
@@ -295,7 +295,7 @@ def _to_retire(units: pl.DataFrame, known: pl.DataFrame, *, iso2: str) -> pl.Dat
     ).select("id", "pcode", "level")
 
 
-def _boundary_changes(units: pl.DataFrame, known: pl.DataFrame) -> pl.DataFrame:
+def _boundary_changes(units: pl.DataFrame, known: pl.DataFrame, iso3: str) -> pl.DataFrame:
     """Units whose polygon is new or differs from the stored one (pcode, wkb, exists)."""
     given = units.filter(pl.col("wkb").is_not_null()).select("pcode", "wkb")
     if given.is_empty():
@@ -304,9 +304,9 @@ def _boundary_changes(units: pl.DataFrame, known: pl.DataFrame) -> pl.DataFrame:
     stored = pl.DataFrame(
         [
             (unit_id, bytes(wkb))
-            for unit_id, wkb in AdminBoundary.objects.filter(
-                unit_id__in=ids["id"].to_list()
-            ).values_list("unit_id", "wkb")
+            for unit_id, wkb in AdminBoundary.objects.filter(unit__country_iso3=iso3).values_list(
+                "unit_id", "wkb"
+            )
         ],
         schema={"id": pl.Int64, "old_wkb": pl.Binary},
         orient="row",
@@ -369,15 +369,15 @@ def _create_units(
 ) -> None:
     """Create new units level by level, parents first, so every parent id is known.
 
-    Rows go in through the driver's executemany (the ORM's per-object work costs ten times
-    the database's own), then one query per level reads back the new ids.
+    Rows go in through the driver's fast path (`bulk.rows_insert`), then one query per level
+    reads back the new ids.
     """
     day = connection.ops.adapt_datefield_value(valid_from)
     for level in range(1, MAX_LEVEL + 1):
         rows = new.filter(pl.col("level") == level)
         if rows.is_empty():
             continue
-        _insert(
+        rows_insert(
             AdminUnit,
             (
                 "country_iso3",
@@ -416,38 +416,25 @@ def _create_units(
         )
 
 
-def _insert(model: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    marks = ", ".join(["%s"] * len(columns))
-    _executemany(f"INSERT INTO {_table(model)} ({names}) VALUES ({marks})", rows)
-
-
-def _executemany(sql: str, params: Sequence[Sequence[Any]]) -> None:
-    """One statement for many rows, through the driver's fast path, inside the transaction."""
-    if not params:
-        return
-    with connection.cursor() as cursor:
-        for start in range(0, len(params), BATCH * 5):
-            cursor.executemany(sql, params[start : start + BATCH * 5])
-
-
-def _table(model: Any) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
 def _update_units(changed: pl.DataFrame, id_of: dict[str, int]) -> None:
     """Write new names, levels, parents, population and coordinates; un-retire returning units."""
-    sql = (
-        f"UPDATE {_table(AdminUnit)} SET name = %s, level = %s, parent_id = %s, "
-        "population = %s, latitude = %s, longitude = %s, retired_in_id = NULL, valid_to = NULL "
-        "WHERE id = %s"
-    )
-    _executemany(
-        sql,
+    rows_update(
+        AdminUnit,
+        ("id",),
+        (
+            "name",
+            "level",
+            "parent_id",
+            "population",
+            "latitude",
+            "longitude",
+            "retired_in_id",
+            "valid_to",
+        ),
         [
-            (name, level, id_of[parent], population, latitude, longitude, unit_id)
-            for name, level, parent, population, latitude, longitude, unit_id in changed.select(
-                "name", "level", "parent_pcode", "population", "latitude", "longitude", "id"
+            (unit_id, name, level, id_of[parent], population, latitude, longitude, None, None)
+            for unit_id, name, level, parent, population, latitude, longitude in changed.select(
+                "id", "name", "level", "parent_pcode", "population", "latitude", "longitude"
             ).iter_rows()
         ],
     )
@@ -472,15 +459,16 @@ def _write_boundaries(changes: pl.DataFrame, id_of: dict[str, int]) -> int:
         for pcode, data, box in zip(changes["pcode"].to_list(), wkb, bounds, strict=True)
     ]
     exists = changes["exists"].to_list()
-    _insert(
+    rows_insert(
         AdminBoundary,
         ("unit_id", "wkb", "min_x", "min_y", "max_x", "max_y"),
         [row for row, old in zip(rows, exists, strict=True) if not old],
     )
-    _executemany(
-        f"UPDATE {_table(AdminBoundary)} SET wkb = %s, min_x = %s, min_y = %s, max_x = %s, "
-        "max_y = %s WHERE unit_id = %s",
-        [(w, a, b, c, d, u) for (u, w, a, b, c, d), old in zip(rows, exists, strict=True) if old],
+    rows_update(
+        AdminBoundary,
+        ("unit_id",),
+        ("wkb", "min_x", "min_y", "max_x", "max_y"),
+        [row for row, old in zip(rows, exists, strict=True) if old],
     )
     return len(rows)
 
@@ -491,7 +479,7 @@ def _write_codes(codes: pl.DataFrame, id_of: dict[str, int], iso3: str) -> int:
         return 0
     fresh = codes.filter(pl.col("stored_unit_id").is_null())
     moved = codes.filter(pl.col("stored_unit_id").is_not_null())
-    _insert(
+    rows_insert(
         AdminUnitCode,
         ("country_iso3", "code", "unit_id", "kind", "note"),
         [
@@ -499,11 +487,12 @@ def _write_codes(codes: pl.DataFrame, id_of: dict[str, int], iso3: str) -> int:
             for code, pcode, kind, note in fresh.select("code", "pcode", "kind", "note").iter_rows()
         ],
     )
-    _executemany(
-        f"UPDATE {_table(AdminUnitCode)} SET unit_id = %s, kind = %s, note = %s "
-        "WHERE country_iso3 = %s AND code = %s",
+    rows_update(
+        AdminUnitCode,
+        ("country_iso3", "code"),
+        ("unit_id", "kind", "note"),
         [
-            (id_of[pcode], kind, note or "", iso3, code)
+            (iso3, code, id_of[pcode], kind, note or "")
             for code, pcode, kind, note in moved.select("code", "pcode", "kind", "note").iter_rows()
         ],
     )
@@ -511,7 +500,7 @@ def _write_codes(codes: pl.DataFrame, id_of: dict[str, int], iso3: str) -> int:
 
 
 def _write_names(names: pl.DataFrame, id_of: dict[str, int]) -> int:
-    _insert(
+    rows_insert(
         AdminUnitName,
         ("unit_id", "name", "language", "kind"),
         [
