@@ -523,6 +523,16 @@ def test_raw_values_are_valid_json_whatever_the_cells_hold(tmp_path: Path) -> No
     assert parsed.main["diseases"].to_list() == [None]
 
 
+def test_raw_built_in_parallel_slices_keeps_row_order() -> None:
+    from opendtm.forms.tables import raw_column
+
+    frame = pl.DataFrame({"a": [str(i) for i in range(10_001)], 'q"': ["x"] * 10_000 + ['"']})
+    single = raw_column(frame, {"a"}, parts=1)
+    assert raw_column(frame, {"a"}, parts=3).to_list() == single.to_list()
+    assert single[0] == '{"a":"0","q\\"":"x"}'
+    assert single[-1] == '{"a":"10000","q\\"":"\\""}'
+
+
 def test_blank_rows_are_skipped_and_row_numbers_kept(tmp_path: Path) -> None:
     path = write_csv(
         tmp_path / "gaps.csv",

@@ -48,6 +48,7 @@ DTYPES: dict[str, pl.DataType | type[pl.DataType]] = {
     "select_multiple": pl.List(pl.Utf8),
 }
 SUBMITTED_AT = pl.Datetime("us")
+ROWS_PER_SLICE = 100_000  # `_raw` is built in parallel slices of at least this many rows
 FastParser = Callable[[pl.Expr], tuple[pl.Expr, pl.Expr]]
 # Metadata read with a type: column alias -> (role, fast parser, full parser, type).
 META_PARSERS: dict[str, tuple[str, FastParser, Callable[[pl.Expr], pl.Expr], pl.DataType]] = {
@@ -132,7 +133,7 @@ def table_read(
         redone = _staged(frame, [p for p in slow.values() if p is not None], slow_exprs)
         typed = typed.with_columns(redone.get_columns())
     clean = _clean_columns(form, valued, columns, redo)
-    typed = typed.with_columns(frame.select(_raw_json(frame, clean)).to_series())
+    typed = typed.with_columns(raw_column(frame, clean))
     return Table(raw=raw, columns=columns, frame=typed.filter(~pl.col("__blank")).drop("__blank"))
 
 
@@ -168,6 +169,22 @@ def _clean_columns(
         elif f.type == "geopoint":
             clean.update(columns.geo_parts.get(f.name, {}).values())
     return clean
+
+
+def raw_column(frame: pl.DataFrame, clean: set[str], *, parts: int | None = None) -> pl.Series:
+    """`_raw` for every row, built on `parts` slices of the table in parallel (by default one
+    per Polars thread for tables of 200,000 rows or more): a single string expression over a
+    million rows otherwise runs on one core."""
+    expr = _raw_json(frame, clean)
+    if parts is None:
+        parts = min(pl.thread_pool_size(), frame.height // ROWS_PER_SLICE)
+    if parts <= 1 or frame.height < parts:
+        return frame.select(expr).to_series()
+    step = -(-frame.height // parts)
+    slices = [
+        frame.slice(start, step).lazy().select(expr) for start in range(0, frame.height, step)
+    ]
+    return pl.concat(pl.collect_all(slices)).to_series()
 
 
 def _raw_json(frame: pl.DataFrame, clean: set[str]) -> pl.Expr:
