@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "opendtm.forms",
     "opendtm.ingest",
     "opendtm.mobility",
+    "opendtm.figures",
 ]
 
 MIDDLEWARE = [

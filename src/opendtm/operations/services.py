@@ -394,6 +394,11 @@ def round_transition(
         reason=reason,
         changes=changes,
     )
+    if target == RoundStatus.PUBLISHED:
+        from opendtm.figures.services import figures_snapshot_build  # figures imports us
+
+        current.operation = operation
+        figures_snapshot_build(round=current, actor=actor)
     for field in ("status", "published_at", "gazetteer_version_id", "updated_at"):
         setattr(round, field, getattr(current, field))
     return round

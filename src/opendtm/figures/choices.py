@@ -1,0 +1,30 @@
+"""Vocabularies of the figures: where an answer came from, how it is grouped, what it is."""
+
+from django.db import models
+
+
+class FigureSource(models.TextChoices):
+    """Where an answer was read from."""
+
+    SNAPSHOT = "snapshot", "Published snapshot"
+    LIVE = "live", "Computed live from the stored assessments"
+
+
+class Grouping(models.TextChoices):
+    """The ways figures are broken down (`opendtm figures --by`)."""
+
+    ADMIN = "admin", "By admin unit"
+    SITE = "site", "By site"
+    ORIGIN = "origin", "Origin -> current location"
+    ROUND = "round", "Across rounds (time series)"
+
+
+class ExportFormat(models.TextChoices):
+    """The files and screens figures are written to."""
+
+    TABLE = "table", "Aligned table for a terminal"
+    CSV = "csv", "CSV with human headers"
+    JSON = "json", "JSON"
+    XLSX = "xlsx", "Excel workbook"
+    HXL = "hxl", "CSV with an HXL tag row"
+    GEOJSON = "geojson", "GeoJSON points"

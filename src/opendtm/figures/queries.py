@@ -1,0 +1,501 @@
+"""The figures query layer: the one place the CLI, the web pages and the API read figures from.
+
+Every function takes the user and an operation they may see (`operations.queries.operation_get`)
+and checks the rest: a round that is not published exists only for those who may see
+unpublished rounds (VIEW_UNPUBLISHED), others get NotFound. Published figures come from the
+round's snapshot and have their small counts suppressed; `exact=True` (analysts and up) lifts
+the suppression. Unpublished rounds are computed live, with exact values.
+
+Rows come ordered by a stable key (P-code, site code, destination then origin) so that
+`limit`/`offset` pages never overlap; `total_rows` counts the whole answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ObjectDoesNotExist
+
+from opendtm.accounts.choices import Action
+from opendtm.accounts.roles import can
+from opendtm.core.errors import InvalidInput, NotFound, PermissionDenied
+from opendtm.figures import live
+from opendtm.figures.choices import FigureSource
+from opendtm.figures.measures import (
+    ADMIN_NAMES,
+    CHANGE_MEASURES,
+    LABEL_COLUMNS,
+    ORIGIN_NAMES,
+    PEOPLE,
+    SITE_NAMES,
+)
+from opendtm.figures.models import FigureSnapshot
+from opendtm.figures.results import (
+    ADMIN_COLUMNS,
+    ORIGIN_COLUMNS,
+    SERIES_COLUMNS,
+    SITE_CHANGE_MEASURES,
+    SITE_COLUMNS,
+    AdminFigures,
+    Headline,
+    OriginMatrix,
+    Provenance,
+    SiteFigures,
+    TimeSeries,
+)
+from opendtm.figures.sources import LiveFigures, RoundFigures, SnapshotFigures
+from opendtm.figures.suppression import MASK, is_hidden, masked
+from opendtm.gazetteer.models import MAX_LEVEL, AdminUnit
+from opendtm.operations.choices import RoundStatus
+from opendtm.operations.models import Operation, Round
+from opendtm.operations.queries import admin_unit_for_code
+
+AnyUser = AbstractBaseUser | AnonymousUser | None
+
+__all__ = [
+    "figures_by_admin",
+    "figures_by_site",
+    "figures_default_round",
+    "figures_headline",
+    "figures_origin_matrix",
+    "figures_time_series",
+]
+
+
+# --- who may see which round ----------------------------------------------------------------
+
+
+@dataclass
+class _Access:
+    operation: Operation
+    unpublished: bool  # may see unpublished rounds (and exact published values)
+    rounds: list[Round]  # the rounds the user may see, by number, with their snapshots
+
+    def round(self, number: int) -> Round:
+        for round_ in self.rounds:
+            if round_.number == number:
+                return round_
+        numbers = ", ".join(str(r.number) for r in self.rounds)
+        raise NotFound(
+            f"Operation {self.operation.code} has no round {number} you may see.",
+            hint=f"Its rounds: {numbers}." if numbers else "It has no published round yet.",
+        )
+
+    def previous(self, round_: Round) -> Round | None:
+        """The round a round's change is measured against: the latest earlier published round
+        for a published round (so a published change never depends on unpublished data), the
+        latest earlier round for an unpublished one."""
+        earlier = [
+            r
+            for r in self.rounds
+            if r.number < round_.number
+            and (round_.status != RoundStatus.PUBLISHED or r.status == RoundStatus.PUBLISHED)
+        ]
+        return earlier[-1] if earlier else None
+
+
+def _access(user: AnyUser, operation: Operation, *, exact: bool = False) -> _Access:
+    unpublished = can(user, Action.VIEW_UNPUBLISHED, operation)
+    if not unpublished and not can(user, Action.VIEW_PUBLISHED, operation):
+        raise NotFound(f"No operation {operation.code!r}.")
+    if exact and not unpublished:
+        raise PermissionDenied(
+            f"Exact values of published figures of {operation.code} are for analysts: "
+            "published outputs hide small counts.",
+            hint="Leave out --exact, or ask an admin of the operation for the analyst role.",
+        )
+    rounds = Round.objects.filter(operation=operation).select_related(
+        "figure_snapshot__gazetteer_version", "gazetteer_version"
+    )
+    if not unpublished:
+        rounds = rounds.filter(status=RoundStatus.PUBLISHED)
+    found = list(rounds.order_by("number"))
+    for round_ in found:
+        round_.operation = operation
+    return _Access(operation, unpublished, found)
+
+
+def _snapshot(round_: Round) -> FigureSnapshot | None:
+    try:
+        return round_.figure_snapshot
+    except ObjectDoesNotExist:
+        return None
+
+
+@dataclass
+class _Source:
+    figures: RoundFigures
+    provenance: Provenance
+
+
+def _source(access: _Access, round_: Round, *, exact: bool) -> _Source:
+    """The round's figures as this user may read them, and their provenance."""
+    threshold = settings.OPENDTM_SUPPRESSION_THRESHOLD
+    published = round_.status == RoundStatus.PUBLISHED
+    suppress = published and not exact
+    snapshot = _snapshot(round_) if published else None
+    figures: RoundFigures
+    if snapshot is not None and (not suppress or snapshot.threshold == threshold):
+        figures = SnapshotFigures(snapshot, exact=not suppress)
+        version = snapshot.gazetteer_version
+        batches = tuple(snapshot.batch_ids)
+        source, built = FigureSource.SNAPSHOT, snapshot.built_at
+    else:
+        figures = LiveFigures(round_, access.operation, threshold=threshold if suppress else None)
+        version = round_.gazetteer_version or access.operation.gazetteer_version
+        batches = tuple(live.batches_of(round_))
+        source, built = FigureSource.LIVE, None
+    previous = access.previous(round_)
+    provenance = Provenance(
+        operation=access.operation.code,
+        country_iso3=access.operation.country_iso3,
+        round_number=round_.number,
+        round_status=round_.status,
+        reporting_date=round_.end_date or round_.start_date,
+        previous_round_number=previous.number if previous else None,
+        source=source.value,
+        built_at=built,
+        gazetteer_version=str(version) if version else None,
+        batch_ids=batches,
+        threshold=threshold if suppress else None,
+    )
+    return _Source(figures, provenance)
+
+
+def _round_and_source(
+    user: AnyUser, operation: Operation, round_number: int | None, exact: bool
+) -> tuple[_Access, Round, _Source]:
+    access = _access(user, operation, exact=exact)
+    round_ = (
+        access.round(round_number)
+        if round_number is not None
+        else figures_default_round(access=access)
+    )
+    return access, round_, _source(access, round_, exact=exact)
+
+
+def figures_default_round(
+    *, user: AnyUser = None, operation: Operation | None = None, access: _Access | None = None
+) -> Round:
+    """The round shown when none is named: the latest the user may see (the latest published
+    one for viewers and the public)."""
+    if access is None:
+        assert operation is not None
+        access = _access(user, operation)
+    if not access.rounds:
+        raise NotFound(
+            f"Operation {access.operation.code} has no round you may see yet.",
+            hint="Figures appear once a round is published.",
+        )
+    return access.rounds[-1]
+
+
+# --- arguments ------------------------------------------------------------------------------
+
+
+def _within(operation: Operation, pcode: str | None, *, finest: int) -> AdminUnit | None:
+    if not pcode:
+        return None
+    unit = admin_unit_for_code(country_iso3=operation.country_iso3, code=pcode)
+    if unit.level > finest:
+        raise InvalidInput(
+            f"{unit.pcode} is an admin level {unit.level} unit: it holds no units of level "
+            f"{finest}.",
+            hint="Name a unit of the same or a coarser level.",
+        )
+    return unit
+
+
+def _page(limit: int | None, offset: int) -> None:
+    if limit is not None and limit < 0:
+        raise InvalidInput(f"Limit {limit} is negative.")
+    if offset < 0:
+        raise InvalidInput(f"Offset {offset} is negative.")
+
+
+# --- change against the previous round -------------------------------------------------------
+
+
+def _with_change(
+    frame: pl.DataFrame,
+    previous: pl.DataFrame | None,
+    *,
+    key: str,
+    names: tuple[str, ...],
+    measures: tuple[str, ...],
+) -> pl.DataFrame:
+    """Add `<m>_previous`, `<m>_change` and `<m>_change_pct` for each measure in `names`.
+
+    No previous round: all null. A unit absent from the previous round counts 0 there. A
+    change is null when either side is hidden; the % is null when the previous value is 0.
+    """
+    if previous is None:
+        return frame.with_columns(
+            expr
+            for n in names
+            for expr in (
+                pl.lit(None, pl.Int64).alias(f"{n}_previous"),
+                pl.lit(None, pl.Int64).alias(f"{n}_change"),
+                pl.lit(None, pl.Float64).alias(f"{n}_change_pct"),
+            )
+        )
+    prev = previous.select(
+        key,
+        pl.lit(True).alias("_seen"),
+        *(
+            pl.when(is_hidden(measures, n)).then(None).otherwise(pl.col(n)).alias(f"_p_{n}")
+            for n in names
+        ),
+    )
+    joined = frame.join(prev, on=key, how="left")
+    columns = []
+    for n in names:
+        before = pl.when(pl.col("_seen").is_null()).then(0).otherwise(pl.col(f"_p_{n}"))
+        now = pl.when(is_hidden(measures, n)).then(None).otherwise(pl.col(n))
+        change = now - before
+        columns += [
+            before.cast(pl.Int64).alias(f"{n}_previous"),
+            change.cast(pl.Int64).alias(f"{n}_change"),
+            pl.when(before == 0)
+            .then(None)
+            .otherwise((change * 100.0 / before).round(1))
+            .alias(f"{n}_change_pct"),
+        ]
+    return joined.with_columns(columns).drop("_seen", *(f"_p_{n}" for n in names))
+
+
+def _totals(
+    frame: pl.DataFrame, names: tuple[str, ...], measures: tuple[str, ...]
+) -> dict[str, Any]:
+    """The first row's values of `names` (taken from `measures`), hidden ones as None."""
+    if not frame.height:
+        return dict.fromkeys(names, 0)
+    row = masked(frame.head(1), measures).row(0, named=True)
+    return {n: row[n] for n in names}
+
+
+# --- the queries ----------------------------------------------------------------------------
+
+
+def figures_by_admin(
+    *,
+    user: AnyUser,
+    operation: Operation,
+    round_number: int | None,
+    level: int,
+    parent_pcode: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    exact: bool = False,
+) -> AdminFigures:
+    """Figures of every unit at `level` (0 = country) with data in the round, under
+    `parent_pcode` if given, by P-code, with the change in IDPs since the previous round."""
+    _page(limit, offset)
+    live.level_check(operation, level)
+    access, round_, source = _round_and_source(user, operation, round_number, exact)
+    within = _within(operation, parent_pcode, finest=level)
+    rows, total_rows = source.figures.admin(level, within, limit, offset)
+    previous = access.previous(round_)
+    before = None
+    if previous is not None:
+        before = _source(access, previous, exact=exact).figures.admin_units(
+            level, rows.get_column("unit_id").to_list()
+        )
+    rows = _with_change(rows, before, key="unit_id", names=CHANGE_MEASURES, measures=ADMIN_NAMES)
+    if within is not None:
+        total = source.figures.admin_unit(within)
+    else:
+        total, _ = source.figures.admin(0, None, None, 0)
+    return AdminFigures(
+        provenance=source.provenance,
+        rows=masked(rows, ADMIN_NAMES).select(ADMIN_COLUMNS),
+        total_rows=total_rows,
+        offset=offset,
+        limit=limit,
+        level=level,
+        within=within.pcode if within else None,
+        totals=_totals(total, ADMIN_NAMES, ADMIN_NAMES),
+    )
+
+
+def figures_by_site(
+    *,
+    user: AnyUser,
+    operation: Operation,
+    round_number: int | None,
+    parent_pcode: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    exact: bool = False,
+) -> SiteFigures:
+    """Every site assessed in the round (under `parent_pcode` if given), by site code, with its
+    status this round, coordinates and the change in its population since the previous round."""
+    _page(limit, offset)
+    access, round_, source = _round_and_source(user, operation, round_number, exact)
+    within = _within(operation, parent_pcode, finest=MAX_LEVEL)
+    rows, total_rows = source.figures.sites(within, limit, offset)
+    previous = access.previous(round_)
+    before = None
+    if previous is not None:
+        before = _source(access, previous, exact=exact).figures.sites_of(
+            rows.get_column("site_pk").to_list()
+        )
+    rows = _with_change(
+        rows, before, key="site_pk", names=SITE_CHANGE_MEASURES, measures=SITE_NAMES
+    )
+    totals: dict[str, int | None]
+    if within is None:
+        totals = _site_totals(source.figures.admin(0, None, None, 0)[0])
+    elif within.level <= operation.location_level:
+        totals = _site_totals(source.figures.admin_unit(within))
+    else:  # a unit finer than the locations: its sites' sum, hidden if any cell is hidden
+        every = rows if limit is None and offset == 0 else source.figures.sites(within, None, 0)[0]
+        shown = masked(every, SITE_NAMES)
+        totals = {
+            n: None if shown.get_column(n).null_count() else int(every.get_column(n).sum())
+            for n in SITE_NAMES
+        }
+    return SiteFigures(
+        provenance=source.provenance,
+        rows=masked(rows, SITE_NAMES).select(SITE_COLUMNS),
+        total_rows=total_rows,
+        offset=offset,
+        limit=limit,
+        within=within.pcode if within else None,
+        totals=totals,
+    )
+
+
+def _site_totals(admin_row: pl.DataFrame) -> dict[str, Any]:
+    """The sites' totals of a unit, from its admin row (its site_hh, site_ind, sex-age)."""
+    values = _totals(admin_row, ADMIN_NAMES, ADMIN_NAMES)
+    return {"hh": values["site_hh"], "ind": values["site_ind"]} | {
+        n: values[n] for n in ADMIN_NAMES if n.startswith("ind_")
+    }
+
+
+def figures_origin_matrix(
+    *,
+    user: AnyUser,
+    operation: Operation,
+    round_number: int | None,
+    origin_level: int,
+    destination_level: int,
+    parent_pcode: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    exact: bool = False,
+) -> OriginMatrix:
+    """IDPs by place of origin (rolled up to `origin_level`) and current location (at
+    `destination_level`, under `parent_pcode` if given), by destination then origin."""
+    _page(limit, offset)
+    if not isinstance(origin_level, int) or not 1 <= origin_level <= MAX_LEVEL:
+        raise InvalidInput(
+            f"Origin level {origin_level!r} is not an admin level from 1 to {MAX_LEVEL}.",
+            hint="Origins are reported at admin level 2 or finer; level 1 rolls them up.",
+        )
+    live.level_check(operation, destination_level, what="Destination level")
+    _, _round, source = _round_and_source(user, operation, round_number, exact)
+    within = _within(operation, parent_pcode, finest=destination_level)
+    rows, total_rows = source.figures.origins(
+        origin_level, destination_level, within, limit, offset
+    )
+    sums, coarser_rows = source.figures.origin_totals(origin_level, destination_level, within)
+    threshold = source.provenance.threshold
+    totals: dict[str, int | None] = {
+        n: None if threshold is not None and n in PEOPLE and 0 < sums[n] < threshold else sums[n]
+        for n in ORIGIN_NAMES
+    }
+    return OriginMatrix(
+        provenance=source.provenance,
+        rows=masked(rows, ORIGIN_NAMES).select(ORIGIN_COLUMNS),
+        total_rows=total_rows,
+        offset=offset,
+        limit=limit,
+        origin_level=origin_level,
+        destination_level=destination_level,
+        within=within.pcode if within else None,
+        totals=totals,
+        coarser_rows=coarser_rows,
+    )
+
+
+def figures_time_series(
+    *, user: AnyUser, operation: Operation, pcode: str, exact: bool = False
+) -> TimeSeries:
+    """The figures of one admin unit in every round the user may see, oldest first, each with
+    the change since the round its change is measured against."""
+    access = _access(user, operation, exact=exact)
+    unit = _within(operation, pcode, finest=operation.location_level)
+    assert unit is not None
+    labels = live.unit_labels(AdminUnit.objects.filter(pk=unit.pk)).row(0, named=True)
+    sources = {r.pk: _source(access, r, exact=exact) for r in access.rounds}
+    values: dict[int, pl.DataFrame] = {}
+    for round_ in access.rounds:
+        frame = sources[round_.pk].figures.admin_unit(unit)
+        values[round_.pk] = frame if frame.height else _zero_row(unit)
+    rows = []
+    for round_ in access.rounds:
+        provenance = sources[round_.pk].provenance
+        previous = access.previous(round_)
+        row = _with_change(
+            values[round_.pk],
+            values[previous.pk] if previous else None,
+            key="unit_id",
+            names=CHANGE_MEASURES,
+            measures=ADMIN_NAMES,
+        ).with_columns(
+            pl.lit(round_.number).alias("round_number"),
+            pl.lit(round_.status).alias("round_status"),
+            pl.lit(provenance.reporting_date).alias("reporting_date"),
+            pl.lit(provenance.source).alias("source"),
+        )
+        rows.append(masked(row, ADMIN_NAMES).select(SERIES_COLUMNS))
+    frame = pl.concat(rows) if rows else pl.DataFrame(schema=SERIES_COLUMNS)
+    return TimeSeries(
+        unit={c: labels[c] for c in LABEL_COLUMNS},
+        rows=frame,
+        provenance=tuple(sources[r.pk].provenance for r in access.rounds),
+    )
+
+
+def _zero_row(unit: AdminUnit) -> pl.DataFrame:
+    """A unit with no row in a round: nothing assessed there, every count 0."""
+    return pl.DataFrame(
+        {"unit_id": [unit.pk], **{n: [0] for n in ADMIN_NAMES}, MASK: [0]},
+        schema={"unit_id": pl.Int64, **dict.fromkeys(ADMIN_NAMES, pl.Int64), MASK: pl.Int64},
+    )
+
+
+def figures_headline(
+    *, user: AnyUser, operation: Operation, round_number: int | None, exact: bool = False
+) -> Headline:
+    """The round's totals for the whole operation, and their change since the previous round."""
+    access, round_, source = _round_and_source(user, operation, round_number, exact)
+    current, _ = source.figures.admin(0, None, None, 0)
+    previous = access.previous(round_)
+    before = (
+        _source(access, previous, exact=exact).figures.admin(0, None, None, 0)[0]
+        if previous is not None
+        else None
+    )
+    figures = _totals(current, ADMIN_NAMES, ADMIN_NAMES)
+    prior = _totals(before, ADMIN_NAMES, ADMIN_NAMES) if before is not None else None
+    change: dict[str, int | None] = {}
+    pct: dict[str, float | None] = {}
+    for n in ADMIN_NAMES:
+        now, then = figures[n], prior[n] if prior is not None else None
+        diff = now - then if now is not None and then is not None else None
+        change[n] = diff
+        pct[n] = round(diff * 100.0 / then, 1) if diff is not None and then else None
+    return Headline(
+        provenance=source.provenance,
+        figures=figures,
+        previous=prior,
+        change=change,
+        change_pct=pct,
+    )

@@ -1,0 +1,299 @@
+"""Where one round's figures are read from: its published snapshot, or computed live.
+
+Both sources answer the same questions with frames of the same shape (LABEL_COLUMNS, the
+measures, and the suppression MASK: 0 everywhere when the reader sees exact values), so the
+query layer does not care which one it holds.
+
+- `SnapshotFigures`: a published round with a snapshot built at the current threshold; every
+  read is an index range scan with LIMIT/OFFSET, so a page costs the same in a round of ten
+  rows or of a million.
+- `LiveFigures`: every other round (unpublished ones, always exact since only analysts see
+  them; and published rounds without a usable snapshot, masked here over whole levels).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, Protocol
+
+import polars as pl
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+
+from opendtm.figures import live
+from opendtm.figures.measures import ADMIN_NAMES, LABEL_COLUMNS, ORIGIN_NAMES, SITE_NAMES
+from opendtm.figures.models import (
+    FigureRow,
+    FigureSnapshot,
+    OriginFigureRow,
+    SiteFigureRow,
+    SnapshotUnit,
+)
+from opendtm.figures.suppression import MASK, admin_masks, origin_mask, site_mask
+from opendtm.gazetteer.models import AdminUnit
+from opendtm.operations.models import Operation, Round
+
+Page = tuple[pl.DataFrame, int]  # the rows asked for, and how many rows the whole answer has
+
+
+class RoundFigures(Protocol):
+    """What the query layer asks of a round's figures."""
+
+    def admin(
+        self, level: int, within: AdminUnit | None, limit: int | None, offset: int
+    ) -> Page: ...
+
+    def admin_units(self, level: int, unit_ids: list[int]) -> pl.DataFrame: ...
+
+    def admin_unit(self, unit: AdminUnit) -> pl.DataFrame: ...
+
+    def sites(self, within: AdminUnit | None, limit: int | None, offset: int) -> Page: ...
+
+    def sites_of(self, site_pks: list[int]) -> pl.DataFrame: ...
+
+    def origins(
+        self,
+        origin_level: int,
+        destination_level: int,
+        within: AdminUnit | None,
+        limit: int | None,
+        offset: int,
+    ) -> Page: ...
+
+    def origin_totals(
+        self, origin_level: int, destination_level: int, within: AdminUnit | None
+    ) -> tuple[dict[str, int], int]: ...
+
+
+def _sliced(frame: pl.DataFrame, limit: int | None, offset: int) -> Page:
+    return frame.slice(offset, limit), frame.height
+
+
+def _within(frame: pl.DataFrame, within: AdminUnit | None, prefix: str = "") -> pl.DataFrame:
+    if within is None or within.level == 0:
+        return frame
+    return frame.filter(pl.col(f"{prefix}adm{within.level}_pcode") == within.pcode)
+
+
+# --- the snapshot of a published round ------------------------------------------------------
+
+_LABEL_FIELDS = list(LABEL_COLUMNS)
+_LABEL_SCHEMA: dict[str, Any] = {
+    c: pl.Int64
+    if c in ("unit_id", "level")
+    else pl.Float64
+    if c in ("latitude", "longitude")
+    else pl.Utf8
+    for c in LABEL_COLUMNS
+}
+
+
+class SnapshotFigures:
+    """Reads of a published round's snapshot; `exact` drops the stored masks."""
+
+    def __init__(self, snapshot: FigureSnapshot, *, exact: bool) -> None:
+        self.snapshot = snapshot
+        self.exact = exact
+
+    def _labels(self, unit_ids: QuerySet[Any] | list[int]) -> pl.DataFrame:
+        rows = SnapshotUnit.objects.filter(snapshot=self.snapshot, unit_id__in=unit_ids)
+        return live._frame(rows.values_list(*_LABEL_FIELDS), _LABEL_SCHEMA)
+
+    def _units_within(self, within: AdminUnit) -> QuerySet[Any]:
+        return SnapshotUnit.objects.filter(
+            snapshot=self.snapshot, **{f"adm{within.level}_pcode": within.pcode}
+        ).values("unit_id")
+
+    def _read(self, rows: QuerySet[Any], fields: list[str], schema: dict[str, Any]) -> pl.DataFrame:
+        frame = live._frame(rows.values_list(*fields), schema)
+        return frame.with_columns(pl.lit(0, pl.Int64).alias(MASK)) if self.exact else frame
+
+    def _admin_rows(self, rows: QuerySet[FigureRow]) -> pl.DataFrame:
+        fields = ["unit_id", MASK, *ADMIN_NAMES]
+        frame = self._read(rows, fields, dict.fromkeys(fields, pl.Int64))
+        labels = self._labels(rows.values("unit_id"))
+        return labels.join(frame, on="unit_id", how="inner").sort("pcode", "unit_id")
+
+    def admin(self, level: int, within: AdminUnit | None, limit: int | None, offset: int) -> Page:
+        rows = FigureRow.objects.filter(round_id=self.snapshot.round_id, level=level)
+        if within is not None and within.level > 0:
+            rows = rows.filter(unit_id__in=self._units_within(within))
+        rows = rows.order_by("pcode", "unit_id")
+        total = rows.count()
+        page = rows[offset : offset + limit] if limit is not None else rows[offset:]
+        return self._admin_rows(page), total
+
+    def admin_units(self, level: int, unit_ids: list[int]) -> pl.DataFrame:
+        rows = FigureRow.objects.filter(
+            round_id=self.snapshot.round_id, level=level, unit_id__in=unit_ids
+        )
+        return self._admin_rows(rows)
+
+    def admin_unit(self, unit: AdminUnit) -> pl.DataFrame:
+        return self.admin_units(unit.level, [unit.pk])
+
+    def _site_rows(self, rows: QuerySet[SiteFigureRow]) -> pl.DataFrame:
+        pairs = [  # (snapshot field, frame column)
+            ("site_id", "site_pk"),
+            *((n, n) for n in ("site_code", "site_name", "site_type", "site_status", "flagged")),
+            ("unit_id", "unit_id"),
+            ("location_id", "location_id"),
+            ("latitude", "site_latitude"),
+            ("longitude", "site_longitude"),
+            ("sadd", "sadd"),
+            (MASK, MASK),
+            *((n, n) for n in SITE_NAMES),
+        ]
+        schema = live.SITE_SCHEMA | {MASK: pl.Int64}
+        frame = self._read(rows, [f for f, _ in pairs], {c: schema[c] for _, c in pairs})
+        labels = self._labels(rows.values("unit_id"))
+        return labels.join(frame, on="unit_id", how="inner").sort("site_code")
+
+    def sites(self, within: AdminUnit | None, limit: int | None, offset: int) -> Page:
+        rows = SiteFigureRow.objects.filter(round_id=self.snapshot.round_id)
+        if within is not None and within.level > 0:
+            rows = rows.filter(unit_id__in=self._units_within(within))
+        rows = rows.order_by("site_code")
+        total = rows.count()
+        page = rows[offset : offset + limit] if limit is not None else rows[offset:]
+        return self._site_rows(page), total
+
+    def sites_of(self, site_pks: list[int]) -> pl.DataFrame:
+        return self._site_rows(
+            SiteFigureRow.objects.filter(round_id=self.snapshot.round_id, site_id__in=site_pks)
+        )
+
+    def _origin_rows(
+        self, origin_level: int, destination_level: int, within: AdminUnit | None
+    ) -> QuerySet[OriginFigureRow]:
+        rows = OriginFigureRow.objects.filter(
+            round_id=self.snapshot.round_id,
+            origin_level=min(origin_level, self.snapshot.origin_max_level),
+            destination_level=destination_level,
+        )
+        if within is not None and within.level > 0:
+            rows = rows.filter(destination_id__in=self._units_within(within))
+        return rows
+
+    def origins(
+        self,
+        origin_level: int,
+        destination_level: int,
+        within: AdminUnit | None,
+        limit: int | None,
+        offset: int,
+    ) -> Page:
+        rows = self._origin_rows(origin_level, destination_level, within).order_by(
+            "destination_pcode", "origin_pcode"
+        )
+        total = rows.count()
+        page = rows[offset : offset + limit] if limit is not None else rows[offset:]
+        fields = ["origin_id", "destination_id", *ORIGIN_NAMES, MASK]
+        frame = self._read(page, fields, dict.fromkeys(fields, pl.Int64))
+        labels = self._labels(
+            SnapshotUnit.objects.filter(
+                Q(unit_id__in=page.values("origin_id"))
+                | Q(unit_id__in=page.values("destination_id")),
+                snapshot=self.snapshot,
+            ).values("unit_id")
+        )
+        return live.origin_labelled(frame, labels, labels), total
+
+    def origin_totals(
+        self, origin_level: int, destination_level: int, within: AdminUnit | None
+    ) -> tuple[dict[str, int], int]:
+        rows = self._origin_rows(origin_level, destination_level, within)
+        coarser = SnapshotUnit.objects.filter(snapshot=self.snapshot, level__lt=origin_level)
+        sums = rows.aggregate(
+            **{n: Coalesce(Sum(n), 0) for n in ORIGIN_NAMES},
+            coarser_rows=Count("id", filter=Q(origin_id__in=coarser.values("unit_id"))),
+        )
+        return {n: int(sums[n]) for n in ORIGIN_NAMES}, int(sums["coarser_rows"])
+
+
+# --- computed live ----------------------------------------------------------------------------
+
+
+class LiveFigures:
+    """A round's figures computed from its assessments. With a `threshold`, masks are
+    computed as a published snapshot's would be (over whole levels, from the country down);
+    without, every value is exact (MASK 0)."""
+
+    def __init__(self, round_: Round, operation: Operation, *, threshold: int | None) -> None:
+        self.round = round_
+        self.operation = operation
+        self.threshold = threshold
+        self._level = cache(self._level_uncached)
+        self._origins: dict[tuple[int, int, int | None], pl.DataFrame] = {}
+
+    def _level_uncached(self, level: int) -> pl.DataFrame:
+        if self.threshold is None:
+            frame = live.admin_frame(round_=self.round, operation=self.operation, level=level)
+            return frame.with_columns(pl.lit(0, pl.Int64).alias(MASK))
+        frames = {
+            k: live.admin_frame(round_=self.round, operation=self.operation, level=k)
+            for k in range(level + 1)
+        }
+        return admin_masks(frames, self.threshold)[level]
+
+    def admin(self, level: int, within: AdminUnit | None, limit: int | None, offset: int) -> Page:
+        if self.threshold is None and within is not None and within.level > 0:
+            frame = live.admin_frame(
+                round_=self.round, operation=self.operation, level=level, within=within
+            )
+            return _sliced(frame.with_columns(pl.lit(0, pl.Int64).alias(MASK)), limit, offset)
+        return _sliced(_within(self._level(level), within), limit, offset)
+
+    def admin_units(self, level: int, unit_ids: list[int]) -> pl.DataFrame:
+        return self._level(level).filter(pl.col("unit_id").is_in(unit_ids))
+
+    def admin_unit(self, unit: AdminUnit) -> pl.DataFrame:
+        if self.threshold is None:
+            return live.admin_frame(
+                round_=self.round, operation=self.operation, level=unit.level, within=unit
+            ).with_columns(pl.lit(0, pl.Int64).alias(MASK))
+        return self.admin_units(unit.level, [unit.pk])
+
+    def _sites(self) -> pl.DataFrame:
+        frame = live.site_frame(round_=self.round, operation=self.operation)
+        if self.threshold is None:
+            return frame.with_columns(pl.lit(0, pl.Int64).alias(MASK))
+        return site_mask(frame, self._level(self.operation.location_level), self.threshold)
+
+    def sites(self, within: AdminUnit | None, limit: int | None, offset: int) -> Page:
+        return _sliced(_within(self._sites(), within), limit, offset)
+
+    def sites_of(self, site_pks: list[int]) -> pl.DataFrame:
+        return self._sites().filter(pl.col("site_pk").is_in(site_pks))
+
+    def origins(
+        self,
+        origin_level: int,
+        destination_level: int,
+        within: AdminUnit | None,
+        limit: int | None,
+        offset: int,
+    ) -> Page:
+        key = (origin_level, destination_level, within.pk if within else None)
+        if key in self._origins:
+            return _sliced(self._origins[key], limit, offset)
+        frame = live.origin_frame(
+            round_=self.round,
+            operation=self.operation,
+            origin_level=origin_level,
+            destination_level=destination_level,
+            within=within,
+        )
+        if self.threshold is None:
+            frame = frame.with_columns(pl.lit(0, pl.Int64).alias(MASK))
+        else:
+            frame = origin_mask(frame, self.threshold)
+        self._origins[key] = frame
+        return _sliced(frame, limit, offset)
+
+    def origin_totals(
+        self, origin_level: int, destination_level: int, within: AdminUnit | None
+    ) -> tuple[dict[str, int], int]:
+        frame, _ = self.origins(origin_level, destination_level, within, None, 0)
+        sums = {n: int(frame.get_column(n).sum()) for n in ORIGIN_NAMES}
+        return sums, frame.filter(pl.col("origin_level") < origin_level).height
