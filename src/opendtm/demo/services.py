@@ -19,7 +19,7 @@ from opendtm.demo.kobo_export import kobo_xlsx_write
 from opendtm.demo.scenario import LANDFALL, scenario_build
 from opendtm.forms.queries import form_spec_get
 from opendtm.gazetteer.services import gazetteer_load
-from opendtm.ingest.services import import_commit
+from opendtm.ingest.services import ImportResult, import_commit
 from opendtm.operations.choices import CrisisType, McofPhase, RoundStatus
 from opendtm.operations.models import Operation
 from opendtm.operations.services import operation_create, round_open, round_transition
@@ -33,7 +33,7 @@ class DemoRound:
 
     number: int
     files: list[Path] = field(default_factory=list)
-    imports: list[tuple[str, object]] = field(default_factory=list)  # (form id, ImportResult)
+    imports: list[tuple[str, ImportResult]] = field(default_factory=list)  # (form id, result)
     faults: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
