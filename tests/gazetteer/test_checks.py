@@ -151,6 +151,14 @@ def test_unknown_format(load: Loader, tmp_path: Path) -> None:
             "loaded.",
         ),
         (
+            b"adm1_pcode,adm1_name,adm2_pcode,adm2_name,adm3_pcode,adm3_name\n"
+            b"PH01,Ilocos,PH01028,Ilocos Norte,PH0102801,Adams\n"
+            b"PH02,Cagayan,PH01028,Ilocos Norte,PH0102802,Bacarra\n",
+            "bad.csv, row 3, column adm1_pcode: P-code 'PH01028' has two parents: 'PH01' on row 2 "
+            "and 'PH02' here. A unit has one parent; make the rows agree (duplicate P-codes are "
+            "refused). Nothing was loaded.",
+        ),
+        (
             b"adm1_pcode,adm1_name,latitude\nPH01,Ilocos,95.5\n",
             "bad.csv, row 2, column latitude: '95.5' is not a number of degrees between -90 and "
             "90. Use decimal degrees (WGS 84) with a dot. Nothing was loaded.",

@@ -128,7 +128,7 @@ def gazetteer_load(
         iso3=country.iso3,
         known=known.select("pcode", "level", pl.col("retired_in_id").is_null().alias("current")),
     )
-    plan = _plan(units, known, iso2=country.iso2)
+    plan = _plan(units, known)
     boundaries = _boundary_changes(units, known, country.iso3)
     plan = plan.with_columns(
         pl.when(
@@ -253,7 +253,7 @@ def _stored_units(iso3: str) -> pl.DataFrame:
     return frame.join(parents, on="parent_id", how="left")
 
 
-def _plan(units: pl.DataFrame, known: pl.DataFrame, *, iso2: str) -> pl.DataFrame:
+def _plan(units: pl.DataFrame, known: pl.DataFrame) -> pl.DataFrame:
     """Each unit of the new version with what to do: created, updated or unchanged.
 
     A value the new version does not give (population, coordinates) keeps the stored one.
