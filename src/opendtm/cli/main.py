@@ -57,9 +57,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from opendtm.cli import demo, forms, gazetteer, imports, manage, operations, users
+    from opendtm.cli import demo, figures, forms, gazetteer, imports, manage, operations, users
 
-    for module in (gazetteer, operations, forms, imports, users, manage, demo):
+    for module in (gazetteer, operations, forms, imports, users, manage, demo, figures):
         for command in module.COMMANDS:
             cli.add_command(command)
 

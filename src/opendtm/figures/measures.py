@@ -61,10 +61,10 @@ ADMIN_MEASURES: tuple[Measure, ...] = (
     Measure("sites_closing", "Closing sites", "#indicator+sites+closing+num", False),
     Measure("sites_closed", "Closed sites", "#indicator+sites+closed+num", False),
     Measure("sites_flagged", "Flagged sites", "#indicator+sites+flagged+num", False),
-    Measure("site_hh", "IDP households in sites", "#affected+idps+sites+hh", True),
-    Measure("site_ind", "IDP individuals in sites", "#affected+idps+sites+ind", True),
+    Measure("site_hh", "IDP households in sites", "#affected+sites+hh", True),
+    Measure("site_ind", "IDP individuals in sites", "#affected+sites+ind", True),
     Measure("sadd_sites", "Sites with sex and age data", "#indicator+sites+sadd+num", False),
-    Measure("sadd_ind", "Individuals covered by sex and age data", "#affected+idps+sadd+ind", True),
+    Measure("sadd_ind", "Individuals covered by sex and age data", "#affected+sadd+ind", True),
     *SEX_AGE,
 )
 

@@ -1,0 +1,229 @@
+"""`opendtm figures`: displacement figures by admin unit, site, origin or round, as a table in
+the terminal or as a file partners use (CSV, XLSX, HXL, JSON, GeoJSON).
+
+Thin: parse the options, call `opendtm.figures.queries` page by page and write through
+`opendtm.figures.exports`. A file is written next to its target and renamed when complete, so
+a failed export never leaves half a file behind.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+import click
+
+from opendtm.core.errors import InvalidInput
+from opendtm.figures.choices import ExportFormat, Grouping
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from opendtm.figures.results import Headline
+    from opendtm.operations.models import Operation
+
+DEFAULT_LEVEL = 1
+DEFAULT_ORIGIN_LEVEL = 2
+
+
+def _pages(
+    by: str,
+    *,
+    user: User,
+    operation: Operation,
+    number: int | None,
+    level: int,
+    origin_level: int,
+    pcode: str | None,
+    exact: bool,
+) -> Iterator[Any]:
+    """The answer's pages (one for a time series)."""
+    from opendtm.figures import queries
+    from opendtm.figures.exports import answer_pages
+
+    common: dict[str, Any] = {"user": user, "operation": operation, "exact": exact}
+    if by == Grouping.ROUND:
+        if not pcode:
+            raise InvalidInput(
+                "--by round needs the admin unit: give --pcode.", hint="For example --pcode PH05."
+            )
+        yield queries.figures_time_series(**common, pcode=pcode)
+        return
+    common |= {"round_number": number, "parent_pcode": pcode}
+    if by == Grouping.SITE:
+        yield from answer_pages(
+            lambda limit, offset: queries.figures_by_site(**common, limit=limit, offset=offset)
+        )
+    elif by == Grouping.ORIGIN:
+        yield from answer_pages(
+            lambda limit, offset: queries.figures_origin_matrix(
+                **common,
+                origin_level=origin_level,
+                destination_level=level,
+                limit=limit,
+                offset=offset,
+            )
+        )
+    else:
+        yield from answer_pages(
+            lambda limit, offset: queries.figures_by_admin(
+                **common, level=level, limit=limit, offset=offset
+            )
+        )
+
+
+def headline_lines(headline: Headline) -> list[str]:
+    """The round's headline figures, as printed above the admin table."""
+    from opendtm.figures.exports import number
+
+    f, change, pct = headline.figures, headline.change, headline.change_pct
+    previous = headline.provenance.previous_round_number
+
+    def count(name: str) -> str:
+        return number(f[name], hidden=f[name] is None)
+
+    def since(name: str) -> str:
+        if previous is None:
+            return ""
+        return f" ({number(change[name], 'c')}, {number(pct[name], 'p')} since round {previous})"
+
+    return [
+        f"IDPs: {count('idp_hh')} households, {count('idp_ind')} individuals{since('idp_ind')}",
+        f"Returned IDPs: {count('returnee_idp_hh')} households, {count('returnee_idp_ind')} "
+        f"individuals; returned from abroad: {count('returnee_abroad_ind')} individuals",
+        f"Sites assessed: {count('sites')} ({count('sites_open')} open, "
+        f"{count('sites_closing')} closing, {count('sites_closed')} closed), "
+        f"{count('site_ind')} individuals in sites",
+        f"Assessed locations: {count('locations')} ({count('locations_flagged')} flagged)",
+    ]
+
+
+def _write(pages: Iterable[Any], fmt: str, output: Path | None) -> int:
+    from opendtm.figures.exports import export_write
+
+    if output is None:
+        stream: IO[bytes] = sys.stdout.buffer
+        try:
+            written = export_write(pages, fmt, stream)
+            stream.flush()
+        except BrokenPipeError:  # the reader (head, less) stopped reading: not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+            return 0
+        return written
+    output = output.expanduser()
+    if not output.parent.is_dir():
+        raise InvalidInput(
+            f"Cannot write {output}: folder {output.parent} does not exist.",
+            hint="Create it first, or choose another --output.",
+        )
+    partial = output.with_name(f".{output.name}.part")
+    try:
+        with partial.open("wb") as handle:
+            written = export_write(pages, fmt, handle)
+        partial.replace(output)
+    finally:
+        partial.unlink(missing_ok=True)
+    return written
+
+
+@click.command("figures")
+@click.option("--operation", "operation_code", required=True, help="Operation code.")
+@click.option("--round", "number", type=int, help="Round number (default: the latest you may see).")
+@click.option(
+    "--level",
+    type=int,
+    default=DEFAULT_LEVEL,
+    show_default=True,
+    help="Admin level 0-4 (--by origin: the level of the current location).",
+)
+@click.option(
+    "--by",
+    type=click.Choice(Grouping.values),
+    default=Grouping.ADMIN.value,
+    show_default=True,
+    help="Break down by admin unit, site, origin -> current location, or across rounds.",
+)
+@click.option(
+    "--origin-level",
+    type=int,
+    default=DEFAULT_ORIGIN_LEVEL,
+    show_default=True,
+    help="--by origin: admin level the places of origin are rolled up to.",
+)
+@click.option("--pcode", help="Only the units under this P-code (--by round: the unit).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(ExportFormat.values),
+    default=ExportFormat.TABLE.value,
+    show_default=True,
+)
+@click.option("--output", type=click.Path(path_type=Path), help="File to write (default: screen).")
+@click.option("--exact", is_flag=True, help="Exact values of a published round (analysts).")
+@click.option("--rebuild", is_flag=True, help="Rebuild the published round's snapshot first.")
+def figures_command(
+    operation_code: str,
+    number: int | None,
+    level: int,
+    by: str,
+    origin_level: int,
+    pcode: str | None,
+    fmt: str,
+    output: Path | None,
+    exact: bool,
+    rebuild: bool,
+) -> None:
+    """Displacement figures of a round: IDPs, returnees, sex and age, sites, change since the
+    previous round, origins, or one unit across rounds. Published rounds hide small counts."""
+    from opendtm.accounts.choices import Action
+    from opendtm.accounts.roles import authorize
+    from opendtm.accounts.services import user_for_cli
+    from opendtm.figures.queries import figures_headline
+    from opendtm.figures.services import figures_snapshot_build
+    from opendtm.operations.queries import operation_get, round_get
+
+    user = user_for_cli()
+    operation = operation_get(user=user, code=operation_code)
+    if fmt == ExportFormat.XLSX and output is None:
+        raise InvalidInput("An XLSX workbook needs a file: give --output PATH.xlsx.")
+    if fmt != ExportFormat.TABLE:
+        authorize(user, Action.EXPORT, operation)
+    if rebuild:
+        if number is None:
+            raise InvalidInput("--rebuild needs the round: give --round N.")
+        snapshot = figures_snapshot_build(
+            round=round_get(operation=operation, number=number, user=user), actor=user
+        )
+        click.echo(
+            f"Rebuilt the figures of round {number} of {operation.code} "
+            f"(suppression threshold {snapshot.threshold})."
+        )
+    pages = _pages(
+        by,
+        user=user,
+        operation=operation,
+        number=number,
+        level=level,
+        origin_level=origin_level,
+        pcode=pcode,
+        exact=exact,
+    )
+    first = next(pages)  # the first page checks every option before anything is printed
+    pages = itertools.chain([first], pages)
+    if fmt == ExportFormat.TABLE and by == Grouping.ADMIN and output is None:
+        headline = figures_headline(
+            user=user, operation=operation, round_number=number, exact=exact
+        )
+        for line in headline_lines(headline):
+            click.echo(line)
+        click.echo("")
+    written = _write(pages, fmt, output)
+    if output is not None:
+        click.echo(f"Wrote {written:,} rows to {output} ({fmt}).")
+
+
+COMMANDS = [figures_command]
