@@ -83,16 +83,22 @@ INSTALLED_APPS = [
     "opendtm.ingest",
     "opendtm.mobility",
     "opendtm.figures",
+    "django_htmx",
+    "opendtm.web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "opendtm.web.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "opendtm.urls"
@@ -123,6 +129,31 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = HOME / "static"
+# Plotly's bundled JS is served from the installed package, never from a CDN or the repository.
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "opendtm.web.staticfinders.PlotlyFinder",
+]
+# `opendtm serve` collects into STATIC_ROOT with hashed, compressed names (a manifest); until a
+# collection exists (tests, `opendtm manage`), pages name the files plainly.
+STATIC_MANIFEST = "whitenoise.storage.CompressedManifestStaticFilesStorage"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": STATIC_MANIFEST
+        if (STATIC_ROOT / "staticfiles.json").exists()
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_MAX_AGE = 31536000  # hashed names: a repeat visit downloads no static file again
+LOCALE_PATHS = [BASE_DIR / "web" / "locale"]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:home"
+UPLOAD_ROOT = HOME / "uploads"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
 
 SESSION_COOKIE_SECURE = _env_bool("OPENDTM_HTTPS")
 CSRF_COOKIE_SECURE = _env_bool("OPENDTM_HTTPS")

@@ -1,8 +1,9 @@
 """URL root; the web and API apps mount here as they land."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("opendtm.web.urls")),
 ]

@@ -57,9 +57,20 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from opendtm.cli import demo, figures, forms, gazetteer, imports, manage, operations, users
+    from opendtm.cli import (
+        api,
+        demo,
+        figures,
+        forms,
+        gazetteer,
+        imports,
+        manage,
+        operations,
+        serve,
+        users,
+    )
 
-    for module in (gazetteer, operations, forms, imports, users, manage, demo, figures):
+    for module in (gazetteer, operations, forms, imports, users, manage, demo, figures, serve, api):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class WebConfig(AppConfig):
+    """The server-rendered pages: dashboards, site registry, rounds, import in the browser."""
+
+    name = "opendtm.web"
+    label = "web"
+    verbose_name = "Web pages"

@@ -1,0 +1,66 @@
+"""Chart data for the pages: the figures query layer's answers reshaped for Plotly.
+
+Nothing here counts or sums: every number comes from `figures.queries` as it is (hidden cells
+stay None and are drawn as gaps). The static JS file `web/charts.js` draws what this returns,
+read from `json_script` blocks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opendtm.figures.measures import SEX_AGE
+from opendtm.figures.results import AdminFigures, Headline, OriginMatrix, SiteFigures, TimeSeries
+
+
+def map_data(units: AdminFigures, sites: SiteFigures | None = None) -> dict[str, Any]:
+    """Proportional circles: IDP individuals at unit centroids (and people in sites)."""
+    rows = units.rows.filter(units.rows["latitude"].is_not_null())
+    data: dict[str, Any] = {
+        "units": {
+            "lat": rows.get_column("latitude").to_list(),
+            "lon": rows.get_column("longitude").to_list(),
+            "value": rows.get_column("idp_ind").to_list(),
+            "label": [f"{n} ({p})" for n, p in zip(rows["name"], rows["pcode"], strict=True)],
+        }
+    }
+    if sites is not None:
+        located = sites.rows.filter(sites.rows["site_latitude"].is_not_null())
+        data["sites"] = {
+            "lat": located.get_column("site_latitude").to_list(),
+            "lon": located.get_column("site_longitude").to_list(),
+            "value": located.get_column("ind").to_list(),
+            "label": located.get_column("site_name").to_list(),
+        }
+    return data
+
+
+def trend_data(series: TimeSeries) -> dict[str, Any]:
+    """IDP and returnee individuals by round."""
+    rows = series.rows
+    return {
+        "rounds": [f"R{n}" for n in rows.get_column("round_number").to_list()],
+        "idp_ind": rows.get_column("idp_ind").to_list(),
+        "returnee_idp_ind": rows.get_column("returnee_idp_ind").to_list(),
+    }
+
+
+def pyramid_data(values: dict[str, int | None]) -> dict[str, Any]:
+    """Sex and age brackets (females left, males right) from SEX_AGE measures."""
+    female = [m for m in SEX_AGE if m.name.startswith("ind_f_")]
+    male = [m for m in SEX_AGE if m.name.startswith("ind_m_")]
+    return {
+        "brackets": [m.label.split(" ", 1)[1] for m in female],
+        "female": [values.get(m.name) for m in female],
+        "male": [values.get(m.name) for m in male],
+    }
+
+
+def headline_pyramid(headline: Headline) -> dict[str, Any]:
+    return pyramid_data(headline.figures)
+
+
+def origins_top(matrix: OriginMatrix, count: int = 10) -> list[dict[str, Any]]:
+    """The origins with most IDPs (hidden values last), as rows for a table."""
+    rows = matrix.rows.sort("origin_ind", descending=True, nulls_last=True).head(count)
+    return list(rows.iter_rows(named=True))

@@ -1,0 +1,63 @@
+"""The forms of the pages: site filters, round workflow moves, export upload."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from opendtm.ingest.choices import Severity
+from opendtm.operations.choices import SiteStatus, SiteType
+
+IMPORT_FORMS = [("dtm_baseline", _("Baseline assessment")), ("dtm_site", _("Site assessment"))]
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+
+
+class SiteFilterForm(forms.Form):
+    """Filters of the site registry (all optional)."""
+
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any")), *SiteStatus.choices]
+    )
+    site_type = forms.ChoiceField(
+        label=_("Type"), required=False, choices=[("", _("Any")), *SiteType.choices]
+    )
+    admin = forms.CharField(label=_("Admin P-code"), required=False, max_length=40)
+
+
+class TransitionForm(forms.Form):
+    """A workflow move of a round; reopening needs a reason (the service checks it)."""
+
+    to_status = forms.ChoiceField(
+        choices=[
+            ("validated", _("Validate")),
+            ("published", _("Publish")),
+            ("open", _("Reopen")),
+        ]
+    )
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
+
+
+class UploadForm(forms.Form):
+    """A field export (XLSX or CSV from KoboToolbox/ODK) for one form of the round."""
+
+    form_id = forms.ChoiceField(label=_("Form"), choices=IMPORT_FORMS)
+    file = forms.FileField(label=_("Export file (.xlsx or .csv)"))
+    reason = forms.CharField(label=_("Reason (recorded with corrected values)"), required=False)
+
+    def clean_file(self) -> object:
+        upload = self.cleaned_data["file"]
+        name = upload.name.lower()
+        if not name.endswith((".xlsx", ".csv")):
+            raise forms.ValidationError(_("Upload an .xlsx or .csv export."))
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than 200 MB."))
+        return upload
+
+
+class IssueFilterForm(forms.Form):
+    """Filters of an import's validation report."""
+
+    severity = forms.ChoiceField(
+        label=_("Severity"), required=False, choices=[("", _("Any")), *Severity.choices]
+    )
+    rule = forms.CharField(label=_("Rule"), required=False, max_length=64)

@@ -1,0 +1,223 @@
+"""Round pages: status and workflow moves, import history, the cleaning log, and imports
+started in the browser (upload -> dry-run report -> confirm or cancel)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from opendtm.accounts.choices import Action
+from opendtm.accounts.roles import can
+from opendtm.core.errors import Conflict, InvalidInput, NotFound
+from opendtm.ingest.queries import batches_of, cleaning_log
+from opendtm.operations.choices import RoundStatus
+from opendtm.operations.models import Round
+from opendtm.operations.queries import round_get, round_transitions
+from opendtm.operations.services import round_transition
+from opendtm.web import uploads
+from opendtm.web.access import OperationRequest, operation_view
+from opendtm.web.forms import IssueFilterForm, TransitionForm, UploadForm
+
+LOG_COLUMNS = [
+    "changed_at",
+    "changed_by",
+    "form_id",
+    "submission_id",
+    "field",
+    "old_value",
+    "new_value",
+    "reason",
+    "file",
+]
+MOVES = {
+    RoundStatus.OPEN: ["validated"],
+    RoundStatus.VALIDATED: ["published", "open"],
+    RoundStatus.PUBLISHED: [],
+}
+
+
+def _round(request: OperationRequest, number: int) -> Round:
+    return round_get(operation=request.operation, number=number, user=request.user)
+
+
+@require_GET
+@operation_view(Action.VIEW_PUBLISHED)
+def round_page(request: OperationRequest, number: int) -> HttpResponse:
+    """Status, workflow buttons (managers), import history, cleaning log (analysts and up)."""
+    operation, user = request.operation, request.user
+    round_ = _round(request, number)
+    may_manage = can(user, Action.MANAGE_ROUNDS, operation)
+    may_raw = can(user, Action.VIEW_RAW, operation)
+    return render(
+        request,
+        "web/round.html",
+        {
+            "operation": operation,
+            "round": round_,
+            "transitions": list(round_transitions(round_)),
+            "moves": MOVES[RoundStatus(round_.status)] if may_manage else [],
+            "batches": list(batches_of(round_).select_related("imported_by")) if may_raw else None,
+            "log": list(cleaning_log(round_)[:200]) if may_raw else None,
+            "may_import": can(user, Action.IMPORT, operation) and round_.status == RoundStatus.OPEN,
+            "transition_form": TransitionForm(),
+        },
+    )
+
+
+@require_POST
+@operation_view(Action.MANAGE_ROUNDS)
+def round_move(request: OperationRequest, number: int) -> HttpResponse:
+    """Validate, publish or reopen (with a reason) through the workflow service."""
+    round_ = _round(request, number)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a valid workflow move."))
+    else:
+        try:
+            round_transition(
+                round=round_,
+                to_status=form.cleaned_data["to_status"],
+                actor=request.user,  # type: ignore[arg-type]
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(
+                request, _("Round %(n)s is now %(s)s.") % {"n": number, "s": round_.status}
+            )
+        except (Conflict, InvalidInput) as exc:
+            messages.error(request, str(exc))
+    return redirect("web:round", code=request.operation.code, number=number)
+
+
+@require_GET
+@operation_view(Action.VIEW_RAW)
+def cleaning_log_csv(request: OperationRequest, number: int) -> HttpResponse:
+    """The round's cleaning log as CSV (same columns as `opendtm cleaning-log --format csv`)."""
+    round_ = _round(request, number)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(LOG_COLUMNS)
+    for e in cleaning_log(round_):
+        writer.writerow(
+            [
+                e.changed_at.strftime("%Y-%m-%d %H:%M:%S"),
+                e.changed_by.username if e.changed_by else "",
+                e.form_id,
+                e.submission_id,
+                e.field,
+                "" if e.old_value is None else e.old_value,
+                "" if e.new_value is None else e.new_value,
+                e.reason,
+                e.batch.file_name,
+            ]
+        )
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    name = f"{request.operation.code}-r{number}-cleaning-log.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@operation_view(Action.IMPORT)
+def import_upload(request: OperationRequest, number: int) -> HttpResponse:
+    """Upload an export; the dry run starts at once and the job page shows its report."""
+    round_ = _round(request, number)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        job = uploads.job_create(
+            operation=request.operation.code,
+            round_number=round_.number,
+            form_id=form.cleaned_data["form_id"],
+            upload=form.cleaned_data["file"],
+            user_id=request.user.pk,  # type: ignore[arg-type]
+            reason=form.cleaned_data["reason"],
+        )
+        uploads.job_start(job, dry_run=True)
+        return redirect("web:import-job", code=request.operation.code, token=job.token)
+    return render(
+        request,
+        "web/import_upload.html",
+        {"operation": request.operation, "round": round_, "form": form},
+    )
+
+
+def _job(request: OperationRequest, token: str) -> uploads.UploadJob:
+    job = uploads.job_get(token, operation=request.operation.code)
+    if job.user_id != request.user.pk and not can(
+        request.user, Action.MANAGE_OPERATION, request.operation
+    ):
+        raise NotFound("No such upload.")
+    return job
+
+
+@require_GET
+@operation_view(Action.IMPORT)
+def import_job(request: OperationRequest, token: str) -> HttpResponse:
+    """The upload's state; while it runs, the status block polls itself (HTMX)."""
+    job = _job(request, token)
+    form = IssueFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    issues, matched = uploads.job_issues(
+        job, severity=filters.get("severity", ""), rule=filters.get("rule", "")
+    )
+    context = {
+        "operation": request.operation,
+        "job": job,
+        "issues": list(issues.iter_rows(named=True)),
+        "matched": matched,
+        "rules": uploads.job_rules(job),
+        "filter_form": form,
+        "status_url": reverse("web:import-job", args=[request.operation.code, job.token]),
+    }
+    if request.htmx:  # type: ignore[attr-defined]
+        target = request.headers.get("HX-Target", "")
+        if target == "issues":
+            return render(request, "web/_issues.html", context)
+        response = render(request, "web/_job_status.html", context)
+        if not job.running:  # done: reload the whole page to show the report or the result
+            response["HX-Refresh"] = "true"
+        return response
+    return render(request, "web/import_job.html", context)
+
+
+@require_GET
+@operation_view(Action.IMPORT)
+def import_report(request: OperationRequest, token: str) -> FileResponse:
+    """The validation report of the upload, as CSV."""
+    job = _job(request, token)
+    if not job.report.exists():
+        raise Http404("The report is not ready yet.")
+    return FileResponse(
+        job.report.open("rb"),
+        as_attachment=True,
+        filename=f"{job.file_name.rsplit('.', 1)[0]}.report.csv",
+        content_type="text/csv",
+    )
+
+
+@require_POST
+@operation_view(Action.IMPORT)
+def import_confirm(request: OperationRequest, token: str) -> HttpResponse:
+    """Run the real import with the same stored file."""
+    job = _job(request, token)
+    if job.state != "validated":
+        messages.error(request, _("Only a validated upload can be imported."))
+    else:
+        uploads.job_start(job, dry_run=False)
+    return redirect("web:import-job", code=request.operation.code, token=job.token)
+
+
+@require_POST
+@operation_view(Action.IMPORT)
+def import_cancel(request: OperationRequest, token: str) -> HttpResponse:
+    """Drop an upload that was not imported."""
+    job = _job(request, token)
+    if job.state == "validated":
+        uploads.job_cancel(job)
+        messages.info(request, _("The upload was cancelled: nothing was imported."))
+    return redirect("web:round", code=request.operation.code, number=job.round_number)

@@ -1,0 +1,91 @@
+// Draws the charts of a page from its json_script blocks with Plotly (served locally).
+// Numbers are drawn as given: a hidden (suppressed) count is null and shows as a gap.
+(function () {
+  "use strict";
+  var CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["toImage"] };
+  var FONT = { family: "system-ui, sans-serif", size: 12 };
+
+  function data(id) {
+    var node = document.getElementById(id);
+    if (!node) { return null; }
+    return JSON.parse(node.textContent);
+  }
+
+  function sizeref(values, largest) {
+    var max = 0;
+    values.forEach(function (v) { if (v !== null && v > max) { max = v; } });
+    return max > 0 ? (2 * max) / (largest * largest) : 1;
+  }
+
+  function drawMap(el, d) {
+    var traces = [{
+      type: "scatter", mode: "markers", name: "Admin units",
+      x: d.units.lon, y: d.units.lat, text: d.units.label, customdata: d.units.value,
+      hovertemplate: "%{text}<br>IDPs: %{customdata:,}<extra></extra>",
+      marker: { size: d.units.value.map(function (v) { return v === null ? 0 : v; }),
+        sizemode: "area", sizeref: sizeref(d.units.value, 40), sizemin: 2,
+        color: "rgba(31,119,180,0.55)", line: { color: "#1f77b4", width: 1 } }
+    }];
+    if (d.sites) {
+      traces.push({
+        type: "scatter", mode: "markers", name: "Sites",
+        x: d.sites.lon, y: d.sites.lat, text: d.sites.label, customdata: d.sites.value,
+        hovertemplate: "%{text}<br>Individuals: %{customdata:,}<extra></extra>",
+        marker: { size: d.sites.value.map(function (v) { return v === null ? 0 : v; }),
+          sizemode: "area", sizeref: sizeref(d.sites.value, 18), sizemin: 2,
+          color: "rgba(255,127,14,0.6)" }
+      });
+    }
+    Plotly.newPlot(el, traces, {
+      font: FONT, margin: { l: 40, r: 10, t: 10, b: 30 }, showlegend: true,
+      legend: { orientation: "h" }, hovermode: "closest",
+      xaxis: { title: "Longitude", zeroline: false },
+      yaxis: { title: "Latitude", zeroline: false, scaleanchor: "x", scaleratio: 1 }
+    }, CONFIG);
+  }
+
+  function drawTrend(el, d, names) {
+    var traces = names.map(function (n) {
+      return { type: "scatter", mode: "lines+markers", name: n[1], x: d.rounds, y: d[n[0]] };
+    });
+    Plotly.newPlot(el, traces, {
+      font: FONT, margin: { l: 60, r: 10, t: 10, b: 30 }, legend: { orientation: "h" }
+    }, CONFIG);
+  }
+
+  function drawPyramid(el, d) {
+    var female = d.female.map(function (v) { return v === null ? null : -v; });
+    Plotly.newPlot(el, [
+      { type: "bar", orientation: "h", name: "Female", y: d.brackets, x: female,
+        customdata: d.female, hovertemplate: "%{y}: %{customdata:,}<extra>Female</extra>" },
+      { type: "bar", orientation: "h", name: "Male", y: d.brackets, x: d.male,
+        hovertemplate: "%{y}: %{x:,}<extra>Male</extra>" }
+    ], {
+      font: FONT, barmode: "overlay", bargap: 0.1, margin: { l: 60, r: 10, t: 10, b: 30 },
+      legend: { orientation: "h" }, xaxis: { tickformat: ",d" }
+    }, CONFIG);
+  }
+
+  function draw() {
+    var el;
+    var map = data("map-data");
+    if (map && (el = document.getElementById("map"))) { drawMap(el, map); }
+    var trend = data("trend-data");
+    if (trend && (el = document.getElementById("trend"))) {
+      drawTrend(el, trend, [["idp_ind", "IDP individuals"], ["returnee_idp_ind", "Returned IDPs"]]);
+    }
+    var series = data("site-series-data");
+    if (series && (el = document.getElementById("site-trend"))) {
+      drawTrend(el, series, [["ind", "Individuals"], ["hh", "Households"]]);
+    }
+    var pyramid = data("pyramid-data");
+    if (pyramid && (el = document.getElementById("pyramid"))) { drawPyramid(el, pyramid); }
+    document.body.setAttribute("data-charts", "drawn");
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", draw);
+  } else {
+    draw();
+  }
+})();

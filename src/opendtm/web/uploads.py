@@ -1,0 +1,222 @@
+"""Imports started in the browser: the uploaded file, its job state and the background run.
+
+The file is kept in OPENDTM_HOME/uploads/<sha256><ext> (the same file uploaded twice is kept
+once); each upload gets a job folder uploads/jobs/<token>/ with `state.json` (what the page
+polls) and the validation report. The dry run and the real import run in a background thread
+through `ingest.services.import_commit` (the same service as the CLI), so a long import shows
+progress instead of a frozen page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import close_old_connections, connection
+
+from opendtm.core.errors import NotFound, OpenDTMError
+
+REPORT_NAME = "report.csv"
+ISSUE_ROWS_SHOWN = 500
+
+
+@dataclass
+class UploadJob:
+    """One upload and where its dry run and import stand (saved as state.json)."""
+
+    token: str
+    operation: str
+    round_number: int
+    form_id: str
+    file_name: str
+    sha256: str
+    stored: str
+    user_id: int
+    reason: str = ""
+    state: str = "validating"  # validating, validated, importing, imported, cancelled, failed
+    message: str = ""
+    summary: dict[str, Any] = field(default_factory=dict)
+    batch_id: int | None = None
+
+    @property
+    def folder(self) -> Path:
+        return jobs_root() / self.token
+
+    @property
+    def report(self) -> Path:
+        return self.folder / REPORT_NAME
+
+    @property
+    def running(self) -> bool:
+        return self.state in {"validating", "importing"}
+
+    def save(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        partial = self.folder / "state.json.part"
+        partial.write_text(json.dumps(asdict(self)))
+        partial.replace(self.folder / "state.json")
+
+
+def upload_root() -> Path:
+    return Path(settings.UPLOAD_ROOT)
+
+
+def jobs_root() -> Path:
+    return upload_root() / "jobs"
+
+
+def upload_store(upload: UploadedFile) -> tuple[Path, str]:
+    """Keep the uploaded file under its SHA-256; returns its path and digest."""
+    root = upload_root()
+    root.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    partial = root / f".{secrets.token_hex(8)}.part"
+    with partial.open("wb") as out:
+        for chunk in upload.chunks():
+            digest.update(chunk)
+            out.write(chunk)
+    sha = digest.hexdigest()
+    suffix = Path(upload.name or "").suffix.lower()
+    final = root / f"{sha}{suffix}"
+    partial.replace(final)
+    return final, sha
+
+
+def job_create(
+    *,
+    operation: str,
+    round_number: int,
+    form_id: str,
+    upload: UploadedFile,
+    user_id: int,
+    reason: str,
+) -> UploadJob:
+    stored, sha = upload_store(upload)
+    job = UploadJob(
+        token=secrets.token_urlsafe(16),
+        operation=operation,
+        round_number=round_number,
+        form_id=form_id,
+        file_name=Path(upload.name or "export").name,
+        sha256=sha,
+        stored=str(stored),
+        user_id=user_id,
+        reason=reason,
+    )
+    job.save()
+    return job
+
+
+def job_get(token: str, *, operation: str) -> UploadJob:
+    """The job of this token in this operation; NotFound otherwise."""
+    if not token.replace("-", "").replace("_", "").isalnum():
+        raise NotFound("No such upload.")
+    path = jobs_root() / token / "state.json"
+    if not path.exists():
+        raise NotFound("No such upload.", hint="Upload the export again.")
+    job = UploadJob(**json.loads(path.read_text()))
+    if job.operation != operation:
+        raise NotFound("No such upload.")
+    return job
+
+
+def _run(job: UploadJob, *, dry_run: bool, thread: bool) -> None:
+    """Run the import service for the job and record the outcome in its state."""
+    from django.contrib.auth import get_user_model
+
+    from opendtm.ingest.services import import_commit
+    from opendtm.operations.models import Operation
+    from opendtm.operations.queries import round_get
+
+    if thread:
+        close_old_connections()
+    try:
+        actor = get_user_model().objects.get(pk=job.user_id)
+        operation = Operation.objects.get(code=job.operation)
+        round_ = round_get(operation=operation, number=job.round_number, user=actor)
+        result = import_commit(
+            operation=operation,
+            round=round_,
+            form_id=job.form_id,
+            path=Path(job.stored),
+            dry_run=dry_run,
+            reason=job.reason,
+            actor=actor,
+            report_path=job.report,
+        )
+        job.summary = {
+            "rows_read": result.rows_read,
+            "rows_accepted": result.rows_accepted,
+            "rows_rejected": result.rows_rejected,
+            "rows_flagged": result.rows_flagged,
+            "rows_new": result.rows_new,
+            "rows_replaced": result.rows_replaced,
+            "rows_unchanged": result.rows_unchanged,
+            "sites_registered": result.sites_registered,
+            "changes_logged": result.changes_logged,
+            "already_imported": result.already_imported,
+        }
+        job.batch_id = result.batch.pk if result.batch is not None else None
+        job.state = "validated" if dry_run else "imported"
+        job.message = ""
+    except OpenDTMError as exc:
+        job.state = "failed"
+        job.message = str(exc)
+    except Exception as exc:  # shown on the page rather than lost in a thread
+        job.state = "failed"
+        job.message = f"Internal error: {type(exc).__name__}: {exc}"
+    finally:
+        job.save()
+        if thread:
+            connection.close()
+
+
+def job_start(job: UploadJob, *, dry_run: bool) -> None:
+    """Start the dry run (or the real import) in a background thread; with the setting
+    OPENDTM_WEB_IMPORT_INLINE (tests inside one transaction) run it in this thread instead."""
+    job.state = "validating" if dry_run else "importing"
+    job.save()
+    if getattr(settings, "OPENDTM_WEB_IMPORT_INLINE", False):
+        _run(job, dry_run=dry_run, thread=False)
+        return
+    threading.Thread(
+        target=_run,
+        args=(job,),
+        kwargs={"dry_run": dry_run, "thread": True},
+        daemon=True,
+        name="opendtm-import",
+    ).start()
+
+
+def job_cancel(job: UploadJob) -> None:
+    """Forget an upload that was not imported (the stored file stays: other jobs may use it)."""
+    job.state = "cancelled"
+    job.save()
+
+
+def job_issues(job: UploadJob, *, severity: str = "", rule: str = "") -> tuple[pl.DataFrame, int]:
+    """The report's lines, filtered, at most ISSUE_ROWS_SHOWN, and how many matched."""
+    if not job.report.exists():
+        return pl.DataFrame(), 0
+    frame = pl.read_csv(job.report, infer_schema=False)
+    if severity:
+        frame = frame.filter(pl.col("severity") == severity)
+    if rule:
+        frame = frame.filter(pl.col("rule") == rule)
+    return frame.head(ISSUE_ROWS_SHOWN), frame.height
+
+
+def job_rules(job: UploadJob) -> list[str]:
+    """The rules the report names, for the filter."""
+    if not job.report.exists():
+        return []
+    frame = pl.read_csv(job.report, infer_schema=False, columns=["rule"])
+    return sorted(frame.get_column("rule").drop_nulls().unique().to_list())

@@ -1,0 +1,41 @@
+"""The pages' URLs; every page of an operation lives under /o/<code>/."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from opendtm.web import rounds, views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="web/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("o/<slug:code>/", views.dashboard, name="dashboard"),
+    path("o/<slug:code>/breakdown/", views.breakdown, name="breakdown"),
+    path("o/<slug:code>/download/<slug:kind>.<slug:fmt>", views.download, name="download"),
+    path("o/<slug:code>/sites/", views.site_list, name="sites"),
+    path("o/<slug:code>/sites/<str:site_id>/", views.site_profile, name="site"),
+    path("o/<slug:code>/rounds/<int:number>/", rounds.round_page, name="round"),
+    path("o/<slug:code>/rounds/<int:number>/move/", rounds.round_move, name="round-move"),
+    path(
+        "o/<slug:code>/rounds/<int:number>/cleaning-log.csv",
+        rounds.cleaning_log_csv,
+        name="cleaning-log",
+    ),
+    path("o/<slug:code>/rounds/<int:number>/import/", rounds.import_upload, name="import"),
+    path("o/<slug:code>/imports/<str:token>/", rounds.import_job, name="import-job"),
+    path(
+        "o/<slug:code>/imports/<str:token>/report.csv", rounds.import_report, name="import-report"
+    ),
+    path(
+        "o/<slug:code>/imports/<str:token>/confirm/", rounds.import_confirm, name="import-confirm"
+    ),
+    path("o/<slug:code>/imports/<str:token>/cancel/", rounds.import_cancel, name="import-cancel"),
+]

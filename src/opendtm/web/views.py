@@ -1,0 +1,285 @@
+"""The pages: thin views that authorize (web.access), call the query layer, render.
+
+Figures come from `figures.queries` only; downloads go through `figures.exports`, the same
+code as `opendtm figures --format ...`.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from opendtm.accounts.choices import Action
+from opendtm.accounts.roles import can
+from opendtm.core.errors import InvalidInput, NotFound
+from opendtm.figures import queries as fq
+from opendtm.figures.choices import ExportFormat
+from opendtm.figures.exports import answer_pages, export_write
+from opendtm.figures.measures import SITE_NAMES
+from opendtm.operations.queries import operation_list, rounds_of, site_get, site_history, sites_of
+from opendtm.web import charts
+from opendtm.web.access import OperationRequest, operation_view
+from opendtm.web.forms import SiteFilterForm
+
+SITES_PER_PAGE = 50
+DOWNLOAD_FORMATS = {
+    ExportFormat.CSV: ("text/csv; charset=utf-8", "csv"),
+    ExportFormat.XLSX: (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "xlsx",
+    ),
+    ExportFormat.HXL: ("text/csv; charset=utf-8", "hxl.csv"),
+    ExportFormat.JSON: ("application/json", "json"),
+    ExportFormat.GEOJSON: ("application/geo+json", "geojson"),
+}
+KINDS = ("admin", "site", "origin", "series")
+
+
+def _int(value: str | None, default: int | None = None) -> int | None:
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise InvalidInput(f"{value!r} is not a whole number.") from None
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The operations the user may see (anonymous: the public ones)."""
+    return render(request, "web/home.html", {"operations": list(operation_list(user=request.user))})
+
+
+def _round_choice(request: OperationRequest) -> tuple[list[Any], int | None]:
+    rounds = list(rounds_of(operation=request.operation, user=request.user))
+    number = _int(request.GET.get("round"))
+    if number is None and rounds:
+        number = fq.figures_default_round(user=request.user, operation=request.operation).number
+    return rounds, number
+
+
+@require_GET
+@operation_view(Action.VIEW_PUBLISHED)
+def dashboard(request: OperationRequest) -> HttpResponse:
+    """Headline figures, map, trend, breakdown, sex and age, top origins of one round."""
+    operation, user = request.operation, request.user
+    rounds, number = _round_choice(request)
+    context: dict[str, Any] = {"operation": operation, "rounds": rounds, "number": number}
+    if number is None:
+        return render(request, "web/dashboard.html", context)
+    headline = fq.figures_headline(user=user, operation=operation, round_number=number)
+    level = min(1, operation.location_level)
+    breakdown = fq.figures_by_admin(
+        user=user, operation=operation, round_number=number, level=level
+    )
+    map_level = operation.location_level
+    units = fq.figures_by_admin(
+        user=user, operation=operation, round_number=number, level=map_level
+    )
+    sites = fq.figures_by_site(user=user, operation=operation, round_number=number)
+    country = fq.figures_by_admin(user=user, operation=operation, round_number=number, level=0)
+    trend = None
+    if country.rows.height:
+        trend = fq.figures_time_series(
+            user=user, operation=operation, pcode=country.rows.get_column("pcode")[0]
+        )
+    origins = fq.figures_origin_matrix(
+        user=user, operation=operation, round_number=number, origin_level=2, destination_level=0
+    )
+    context |= {
+        "headline": headline,
+        "breakdown": _breakdown_context(breakdown, operation.location_level),
+        "map": charts.map_data(units, sites),
+        "trend": charts.trend_data(trend) if trend is not None else None,
+        "pyramid": charts.headline_pyramid(headline),
+        "origins": charts.origins_top(origins),
+        "origin_query": f"round={number}&level=0&origin_level=2",
+        "provenance": headline.provenance,
+        "may_export": can(user, Action.EXPORT, operation),
+        "may_see_rounds": can(user, Action.VIEW_UNPUBLISHED, operation),
+    }
+    return render(request, "web/dashboard.html", context)
+
+
+def _breakdown_context(answer: Any, finest: int) -> dict[str, Any]:
+    return {
+        "rows": list(answer.rows.iter_rows(named=True)),
+        "level": answer.level,
+        "within": answer.within,
+        "totals": answer.totals,
+        "drill": answer.level < finest,
+        "next_level": answer.level + 1,
+        "round": answer.provenance.round_number,
+    }
+
+
+@require_GET
+@operation_view(Action.VIEW_PUBLISHED)
+def breakdown(request: OperationRequest) -> HttpResponse:
+    """The breakdown table at one level under a unit (HTMX partial of the dashboard)."""
+    operation = request.operation
+    number = _int(request.GET.get("round"))
+    level = _int(request.GET.get("level"), 1) or 0
+    parent = request.GET.get("parent") or None
+    answer = fq.figures_by_admin(
+        user=request.user,
+        operation=operation,
+        round_number=number,
+        level=level,
+        parent_pcode=parent,
+    )
+    template = "web/_breakdown.html" if request.htmx else "web/breakdown.html"  # type: ignore[attr-defined]
+    return render(
+        request,
+        template,
+        {
+            "operation": operation,
+            "breakdown": _breakdown_context(answer, operation.location_level),
+            "may_export": can(request.user, Action.EXPORT, operation),
+        },
+    )
+
+
+def _answer_pages(request: OperationRequest, kind: str) -> Iterator[Any]:
+    operation, user = request.operation, request.user
+    number = _int(request.GET.get("round"))
+    pcode = request.GET.get("parent") or request.GET.get("pcode") or None
+    if kind == "series":
+        if not pcode:
+            raise InvalidInput("A time series needs the admin unit: add ?pcode=...")
+        yield fq.figures_time_series(user=user, operation=operation, pcode=pcode)
+        return
+    common: dict[str, Any] = {
+        "user": user,
+        "operation": operation,
+        "round_number": number,
+        "parent_pcode": pcode,
+    }
+    if kind == "site":
+        yield from answer_pages(
+            lambda limit, offset: fq.figures_by_site(**common, limit=limit, offset=offset)
+        )
+    elif kind == "origin":
+        level = _int(request.GET.get("level"), 0) or 0
+        yield from answer_pages(
+            lambda limit, offset: fq.figures_origin_matrix(
+                **common,
+                origin_level=_int(request.GET.get("origin_level"), 2) or 2,
+                destination_level=level,
+                limit=limit,
+                offset=offset,
+            )
+        )
+    else:
+        level = _int(request.GET.get("level"), 1) or 0
+        yield from answer_pages(
+            lambda limit, offset: fq.figures_by_admin(
+                **common, level=level, limit=limit, offset=offset
+            )
+        )
+
+
+@require_GET
+@operation_view(Action.EXPORT)
+def download(request: OperationRequest, kind: str, fmt: str) -> HttpResponse:
+    """A table as CSV, XLSX, HXL, JSON or GeoJSON, written by figures.exports."""
+    if kind not in KINDS or fmt not in DOWNLOAD_FORMATS:
+        raise Http404("Unknown download.")
+    pages = _answer_pages(request, kind)
+    first = next(pages)  # checks every parameter before anything is written
+    buffer = io.BytesIO()
+
+    def chained() -> Iterator[Any]:
+        yield first
+        yield from pages
+
+    export_write(chained(), fmt, buffer)
+    content_type, extension = DOWNLOAD_FORMATS[ExportFormat(fmt)]
+    number = (
+        first.provenance[-1].round_number if kind == "series" else first.provenance.round_number
+    )
+    name = f"{request.operation.code}-r{number}-{kind}.{extension}"
+    response = HttpResponse(buffer.getvalue(), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_GET
+@operation_view(Action.VIEW_PUBLISHED)
+def site_list(request: OperationRequest) -> HttpResponse:
+    """The site registry with filters (status, type, admin unit) and pagination."""
+    operation = request.operation
+    form = SiteFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    error = ""
+    try:
+        sites = sites_of(
+            operation=operation,
+            status=filters.get("status") or None,
+            site_type=filters.get("site_type") or None,
+            admin_pcode=filters.get("admin") or None,
+        )
+    except (InvalidInput, NotFound) as exc:
+        error = str(exc)
+        sites = sites_of(operation=operation).none()
+    page = Paginator(sites, SITES_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = "web/_site_rows.html" if request.htmx else "web/sites.html"  # type: ignore[attr-defined]
+    return render(
+        request,
+        template,
+        {
+            "operation": operation,
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "error": error,
+            "may_export": can(request.user, Action.EXPORT, operation),
+        },
+    )
+
+
+@require_GET
+@operation_view(Action.VIEW_PUBLISHED)
+def site_profile(request: OperationRequest, site_id: str) -> HttpResponse:
+    """One site: population over the rounds the user may see, sex and age, status history."""
+    operation, user = request.operation, request.user
+    site = site_get(operation=operation, site_id=site_id)
+    rounds = list(rounds_of(operation=operation, user=user))
+    history = []
+    for round_ in rounds:
+        answer = fq.figures_by_site(
+            user=user,
+            operation=operation,
+            round_number=round_.number,
+            parent_pcode=site.admin_unit.pcode,
+        )
+        found = answer.rows.filter(answer.rows["site_code"] == site.site_id)
+        if found.height:
+            history.append({"round": round_.number, **found.row(0, named=True)})
+    latest = history[-1] if history else None
+    series = {
+        "rounds": [f"R{h['round']}" for h in history],
+        "ind": [h["ind"] for h in history],
+        "hh": [h["hh"] for h in history],
+    }
+    return render(
+        request,
+        "web/site.html",
+        {
+            "operation": operation,
+            "site": site,
+            "history": history,
+            "latest": latest,
+            "series": series,
+            "pyramid": charts.pyramid_data({n: latest[n] for n in SITE_NAMES}) if latest else None,
+            "status_history": list(site_history(site)),
+        },
+    )
