@@ -3,7 +3,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from opendtm.api.urls import api_urls, v3_urls
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", api_urls),
+    path("v3/", include(v3_urls)),
     path("", include("opendtm.web.urls")),
 ]

@@ -1,0 +1,85 @@
+"""Who is asking, and which operation they may read: the API's side of the role rules.
+
+A request is made by its session user (the web), or by the owner of the token in
+`Authorization: Bearer <token>` (or `Ocp-Apim-Subscription-Key: <token>` for DTM API v3
+clients). An unknown token is refused (401) rather than treated as anonymous, so a typo in a
+script fails loudly. Access itself is decided by `accounts.roles` only.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.http import HttpRequest
+
+from opendtm.accounts.choices import Action
+from opendtm.accounts.roles import authorize
+from opendtm.api.errors import NotAuthenticated
+from opendtm.api.queries import token_user
+from opendtm.core.errors import NotFound, PermissionDenied
+from opendtm.operations.models import Operation
+from opendtm.operations.queries import operation_get
+
+AnyUser = AbstractBaseUser | AnonymousUser
+DTM_KEY_HEADER = "Ocp-Apim-Subscription-Key"
+_CACHE = "_opendtm_api_user"
+
+
+def _token_of(request: HttpRequest) -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise NotAuthenticated(
+                "The Authorization header must be 'Bearer <token>'.",
+                hint="Issue a token with `opendtm user token USERNAME`.",
+            )
+        return token.strip()
+    key = request.headers.get(DTM_KEY_HEADER, "")
+    return key.strip() or None
+
+
+def request_user(request: HttpRequest) -> AnyUser:
+    """The user a request acts for: a token's owner, else the session user (maybe anonymous)."""
+    cached: AnyUser | None = getattr(request, _CACHE, None)
+    if cached is not None:
+        return cached
+    token = _token_of(request)
+    user: AnyUser
+    if token is not None:
+        owner = token_user(token)
+        if owner is None:
+            raise NotAuthenticated(
+                "The API token is unknown or its user is deactivated.",
+                hint="Issue a new one with `opendtm user token USERNAME`.",
+            )
+        user = owner
+    else:
+        user = getattr(request, "user", None) or AnonymousUser()
+    setattr(request, _CACHE, user)
+    return user
+
+
+def operation_for(request: HttpRequest, code: str) -> Operation:
+    """The operation `code` if the requester may read its published figures.
+
+    An operation the requester may not see answers 401 to the anonymous (log in or send a
+    token), 403 to a logged-in user without a role, and 404 when there is no such operation.
+    """
+    user = request_user(request)
+    try:
+        operation = operation_get(user=user, code=code)
+    except NotFound:
+        exists = Operation.objects.filter(code=(code or "").strip().lower()).exists()
+        if not exists:
+            raise
+        if not user.is_authenticated:
+            raise NotAuthenticated(
+                f"Operation {code!r} is not public.",
+                hint="Log in, or send 'Authorization: Bearer <token>'.",
+            ) from None
+        raise PermissionDenied(
+            f"{user.get_username()} has no role on operation {code!r}.",
+            hint="Ask an admin of the operation for a role.",
+        ) from None
+    authorize(user, Action.VIEW_PUBLISHED, operation)
+    return operation

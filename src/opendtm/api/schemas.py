@@ -1,0 +1,127 @@
+"""What the API answers, as pydantic schemas: the OpenAPI document is generated from these.
+
+Rows of figures carry the export column keys of `figures.exports` (the same keys as the CSV,
+JSON and HXL downloads); a hidden (suppressed) cell is null and named in the row's
+`suppressed` list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Schema
+from pydantic import Field
+
+
+class ErrorOut(Schema):
+    """Every error: a message for a person and a stable code for a script."""
+
+    detail: str = Field(examples=["No operation 'nowhere'. Known operations: typhoon."])
+    code: str = Field(
+        examples=["not_found"],
+        description="not_authenticated, permission_denied, not_found, invalid_input, conflict",
+    )
+
+
+class OperationOut(Schema):
+    code: str
+    name: str
+    country_iso3: str
+    crisis_type: str
+    mcof_phase: str
+    start_date: dt.date
+    end_date: dt.date | None
+    location_level: int
+    is_public: bool
+    round_count: int
+
+
+class RoundOut(Schema):
+    number: int
+    status: str
+    start_date: dt.date
+    end_date: dt.date | None
+    reporting_date: dt.date
+    published_at: dt.datetime | None
+
+
+class AltCodeOut(Schema):
+    code: str
+    kind: str
+
+
+class AdminUnitOut(Schema):
+    country_iso3: str
+    pcode: str
+    name: str
+    level: int
+    parent_pcode: str | None
+    latitude: float | None
+    longitude: float | None
+    alternative_codes: list[AltCodeOut]
+
+
+class SiteOut(Schema):
+    site_id: str
+    name: str
+    site_type: str
+    status: str
+    admin_pcode: str
+    admin_name: str
+    latitude: float | None
+    longitude: float | None
+    opened_on: dt.date | None
+    closed_on: dt.date | None
+
+
+class OperationPage(Schema):
+    count: int
+    results: list[OperationOut]
+
+
+class RoundPage(Schema):
+    count: int
+    results: list[RoundOut]
+
+
+class AdminUnitPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    results: list[AdminUnitOut]
+
+
+class SitePage(Schema):
+    count: int
+    limit: int
+    offset: int
+    results: list[SiteOut]
+
+
+class FiguresPage(Schema):
+    """A page of figures (by admin unit, site or origin) of one round."""
+
+    count: int = Field(description="Rows of the whole answer; `results` is the page.")
+    limit: int
+    offset: int
+    provenance: dict[str, Any] = Field(description="Where the numbers come from.")
+    totals: dict[str, int | None] = Field(description="Totals of the whole answer.")
+    results: list[dict[str, Any]]
+
+
+class SeriesOut(Schema):
+    """One admin unit across the rounds the requester may see, oldest first."""
+
+    count: int
+    unit: dict[str, Any]
+    provenance: list[dict[str, Any]]
+    results: list[dict[str, Any]]
+
+
+class HeadlineOut(Schema):
+    provenance: dict[str, Any]
+    figures: dict[str, int | None]
+    previous: dict[str, int | None] | None
+    change: dict[str, int | None]
+    change_pct: dict[str, float | None]

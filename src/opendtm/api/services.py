@@ -1,0 +1,58 @@
+"""Writes of the API app: issuing tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from opendtm.accounts.roles import authorize_superuser
+from opendtm.accounts.services import audit_record
+from opendtm.api.models import ApiToken
+from opendtm.core.errors import InvalidInput, NotFound
+
+TOKEN_PREFIX = "odtm_"
+
+
+def token_digest(token: str) -> str:
+    """The stored form of a token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A new token and the secret itself, which is never stored and never shown again."""
+
+    token: ApiToken
+    secret: str
+
+
+@transaction.atomic
+def token_create(*, username: str, name: str = "", actor: User | None) -> IssuedToken:
+    """Issue a token for an active user; the secret is returned once. A user may issue their
+    own tokens; issuing one for someone else is for instance administrators."""
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise NotFound(f"No user {username!r}.", hint="Create it first with `opendtm user create`.")
+    if actor is None or actor.pk != user.pk:
+        authorize_superuser(actor, f"issue API tokens for {username}")
+    if not user.is_active:
+        raise InvalidInput(
+            f"User {username} is deactivated: a token of theirs would grant nothing.",
+            hint="Reactivate the account first.",
+        )
+    if len(name) > 100:
+        raise InvalidInput(f"Token name is {len(name)} characters long; the limit is 100.")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name, digest=token_digest(secret))
+    audit_record(
+        actor=actor,
+        action="api_token_create",
+        obj=token,
+        summary=f"API token {name or token.pk} issued to {user.username}",
+    )
+    return IssuedToken(token=token, secret=secret)
