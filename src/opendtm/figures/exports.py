@@ -485,6 +485,18 @@ def provenance_line(p: Provenance) -> str:
     )
 
 
+def _total_cells(answer: Answer, spec: list[tuple[str, str, str]]) -> list[str] | None:
+    totals = getattr(answer, "totals", None)
+    if totals is None:
+        return None
+    cells = [
+        number(totals[k], kind, hidden=totals[k] is None) if kind == "n" and k in totals else ""
+        for _h, k, kind in spec
+    ]
+    cells[0] = "Total"
+    return cells
+
+
 def write_table(pages: Iterable[Answer], out: IO[str]) -> int:
     """An aligned table for a terminal (column widths taken from the first page), a total line
     when the answer has totals, and where the figures came from."""
@@ -492,46 +504,30 @@ def write_table(pages: Iterable[Answer], out: IO[str]) -> int:
     first: Answer | None = None
     widths: list[int] = []
     spec: list[tuple[str, str, str]] = []
+    total: list[str] | None = None
     for page in pages:
         cells = _table_cells(page)
         if first is None:
             first, spec = page, _TABLE[type(page)]
             header = [h for h, _k, _kind in spec]
-            widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(header)]
-            totals = getattr(page, "totals", None)
-            if totals is not None:
-                total = [
-                    number(totals.get(k), kind, hidden=k in totals and totals[k] is None)
-                    if kind == "n"
-                    else ""
-                    for _h, k, kind in spec
-                ]
-                total[0] = "Total"
-                widths = [max(w, len(t)) for w, t in zip(widths, total, strict=True)]
-            out.write("\n".join(_aligned(spec, [header], widths)) + "\n")
+            total = _total_cells(page, spec)
+            widths = [
+                max(len(cell) for cell in column)
+                for column in zip(header, *cells, *([total] if total else []), strict=True)
+            ]
+            out.write(_aligned(spec, [header], widths)[0] + "\n")
         for line in _aligned(spec, cells, widths):
             out.write(line + "\n")
             written += 1
     if first is None:
         return 0
-    totals = getattr(first, "totals", None)
-    if totals is not None:
-        total = [
-            number(totals.get(k), kind, hidden=k in totals and totals[k] is None)
-            if kind == "n"
-            else ""
-            for _h, k, kind in spec
-        ]
-        total[0] = "Total"
+    if total is not None:
         out.write(_aligned(spec, [total], widths)[0] + "\n")
     for p in _provenance_of(first)[-1:]:
         out.write(provenance_line(p) + "\n")
         if p.threshold is not None:
-            out.write(
-                f"{HIDDEN} suppressed: "
-                + SUPPRESSED_NOTE.format(t=p.threshold).split(": ", 1)[1]
-                + "\n"
-            )
+            note = SUPPRESSED_NOTE.format(t=p.threshold).split(": ", 1)[1]
+            out.write(f"{HIDDEN} suppressed: {note}\n")
     return written
 
 

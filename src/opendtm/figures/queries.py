@@ -166,6 +166,12 @@ def _source(access: _Access, round_: Round, *, exact: bool) -> _Source:
     return _Source(figures, provenance)
 
 
+def _exact(source: _Source) -> bool:
+    """Whether a source holds exact values: then the previous round is read exact too (its
+    reader may see unpublished rounds), so a change is never half suppressed, half exact."""
+    return source.provenance.threshold is None
+
+
 def _round_and_source(
     user: AnyUser, operation: Operation, round_number: int | None, exact: bool
 ) -> tuple[_Access, Round, _Source]:
@@ -302,7 +308,7 @@ def figures_by_admin(
     previous = access.previous(round_)
     before = None
     if previous is not None:
-        before = _source(access, previous, exact=exact).figures.admin_units(
+        before = _source(access, previous, exact=_exact(source)).figures.admin_units(
             level, rows.get_column("unit_id").to_list()
         )
     rows = _with_change(rows, before, key="unit_id", names=CHANGE_MEASURES, measures=ADMIN_NAMES)
@@ -341,7 +347,7 @@ def figures_by_site(
     previous = access.previous(round_)
     before = None
     if previous is not None:
-        before = _source(access, previous, exact=exact).figures.sites_of(
+        before = _source(access, previous, exact=_exact(source)).figures.sites_of(
             rows.get_column("site_pk").to_list()
         )
     rows = _with_change(
@@ -407,8 +413,9 @@ def figures_origin_matrix(
     sums, coarser_rows = source.figures.origin_totals(origin_level, destination_level, within)
     threshold = source.provenance.threshold
     totals: dict[str, int | None] = {
-        n: None if threshold is not None and n in PEOPLE and 0 < sums[n] < threshold else sums[n]
+        n: None if threshold is not None and 0 < sums[n] < threshold else sums[n]
         for n in ORIGIN_NAMES
+        if n in PEOPLE  # a sum of "locations reporting" over origins counts nothing useful
     }
     return OriginMatrix(
         provenance=source.provenance,
@@ -434,25 +441,31 @@ def figures_time_series(
     assert unit is not None
     labels = live.unit_labels(AdminUnit.objects.filter(pk=unit.pk)).row(0, named=True)
     sources = {r.pk: _source(access, r, exact=exact) for r in access.rounds}
-    values: dict[int, pl.DataFrame] = {}
-    for round_ in access.rounds:
-        frame = sources[round_.pk].figures.admin_unit(unit)
-        values[round_.pk] = frame if frame.height else _zero_row(unit)
+
+    def values(round_: Round, source: _Source) -> pl.DataFrame:
+        frame = source.figures.admin_unit(unit)
+        return frame if frame.height else _zero_row(unit)
+
+    current = {r.pk: values(r, sources[r.pk]) for r in access.rounds}
     rows = []
     for round_ in access.rounds:
-        provenance = sources[round_.pk].provenance
+        source = sources[round_.pk]
         previous = access.previous(round_)
+        before = None
+        if previous is not None:
+            same = _exact(sources[previous.pk]) == _exact(source)
+            before = (
+                current[previous.pk]
+                if same
+                else values(previous, _source(access, previous, exact=_exact(source)))
+            )
         row = _with_change(
-            values[round_.pk],
-            values[previous.pk] if previous else None,
-            key="unit_id",
-            names=CHANGE_MEASURES,
-            measures=ADMIN_NAMES,
+            current[round_.pk], before, key="unit_id", names=CHANGE_MEASURES, measures=ADMIN_NAMES
         ).with_columns(
-            pl.lit(round_.number).alias("round_number"),
+            pl.lit(round_.number, pl.Int64).alias("round_number"),
             pl.lit(round_.status).alias("round_status"),
-            pl.lit(provenance.reporting_date).alias("reporting_date"),
-            pl.lit(provenance.source).alias("source"),
+            pl.lit(source.provenance.reporting_date).alias("reporting_date"),
+            pl.lit(source.provenance.source).alias("source"),
         )
         rows.append(masked(row, ADMIN_NAMES).select(SERIES_COLUMNS))
     frame = pl.concat(rows) if rows else pl.DataFrame(schema=SERIES_COLUMNS)
@@ -479,7 +492,7 @@ def figures_headline(
     current, _ = source.figures.admin(0, None, None, 0)
     previous = access.previous(round_)
     before = (
-        _source(access, previous, exact=exact).figures.admin(0, None, None, 0)[0]
+        _source(access, previous, exact=_exact(source)).figures.admin(0, None, None, 0)[0]
         if previous is not None
         else None
     )

@@ -1,0 +1,310 @@
+"""Exports: CSV and XLSX with human headers, HXL read back with libhxl, JSON and GeoJSON;
+suppressed cells empty (never 0) and named; nothing but aggregates."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import hxl
+import openpyxl
+import pytest
+
+from opendtm.figures.exports import answer_pages, export_write
+from opendtm.figures.measures import ADMIN_MEASURES
+from opendtm.figures.queries import (
+    figures_by_admin,
+    figures_by_site,
+    figures_origin_matrix,
+    figures_time_series,
+)
+from tests.figures.conftest import B3, M1, M4, P1, P2, World
+
+pytestmark = pytest.mark.django_db
+
+ADMIN_TAGS = [
+    "#affected+idps+hh",
+    "#affected+idps+ind",
+    "#affected+returnees+internal+hh",
+    "#affected+returnees+internal+ind",
+    "#affected+returnees+abroad+ind",
+    "#indicator+sites+num",
+    "#indicator+sites+open+num",
+    "#indicator+sites+closing+num",
+    "#indicator+sites+closed+num",
+    "#indicator+sites+flagged+num",
+    "#affected+sites+hh",
+    "#affected+sites+ind",
+    "#indicator+sites+sadd+num",
+    "#affected+sadd+ind",
+    "#affected+idps+f+age0_1",
+    "#affected+idps+f+age1_5",
+    "#affected+idps+f+age6_17",
+    "#affected+idps+f+age18_59",
+    "#affected+idps+f+age60_",
+    "#affected+idps+m+age0_1",
+    "#affected+idps+m+age1_5",
+    "#affected+idps+m+age6_17",
+    "#affected+idps+m+age18_59",
+    "#affected+idps+m+age60_",
+]
+META_TAGS = ["#country+code", "#activity+code", "#round+code", "#date+reported"]
+CHANGE_TAGS = [
+    "#indicator+idps+hh+previous+num",
+    "#indicator+idps+hh+change+num",
+    "#indicator+idps+hh+change+pct",
+    "#indicator+idps+ind+previous+num",
+    "#indicator+idps+ind+change+num",
+    "#indicator+idps+ind+change+pct",
+]
+
+
+def _admin(world: World, user: Any, number: int, level: int, **kw: Any) -> Any:
+    return lambda limit, offset: figures_by_admin(
+        user=user,
+        operation=world.operation,
+        round_number=number,
+        level=level,
+        limit=limit,
+        offset=offset,
+        **kw,
+    )
+
+
+def _write(pages: Any, fmt: str, path: Path) -> int:
+    with path.open("wb") as handle:
+        return export_write(pages, fmt, handle)
+
+
+def _csv(path: Path) -> list[list[str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+def test_hxl_parsed_by_libhxl_with_the_standard_tags(world: World, tmp_path: Path) -> None:
+    path = tmp_path / "provinces.csv"
+    assert _write(answer_pages(_admin(world, world.viewer, 1, 2)), "hxl", path) == 2
+    data = hxl.data(str(path), hxl.InputOptions(allow_local=True))
+    assert [c.display_tag for c in data.columns] == [
+        *META_TAGS,
+        "#adm1+code",
+        "#adm1+name",
+        "#adm2+code",
+        "#adm2+name",
+        "#geo+lat",
+        "#geo+lon",
+        "#indicator+locations+num",
+        "#indicator+locations+flagged+num",
+        *ADMIN_TAGS,
+        *CHANGE_TAGS,
+        "#meta+suppressed",
+    ]
+    assert data.tags[:5] == ["#country", "#activity", "#round", "#date", "#adm1"]
+    rows = list(data)
+    assert [r.get("#adm2+code") for r in rows] == [P1, P2]
+    assert [r.get("#affected+idps+ind") for r in rows] == ["133", "145"]
+    assert [r.get("#affected+idps+hh") for r in rows] == ["31", "35"]
+    assert rows[0].get("#affected+sites+ind") == "30"
+    assert rows[0].get("#affected+idps+f+age0_1") in (None, "")  # 1 person: suppressed
+    assert rows[0].get("#date+reported") == "2026-11-01"
+    assert rows[0].get("#meta+suppressed") == (
+        "Female under 1; Female 1-5; Female 60+; Male under 1; Male 1-5; Male 18-59; Male 60+"
+    )
+
+
+def test_csv_human_headers_and_suppressed_cells_empty(world: World, tmp_path: Path) -> None:
+    path = tmp_path / "barangays.csv"
+    _write(answer_pages(_admin(world, world.viewer, 1, 4)), "csv", path)
+    header, *rows = _csv(path)
+    assert header[:12] == [
+        "Country",
+        "Operation",
+        "Round",
+        "Reporting date",
+        "Admin 1 P-code",
+        "Admin 1 name",
+        "Admin 2 P-code",
+        "Admin 2 name",
+        "Admin 3 P-code",
+        "Admin 3 name",
+        "Admin 4 P-code",
+        "Admin 4 name",
+    ]
+    assert header[14:18] == [
+        "Assessed locations",
+        "Flagged locations",
+        "IDP households",
+        "IDP individuals",
+    ]
+    assert header[-1] == "Suppressed cells"
+    assert len(header) == 14 + len(ADMIN_MEASURES) + 7
+    b3 = next(r for r in rows if r[10] == B3)
+    assert (b3[16], b3[17]) == ("", "")
+    assert b3[-1].startswith("IDP households; IDP individuals")
+    text = path.read_text(encoding="utf-8")
+    for private in ("E01", "E02", "r1-", "submission"):
+        assert private not in text  # no enumerator codes, submission IDs or raw rows
+
+
+def test_an_analyst_exports_the_unpublished_round_exactly(world: World, tmp_path: Path) -> None:
+    path = tmp_path / "exact.csv"
+    _write(answer_pages(_admin(world, world.analyst, 2, 4, parent_pcode=P1)), "csv", path)
+    header, *rows = _csv(path)
+    column = header.index("IDP individuals")
+    assert [(r[10], r[column], r[-1]) for r in rows] == [
+        ("PH0100101001", "24", ""),
+        ("PH0100101002", "60", ""),
+        (B3, "3", ""),
+    ]
+    change = header.index("IDP individuals, change %")
+    assert [r[change] for r in rows] == ["-40.0", "-33.3", "0.0"]
+
+
+def test_xlsx_workbook_with_about_sheet(world: World, tmp_path: Path) -> None:
+    path = tmp_path / "figures.xlsx"
+    assert _write(answer_pages(_admin(world, world.viewer, 1, 4)), "xlsx", path) == 5
+    book = openpyxl.load_workbook(path, read_only=True)
+    assert book.sheetnames == ["Figures", "About"]
+    rows = list(book["Figures"].iter_rows(values_only=True))
+    header = rows[0]
+    assert header[:3] == ("Country", "Operation", "Round")
+    b3 = next(r for r in rows[1:] if r[10] == B3)
+    assert b3[header.index("IDP individuals")] is None
+    b4 = next(r for r in rows[1:] if r[10] == "PH0100201001")
+    assert b4[header.index("IDP individuals")] == 120
+    about = dict(book["About"].iter_rows(values_only=True))
+    assert about["Operation"] == "typhoon"
+    assert about["Round"] == "1 (published, reported 2026-11-01)"
+    assert about["Suppression"].startswith("Empty cells marked in 'Suppressed cells' are hidden")
+
+
+def test_json_carries_provenance_totals_and_markers(world: World, tmp_path: Path) -> None:
+    path = tmp_path / "figures.json"
+    _write(answer_pages(_admin(world, world.viewer, 1, 3)), "json", path)
+    data = json.loads(path.read_text())
+    provenance = data["provenance"][0]
+    assert (provenance["round_number"], provenance["threshold"], provenance["source"]) == (
+        1,
+        5,
+        "snapshot",
+    )
+    assert data["total_rows"] == 4 and data["level"] == 3
+    assert data["totals"]["idp_ind"] == 278
+    m1 = data["rows"][0]
+    assert (m1["adm3_pcode"], m1["idp_ind"], m1["idp_ind_change"]) == (M1, None, None)
+    assert "idp_ind" in m1["suppressed"]
+    assert data["rows"][3]["idp_ind"] == 25
+
+
+def test_geojson_points_at_centroids_and_sites(world: World, tmp_path: Path) -> None:
+    path = tmp_path / "provinces.geojson"
+    _write(answer_pages(_admin(world, world.viewer, 1, 2)), "geojson", path)
+    data = json.loads(path.read_text())
+    assert data["type"] == "FeatureCollection"
+    assert [f["geometry"] for f in data["features"]] == [
+        {"type": "Point", "coordinates": [121.5, 11.5]},
+        {"type": "Point", "coordinates": [122.5, 12.5]},
+    ]
+    assert data["features"][0]["properties"]["adm2_pcode"] == P1
+    assert data["features"][0]["properties"]["idp_ind"] == 133
+    sites = tmp_path / "sites.geojson"
+    _write(
+        answer_pages(
+            lambda limit, offset: figures_by_site(
+                user=world.analyst,
+                operation=world.operation,
+                round_number=2,
+                limit=limit,
+                offset=offset,
+            )
+        ),
+        "geojson",
+        sites,
+    )
+    features = json.loads(sites.read_text())["features"]
+    assert [(f["properties"]["site_code"], f["geometry"]) for f in features] == [
+        ("S1", {"type": "Point", "coordinates": [121.3, 11.3]}),
+        ("S2", {"type": "Point", "coordinates": [122.3, 12.3]}),
+        ("S3", None),  # no coordinates in the registry or the assessment
+    ]
+
+
+def test_site_and_origin_hxl_tags(world: World, tmp_path: Path) -> None:
+    sites = tmp_path / "sites.csv"
+    _write(
+        [figures_by_site(user=world.viewer, operation=world.operation, round_number=1)],
+        "hxl",
+        sites,
+    )
+    site_tags = [
+        c.display_tag for c in hxl.data(str(sites), hxl.InputOptions(allow_local=True)).columns
+    ]
+    assert site_tags[4:8] == ["#loc+site+code", "#loc+site+name", "#loc+site+type", "#status+site"]
+    assert site_tags[-9:-7] == ["#affected+idps+m+age18_59", "#affected+idps+m+age60_"]
+    origins = tmp_path / "origins.csv"
+    _write(
+        [
+            figures_origin_matrix(
+                user=world.viewer,
+                operation=world.operation,
+                round_number=1,
+                origin_level=3,
+                destination_level=3,
+            )
+        ],
+        "hxl",
+        origins,
+    )
+    data = hxl.data(str(origins), hxl.InputOptions(allow_local=True))
+    assert [c.display_tag for c in data.columns] == [
+        *META_TAGS,
+        "#adm1+origin+code",
+        "#adm1+origin+name",
+        "#adm2+origin+code",
+        "#adm2+origin+name",
+        "#adm3+origin+code",
+        "#adm3+origin+name",
+        "#meta+origin+level",
+        "#adm1+code",
+        "#adm1+name",
+        "#adm2+code",
+        "#adm2+name",
+        "#adm3+code",
+        "#adm3+name",
+        "#geo+lat",
+        "#geo+lon",
+        "#indicator+locations+num",
+        "#affected+idps+hh",
+        "#affected+idps+ind",
+        "#meta+suppressed",
+    ]
+    rows = [
+        (r.get("#adm2+origin+code"), r.get("#adm3+origin+code"), r.get("#meta+origin+level"))
+        for r in data
+    ]
+    assert rows[2] == (P2, None, "2")  # reported at province level: no admin 3 of origin
+
+
+def test_time_series_export(world: World) -> None:
+    series = figures_time_series(user=world.analyst, operation=world.operation, pcode=M4)
+    out = io.BytesIO()
+    assert export_write([series], "csv", out) == 2
+    header, *rows = list(csv.reader(io.StringIO(out.getvalue().decode())))
+    assert header[:8] == [
+        "Country",
+        "Operation",
+        "Round",
+        "Reporting date",
+        "Admin 1 P-code",
+        "Admin 1 name",
+        "Admin 2 P-code",
+        "Admin 2 name",
+    ]
+    ind = header.index("IDP individuals")
+    assert [(r[2], r[header.index("Round status")], r[ind]) for r in rows] == [
+        ("1", "published", "25"),
+        ("2", "open", "32"),
+    ]
