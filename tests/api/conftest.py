@@ -54,6 +54,15 @@ def _int(value: str) -> int | None:
     return int(value) if value != "" else None
 
 
+def _as_received(model: type[Any], row: dict[str, str], number: int) -> dict[str, Any]:
+    """Where a stored row came from: the row itself (`raw`) or its place in the batch's file
+    (`source_sheet`, `source_row`), whichever the assessment models keep."""
+    fields = {f.name for f in model._meta.get_fields()}
+    if "raw" in fields:
+        return {"raw": json.dumps(row)}
+    return {"source_sheet": "fixture", "source_row": number + 1}
+
+
 @dataclass
 class World:
     operation: Operation
@@ -86,14 +95,14 @@ class World:
                 location=self.units[row["location"]],
                 enumerator_code="E01",
                 idp_present=int(row["idp_ind"]) > 0,
-                raw=json.dumps(row),
+                **_as_received(BaselineAssessment, row, i),
                 idp_hh=int(row["idp_hh"]),
                 idp_ind=int(row["idp_ind"]),
                 returnee_idp_hh=0,
                 returnee_idp_ind=0,
                 returnee_abroad_ind=0,
             )
-            for row in _rows("baseline.csv")
+            for i, row in enumerate(_rows("baseline.csv"))
             if int(row["round"]) == number
         )
         by_location = {b.location.pcode: b for b in stored}
@@ -116,12 +125,12 @@ class World:
                 admin_unit=self.units[row["unit"]],
                 site_status=row["site_status"],
                 enumerator_code="E02",
-                raw=json.dumps(row),
+                **_as_received(SiteAssessment, row, i),
                 hh=int(row["hh"]),
                 ind=int(row["ind"]),
                 **{k: _int(row[k]) for k in SEX_AGE_FIELDS},
             )
-            for row in _rows("sites.csv")
+            for i, row in enumerate(_rows("sites.csv"))
             if int(row["round"]) == number
         )
 

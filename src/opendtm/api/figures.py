@@ -196,7 +196,7 @@ def figures_origins(
 def figures_rounds(
     request: HttpRequest,
     code: str,
-    pcode: str = Query(..., description="The admin unit (P-code or alternative code)."),
+    pcode: str = Query(..., min_length=1, description="The admin unit (P-code or alt. code)."),
     date_from: dt.date | None = DATE_FROM,
     date_to: dt.date | None = DATE_TO,
     exact: bool = EXACT,
