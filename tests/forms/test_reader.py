@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from pathlib import Path
 
 import polars as pl
 
 from opendtm.forms.queries import form_spec_get
 from opendtm.forms.reader import ISSUE_SCHEMA, read_export
+from opendtm.forms.sources import rows_as_received
 from tests.forms.workbooks import Rows, xlsx_write
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -174,10 +174,9 @@ def test_kobo_xlsx_export_with_group_paths_and_a_repeat_sheet(tmp_path: Path) ->
 
     assert parsed.file_name == "baseline_r1.xlsx"
     assert parsed.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
-    assert parsed.main.drop("_raw").to_dicts() == [
-        {**BLANK_BASELINE, **row} for row in EXPECTED_KOBO_MAIN
-    ]
-    raw = json.loads(parsed.main["_raw"][0])
+    assert parsed.sources == {"main": path}
+    assert parsed.main.to_dicts() == [{**BLANK_BASELINE, **row} for row in EXPECTED_KOBO_MAIN]
+    raw = rows_as_received(path, KOBO_TITLE, [2])[2]
     assert list(raw)[:6] == [
         "start",
         "end",
@@ -193,7 +192,7 @@ def test_kobo_xlsx_export_with_group_paths_and_a_repeat_sheet(tmp_path: Path) ->
     assert raw["needs/priority_needs/food"] == "1"
     assert len(raw) == 29 + len(NEEDS) + len(MAIN_META)
 
-    assert parsed.repeats["origins"].drop("_raw").to_dicts() == [
+    assert parsed.repeats["origins"].to_dicts() == [
         {"_row": 2, "_sheet": "origins", "_parent_row": 2, "_submission_id": "a1b2-0001",
          "origin_pcode": "PH08037", "origin_hh": 3, "origin_ind": 12},
         {"_row": 3, "_sheet": "origins", "_parent_row": 2, "_submission_id": "a1b2-0001",
@@ -203,7 +202,7 @@ def test_kobo_xlsx_export_with_group_paths_and_a_repeat_sheet(tmp_path: Path) ->
         {"_row": 5, "_sheet": "origins", "_parent_row": None, "_submission_id": None,
          "origin_pcode": "PH05017", "origin_hh": 1, "origin_ind": 4},
     ]  # fmt: skip
-    assert json.loads(parsed.repeats["origins"]["_raw"][0])["_parent_index"] == "1"
+    assert rows_as_received(path, "origins", [2])[2]["_parent_index"] == "1"
     assert parsed.issues.to_dicts() == [
         issue(KOBO_TITLE, 4, "a1b2-0003", "ki_count", "three", "type.integer",
               "ki_count must be a whole number; got 'three'"),
@@ -237,10 +236,10 @@ def test_main_frame_schema_follows_the_contract(tmp_path: Path) -> None:
         "_submission_id",
         "_index",
         "_submitted_at",
-        "_raw",
+        "assessment_date",
     ]
-    assert [schema[c] for c in list(schema)[:6]] == [
-        pl.Int64, pl.Utf8, pl.Utf8, pl.Int64, pl.Datetime("us"), pl.Utf8,
+    assert [schema[c] for c in list(schema)[:5]] == [
+        pl.Int64, pl.Utf8, pl.Utf8, pl.Int64, pl.Datetime("us"),
     ]  # fmt: skip
     assert schema["assessment_date"] == pl.Date
     assert schema["ki_count"] == pl.Int64
@@ -254,7 +253,7 @@ def test_main_frame_schema_follows_the_contract(tmp_path: Path) -> None:
     assert "origin_pcode" not in schema
     assert dict(parsed.repeats["origins"].schema) == {
         "_row": pl.Int64, "_sheet": pl.Utf8, "_parent_row": pl.Int64, "_submission_id": pl.Utf8,
-        "_raw": pl.Utf8, "origin_pcode": pl.Utf8, "origin_hh": pl.Int64, "origin_ind": pl.Int64,
+        "origin_pcode": pl.Utf8, "origin_hh": pl.Int64, "origin_ind": pl.Int64,
     }  # fmt: skip
     assert dict(parsed.issues.schema) == ISSUE_SCHEMA
 
@@ -279,7 +278,7 @@ def test_without_a_repeat_sheet_the_repeat_is_empty(tmp_path: Path) -> None:
     parsed = read_export(form=BASELINE, path=xlsx_write(tmp_path / "b.xlsx", sheets))
     assert parsed.repeats["origins"].height == 0
     assert parsed.repeats["origins"].columns == [
-        "_row", "_sheet", "_parent_row", "_submission_id", "_raw", "origin_pcode", "origin_hh",
+        "_row", "_sheet", "_parent_row", "_submission_id", "origin_pcode", "origin_hh",
         "origin_ind",
     ]  # fmt: skip
     assert parsed.main.height == 4
@@ -394,7 +393,7 @@ def test_semicolon_csv_with_bom_bare_and_dotted_headers() -> None:
          "School annex", "collective_centre", "closing", None, 11.3, 125.2, None, None, 30, None,
          None, "trucking", None, None, None, None, None),
     ]  # fmt: skip
-    raw = json.loads(parsed.main["_raw"][0])
+    raw = rows_as_received(path, sheet, [2])[2]
     assert raw["site.site_name"] == 'Barangay Hall; "Annex"'
     assert raw["site_type"] == "  Evacuation_Centre "
     assert raw["ind"] == " 40 "
@@ -435,7 +434,8 @@ def test_odk_central_csv_with_its_repeat_csv() -> None:
          "yes", -3, 40, None, None, None, ["cash"]),
     ]  # fmt: skip
     sheet = "central_baseline-origins.csv"
-    assert parsed.repeats["origins"].drop("_raw").rows() == [
+    assert parsed.sources == {"main": main, "origins": origins}
+    assert parsed.repeats["origins"].rows() == [
         (2, sheet, 2, "aaa-1", "PH08037", 3, 12),
         (3, sheet, 2, "aaa-1", "PH07022", 2, 9),
         (4, sheet, 4, "aaa-3", "PH08026", 1, None),
@@ -507,30 +507,30 @@ def test_utf16_tab_separated_text_from_excel(tmp_path: Path) -> None:
     ]
 
 
-def test_raw_values_are_valid_json_whatever_the_cells_hold(tmp_path: Path) -> None:
+def test_rows_as_received_give_the_cells_exactly_whatever_they_hold(tmp_path: Path) -> None:
     path = tmp_path / "odd.csv"
     path.write_text(
-        'site_id,diseases,hh,"site\\name"\n"S-""1""","fever ""x""\\",3,"a\tb\u0001"\n',
+        'site_id,diseases,hh,"site\\name"\n"S-""1""","fever ""x""\\",3,"a\tb\u0001"\n'
+        'S-2,,"line\nbreak",\n',
         encoding="utf-8",
     )
     parsed = read_export(form=SITE, path=path)
-    assert json.loads(parsed.main["_raw"][0]) == {
-        "site_id": 'S-"1"',
-        "diseases": 'fever "x"\\',
-        "hh": "3",
-        "site\\name": "a\tb\u0001",
+    assert parsed.main["diseases"].to_list() == [None, None]
+    assert rows_as_received(path, "ignored for a CSV", [3, 2, 9, 1]) == {
+        2: {"site_id": 'S-"1"', "diseases": 'fever "x"\\', "hh": "3", "site\\name": "a\tb\u0001"},
+        3: {"site_id": "S-2", "diseases": "", "hh": "line\nbreak", "site\\name": ""},
     }
-    assert parsed.main["diseases"].to_list() == [None]
 
 
-def test_raw_built_in_parallel_slices_keeps_row_order() -> None:
-    from opendtm.forms.tables import raw_column
-
-    frame = pl.DataFrame({"a": [str(i) for i in range(10_001)], 'q"': ["x"] * 10_000 + ['"']})
-    single = raw_column(frame, {"a"}, parts=1)
-    assert raw_column(frame, {"a"}, parts=3).to_list() == single.to_list()
-    assert single[0] == '{"a":"0","q\\"":"x"}'
-    assert single[-1] == '{"a":"10000","q\\"":"\\""}'
+def test_rows_as_received_of_a_utf16_file_and_a_workbook_sheet(tmp_path: Path) -> None:
+    text = tmp_path / "unicode.txt"
+    text.write_bytes("site_id\tsite_name\thh\r\nS-1\tSto. Niño\t3\r\n".encode("utf-16"))
+    assert rows_as_received(text, "unicode.txt", [2]) == {
+        2: {"site_id": "S-1", "site_name": "Sto. Niño", "hh": "3"}
+    }
+    book = xlsx_write(tmp_path / "b.xlsx", kobo_baseline_sheets())
+    origins = rows_as_received(book, "origins", [5])[5]
+    assert (origins["idp/origins/origin_pcode"], origins["_parent_index"]) == ("PH05017", "9")
 
 
 def test_blank_rows_are_skipped_and_row_numbers_kept(tmp_path: Path) -> None:
@@ -543,6 +543,9 @@ def test_blank_rows_are_skipped_and_row_numbers_kept(tmp_path: Path) -> None:
         (2, "S-1", 3, "u1"),
         (5, "S-2", 4, "u2"),
     ]
+    assert rows_as_received(path, "gaps.csv", [5]) == {
+        5: {"site_id": "S-2", "hh": "4", "_uuid": "u2"}
+    }
 
 
 def test_header_only_export_reads_no_rows(tmp_path: Path) -> None:

@@ -1,12 +1,19 @@
 """A test-only builder of parsed exports in the exact shape of the reader contract
-(`forms.reader.ParsedExport`), so validation and storage are tested on frames we control."""
+(`forms.reader.ParsedExport`), so validation and storage are tested on frames we control.
+
+The rows are also written as CSV files (the `sources` an import stores), one per table, in a
+temporary folder that lives as long as the built export, so a stored row's raw values can be
+read back from them."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import json
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -36,6 +43,8 @@ class BuiltExport:
     repeats: dict[str, pl.DataFrame]
     issues: pl.DataFrame
     ignored_columns: list[str] = field(default_factory=list)
+    sources: dict[str, Path] = field(default_factory=dict)
+    folder: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
 
 
 def _value_columns(fields: tuple[Field, ...], rows: list[dict[str, Any]]) -> dict[str, pl.Series]:
@@ -61,13 +70,22 @@ def _value_columns(fields: tuple[Field, ...], rows: list[dict[str, Any]]) -> dic
     return out
 
 
-def _raw(row: dict[str, Any]) -> str:
-    def text(v: Any) -> str:
-        if isinstance(v, (list, tuple)):
-            return " ".join(str(x) for x in v)
-        return "" if v is None else str(v)
+def _text(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return " ".join(str(x) for x in value)
+    return "" if value is None else str(value)
 
-    return json.dumps({k: text(v) for k, v in row.items() if not k.startswith("_")})
+
+def _csv_write(path: Path, rows: list[dict[str, Any]]) -> Path:
+    """The rows as a CSV export: one column per key (not the builder's `_` keys), as text."""
+    headers: list[str] = []
+    for row in rows:
+        headers += [k for k in row if not k.startswith("_") and k not in headers]
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(headers or ["empty"])
+        writer.writerows([[_text(r.get(h)) for h in headers] for r in rows])
+    return path
 
 
 def export_build(
@@ -92,7 +110,6 @@ def export_build(
             "_submission_id": pl.Series(sids, dtype=pl.Utf8),
             "_index": pl.Series(list(range(1, n + 1)), dtype=pl.Int64),
             "_submitted_at": pl.Series([None] * n, dtype=pl.Datetime("us")),
-            "_raw": pl.Series([_raw(r) for r in rows], dtype=pl.Utf8),
             **_value_columns(form.main_fields(), rows),
         }
     )
@@ -109,11 +126,14 @@ def export_build(
                 "_submission_id": pl.Series(
                     [by_row.get(r.get("_parent_row")) for r in items], dtype=pl.Utf8
                 ),
-                "_raw": pl.Series([_raw(r) for r in items], dtype=pl.Utf8),
                 **_value_columns(form.repeat_fields(name), items),
             }
         )
     content = json.dumps([rows, repeats], sort_keys=True, default=str).encode()
+    folder = tempfile.TemporaryDirectory(prefix="opendtm-built-")
+    sources = {"main": _csv_write(Path(folder.name) / file_name, rows)}
+    for name, items in (repeats or {}).items():
+        sources[name] = _csv_write(Path(folder.name) / f"{name}.csv", items)
     return BuiltExport(
         form=form,
         file_name=file_name,
@@ -122,4 +142,6 @@ def export_build(
         repeats=built,
         issues=pl.DataFrame(issues or [], schema=ISSUE_SCHEMA),
         ignored_columns=list(ignored_columns or []),
+        sources=sources,
+        folder=folder,
     )

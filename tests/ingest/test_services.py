@@ -43,6 +43,7 @@ from opendtm.accounts.models import AuditEvent  # noqa: E402
 from opendtm.core.errors import Conflict, InvalidInput, PermissionDenied  # noqa: E402
 from opendtm.forms.spec import Field  # noqa: E402
 from opendtm.ingest.models import CleaningLogEntry, ImportBatch, ImportIssue  # noqa: E402
+from opendtm.ingest.queries import raw_row  # noqa: E402
 from opendtm.mobility.models import BaselineAssessment, BaselineOrigin, SiteAssessment  # noqa: E402
 from opendtm.operations.choices import RoundStatus  # noqa: E402
 from opendtm.operations.models import Site  # noqa: E402
@@ -90,7 +91,8 @@ def test_commit_stores_rows_batch_report_and_registers_sites(
     assert first.site_management is True and first.cfm is False
     assert first.assessment_date == dt.date(2026, 11, 10)
     assert first.admin_unit.pcode == "PH0102801001" and first.extra == {}
-    assert '"hh": "20"' in first.raw
+    assert (first.source_sheet, first.source_row) == ("export.csv", 2)
+    assert raw_row(first)["hh"] == "20"
     assert sorted(Site.objects.values_list("site_id", "admin_unit__pcode")) == [
         ("S-001", "PH0102801001"),
         ("S-002", "PH0102801001"),

@@ -22,7 +22,12 @@ def batch(db):
 def site_assessment(batch, **values):
     site = values.pop("site", None) or SiteFactory(operation=batch.operation)
     return SiteAssessment.objects.create(
-        round=batch.round, batch=batch, site=site, admin_unit=site.admin_unit, raw="{}", **values
+        round=batch.round,
+        batch=batch,
+        site=site,
+        admin_unit=site.admin_unit,
+        source_row=2,
+        **values,
     )
 
 
@@ -47,16 +52,16 @@ def test_one_assessment_per_site_and_submission_per_round(batch) -> None:
 def test_one_baseline_per_location(batch) -> None:
     unit = AdminUnitFactory()
     BaselineAssessment.objects.create(
-        round=batch.round, batch=batch, submission_id="a", location=unit, raw="{}"
+        round=batch.round, batch=batch, submission_id="a", location=unit, source_row=2
     )
     with pytest.raises(IntegrityError), transaction.atomic():
         BaselineAssessment.objects.create(
-            round=batch.round, batch=batch, submission_id="b", location=unit, raw="{}"
+            round=batch.round, batch=batch, submission_id="b", location=unit, source_row=2
         )
     with pytest.raises(IntegrityError), transaction.atomic():
         BaselineAssessment.objects.create(
             round=batch.round, batch=batch, submission_id="c", location=AdminUnitFactory(),
-            idp_hh=10, idp_ind=5, raw="{}",
+            idp_hh=10, idp_ind=5, source_row=2,
         )  # fmt: skip
 
 

@@ -72,6 +72,10 @@ class ParsedExport:
     repeats: dict[str, pl.DataFrame]  # repeat name (e.g. "origins") -> its rows
     issues: pl.DataFrame  # problems found in cells (ISSUE_SCHEMA)
     ignored_columns: list[str] = field(default_factory=list)  # columns the form does not know
+    # The files read, as given: "main", and each repeat read from a file of its own. The import
+    # keeps them (compressed) so that any row's cells as received can be read back from them
+    # (`sources.rows_as_received`) instead of a copy of every row.
+    sources: dict[str, Path] = field(default_factory=dict)
 
 
 def read_export(
@@ -126,7 +130,7 @@ def read_export(
         joined, orphan_issues = _repeat_join(repeat, table, main, main_raw.name)
         issues.append(_by_row([*orphan_issues, *_table_issues(form, fields, table, joined)]))
         repeats[repeat] = joined.select(
-            "_row", "_sheet", "_parent_row", "_submission_id", "_raw", *field_columns(fields)
+            "_row", "_sheet", "_parent_row", "_submission_id", *field_columns(fields)
         )
 
     return ParsedExport(
@@ -137,6 +141,7 @@ def read_export(
         repeats=repeats,
         issues=pl.concat(issues, how="vertical"),
         ignored_columns=ignored,
+        sources={"main": path, **{name: extra[name].path for name in sorted(extra)}},
     )
 
 
@@ -286,7 +291,6 @@ def _main_columns(frame: pl.DataFrame, fields: tuple[Field, ...]) -> pl.DataFram
         "_submission_id",
         "_index",
         "_submitted_at",
-        "_raw",
         *field_columns(fields),
     )
 
@@ -297,7 +301,6 @@ def _empty_repeat(fields: tuple[Field, ...]) -> pl.DataFrame:
         "_sheet": pl.Utf8,
         "_parent_row": pl.Int64,
         "_submission_id": pl.Utf8,
-        "_raw": pl.Utf8,
     }
     for f in fields:
         if f.type == "geopoint":

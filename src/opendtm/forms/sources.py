@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import fastexcel
 import polars as pl
@@ -33,6 +35,9 @@ OTHER_MAGIC = {
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 DELIMITERS = (",", ";", "\t")
 HEAD_BYTES = 65536
+FIRST_ROW = 2  # spreadsheet row of a table's first data row (the header is row 1)
+# Every cell as text, as received; the same options for reading a table and its rows again.
+CSV_OPTIONS: dict[str, Any] = {"infer_schema": False, "has_header": True, "quote_char": '"'}
 RESAVE_HINT = (
     "Export it again from KoboToolbox or ODK Central, or save it from Excel as "
     "'CSV UTF-8 (comma delimited)' or as an Excel workbook, and import that."
@@ -45,7 +50,7 @@ class RawTable:
 
     name: str  # sheet name, or the file name for a CSV
     frame: pl.DataFrame
-    first_row: int = 2  # spreadsheet row of the frame's first row (the header is row 1)
+    first_row: int = FIRST_ROW  # spreadsheet row of the frame's first row (the header is row 1)
 
 
 @dataclass
@@ -84,7 +89,42 @@ def source_read(path: Path) -> Source:
 
     Large files are not loaded into Python: Polars and fastexcel read them from disk.
     """
-    path = Path(path)
+    path, head, workbook = _checked(Path(path))
+    if workbook:
+        return Source(path=path, workbook=_workbook(path), csv=None)
+    return Source(path=path, workbook=None, csv=_csv_table(path, head))
+
+
+def rows_as_received(path: Path, sheet: str, rows: Iterable[int]) -> dict[int, dict[str, str]]:
+    """The cells of these rows exactly as the file has them: row number (as a spreadsheet shows
+    it, the header is row 1) -> {header: cell text}, an empty cell as "".
+
+    The file is read the way `source_read` reads it, so the numbers are those of the report and
+    of the stored rows; a CSV is streamed, keeping only the rows asked for. `sheet` is ignored
+    for a CSV. Rows the sheet does not have are left out.
+    """
+    path, head, workbook = _checked(Path(path))
+    wanted = sorted({int(r) - FIRST_ROW for r in rows if int(r) >= FIRST_ROW})
+    if workbook:
+        frame = Source(path=path, workbook=_workbook(path), csv=None).table(sheet).frame
+        picked = frame.with_row_index("__i").filter(pl.col("__i").is_in(wanted))
+    else:
+        data, separator = _csv_input(path, head)
+        picked = (
+            pl.scan_csv(data, separator=separator, **CSV_OPTIONS)
+            .with_row_index("__i")
+            .filter(pl.col("__i").is_in(wanted))
+            .collect(engine="streaming")
+        )
+    headers = [c for c in picked.columns if c != "__i"]
+    return {
+        int(row["__i"]) + FIRST_ROW: {h: "" if row[h] is None else str(row[h]) for h in headers}
+        for row in picked.iter_rows(named=True)
+    }
+
+
+def _checked(path: Path) -> tuple[Path, bytes, bool]:
+    """Refuse what is not an export file; (path, its first bytes, whether it is a workbook)."""
     if not path.exists():
         raise InvalidInput(f"{path} does not exist.", hint="Check the file name and folder.")
     if not path.is_file():
@@ -103,9 +143,9 @@ def source_read(path: Path) -> Source:
                 f"{name} is a password-protected (encrypted) workbook, which cannot be read.",
                 hint="Open it in Excel, remove the password, save it and import it again.",
             )
-        return Source(path=path, workbook=_workbook(path), csv=None)
+        return path, head, True
     if head.startswith(ZIP_MAGIC):
-        return Source(path=path, workbook=_workbook(path), csv=None)
+        return path, head, True
     for magic, what in OTHER_MAGIC.items():
         if head.startswith(magic):
             raise InvalidInput(f"{name} is {what}, not an XLSX or CSV export.", hint=RESAVE_HINT)
@@ -114,7 +154,7 @@ def source_read(path: Path) -> Source:
             f"{name} is named like an Excel workbook but is not one (it starts with {head[:8]!r}).",
             hint=RESAVE_HINT,
         )
-    return Source(path=path, workbook=None, csv=_csv_table(path, head))
+    return path, head, False
 
 
 def sha256_of(paths: list[Path]) -> str:
@@ -136,26 +176,30 @@ def _workbook(path: Path) -> fastexcel.ExcelReader:
         ) from None
 
 
-def _csv_table(path: Path, head: bytes) -> RawTable:
-    name = path.name
+def _csv_input(path: Path, head: bytes) -> tuple[Path | bytes, str]:
+    """What Polars reads (the file, or UTF-8 bytes of a UTF-16 file) and the delimiter.
+
+    Polars would replace bad bytes in a header silently, so the header line is checked first;
+    a header longer than the head read may end inside a character, so only a complete line is
+    judged.
+    """
     source: Path | bytes = path
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         source = path.read_bytes().decode("utf-16").encode("utf-8")  # Excel's "Unicode text"
         head = source[:HEAD_BYTES]
     start = len(UTF8_BOM) if head.startswith(UTF8_BOM) else 0
     line, newline, _ = head[start:].partition(b"\n")
-    # Polars would replace bad bytes in a header silently; a header longer than the head
-    # read may end inside a character, so only a complete line is judged.
-    _check_utf8(name, head[: start + len(line)], start, final=bool(newline))
+    _check_utf8(path.name, head[: start + len(line)], start, final=bool(newline))
+    return source, _delimiter(head[start:])
+
+
+def _csv_table(path: Path, head: bytes) -> RawTable:
+    name = path.name
+    source, separator = _csv_input(path, head)
+    start = len(UTF8_BOM) if head.startswith(UTF8_BOM) else 0
     try:
-        frame = pl.read_csv(
-            source,  # Polars skips a UTF-8 BOM itself, and refuses cells that are not UTF-8
-            separator=_delimiter(head[start:]),
-            infer_schema=False,
-            has_header=True,
-            quote_char='"',
-            raise_if_empty=True,
-        )
+        # Polars skips a UTF-8 BOM itself, and refuses cells that are not UTF-8
+        frame = pl.read_csv(source, separator=separator, raise_if_empty=True, **CSV_OPTIONS)
     except pl.exceptions.NoDataError:
         raise InvalidInput(f"{name} is empty.") from None
     except Exception as exc:

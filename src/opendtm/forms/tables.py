@@ -8,7 +8,6 @@ plain casts; only a column holding something else goes through the full parsers 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -48,7 +47,6 @@ DTYPES: dict[str, pl.DataType | type[pl.DataType]] = {
     "select_multiple": pl.List(pl.Utf8),
 }
 SUBMITTED_AT = pl.Datetime("us")
-ROWS_PER_SLICE = 100_000  # `_raw` is built in parallel slices of at least this many rows
 FastParser = Callable[[pl.Expr], tuple[pl.Expr, pl.Expr]]
 # Metadata read with a type: column alias -> (role, fast parser, full parser, type).
 META_PARSERS: dict[str, tuple[str, FastParser, Callable[[pl.Expr], pl.Expr], pl.DataType]] = {
@@ -70,13 +68,13 @@ class Table:
 def table_read(
     form: FormSpec, fields: tuple[Field, ...], raw: RawTable, columns: ColumnMap
 ) -> Table:
-    """Type one table column-wise, in up to three passes over its text.
+    """Type one table column-wise, in up to two passes over its text.
 
     1. Every field through its fast parser (plain casts), with the metadata columns.
     2. Only the fields with a cell the fast parser could not read, through the full parsers
        (spaces, labels, letter case, other date forms...), which also say which cells are bad.
-    3. `_raw`, JSON-escaping only the columns that hold characters JSON must escape.
-    Helper columns `__i` (row in the raw frame) and `__error__<field>` stay on the frame.
+    Helper columns `__i` (row in the raw frame) and `__error__<field>` stay on the frame. The
+    cells as received are not copied: `sources.rows_as_received` reads them back from the file.
     """
     frame = raw.frame
     meta = columns.meta
@@ -132,8 +130,6 @@ def table_read(
             slow_exprs.append(parsed.error.fill_null(False).alias(f"__error__{name}"))
         redone = _staged(frame, [p for p in slow.values() if p is not None], slow_exprs)
         typed = typed.with_columns(redone.get_columns())
-    clean = _clean_columns(form, valued, columns, redo)
-    typed = typed.with_columns(raw_column(frame, clean))
     return Table(raw=raw, columns=columns, frame=typed.filter(~pl.col("__blank")).drop("__blank"))
 
 
@@ -149,73 +145,6 @@ def _staged(frame: pl.DataFrame, parsed: list[Parsed], exprs: list[pl.Expr]) -> 
 
 def _meta_text(meta: dict[str, str], role: str) -> pl.Expr:
     return cell(meta[role]) if role in meta else pl.lit(None, pl.Utf8)
-
-
-def _clean_columns(
-    form: FormSpec, fields: list[Field], columns: ColumnMap, redo: list[str]
-) -> set[str]:
-    """Headers whose every cell the fast parsers read: digits, dates, choice names only.
-
-    Such cells hold nothing JSON must escape, so `_raw` copies them without a check.
-    """
-    clean: set[str] = set()
-    for f in fields:
-        if f.name in redo or f.type in ("text", "calculate", "select_multiple"):
-            continue  # select_multiple answers are parsed per distinct value, never redone
-        if f.type == "select_one" and not form.choices.get(f.list_name or ""):
-            continue
-        if f.name in columns.values:
-            clean.add(columns.values[f.name])
-        elif f.type == "geopoint":
-            clean.update(columns.geo_parts.get(f.name, {}).values())
-    return clean
-
-
-def raw_column(frame: pl.DataFrame, clean: set[str], *, parts: int | None = None) -> pl.Series:
-    """`_raw` for every row, built on `parts` slices of the table in parallel (by default one
-    per Polars thread for tables of 200,000 rows or more): a single string expression over a
-    million rows otherwise runs on one core."""
-    expr = _raw_json(frame, clean)
-    if parts is None:
-        parts = min(pl.thread_pool_size(), frame.height // ROWS_PER_SLICE)
-    if parts <= 1 or frame.height < parts:
-        return frame.select(expr).to_series()
-    step = -(-frame.height // parts)
-    slices = [
-        frame.slice(start, step).lazy().select(expr) for start in range(0, frame.height, step)
-    ]
-    return pl.concat(pl.collect_all(slices)).to_series()
-
-
-def _raw_json(frame: pl.DataFrame, clean: set[str]) -> pl.Expr:
-    """`_raw`: {"original header": "cell text", ...} for every column, an empty cell as "".
-
-    Built by concatenation rather than a JSON encoder, which is several times slower on a
-    million rows; columns with quotes, backslashes or control characters are escaped by
-    Polars' JSON encoder, one column at a time.
-    """
-    needs_check = [c for c in frame.columns if c not in clean]
-    escaped = set()
-    if needs_check:
-        found = frame.select(
-            pl.col(c).str.contains(r'["\\\x00-\x1f]').any().alias(c) for c in needs_check
-        ).row(0, named=True)
-        escaped = {c for c, hit in found.items() if hit}
-    pieces: list[pl.Expr] = []
-    text = "{"  # literal text waiting to be joined to the next column's value
-    for header in frame.columns:
-        text += json.dumps(header, ensure_ascii=False) + ":"
-        value = pl.col(header)
-        if header in escaped:
-            encoded = pl.struct(value.fill_null("").alias("v")).struct.json_encode()
-            pieces += [pl.lit(text), encoded.str.strip_prefix('{"v":').str.strip_suffix("}")]
-            text = ","
-        else:
-            pieces += [pl.lit(text + '"'), value]
-            text = '",'
-    pieces.append(pl.lit(text.removesuffix(",") + "}"))
-    # An empty cell adds nothing between its quotes: "header":"" (ignore_nulls).
-    return pl.concat_str(pieces, ignore_nulls=True).alias("_raw")
 
 
 def field_parse(

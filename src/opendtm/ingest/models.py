@@ -1,7 +1,8 @@
 """Import batches, their stored reports and the cleaning log of corrections.
 
 A batch is one committed import of one file into one round; a dry run writes none. Every stored
-assessment points at the batch it came from, so a figure can name the files behind it.
+assessment points at the batch it came from, so a figure can name the files behind it, and the
+batch keeps those files as received (compressed), so a row's raw values can be read back.
 """
 
 from __future__ import annotations
@@ -59,6 +60,49 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} -> round {self.round_id} ({self.form_id})"
+
+
+class ImportFile(models.Model):
+    """One file of a batch exactly as received, kept compressed in the database (its bytes are
+    in `chunks`), so the raw values of any stored row can be read back from it
+    (`ingest.queries.raw_row`) without a copy of every row; the same on SQLite and PostgreSQL.
+    """
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="files")
+    role = models.CharField(
+        max_length=64, help_text='"main", or the repeat whose rows it holds (e.g. "origins").'
+    )
+    name = models.CharField(max_length=500)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField(help_text="Bytes as received.")
+    compression = models.CharField(max_length=8, default="zstd")
+
+    class Meta:
+        ordering = ["batch", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "role"], name="import_file_role_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.role}) of batch {self.batch_id}"
+
+
+class ImportFileChunk(models.Model):
+    """A piece of a file's compressed bytes, in order (`seq`): a large export is written and read
+    back a piece at a time, never whole in memory nor as one huge value."""
+
+    file = models.ForeignKey(ImportFile, on_delete=models.CASCADE, related_name="chunks")
+    seq = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        ordering = ["file", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["file", "seq"], name="import_file_chunk_seq_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"chunk {self.seq} of file {self.file_id}"
 
 
 class ImportIssue(models.Model):

@@ -6,12 +6,16 @@ each (a country's gazetteer is ~50,000 units), so the number of queries never gr
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 import shapely
 from django.db.models import QuerySet
 
+from opendtm.core.errors import NotFound
+from opendtm.forms.sources import rows_as_received
 from opendtm.forms.spec import FormSpec
 from opendtm.gazetteer.models import AdminBoundary, AdminUnit, AdminUnitCode
 from opendtm.ingest.context import (
@@ -23,9 +27,10 @@ from opendtm.ingest.context import (
     Thresholds,
     ValidationContext,
 )
-from opendtm.ingest.models import CleaningLogEntry, ImportBatch, ImportIssue
+from opendtm.ingest.files import file_unpack
+from opendtm.ingest.models import CleaningLogEntry, ImportBatch, ImportFile, ImportIssue
 from opendtm.ingest.tables import table_for
-from opendtm.mobility.models import BaselineAssessment, SiteAssessment
+from opendtm.mobility.models import BaselineAssessment, BaselineOrigin, SiteAssessment
 from opendtm.operations.models import Operation, Round, Site
 
 
@@ -198,3 +203,23 @@ def cleaning_log(round_: Round) -> QuerySet[CleaningLogEntry]:
         .select_related("changed_by", "batch")
         .order_by("changed_at", "id")
     )
+
+
+def raw_row(record: SiteAssessment | BaselineAssessment | BaselineOrigin) -> dict[str, str]:
+    """A stored row's cells exactly as its batch's file had them: {original header: cell text},
+    an empty cell as "". Read back from the stored file (sheet and row kept on the row)."""
+    if isinstance(record, BaselineOrigin):
+        batch, role = record.assessment.batch, "origins"
+    else:
+        batch, role = record.batch, "main"
+    files = {f.role: f for f in ImportFile.objects.filter(batch=batch)}
+    stored = files.get(role) or files.get("main")
+    where = f"row {record.source_row} of {record.source_sheet or batch.file_name}"
+    if stored is None:
+        raise NotFound(f"Batch {batch.pk} ({batch.file_name}) has no stored file for {where}.")
+    with tempfile.TemporaryDirectory(prefix="opendtm-raw-") as folder:
+        path = file_unpack(stored, Path(folder) / f"received{Path(stored.name).suffix}")
+        rows = rows_as_received(path, record.source_sheet, [record.source_row])
+    if record.source_row not in rows:
+        raise NotFound(f"{stored.name} has no {where}.")
+    return rows[record.source_row]

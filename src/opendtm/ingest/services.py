@@ -1,9 +1,10 @@
 """The import service: the one path every field export takes into a round (CLI, web, demo).
 
-Read by the form, validate, write the report, then in ONE transaction: the batch, sites to
-register, new rows, replaced rows (each changed value to the cleaning log), the report lines and
-the audit event. Anything failing inside leaves the database as it was. Importing the same file
-again records nothing (see docs/decisions/0002-import-storage.md).
+Read by the form, validate, write the report, then in ONE transaction: the batch with its files
+as received (compressed, packed in a thread during validation), sites to register, new rows,
+replaced rows (each changed value to the cleaning log), the report lines and the audit event.
+Anything failing inside leaves the database as it was. Importing the same file again records
+nothing (see docs/decisions/0002-import-storage.md).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from opendtm.accounts.roles import authorize
 from opendtm.accounts.services import audit_record
 from opendtm.core.errors import Conflict, InvalidInput
 from opendtm.forms.spec import FormSpec
+from opendtm.ingest.files import Packing, files_store
 from opendtm.ingest.issues import ISSUE_COLUMNS
 from opendtm.ingest.models import CleaningLogEntry, ImportBatch, ImportIssue
 from opendtm.ingest.queries import batch_identical_exists, context_load
@@ -133,6 +135,7 @@ def import_parsed_commit(
     _check_target(operation=operation, round=round, actor=actor)
     form = parsed.form
     table = table_for(form.form_id)
+    packing = None if dry_run else Packing(dict(parsed.sources))
     ctx = context_load(operation=operation, round_=round, form=form)
     checked = validate(parsed, ctx)
     assert checked.rows_read == checked.rows_accepted + checked.rows_rejected
@@ -153,6 +156,7 @@ def import_parsed_commit(
                 table=table,
                 accepted=accepted,
                 units=ctx.units,
+                packing=packing,
                 reason=reason,
                 actor=actor,
                 report_path=report_path,
@@ -191,6 +195,7 @@ def _store(
     table: Table,
     accepted: pl.DataFrame,
     units: pl.DataFrame,
+    packing: Packing | None,
     reason: str,
     actor: User,
     report_path: Path | None,
@@ -224,14 +229,16 @@ def _store(
         rows_unchanged=plan.unchanged,
         ignored_columns=list(parsed.ignored_columns),
     )
-    to_write = pl.concat([plan.new, plan.replaced], how="vertical_relaxed")
+    if packing is not None:
+        files_store(batch, packing.result())
+    # In submission ID order, the (round, submission_id) index grows at its end.
+    to_write = pl.concat([plan.new, plan.replaced], how="vertical_relaxed").sort("_submission_id")
     registered = 0
     if table.key == "site":
         to_write, registered = _register_sites(to_write, operation=operation, actor=actor)
     rows_delete(table, round_id=round.pk, ids=plan.replaced.get_column("_submission_id").to_list())
     rows_insert(
-        table.model._meta.db_table,
-        db_columns(to_write, table, form, round_id=round.pk, batch_id=batch.pk),
+        table.model, db_columns(to_write, table, form, round_id=round.pk, batch_id=batch.pk)
     )
     if origins is not None:
         written = to_write.get_column("_submission_id").implode()
@@ -321,7 +328,7 @@ def _log_insert(
         pl.lit(str(connection.ops.adapt_datetimefield_value(now))).alias("changed_at"),
         pl.lit(reason).alias("reason"),
     )
-    rows_insert(CleaningLogEntry._meta.db_table, frame)
+    rows_insert(CleaningLogEntry, frame)
 
 
 def _issues_insert(issues: pl.DataFrame, *, batch: ImportBatch) -> None:
@@ -336,7 +343,7 @@ def _issues_insert(issues: pl.DataFrame, *, batch: ImportBatch) -> None:
         "severity",
         pl.col("message").fill_null(""),
     )
-    rows_insert(ImportIssue._meta.db_table, frame)
+    rows_insert(ImportIssue, frame)
 
 
 def _result(

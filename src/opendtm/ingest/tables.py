@@ -17,7 +17,17 @@ from opendtm.mobility.models import BaselineAssessment, SiteAssessment
 
 # Columns filled from the file's metadata or from resolved codes, not from a same-named field.
 _DERIVED = frozenset(
-    {"id", "round", "batch", "submission_id", "submitted_at", "flagged", "extra", "raw"}
+    {
+        "id",
+        "round",
+        "batch",
+        "submission_id",
+        "submitted_at",
+        "flagged",
+        "extra",
+        "source_sheet",
+        "source_row",
+    }
 )
 # Form fields that become a foreign key or a pair of columns rather than a column of their own.
 _FOLDED = frozenset({"adm1_pcode", "adm2_pcode", "adm3_pcode", "adm4_pcode", "site_id", "gps"})
@@ -107,7 +117,8 @@ def db_columns(
     frame: pl.DataFrame, table: Table, form: FormSpec, *, round_id: int, batch_id: int
 ) -> pl.DataFrame:
     """The rows to insert, one column per database column, typed for the driver:
-    ints, floats, booleans, text; dates as ISO text and JSON as text, on SQLite and PostgreSQL.
+    ints, floats, text; yes/no as 0/1, dates as ISO text and JSON as text, on SQLite and
+    PostgreSQL. Each row keeps its place in the batch's file (`source_sheet`, `source_row`).
     """
     out: list[pl.Expr] = [
         pl.lit(round_id, pl.Int64).alias("round_id"),
@@ -133,7 +144,7 @@ def db_columns(
     for f in table.core_fields(form):
         column = pl.col(f.name)
         if isinstance(f, models.BooleanField):
-            out.append(_yes_no(column).alias(f.name))
+            out.append(_yes_no(column).cast(pl.Int8).alias(f.name))
         elif isinstance(f, models.JSONField):
             out.append(_json_list(column).alias(f.name))
         elif isinstance(f, models.DateField):
@@ -146,7 +157,11 @@ def db_columns(
             "extra"
         )
     )
-    out += [pl.col("_flagged").alias("flagged"), pl.col("_raw").alias("raw")]
+    out += [
+        pl.col("_flagged").cast(pl.Int8).alias("flagged"),
+        pl.col("_sheet").alias("source_sheet"),
+        pl.col("_row").alias("source_row"),
+    ]
     return frame.select(out)
 
 

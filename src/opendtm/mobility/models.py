@@ -1,9 +1,15 @@
 """Baseline and site assessments as stored records (DOMAIN.md §4.1, §4.2).
 
 Every core field of the shipped forms is a typed column named after the form field, so figures
-are plain SQL; fields an operation added to its own form version go to `extra`; the row exactly
-as received stays in `raw`. Rows are written in bulk by the import (`ingest.storage`), never one
-by one, and replaced only by a later import of the same submission ID (with a cleaning log).
+are plain SQL; fields an operation added to its own form version go to `extra`. The row exactly
+as received is not copied per row: the batch keeps the file itself (`ingest.ImportFile`) and
+each row its place in it (`source_sheet`, `source_row`), which `ingest.queries.raw_row` reads
+back. Rows are written in bulk by the import (`ingest.storage`), never one by one, and replaced
+only by a later import of the same submission ID (with a cleaning log).
+
+Indexes are only those the constraints and lookups need: every insert pays for each one. The
+unique constraints lead with the site or location, so they also serve its foreign key; the
+round is served by the (round, submission_id) constraint.
 """
 
 from __future__ import annotations
@@ -75,6 +81,16 @@ def _nonneg(model: str, names: tuple[str, ...]) -> list[models.CheckConstraint]:
     ]
 
 
+def _source_sheet() -> models.CharField:
+    """The sheet of the batch's file the row was read from (the file name for a CSV)."""
+    return models.CharField(max_length=200, blank=True, help_text="Sheet (or CSV file) read.")
+
+
+def _source_row() -> models.PositiveIntegerField:
+    """The row number in that sheet as a spreadsheet shows it (the header is row 1)."""
+    return models.PositiveIntegerField(help_text="Row in the sheet; the header is row 1.")
+
+
 def _le(model: str, small: str, big: str) -> models.CheckConstraint:
     return models.CheckConstraint(
         condition=Q(**{f"{small}__isnull": True})
@@ -88,7 +104,10 @@ class BaselineAssessment(models.Model):
     """One key-informant assessment of one location in one round (form `dtm_baseline`)."""
 
     round = models.ForeignKey(
-        "operations.Round", on_delete=models.PROTECT, related_name="baseline_assessments"
+        "operations.Round",
+        on_delete=models.PROTECT,
+        related_name="baseline_assessments",
+        db_index=False,  # served by baseline_submission_uniq (round, submission_id)
     )
     batch = models.ForeignKey(
         "ingest.ImportBatch", on_delete=models.PROTECT, related_name="baseline_assessments"
@@ -96,7 +115,10 @@ class BaselineAssessment(models.Model):
     submission_id = models.CharField(max_length=100)
     submitted_at = models.DateTimeField(null=True, blank=True)
     location = models.ForeignKey(
-        "gazetteer.AdminUnit", on_delete=models.PROTECT, related_name="baseline_assessments"
+        "gazetteer.AdminUnit",
+        on_delete=models.PROTECT,
+        related_name="baseline_assessments",
+        db_index=False,  # served by baseline_location_uniq (location, round)
     )
     assessment_date = models.DateField(null=True, blank=True)
     enumerator_code = models.CharField(max_length=100, null=True, blank=True)
@@ -120,7 +142,8 @@ class BaselineAssessment(models.Model):
     priority_needs = models.JSONField(null=True, blank=True)
     flagged = models.BooleanField(default=False, help_text="Kept, with warnings to review.")
     extra = models.JSONField(default=dict, blank=True, help_text="Fields the operation added.")
-    raw = models.TextField(help_text="The row as received: JSON of header -> cell text.")
+    source_sheet = _source_sheet()
+    source_row = _source_row()
 
     class Meta:
         ordering = ["round", "location"]
@@ -128,12 +151,11 @@ class BaselineAssessment(models.Model):
             models.UniqueConstraint(
                 fields=["round", "submission_id"], name="baseline_submission_uniq"
             ),
-            models.UniqueConstraint(fields=["round", "location"], name="baseline_location_uniq"),
+            models.UniqueConstraint(fields=["location", "round"], name="baseline_location_uniq"),
             *_nonneg("baseline", BASELINE_COUNTS),
             _le("baseline", "idp_hh", "idp_ind"),
             _le("baseline", "returnee_idp_hh", "returnee_idp_ind"),
         ]
-        indexes = [models.Index(fields=["batch"])]
 
     def __str__(self) -> str:
         return f"baseline {self.submission_id} (round {self.round_id})"
@@ -148,7 +170,8 @@ class BaselineOrigin(models.Model):
     origin = models.ForeignKey("gazetteer.AdminUnit", on_delete=models.PROTECT, related_name="+")
     origin_hh = _count()
     origin_ind = _count()
-    raw = models.TextField(blank=True, help_text="The repeat row as received.")
+    source_sheet = _source_sheet()
+    source_row = _source_row()
 
     class Meta:
         ordering = ["assessment", "id"]
@@ -165,7 +188,10 @@ class SiteAssessment(models.Model):
     """One assessment of one displacement site in one round (form `dtm_site`)."""
 
     round = models.ForeignKey(
-        "operations.Round", on_delete=models.PROTECT, related_name="site_assessments"
+        "operations.Round",
+        on_delete=models.PROTECT,
+        related_name="site_assessments",
+        db_index=False,  # served by site_submission_uniq (round, submission_id)
     )
     batch = models.ForeignKey(
         "ingest.ImportBatch", on_delete=models.PROTECT, related_name="site_assessments"
@@ -173,7 +199,10 @@ class SiteAssessment(models.Model):
     submission_id = models.CharField(max_length=100)
     submitted_at = models.DateTimeField(null=True, blank=True)
     site = models.ForeignKey(
-        "operations.Site", on_delete=models.PROTECT, related_name="assessments"
+        "operations.Site",
+        on_delete=models.PROTECT,
+        related_name="assessments",
+        db_index=False,  # served by site_assessment_site_uniq (site, round)
     )
     admin_unit = models.ForeignKey(
         "gazetteer.AdminUnit",
@@ -229,13 +258,14 @@ class SiteAssessment(models.Model):
     priority_need_3 = _choice()
     flagged = models.BooleanField(default=False, help_text="Kept, with warnings to review.")
     extra = models.JSONField(default=dict, blank=True, help_text="Fields the operation added.")
-    raw = models.TextField(help_text="The row as received: JSON of header -> cell text.")
+    source_sheet = _source_sheet()
+    source_row = _source_row()
 
     class Meta:
         ordering = ["round", "site"]
         constraints = [
             models.UniqueConstraint(fields=["round", "submission_id"], name="site_submission_uniq"),
-            models.UniqueConstraint(fields=["round", "site"], name="site_assessment_site_uniq"),
+            models.UniqueConstraint(fields=["site", "round"], name="site_assessment_site_uniq"),
             *_nonneg("siteassess", SITE_COUNTS),
             _le("siteassess", "hh", "ind"),
             _le("siteassess", "hh_no_shelter", "hh"),
@@ -248,7 +278,6 @@ class SiteAssessment(models.Model):
                 name="siteassess_water_lpd_nonneg",
             ),
         ]
-        indexes = [models.Index(fields=["batch"])]
 
     def __str__(self) -> str:
         return f"site assessment {self.submission_id} (round {self.round_id})"

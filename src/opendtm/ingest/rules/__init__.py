@@ -9,6 +9,7 @@ saying so, so a location is never stored with part of its origins.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import polars as pl
@@ -41,6 +42,7 @@ class ExportLike(Protocol):
     repeats: dict[str, pl.DataFrame]
     issues: pl.DataFrame
     ignored_columns: list[str]
+    sources: dict[str, Path]  # the files read ("main", repeats given as files of their own)
 
 
 @dataclass
