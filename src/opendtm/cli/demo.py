@@ -25,10 +25,13 @@ def demo(seed: int, output: Path | None) -> None:
     from django.conf import settings
 
     from opendtm.accounts.services import user_for_cli
-    from opendtm.demo.services import demo_run
+    from opendtm.cli.figures import figures_command, headline_lines
+    from opendtm.demo.services import OPERATION_CODE, demo_run
+    from opendtm.figures.queries import figures_headline
 
     directory = output or Path(settings.HOME) / "demo"
-    result = demo_run(seed=seed, directory=directory, actor=user_for_cli(), say=click.echo)
+    user = user_for_cli()
+    result = demo_run(seed=seed, directory=directory, actor=user, say=click.echo)
     click.echo("")
     click.echo(f"Operation {result.operation.code}: {result.operation.name}")
     header = (
@@ -42,6 +45,18 @@ def demo(seed: int, output: Path | None) -> None:
                 f"{res.rows_rejected:>8,} {res.rows_flagged:>7,}"
             )
     click.echo(f"Exports and validation reports: {directory}")
+    for done in result.rounds:
+        click.echo("")
+        click.echo(f"Round {done.number}:")
+        headline = figures_headline(user=user, operation=result.operation, round_number=done.number)
+        for line in headline_lines(headline):
+            click.echo(f"  {line}")
+    click.echo("")
+    click.echo(f"Last round by province (opendtm figures --operation {OPERATION_CODE} --level 2):")
+    click.echo("")
+    click.get_current_context().invoke(
+        figures_command, operation_code=OPERATION_CODE, level=2, by="admin", fmt="table"
+    )
 
 
 COMMANDS = [demo]
