@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 CREATED = {
     0: (1, 0, 0, 0),
     1: (18, 0, 0, 0),
-    2: (102, 0, 0, 0),
+    2: (105, 0, 0, 0),  # 102 provinces - the NCR pseudo-province + the four NCR districts
     3: (1656, 0, 0, 0),
     4: (42010, 0, 0, 0),
 }
@@ -38,9 +38,11 @@ def test_builtin_phl_loads_everything_and_reloads_unchanged(actor: Any) -> None:
     assert time.perf_counter() - started < 30
     assert level_counts(result) == CREATED
     assert result.version.label == "psgc-2026-04-13"
-    assert result.version.unit_count == 43787
-    assert result.codes_added == 43785 + 43718  # bare PSGC and correspondence codes
-    assert result.names_added == 1708
+    assert result.version.unit_count == 43790
+    # bare PSGC, correspondence codes (with the districts' 137400000 ...; 133900000 is the
+    # First District's, no longer Manila's), COD-AB 2023 codes
+    assert result.codes_added == 43785 + (43718 + 3) + 1867
+    assert result.names_added == 1708 + 3  # former names, bracketed COD-AB names
 
     adams = AdminUnit.objects.get(pcode="PH0102801001")
     assert (adams.name, adams.level, adams.population) == ("Adams", 4, 2279)
@@ -75,24 +77,35 @@ def test_builtin_phl_keeps_the_quirks_of_the_psgc(actor: Any) -> None:
     gazetteer_load(path=None, country_iso3="PHL", builtin=True, actor=actor)
     parent = dict(AdminUnit.objects.exclude(level=0).values_list("pcode", "parent__pcode"))
 
-    # NCR: a region and a pseudo-province with the same PSGC code; the shared codes lead to
-    # the region, and NCR's cities hang under the pseudo-province though their codes differ.
-    assert parent["PH13000"] == "PH13"
+    # NCR: a region whose cities hang in four districts (the package's pseudo-province PH13000
+    # is not loaded); a city's district is digits 3-4 of its correspondence code.
+    assert not AdminUnit.objects.filter(pcode="PH13000").exists()
     assert codes_of("PH13") == {"psgc": "1300000000", "correspondence": "PH130000000"}
-    assert codes_of("PH13000") == {}
     assert unit_resolve(country_iso3="PHL", code="1300000000").pcode == "PH13"
-    assert parent["PH1380100"] == "PH13000"  # City of Caloocan
+    assert sorted(
+        AdminUnit.objects.filter(level=2, parent__pcode="PH13").values_list(
+            "pcode", "name", "population"
+        )
+    ) == [
+        ("PH13039", "NCR, City of Manila, First District", 1902590),
+        ("PH13074", "NCR, Second District", 5008857),
+        ("PH13075", "NCR, Third District", 3080925),
+        ("PH13076", "NCR, Fourth District", 4009379),
+    ]
+    assert codes_of("PH13075") == {"correspondence": "PH137500000"}
+    assert parent["PH1380100"] == "PH13075"  # City of Caloocan, 137501000
     assert codes_of("PH1380100")["correspondence"] == "PH137501000"
+    assert parent["PH1381701"] == "PH13076"  # Pateros, 137606000
 
     # Manila is a city beside its 14 sub-municipalities, which hold the barangays.
     manila = AdminUnit.objects.get(pcode="PH1380600")
-    assert (manila.name, manila.level, parent["PH1380600"]) == ("City of Manila", 3, "PH13000")
+    assert (manila.name, manila.level, parent["PH1380600"]) == ("City of Manila", 3, "PH13039")
     assert unit_children(manila).count() == 0
     submuns = AdminUnit.objects.filter(pcode__startswith="PH13806", level=3).exclude(
         pcode="PH1380600"
     )
     assert submuns.count() == 14
-    assert {parent[u.pcode] for u in submuns} == {"PH13000"}
+    assert {parent[u.pcode] for u in submuns} == {"PH13039"}
     assert AdminUnit.objects.get(pcode="PH1380601").name == "Tondo I/II"
     assert AdminUnit.objects.filter(parent__in=submuns).count() > 800
 

@@ -1,4 +1,4 @@
-"""`opendtm gazetteer load|list|show|match`: admin units and P-codes.
+"""`opendtm gazetteer load|list|show|diff|resolve|match`: admin units, P-codes and versions.
 
 Thin: parse the options, call `opendtm.gazetteer` services and queries, print. Django models
 are imported inside the commands, after the CLI group has set Django up.
@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+import polars as pl
 
 from opendtm.core.errors import InvalidInput
 
@@ -64,18 +65,25 @@ def _summary(result: LoadResult) -> list[str]:
             [LEVEL_NAMES[level], counts.created, counts.updated, counts.unchanged, counts.retired]
         )
     rows.append(["total", total.created, total.updated, total.unchanged, total.retired])
-    return [
+    lines = [
         f"Loaded {version.country_iso3} gazetteer version {version.label} from {version.source} "
         f"in {result.seconds:.1f} s.",
         *_table(rows),
         f"alternative codes added: {result.codes_added:,}; other names added: "
         f"{result.names_added:,}; boundaries written: {result.boundaries_written:,}",
     ]
+    if result.previous is not None:
+        changed = ", ".join(f"{n:,} {kind}" for kind, n in result.changes.items())
+        lines.append(
+            f"crosswalk from {result.previous.label}: {changed or 'no unit changed'} "
+            f"(`opendtm gazetteer diff --country {version.country_iso3}` lists them)"
+        )
+    return lines
 
 
 @click.group("gazetteer")
 def gazetteer_group() -> None:
-    """Admin units and P-codes: load a gazetteer, list versions, show a unit, match names."""
+    """Admin units and P-codes: load versions, compare them, resolve codes, match names."""
 
 
 @gazetteer_group.command("load")
@@ -194,7 +202,8 @@ def show_command(pcode: str, country: str) -> None:
         chain = " > ".join(f"{a.pcode} {a.name}" for a in detail.ancestors)
         click.echo(f"  parents: {chain}")
     for code in detail.codes:
-        click.echo(f"  code: {code.code} ({code.kind})")
+        where = "".join(f", {part}" for part in (code.edition, code.note) if part)
+        click.echo(f"  code: {code.code} ({code.kind}{where})")
     for name in detail.names:
         click.echo(
             f"  name: {name.name} ({name.kind}{', ' + name.language if name.language else ''})"
@@ -203,6 +212,131 @@ def show_command(pcode: str, country: str) -> None:
     if detail.children and detail.children <= 100:
         for child in unit_children(unit):
             click.echo(f"    {child.pcode}  {child.name}")
+
+
+@gazetteer_group.command("diff")
+@click.option("--country", "country", required=True, metavar="ISO3", help="Country, e.g. PHL.")
+@click.option(
+    "--from", "from_version", metavar="V", help="Older version (default: the one before --to)."
+)
+@click.option("--to", "to_version", metavar="V", help="Newer version (default: the latest).")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "csv"]),
+    default="table",
+    show_default=True,
+    help="Aligned table for reading, or CSV.",
+)
+def diff_command(
+    country: str, from_version: str | None, to_version: str | None, output_format: str
+) -> None:
+    """The crosswalk between two versions: every unit renamed, recoded, moved, split, merged,
+    new or retired. Rows of one split or merge share a group number."""
+    from opendtm.gazetteer.queries import crosswalk_between, crosswalk_versions
+
+    changes = crosswalk_between(
+        country_iso3=country, from_version=from_version, to_version=to_version
+    )
+    columns = [
+        "kind",
+        "level",
+        "group",
+        "old_pcode",
+        "old_name",
+        "new_pcode",
+        "new_name",
+        "method",
+        "share",
+        "note",
+    ]
+    if output_format == "csv":
+        sys.stdout.write(changes.select(columns).write_csv())
+        return
+    between = crosswalk_versions(
+        country_iso3=country, from_version=from_version, to_version=to_version
+    )
+    counts = dict(changes["kind"].value_counts().iter_rows())
+    summary = ", ".join(f"{counts[k]} {k}" for k in sorted(counts)) or "no unit changed"
+    click.echo(
+        f"{between[0].country_iso3} gazetteer {between[0].label} -> {between[-1].label}: {summary}."
+    )
+    if changes.is_empty():
+        return
+    shown: list[str] = [c for c in columns if c != "share"]
+    rows: list[list[object]] = [list(shown)]
+    rows.extend(list(row) for row in changes.select(shown).iter_rows())
+    for line in _table(rows):
+        click.echo(line)
+
+
+@gazetteer_group.command("resolve")
+@click.argument("codes", nargs=-1, metavar="[CODE]...")
+@click.option("--country", "country", required=True, metavar="ISO3", help="Country, e.g. PHL.")
+@click.option(
+    "--file",
+    "codes_file",
+    type=click.Path(path_type=Path),
+    help="Codes to resolve: one per line, or the column given with --column (CSV or XLSX).",
+)
+@click.option("--column", "column", metavar="COL", help="Column of --file holding the codes.")
+@click.option(
+    "--output",
+    "output",
+    type=click.Path(path_type=Path),
+    help="Write the CSV here (default: standard output).",
+)
+@click.pass_context
+def resolve_command(
+    ctx: click.Context,
+    codes: tuple[str, ...],
+    country: str,
+    codes_file: Path | None,
+    column: str | None,
+    output: Path | None,
+) -> None:
+    """Resolve codes (P-codes in any case or spacing, with or without the country prefix,
+    bare PSGC, correspondence codes, COD-AB codes, retired codes) to today's units.
+
+    Writes input,pcode,name,level,version,status; status is current, alternative, retired
+    (pcode: the unit it maps to now; empty, with the reason as name, when none) or unknown.
+    Exits with 1 when any code is unknown.
+    """
+    from opendtm.gazetteer.resolution import codes_read, codes_resolve, resolve_rows
+
+    if codes and codes_file is not None:
+        raise InvalidInput("Give codes or --file, not both.")
+    if codes_file is not None:
+        sent = codes_read(codes_file, column=column)
+    elif column:
+        raise InvalidInput("--column needs --file.")
+    elif codes:
+        sent = list(codes)
+    else:
+        raise InvalidInput(
+            "No codes given.", hint="Give codes as arguments, or --file FILE with one per line."
+        )
+    rows = resolve_rows(codes_resolve(country_iso3=country, codes=sent))
+    if output is not None:
+        rows.write_csv(output)
+    else:
+        sys.stdout.write(rows.write_csv())
+    counts = dict(rows["status"].value_counts().iter_rows())
+    found = ", ".join(
+        f"{status} {counts.get(status, 0)}"
+        for status in ("current", "alternative", "retired", "unknown")
+    )
+    unknown = rows.filter(pl.col("status") == "unknown")["input"].unique(maintain_order=True)
+    shown = ", ".join(repr(c) for c in unknown.head(5).to_list())
+    more = f" and {unknown.len() - 5} more" if unknown.len() > 5 else ""
+    click.echo(
+        f"{rows.height} codes: {found}"
+        + (f"; written to {output}" if output else "")
+        + (f". Unknown: {shown}{more}." if unknown.len() else ""),
+        err=True,
+    )
+    if unknown.len():
+        ctx.exit(1)
 
 
 @gazetteer_group.command("match")

@@ -30,6 +30,8 @@ UNIT_COLUMNS = [
     "latitude",
     "longitude",
     "wkb",
+    "valid_from",
+    "valid_to",
     "row",
     "part",
 ]

@@ -1,19 +1,24 @@
 """Suggest P-codes for place names, and never silently pick an ambiguous one.
 
-Names are compared after `name_key` (accents, case, punctuation, hyphens and spaces ignored).
-A bracketed part is both kept and tried on its own: "Samar (Western Samar)" is also "Samar"
-and "Western Samar"; former names stored with a unit count as its names. Steps, most certain
-first, each restricted to the parent's descendants when a parent is given:
-1. the whole name equals a unit's name, or a unit's name without its bracket -> `exact`;
-2. a bracketed part or former name equals one -> `exact`;
-3. otherwise fuzzy scores (rapidfuzz, vectorised over all candidates at once): one unit at or
+Names are compared in the forms of `names` (accents, case, punctuation, apostrophes, hyphens and
+spaces ignored; bracketed parts and "City of X" also tried alone; abbreviations written out).
+Every name a unit carries counts: official names in every loaded language, alternative and
+former names. Steps, most certain first, each restricted to the parent's descendants when a
+parent is given; the first step that finds a unit decides:
+1. the whole name equals a name of a unit (or one without its bracket) -> `exact`, score 100;
+2. a bracketed part or "City of X" equals one -> `exact`, score 100;
+3. equal once abbreviations are written out ("Sto. Niño" = "Santo Niño", "St-Marc" =
+   "Saint-Marc", "Grd-Goâve" = "Grand-Goâve") -> `matched`, score 99;
+4. a truncated name: it ends inside a word (or an open bracket) where a unit's name goes on
+   ("Basco (Santo Dom") and is at least TRUNCATED_MIN letters long -> `matched`, score 95;
+5. otherwise fuzzy scores (rapidfuzz, vectorised over all candidates at once): one unit at or
    above MATCH_MIN and clear of the next by more than AMBIGUITY_MARGIN -> `matched`.
-Two or more units tied at any step -> `ambiguous`, P-code empty, candidates listed.
+Two or more units at any step -> `ambiguous`, P-code empty, candidates listed.
 """
 
 from __future__ import annotations
 
-import re
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,12 +27,19 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
-from unidecode import unidecode
 
 from opendtm.core.errors import InvalidInput, NotFound
 from opendtm.gazetteer.choices import MatchStatus
 from opendtm.gazetteer.countries import country_get
 from opendtm.gazetteer.models import MAX_LEVEL
+from opendtm.gazetteer.names import (
+    canonical_key,
+    canonical_words,
+    cut_short,
+    name_key,
+    name_parts,
+    name_words,
+)
 from opendtm.gazetteer.queries import unit_names_frame, units_frame, units_resolve
 from opendtm.gazetteer.readers import ROW, csv_read, workbook_read
 
@@ -38,37 +50,19 @@ CANDIDATES_SHOWN = 5
 OUTPUT_COLUMNS = ("pcode", "matched_name", "score", "status", "candidates")
 _CHUNK = 256  # query rows scored at once (bounds memory: rows x candidates bytes)
 _UNKNOWN = "\0unknown parent"
+TRUNCATED_MIN = 5  # letters a truncated name needs before it is read as the start of another
+ABBREVIATED_SCORE = 99
+TRUNCATED_SCORE = 95
 
-_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
-_BRACKET = re.compile(r"[\(\[]([^\)\]]*)[\)\]]")
-_CITY_OF = re.compile(r"^city\s+of\s+(.+)$", re.IGNORECASE)
-
-
-def name_words(name: str) -> str:
-    """A name as lower-case ASCII words: accents transliterated, punctuation as spaces."""
-    return _NOT_ALNUM.sub(" ", unidecode(name or "").lower()).strip()
-
-
-def name_key(name: str) -> str:
-    """The form names are compared in: `name_words` without any space ("Lapu-Lapu" ==
-    "lapulapu" == "LAPU LAPU", "Las Piñas" == "las pinas")."""
-    return _NOT_ALNUM.sub("", unidecode(name or "").lower())
-
-
-def name_parts(name: str) -> tuple[list[str], list[str]]:
-    """(forms of the whole name, partial names) of a name.
-
-    Whole forms: the name, the name without its bracketed parts, and "X City" for "City of X".
-    Partial names: each bracketed part (often a former name) and the X of "City of X".
-    """
-    name = name or ""
-    outside = _BRACKET.sub(" ", name).strip()
-    whole = [name, outside]
-    parts = _BRACKET.findall(name)
-    if city := _CITY_OF.match(outside):
-        whole.append(f"{city.group(1)} City")
-        parts.append(city.group(1))
-    return whole, parts
+__all__ = [
+    "Candidate",
+    "Match",
+    "match_file",
+    "name_key",
+    "name_parts",
+    "name_words",
+    "names_match",
+]
 
 
 @dataclass(frozen=True)
@@ -92,7 +86,7 @@ class Match:
 
 
 class _Index:
-    """Names of a set of units, ready for exact look-ups and vectorised fuzzy scoring."""
+    """Names of a set of units, ready for rule look-ups and vectorised fuzzy scoring."""
 
     def __init__(self, units: pl.DataFrame, other_names: pl.DataFrame) -> None:
         self.ids = units["id"].to_numpy()
@@ -107,6 +101,8 @@ class _Index:
                 names_of[position[uid]].append(name)
         self.whole: dict[str, set[int]] = defaultdict(set)  # whole or bracket-stripped name
         self.part: dict[str, set[int]] = defaultdict(set)  # bracketed part
+        self.canon: dict[str, set[int]] = defaultdict(set)  # abbreviations written out
+        prefixes: set[tuple[str, int]] = set()
         fuzzy_units: list[int] = []
         fuzzy_words: list[str] = []
         for i in range(len(self.pcodes)):
@@ -115,26 +111,62 @@ class _Index:
                 for text in dict.fromkeys(whole):
                     if key := name_key(text):
                         self.whole[key].add(i)
+                        words = canonical_words(text)
+                        self.canon[words.replace(" ", "")].add(i)
+                        prefixes.add((words, i))
                         fuzzy_units.append(i)
-                        fuzzy_words.append(name_words(text))
+                        fuzzy_words.append(words)
                 for text in parts:
                     if key := name_key(text):
                         self.part[key].add(i)
+                        self.canon[canonical_key(text)].add(i)
+        ordered = sorted(prefixes)
+        self.prefix_words = [words for words, _ in ordered]
+        self.prefix_units = [i for _, i in ordered]
         self.fuzzy_units = np.array(fuzzy_units, dtype=np.int64)
         self.fuzzy_words = np.array(fuzzy_words, dtype=object)
 
     def exact(self, name: str, scope: set[int] | None) -> set[int]:
         """Units the name equals, by step 1 then step 2 (see the module docstring)."""
         whole, parts = name_parts(name)
-        within = (lambda hits: hits & scope) if scope is not None else (lambda hits: hits)
-        hits = within(self.whole.get(name_key(name), set()))
+        hits = _within(self.whole.get(name_key(name), set()), scope)
         if hits:
             return hits
         keys = {name_key(t) for t in (*whole[1:], *parts)} - {"", name_key(name)}
         found: set[int] = set(self.part.get(name_key(name), set()))
         for key in keys:
             found |= self.whole.get(key, set()) | self.part.get(key, set())
-        return within(found)
+        return _within(found, scope)
+
+    def rules(self, name: str, scope: set[int] | None) -> tuple[set[int], int, MatchStatus]:
+        """Steps 1-4: the units found by the first step that finds any, its score and status
+        (no units: an empty set)."""
+        hits = self.exact(name, scope)
+        if hits:
+            return hits, 100, MatchStatus.EXACT
+        whole, parts = name_parts(name)
+        found: set[int] = set()
+        for key in {canonical_key(t) for t in (*whole, *parts)} - {""}:
+            found |= self.canon.get(key, set())
+        hits = _within(found, scope)
+        if hits:
+            return hits, ABBREVIATED_SCORE, MatchStatus.MATCHED
+        return self.truncated(name, scope), TRUNCATED_SCORE, MatchStatus.MATCHED
+
+    def truncated(self, name: str, scope: set[int] | None) -> set[int]:
+        """Units whose name goes on where this one stops inside a word or an open bracket."""
+        words = canonical_words(name)
+        if len(words.replace(" ", "")) < TRUNCATED_MIN:
+            return set()
+        open_bracket = cut_short(name)
+        found: set[int] = set()
+        at = bisect_left(self.prefix_words, words)
+        while at < len(self.prefix_words) and self.prefix_words[at].startswith(words):
+            longer = self.prefix_words[at]
+            if len(longer) > len(words) and (open_bracket or longer[len(words)] != " "):
+                found.add(self.prefix_units[at])
+            at += 1
+        return _within(found, scope)
 
     def scores(
         self, names: Sequence[str], scope: np.ndarray | None
@@ -152,7 +184,7 @@ class _Index:
         order = np.argsort(units, kind="stable")
         units, words = units[order], [words[i] for i in order]
         starts = np.flatnonzero(np.r_[True, units[1:] != units[:-1]])
-        queries = [name_words(n) for n in names]
+        queries = [canonical_words(n) for n in names]
         matrix = process.cdist(
             queries,
             words,
@@ -162,6 +194,10 @@ class _Index:
             workers=-1,
         )
         return units[starts], np.maximum.reduceat(matrix, starts, axis=1)
+
+
+def _within(hits: set[int], scope: set[int] | None) -> set[int]:
+    return hits & scope if scope is not None else set(hits)
 
 
 def names_match(
@@ -191,9 +227,9 @@ def names_match(
             pending[_UNKNOWN].append(row)
             continue
         scope = scope_of.get(parent)
-        hits = index.exact(name, scope)
+        hits, score, status = index.rules(name, scope)
         if hits:
-            results[row] = _decided(index, names[row][0], names[row][1], hits)
+            results[row] = _decided(index, names[row][0], names[row][1], hits, score, status)
         else:
             pending[parent].append(row)
     for parent, rows in pending.items():
@@ -209,15 +245,22 @@ def names_match(
     return [m for m in results if m is not None]
 
 
-def _decided(index: _Index, name: str, parent: str | None, hits: set[int]) -> Match:
+def _decided(
+    index: _Index,
+    name: str,
+    parent: str | None,
+    hits: set[int],
+    score: int,
+    status: MatchStatus,
+) -> Match:
     listed = tuple(
-        Candidate(index.pcodes[i], index.names[i], 100)
+        Candidate(index.pcodes[i], index.names[i], score)
         for i in sorted(hits, key=lambda i: index.pcodes[i])
     )
     if len(hits) == 1:
         only = listed[0]
-        return Match(name, parent, only.pcode, only.name, 100, MatchStatus.EXACT, listed)
-    return Match(name, parent, "", "", 100, MatchStatus.AMBIGUOUS, listed[:CANDIDATES_SHOWN])
+        return Match(name, parent, only.pcode, only.name, score, status, listed)
+    return Match(name, parent, "", "", score, MatchStatus.AMBIGUOUS, listed[:CANDIDATES_SHOWN])
 
 
 def _fuzzy(
@@ -282,7 +325,7 @@ def _parent_scopes(
         if unit is not None and unit.level < level and unit.retired_in_id is None:
             scopes[text] = under.get(unit.pk, set()) if unit.level > 0 else None
             continue
-        hits = parent_index.exact(text, None)
+        hits, _score, _status = parent_index.rules(text, None)
         if not hits:
             found, scores = parent_index.scores([text], None)
             line = scores[0]

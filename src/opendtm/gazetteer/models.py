@@ -2,6 +2,9 @@
 
 Units are never deleted and codes never re-used: a unit missing from a newer version is retired
 (`retired_in`), so figures published on an older version keep resolving every code they cite.
+Each version keeps a snapshot of its units (`VersionUnit`: names and parents as that version had
+them) and, from the second version on, the typed changes from the version before it
+(`CrosswalkChange`), which is how an old code leads to the unit that holds its place today.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from opendtm.gazetteer.choices import CodeKind, NameKind
+from opendtm.gazetteer.choices import ChangeKind, CodeKind, NameKind
 
 MAX_LEVEL = 4
 
@@ -126,6 +129,18 @@ class AdminUnitCode(models.Model):
     unit = models.ForeignKey(AdminUnit, on_delete=models.CASCADE, related_name="codes")
     kind = models.CharField(max_length=16, choices=CodeKind.choices)
     note = models.CharField(max_length=300, blank=True)
+    edition = models.CharField(
+        max_length=100,
+        blank=True,
+        db_default="",
+        help_text="Edition the code belongs to, e.g. cod-ab-2023.",
+    )
+    parent_code = models.CharField(
+        max_length=32,
+        blank=True,
+        db_default="",
+        help_text="The unit's parent in that edition, when it differs from today's (any code).",
+    )
 
     class Meta:
         constraints = [
@@ -151,3 +166,80 @@ class AdminBoundary(models.Model):
 
     def __str__(self) -> str:
         return f"boundary of {self.unit_id}"
+
+
+class VersionUnit(models.Model):
+    """A unit as one version had it: its name and parent then (P-code and level never change).
+
+    The snapshot is what `diff` compares and what keeps a chain of codes coded on an older
+    version acceptable after the units moved.
+    """
+
+    version = models.ForeignKey(GazetteerVersion, on_delete=models.CASCADE, related_name="units")
+    unit = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=200)
+    parent = models.ForeignKey(
+        AdminUnit, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["version", "unit"], name="gaz_version_unit_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} in {self.version_id}"
+
+
+class CrosswalkChange(models.Model):
+    """One typed change from a version to the next one of the same country.
+
+    Splits and merges are one row per (old unit, new unit) pair, sharing a `group` number, so
+    that figures can be compared through the whole group instead of being silently summed.
+    """
+
+    country_iso3 = models.CharField(max_length=3)
+    from_version = models.ForeignKey(
+        GazetteerVersion, on_delete=models.CASCADE, related_name="changes_out"
+    )
+    to_version = models.ForeignKey(
+        GazetteerVersion, on_delete=models.CASCADE, related_name="changes_in"
+    )
+    kind = models.CharField(max_length=16, choices=ChangeKind.choices)
+    level = models.PositiveSmallIntegerField()
+    group = models.PositiveIntegerField(help_text="Rows of one split or merge share a group.")
+    old_unit = models.ForeignKey(
+        AdminUnit, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    new_unit = models.ForeignKey(
+        AdminUnit, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    old_pcode = models.CharField(max_length=32, blank=True)
+    new_pcode = models.CharField(max_length=32, blank=True)
+    old_name = models.CharField(max_length=200, blank=True)
+    new_name = models.CharField(max_length=200, blank=True)
+    method = models.CharField(max_length=100, blank=True, help_text="How the link was found.")
+    share = models.FloatField(
+        null=True, blank=True, help_text="Share of the old unit's area in the new one."
+    )
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["to_version", "level", "group", "old_pcode", "new_pcode"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ChangeKind.values), name="crosswalk_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=ChangeKind.NEW) | Q(old_unit__isnull=False),
+                name="crosswalk_old_unit_unless_new",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=ChangeKind.RETIRED) | Q(new_unit__isnull=False),
+                name="crosswalk_new_unit_unless_retired",
+            ),
+        ]
+        indexes = [models.Index(fields=["country_iso3", "to_version"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.old_pcode or '-'} -> {self.new_pcode or '-'}"

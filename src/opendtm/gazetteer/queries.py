@@ -1,4 +1,10 @@
-"""Reads of the gazetteer. Every other domain reads admin units through these functions."""
+"""Reads of the gazetteer. Every other domain reads admin units through these functions.
+
+Codes: `unit_resolve`/`units_resolve` give the unit a code names (retired or not);
+`resolution.code_resolve`/`codes_resolve`/`codes_resolution_frame` follow the crosswalk to the
+current unit with a status and a reason. Versions: `crosswalk_between` (typed changes between
+two versions) and `accepted_parents_frame` (parent links of every version and edition).
+"""
 
 from __future__ import annotations
 
@@ -8,13 +14,18 @@ from dataclasses import dataclass, field
 import polars as pl
 from django.db.models import Count, Q, QuerySet
 
+from opendtm.core.errors import InvalidInput, NotFound
+from opendtm.gazetteer.choices import ChangeKind
 from opendtm.gazetteer.countries import country_get
+from opendtm.gazetteer.crosswalk import LINK_SCHEMA, changes_classify, links_compose
 from opendtm.gazetteer.models import (
     MAX_LEVEL,
     AdminUnit,
     AdminUnitCode,
     AdminUnitName,
+    CrosswalkChange,
     GazetteerVersion,
+    VersionUnit,
 )
 from opendtm.gazetteer.pcodes import pcode_forms, pcode_normalise
 
@@ -158,4 +169,171 @@ def unit_names_frame(*, country_iso3: str) -> pl.DataFrame:
     ).values_list("unit_id", "name", "kind")
     return pl.DataFrame(
         list(rows), schema={"id": pl.Int64, "name": pl.Utf8, "kind": pl.Utf8}, orient="row"
+    )
+
+
+def version_get(*, country_iso3: str, label: str) -> GazetteerVersion:
+    """A loaded version of a country by label; NotFound listing the labels there are."""
+    country = country_get(country_iso3)
+    versions = GazetteerVersion.objects.filter(country_iso3=country.iso3).order_by("id")
+    found = versions.filter(label=(label or "").strip()).first()
+    if found is None:
+        labels = ", ".join(versions.values_list("label", flat=True)) or "none loaded"
+        raise NotFound(
+            f"No version {label!r} of the {country.iso3} gazetteer; versions: {labels}.",
+            hint="See `opendtm gazetteer list`.",
+        )
+    return found
+
+
+def _snapshot(version_id: int) -> pl.DataFrame:
+    """A version's units: pcode, name, level, parent_pcode (one query)."""
+    rows = VersionUnit.objects.filter(version_id=version_id).values_list(
+        "unit__pcode", "name", "unit__level", "parent__pcode"
+    )
+    return pl.DataFrame(
+        list(rows),
+        schema={"pcode": pl.Utf8, "name": pl.Utf8, "level": pl.Int8, "parent_pcode": pl.Utf8},
+        orient="row",
+    )
+
+
+def _step_links(country_iso3: str, to_version_id: int) -> pl.DataFrame:
+    """The links recorded when a version was loaded (recoded, split and merged rows)."""
+    rows = CrosswalkChange.objects.filter(
+        country_iso3=country_iso3,
+        to_version_id=to_version_id,
+        kind__in=[ChangeKind.RECODED, ChangeKind.SPLIT, ChangeKind.MERGED],
+    ).values_list("old_pcode", "new_pcode", "method", "share")
+    return pl.DataFrame(list(rows), schema=LINK_SCHEMA, orient="row").filter(
+        pl.col("old_pcode") != pl.col("new_pcode")
+    )
+
+
+def crosswalk_versions(
+    *, country_iso3: str, from_version: str | None = None, to_version: str | None = None
+) -> list[GazetteerVersion]:
+    """The versions from `from_version` to `to_version`, in load order (defaults: the latest
+    and the one loaded just before it); InvalidInput or NotFound with one clear line."""
+    country = country_get(country_iso3)
+    versions = list(GazetteerVersion.objects.filter(country_iso3=country.iso3).order_by("id"))
+    if not versions:
+        raise NotFound(
+            f"No {country.iso3} gazetteer is loaded.",
+            hint="Load one with `opendtm gazetteer load`.",
+        )
+    end = version_get(country_iso3=country.iso3, label=to_version) if to_version else versions[-1]
+    position = {v.pk: i for i, v in enumerate(versions)}
+    if from_version:
+        start = version_get(country_iso3=country.iso3, label=from_version)
+    elif position[end.pk] > 0:
+        start = versions[position[end.pk] - 1]
+    else:
+        raise InvalidInput(
+            f"Version {end.label} is the first {country.iso3} version: there is nothing before it "
+            "to compare with.",
+            hint="Load a newer edition, or give --from and --to.",
+        )
+    if position[start.pk] > position[end.pk]:
+        raise InvalidInput(
+            f"Version {start.label} was loaded after {end.label}; the crosswalk runs from an older "
+            "version to a newer one.",
+            hint=f"Swap them: --from {end.label} --to {start.label}.",
+        )
+    return versions[position[start.pk] : position[end.pk] + 1]
+
+
+def crosswalk_between(
+    *, country_iso3: str, from_version: str | None = None, to_version: str | None = None
+) -> pl.DataFrame:
+    """The typed changes from one version of a country's gazetteer to a later one.
+
+    Defaults: `to_version` the latest, `from_version` the one loaded just before it. Columns:
+    kind (renamed, recoded, moved, split, merged, new, retired), level, group (rows of one
+    split or merge share it), old_pcode, new_pcode, old_name, new_name, method, share, note,
+    old_unit_id, new_unit_id. Between consecutive versions these are the changes recorded at
+    load; across several, the links are followed through the versions between (a unit recoded
+    twice is one `recoded` row from its first code to its last).
+    """
+    country = country_get(country_iso3)
+    between = crosswalk_versions(
+        country_iso3=country.iso3, from_version=from_version, to_version=to_version
+    )
+    start, end = between[0], between[-1]
+    old, new = _snapshot(start.pk), _snapshot(end.pk)
+    if len(between) == 1:
+        changes = changes_classify(old, new, pl.DataFrame(schema=LINK_SCHEMA))
+    else:
+        alive = [old["pcode"]]
+        alive += [
+            pl.Series(
+                "pcode",
+                list(VersionUnit.objects.filter(version=v).values_list("unit__pcode", flat=True)),
+                dtype=pl.Utf8,
+            )
+            for v in between[1:-1]
+        ]
+        alive.append(new["pcode"])
+        edges = [_step_links(country.iso3, v.pk) for v in between[1:]]
+        changes = changes_classify(old, new, links_compose(alive, edges))
+    ids = pl.DataFrame(
+        list(AdminUnit.objects.filter(country_iso3=country.iso3).values_list("pcode", "id")),
+        schema={"pcode": pl.Utf8, "id": pl.Int64},
+        orient="row",
+    )
+    return changes.join(
+        ids.rename({"pcode": "old_pcode", "id": "old_unit_id"}), on="old_pcode", how="left"
+    ).join(ids.rename({"pcode": "new_pcode", "id": "new_unit_id"}), on="new_pcode", how="left")
+
+
+def accepted_parents_frame(*, country_iso3: str) -> pl.DataFrame:
+    """Every (unit, parent) pair some version or edition of the country's gazetteer had.
+
+    Columns: unit_id, parent_id, sources ("current", version labels, edition labels such as
+    cod-ab-2023, comma-joined). A row coded on an older version or on the COD-AB edition keeps
+    a valid parent chain by this table even after units moved (Negros Occidental under
+    Western Visayas in cod-ab-2023, Tacloban City inside Leyte). Four queries.
+    """
+    country = country_get(country_iso3)
+    current = pl.DataFrame(
+        list(
+            AdminUnit.objects.filter(country_iso3=country.iso3, parent__isnull=False).values_list(
+                "id", "parent_id"
+            )
+        ),
+        schema={"unit_id": pl.Int64, "parent_id": pl.Int64},
+        orient="row",
+    ).with_columns(pl.lit("current").alias("source"))
+    snapshots = pl.DataFrame(
+        list(
+            VersionUnit.objects.filter(
+                version__country_iso3=country.iso3, parent__isnull=False
+            ).values_list("unit_id", "parent_id", "version__label")
+        ),
+        schema={"unit_id": pl.Int64, "parent_id": pl.Int64, "source": pl.Utf8},
+        orient="row",
+    )
+    editions = pl.DataFrame(
+        list(
+            AdminUnitCode.objects.filter(country_iso3=country.iso3)
+            .exclude(parent_code="")
+            .values_list("unit_id", "parent_code", "edition")
+        ),
+        schema={"unit_id": pl.Int64, "parent_code": pl.Utf8, "source": pl.Utf8},
+        orient="row",
+    )
+    if not editions.is_empty():
+        from opendtm.gazetteer.resolution import codes_resolve
+
+        parents = codes_resolve(
+            country_iso3=country.iso3, codes=editions["parent_code"].unique().to_list()
+        ).select(pl.col("input").alias("parent_code"), pl.col("unit_id").alias("parent_id"))
+        editions = editions.join(parents, on="parent_code", how="left").filter(
+            pl.col("parent_id").is_not_null()
+        )
+    return (
+        pl.concat([current, snapshots, editions.select("unit_id", "parent_id", "source")])
+        .group_by("unit_id", "parent_id", maintain_order=True)
+        .agg(pl.col("source").unique(maintain_order=True).str.join(",").alias("sources"))
+        .sort("unit_id", "parent_id")
     )

@@ -3,7 +3,9 @@
 A load is compared with what is stored, column-wise, and only the difference is written, in
 bulk, inside one transaction: new units are created, changed ones updated, units missing from
 the new version retired (never deleted: published figures keep resolving their codes), and the
-whole load is one audited `GazetteerVersion`. Loading the same content again writes nothing.
+whole load is one audited `GazetteerVersion` with a snapshot of its units and, when a version
+came before it, the typed crosswalk from that version (`crosswalk`). Loading the same content
+again writes nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from opendtm.core.errors import Conflict, InvalidInput
 from opendtm.gazetteer.builtin import builtin_table
 from opendtm.gazetteer.bulk import rows_insert, rows_update, tables_analyze
 from opendtm.gazetteer.checks import table_check
+from opendtm.gazetteer.choices import NameKind
 from opendtm.gazetteer.countries import Country, country_get
 from opendtm.gazetteer.layouts import layout_read
 from opendtm.gazetteer.models import (
@@ -33,9 +36,11 @@ from opendtm.gazetteer.models import (
     AdminUnitCode,
     AdminUnitName,
     GazetteerVersion,
+    VersionUnit,
 )
 from opendtm.gazetteer.readers import source_read
 from opendtm.gazetteer.tables import GazetteerTable
+from opendtm.gazetteer.version_records import crosswalk_write, side_frame_of, snapshot_write
 
 BATCH = 500  # ids per UPDATE ... WHERE id IN (...): within every SQLite's parameter limit
 _COMPARED = ("name", "level", "parent_pcode", "population", "latitude", "longitude")
@@ -64,6 +69,8 @@ class LoadResult:
     boundaries_written: int = 0
     seconds: float = 0.0
     changed: bool = True
+    previous: GazetteerVersion | None = None  # the version the crosswalk starts from
+    changes: dict[str, int] = field(default_factory=dict)  # crosswalk rows per kind
 
     def total(self) -> LevelCounts:
         total = LevelCounts()
@@ -128,6 +135,14 @@ def gazetteer_load(
         iso3=country.iso3,
         known=known.select("pcode", "level", pl.col("retired_in_id").is_null().alias("current")),
     )
+    if valid_from is None and units["valid_from"].is_not_null().any():
+        valid_from = units["valid_from"].max()  # type: ignore[assignment]
+    # Rows with a validTo describe units that ended: loaded (codes keep resolving), retired.
+    ended = units.filter(pl.col("valid_to").is_not_null())
+    already = known.filter(pl.col("retired_in_id").is_not_null()).select("pcode")
+    units = units.join(ended.join(already, on="pcode").select("pcode"), on="pcode", how="anti")
+    ended = ended.join(already, on="pcode", how="anti")
+    old = side_frame_of(known.filter(pl.col("retired_in_id").is_null()), country.iso3, table)
     plan = _plan(units, known)
     boundaries = _boundary_changes(units, known, country.iso3)
     plan = plan.with_columns(
@@ -148,6 +163,7 @@ def gazetteer_load(
         and retire.is_empty()
         and codes.is_empty()
         and names.is_empty()
+        and ended.is_empty()
         and has_country
     )
     if nothing and latest is not None:
@@ -170,14 +186,23 @@ def gazetteer_load(
     _create_units(plan.filter(pl.col("action") == "created"), id_of, version, valid_from)
     _update_units(plan.filter(pl.col("action") == "updated"), id_of)
     _retire_units(retire, version, valid_from)
+    for (day,), group in ended.group_by("valid_to"):
+        _retire_units(group.select(pl.col("pcode").replace_strict(id_of).alias("id")), version, day)
+    retire = pl.concat([retire.select("pcode", "level"), ended.select("pcode", "level")])
     result.boundaries_written = _write_boundaries(boundaries, id_of)
     result.codes_added = _write_codes(_new_codes(table, country.iso3, id_of), id_of, country.iso3)
+    table.names = pl.concat([table.names, _former_primary_names(plan)])
+    _demote_replaced_names(table, country.iso3, id_of)
     result.names_added = _write_names(_new_names(table, country.iso3, id_of), id_of)
     for level, action, count in plan.group_by("level", "action").len().iter_rows():
         setattr(result.levels[int(level)], action, int(count))
     for level, count in retire.group_by("level").len().iter_rows():
         result.levels[int(level)].retired = int(count)
-    tables_analyze(AdminUnit, AdminUnitCode, AdminUnitName, AdminBoundary)
+    snapshot_write(version)
+    if latest is not None:
+        result.previous = latest
+        result.changes = crosswalk_write(old, table, version, latest, _stored_units)
+    tables_analyze(AdminUnit, AdminUnitCode, AdminUnitName, AdminBoundary, VersionUnit)
     version.unit_count = AdminUnit.objects.filter(
         country_iso3=country.iso3, retired_in__isnull=True
     ).count()
@@ -199,6 +224,8 @@ def gazetteer_load(
             "codes_added": result.codes_added,
             "names_added": result.names_added,
             "boundaries_written": result.boundaries_written,
+            "crosswalk_from": latest.label if latest is not None else None,
+            "crosswalk": result.changes,
         },
     )
     return result
@@ -333,6 +360,66 @@ def _new_codes(table: GazetteerTable, iso3: str, id_of: dict[str, int]) -> pl.Da
     )
 
 
+def _former_primary_names(plan: pl.DataFrame) -> pl.DataFrame:
+    """A renamed unit keeps its old name as a former name, so matching still finds it."""
+    return plan.filter(
+        (pl.col("action") == "updated")
+        & pl.col("old_name").is_not_null()
+        & (pl.col("old_name") != pl.col("name"))
+    ).select(
+        "pcode",
+        pl.col("old_name").alias("name"),
+        pl.lit("").alias("language"),
+        pl.lit(NameKind.FORMER.value).alias("kind"),
+    )
+
+
+def _demote_replaced_names(table: GazetteerTable, iso3: str, id_of: dict[str, int]) -> None:
+    """A stored name in a language the file now names differently becomes a former name."""
+    given = table.names.filter(pl.col("kind") == NameKind.OFFICIAL.value).with_columns(
+        pl.col("pcode").replace_strict(id_of, default=None, return_dtype=pl.Int64).alias("unit_id")
+    )
+    if given.is_empty():
+        return
+    stored = pl.DataFrame(
+        list(
+            AdminUnitName.objects.filter(unit__country_iso3=iso3).values_list(
+                "id", "unit_id", "name", "language", "kind"
+            )
+        ),
+        schema={
+            "id": pl.Int64,
+            "unit_id": pl.Int64,
+            "name": pl.Utf8,
+            "language": pl.Utf8,
+            "kind": pl.Utf8,
+        },
+        orient="row",
+    )
+    official = stored.filter(pl.col("kind") == NameKind.OFFICIAL.value)
+    replaced = (
+        official.join(given.select("unit_id", "language").unique(), on=["unit_id", "language"])
+        .join(
+            given.select("unit_id", "language", "name"),
+            on=["unit_id", "language", "name"],
+            how="anti",
+        )
+        .join(
+            stored.filter(pl.col("kind") == NameKind.FORMER.value).select(
+                "unit_id", "name", "language"
+            ),
+            on=["unit_id", "name", "language"],
+            how="anti",
+        )
+    )
+    rows_update(
+        AdminUnitName,
+        ("id",),
+        ("kind",),
+        [(i, NameKind.FORMER.value) for i in replaced["id"].to_list()],
+    )
+
+
 def _new_names(table: GazetteerTable, iso3: str, id_of: dict[str, int]) -> pl.DataFrame:
     """Other names (former, alternative, other languages) not stored yet."""
     stored = pl.DataFrame(
@@ -372,7 +459,6 @@ def _create_units(
     Rows go in through the driver's fast path (`bulk.rows_insert`), then one query per level
     reads back the new ids.
     """
-    day = connection.ops.adapt_datefield_value(valid_from)
     for level in range(1, MAX_LEVEL + 1):
         rows = new.filter(pl.col("level") == level)
         if rows.is_empty():
@@ -402,10 +488,16 @@ def _create_units(
                     lat,
                     lon,
                     version.pk,
-                    day,
+                    connection.ops.adapt_datefield_value(day or valid_from),
                 )
-                for pcode, name, parent, pop, lat, lon in rows.select(
-                    "pcode", "name", "parent_pcode", "population", "latitude", "longitude"
+                for pcode, name, parent, pop, lat, lon, day in rows.select(
+                    "pcode",
+                    "name",
+                    "parent_pcode",
+                    "population",
+                    "latitude",
+                    "longitude",
+                    "valid_from",
                 ).iter_rows()
             ],
         )
@@ -479,21 +571,22 @@ def _write_codes(codes: pl.DataFrame, id_of: dict[str, int], iso3: str) -> int:
         return 0
     fresh = codes.filter(pl.col("stored_unit_id").is_null())
     moved = codes.filter(pl.col("stored_unit_id").is_not_null())
+    columns = ("code", "pcode", "kind", "note", "edition", "parent_code")
     rows_insert(
         AdminUnitCode,
-        ("country_iso3", "code", "unit_id", "kind", "note"),
+        ("country_iso3", "code", "unit_id", "kind", "note", "edition", "parent_code"),
         [
-            (iso3, code, id_of[pcode], kind, note or "")
-            for code, pcode, kind, note in fresh.select("code", "pcode", "kind", "note").iter_rows()
+            (iso3, code, id_of[pcode], kind, note or "", edition or "", parent or "")
+            for code, pcode, kind, note, edition, parent in fresh.select(columns).iter_rows()
         ],
     )
     rows_update(
         AdminUnitCode,
         ("country_iso3", "code"),
-        ("unit_id", "kind", "note"),
+        ("unit_id", "kind", "note", "edition", "parent_code"),
         [
-            (iso3, code, id_of[pcode], kind, note or "")
-            for code, pcode, kind, note in moved.select("code", "pcode", "kind", "note").iter_rows()
+            (iso3, code, id_of[pcode], kind, note or "", edition or "", parent or "")
+            for code, pcode, kind, note, edition, parent in moved.select(columns).iter_rows()
         ],
     )
     return codes.height

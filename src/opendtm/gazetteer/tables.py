@@ -31,6 +31,9 @@ MENTION_SCHEMA: dict[str, pl.DataType] = {
     "name_column": pl.Utf8(),
     "parent_column": pl.Utf8(),
     "level_column": pl.Utf8(),
+    # validOn / validTo of the row's own unit, when the source gives them (COD-AB, HDX).
+    "valid_from": pl.Date(),
+    "valid_to": pl.Date(),
 }
 
 CODE_SCHEMA: dict[str, pl.DataType] = {
@@ -38,6 +41,8 @@ CODE_SCHEMA: dict[str, pl.DataType] = {
     "pcode": pl.Utf8(),
     "kind": pl.Utf8(),
     "note": pl.Utf8(),
+    "edition": pl.Utf8(),  # the edition the code belongs to (e.g. cod-ab-2023), or null
+    "parent_code": pl.Utf8(),  # the unit's parent in that edition, when it differs
 }
 
 NAME_SCHEMA: dict[str, pl.DataType] = {
