@@ -13,7 +13,6 @@ locations with returns, site S1 closed and S3 closing. Sites: S1 in B1, S2 in B4
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,6 +58,14 @@ CENTROIDS = {P1: (11.5, 121.5), P2: (12.5, 122.5), M1: (11.25, 121.25), M4: (12.
 def _rows(name: str) -> list[dict[str, str]]:
     with (FIXTURES / name).open(newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+def where_from(model: type[Any], number: int) -> dict[str, Any]:
+    """Where a stored row says it was read from: its sheet and row in the batch's file."""
+    fields = {f.name for f in model._meta.get_fields()}
+    if "source_row" in fields:
+        return {"source_sheet": "fixture", "source_row": number + 2}
+    return {"raw": "{}"}
 
 
 def _int(value: str) -> int | None:
@@ -110,7 +117,7 @@ class World:
                 enumerator_code="E01",
                 idp_present=int(row["idp_ind"]) > 0,
                 flagged=row["flagged"] == "yes",
-                raw=json.dumps(row),
+                **where_from(BaselineAssessment, i),
                 **{
                     k: int(row[k])
                     for k in (
@@ -122,7 +129,7 @@ class World:
                     )
                 },
             )
-            for row in _rows("baseline.csv")
+            for i, row in enumerate(_rows("baseline.csv"))
             if int(row["round"]) == number
         )
         by_location = {b.location.pcode: b for b in stored}
@@ -132,8 +139,9 @@ class World:
                 origin=self.units[row["origin"]],
                 origin_hh=int(row["origin_hh"]),
                 origin_ind=int(row["origin_ind"]),
+                **where_from(BaselineOrigin, i),
             )
-            for row in _rows("origins.csv")
+            for i, row in enumerate(_rows("origins.csv"))
             if int(row["round"]) == number
         )
         SiteAssessment.objects.bulk_create(
@@ -145,12 +153,12 @@ class World:
                 admin_unit=self.units[row["unit"]],
                 site_status=row["site_status"],
                 enumerator_code="E02",
-                raw=json.dumps(row),
+                **where_from(SiteAssessment, i),
                 hh=int(row["hh"]),
                 ind=int(row["ind"]),
                 **{k: _int(row[k]) for k in SEX_AGE_FIELDS},
             )
-            for row in _rows("sites.csv")
+            for i, row in enumerate(_rows("sites.csv"))
             if int(row["round"]) == number
         )
 

@@ -176,22 +176,17 @@ def _round_and_source(
     user: AnyUser, operation: Operation, round_number: int | None, exact: bool
 ) -> tuple[_Access, Round, _Source]:
     access = _access(user, operation, exact=exact)
-    round_ = (
-        access.round(round_number)
-        if round_number is not None
-        else figures_default_round(access=access)
-    )
+    round_ = access.round(round_number) if round_number is not None else _default_round(access)
     return access, round_, _source(access, round_, exact=exact)
 
 
-def figures_default_round(
-    *, user: AnyUser = None, operation: Operation | None = None, access: _Access | None = None
-) -> Round:
+def figures_default_round(*, user: AnyUser, operation: Operation) -> Round:
     """The round shown when none is named: the latest the user may see (the latest published
     one for viewers and the public)."""
-    if access is None:
-        assert operation is not None
-        access = _access(user, operation)
+    return _default_round(_access(user, operation))
+
+
+def _default_round(access: _Access) -> Round:
     if not access.rounds:
         raise NotFound(
             f"Operation {access.operation.code} has no round you may see yet.",

@@ -17,7 +17,7 @@ import polars as pl
 from django.contrib.auth.models import User
 from django.db import connection, models
 
-from opendtm.figures import live
+from opendtm.figures import live, rollup
 from opendtm.figures.measures import ADMIN_NAMES, LABEL_COLUMNS, ORIGIN_NAMES, SITE_NAMES
 from opendtm.figures.models import (
     FigureRow,
@@ -61,33 +61,36 @@ class ComputedFigures:
 def figures_compute(*, round_: Round, operation: Operation, threshold: int) -> ComputedFigures:
     """All the figures a snapshot holds: every admin level from the country to the location
     level, every site, and the origin matrix at every pair of levels (origins from level 1 to
-    the finest level any origin was reported at: finer requests give the same rows)."""
-    levels = range(operation.location_level + 1)
+    the finest level any origin was reported at: finer requests give the same rows).
+
+    The database answers at the finest grain; coarser levels are summed up in memory
+    (`figures.rollup`)."""
+    location_level = operation.location_level
+    labels = rollup.coarse_labels(operation)
+    finest = live.admin_frame(round_=round_, operation=operation, level=location_level)
     admin = admin_masks(
         {
-            level: live.admin_frame(round_=round_, operation=operation, level=level)
-            for level in levels
+            level: finest if level == location_level else rollup.admin_rolled(finest, level, labels)
+            for level in range(location_level + 1)
         },
         threshold,
     )
     sites = site_mask(
-        live.site_frame(round_=round_, operation=operation),
-        admin[operation.location_level],
-        threshold,
+        live.site_frame(round_=round_, operation=operation), admin[location_level], threshold
     )
     deepest = live.origin_deepest_level(round_)
+    reported = live.origin_frame(
+        round_=round_,
+        operation=operation,
+        origin_level=MAX_LEVEL,
+        destination_level=location_level,
+    )
     origins = {
         (origin, destination): origin_mask(
-            live.origin_frame(
-                round_=round_,
-                operation=operation,
-                origin_level=origin,
-                destination_level=destination,
-            ),
-            threshold,
+            rollup.origins_rolled(reported, origin, destination, labels), threshold
         )
-        for origin in range(1, min(deepest, MAX_LEVEL) + 1)
-        for destination in levels
+        for origin in range(1, deepest + 1)
+        for destination in range(location_level + 1)
     }
     return ComputedFigures(admin, sites, origins, deepest)
 

@@ -75,6 +75,13 @@ def _within(frame: pl.DataFrame, within: AdminUnit | None, prefix: str = "") -> 
     return frame.filter(pl.col(f"{prefix}adm{within.level}_pcode") == within.pcode)
 
 
+def _total(rows: QuerySet[Any], page: pl.DataFrame, limit: int | None, offset: int) -> int:
+    """How many rows the whole answer has: counted only when the page may not be the end."""
+    if limit is None or page.height < limit:
+        return offset + page.height if page.height or offset == 0 else rows.count()
+    return rows.count()
+
+
 # --- the snapshot of a published round ------------------------------------------------------
 
 _LABEL_FIELDS = list(LABEL_COLUMNS)
@@ -119,9 +126,9 @@ class SnapshotFigures:
         if within is not None and within.level > 0:
             rows = rows.filter(unit_id__in=self._units_within(within))
         rows = rows.order_by("pcode", "unit_id")
-        total = rows.count()
         page = rows[offset : offset + limit] if limit is not None else rows[offset:]
-        return self._admin_rows(page), total
+        frame = self._admin_rows(page)
+        return frame, _total(rows, frame, limit, offset)
 
     def admin_units(self, level: int, unit_ids: list[int]) -> pl.DataFrame:
         rows = FigureRow.objects.filter(
@@ -154,9 +161,9 @@ class SnapshotFigures:
         if within is not None and within.level > 0:
             rows = rows.filter(unit_id__in=self._units_within(within))
         rows = rows.order_by("site_code")
-        total = rows.count()
         page = rows[offset : offset + limit] if limit is not None else rows[offset:]
-        return self._site_rows(page), total
+        frame = self._site_rows(page)
+        return frame, _total(rows, frame, limit, offset)
 
     def sites_of(self, site_pks: list[int]) -> pl.DataFrame:
         return self._site_rows(
@@ -186,7 +193,6 @@ class SnapshotFigures:
         rows = self._origin_rows(origin_level, destination_level, within).order_by(
             "destination_pcode", "origin_pcode"
         )
-        total = rows.count()
         page = rows[offset : offset + limit] if limit is not None else rows[offset:]
         fields = ["origin_id", "destination_id", *ORIGIN_NAMES, MASK]
         frame = self._read(page, fields, dict.fromkeys(fields, pl.Int64))
@@ -197,7 +203,8 @@ class SnapshotFigures:
                 snapshot=self.snapshot,
             ).values("unit_id")
         )
-        return live.origin_labelled(frame, labels, labels), total
+        frame = live.origin_labelled(frame, labels, labels)
+        return frame, _total(rows, frame, limit, offset)
 
     def origin_totals(
         self, origin_level: int, destination_level: int, within: AdminUnit | None

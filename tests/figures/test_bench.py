@@ -1,0 +1,35 @@
+"""The figures benchmark at a small size, so that it cannot rot (timings are not asserted)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "figures.py"
+
+
+def test_figures_benchmark_runs_small(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "OPENDTM_TEST_DB")}
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH),
+            *("--records", "3000", "--sites", "40", "--runs", "1", "--home", str(tmp_path)),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "data: 3,000 baseline records" in out
+    assert "40 sites" in out
+    assert "publish (snapshot build):" in out
+    for query in ("headline", "by admin, level 3 (2,040 rows)", "origins, province -> region"):
+        assert query in out
+    assert "slowest from the snapshot:" in out
+    assert "locations 3,000" in out
