@@ -89,7 +89,7 @@ def setup(home: Path, rows: int, synthetic: bool) -> dict[str, Any]:
     _django(home)
     from opendtm.accounts.services import user_for_cli
     from opendtm.gazetteer.models import AdminUnit
-    from opendtm.operations.models import Operation, Round, Site
+    from opendtm.operations.models import Operation, Round
 
     actor = user_for_cli()
     started = time.perf_counter()
@@ -127,19 +127,7 @@ def setup(home: Path, rows: int, synthetic: bool) -> dict[str, Any]:
     pick = barangays[rng.integers(0, barangays.height, rows)]
     site_ids = [f"S-{i:07d}" for i in range(1, rows + 1)]
     started = time.perf_counter()
-    Site.objects.bulk_create(
-        (
-            Site(
-                operation=operation,
-                site_id=s,
-                name=f"Site {s}",
-                site_type="evacuation_centre",
-                admin_unit_id=u,
-            )
-            for s, u in zip(site_ids, pick.get_column("unit_id").to_list(), strict=True)
-        ),
-        batch_size=10_000,
-    )
+    _sites_register(operation, actor, site_ids, pick.get_column("unit_id"))
     registered = time.perf_counter() - started
     path = home / "site_assessment.csv"
     _write_csv(path, pick, site_ids, rng)
@@ -150,6 +138,38 @@ def setup(home: Path, rows: int, synthetic: bool) -> dict[str, Any]:
         "path": str(path),
         "round": round_.number,
     }
+
+
+def _sites_register(operation: Any, actor: Any, site_ids: list[str], units: pl.Series) -> None:
+    """Register the sites as a bench fixture: the generated rows are valid by construction, so
+    they go straight through the bulk fast path (`gazetteer.bulk`), a column per field, instead
+    of model instances (Django's bulk_create took 192 s for a million sites)."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from opendtm.gazetteer.bulk import rows_insert
+    from opendtm.operations.models import Site
+
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    frame = pl.DataFrame({"site_id": site_ids, "admin_unit_id": units}).select(
+        operation_id=pl.lit(operation.pk, pl.Int64),
+        site_id="site_id",
+        name=pl.format("Site {}", "site_id"),
+        site_type=pl.lit("evacuation_centre"),
+        admin_unit_id="admin_unit_id",
+        latitude=pl.lit(None, pl.Float64),
+        longitude=pl.lit(None, pl.Float64),
+        opened_on=pl.lit(None, pl.Utf8),
+        status=pl.lit("open"),
+        closed_on=pl.lit(None, pl.Utf8),
+        closure_reason=pl.lit(""),
+        created_at=pl.lit(str(now)),
+        updated_at=pl.lit(str(now)),
+        created_by_id=pl.lit(actor.pk, pl.Int64),
+    )
+    with transaction.atomic():
+        for part in frame.iter_slices(100_000):
+            rows_insert(Site, part.columns, part.rows())
 
 
 def _write_csv(path: Path, pick: pl.DataFrame, site_ids: list[str], rng: Any) -> None:

@@ -19,6 +19,7 @@ from django.db import models
 
 from opendtm.forms.spec import FormSpec
 from opendtm.gazetteer.bulk import rows_insert as bulk_rows_insert
+from opendtm.ingest.queries import frame_of
 from opendtm.ingest.tables import Table, canonical, extra_struct
 from opendtm.mobility.models import BaselineOrigin
 
@@ -220,10 +221,10 @@ def plan_changes(
     units: pl.DataFrame | None = None,
 ) -> Plan:
     """Split the accepted rows into new, replaced and unchanged, and list every changed value."""
-    known = pl.Series(
-        list(table.model.objects.filter(round_id=round_id).values_list("submission_id", flat=True)),
-        dtype=pl.Utf8,
-    )
+    known = frame_of(
+        table.model.objects.filter(round_id=round_id).values_list("submission_id"),
+        {"submission_id": pl.Utf8},
+    ).get_column("submission_id")
     # Only the IDs the round already holds are read back: a first import reads nothing.
     ids = (
         accepted.filter(pl.col("_submission_id").is_in(known.implode()))
@@ -285,10 +286,9 @@ def rows_delete(table: Table, *, round_id: int, ids: list[str]) -> None:
 
 def origins_insert(origins: pl.DataFrame, *, table: Table, batch_id: int) -> int:
     """Insert the accepted origins of the rows just written by this batch."""
-    ids = pl.DataFrame(
-        list(table.model.objects.filter(batch_id=batch_id).values_list("submission_id", "id")),
-        schema={"_submission_id": pl.Utf8, "assessment_id": pl.Int64},
-        orient="row",
+    ids = frame_of(
+        table.model.objects.filter(batch_id=batch_id).values_list("submission_id", "id"),
+        {"_submission_id": pl.Utf8, "assessment_id": pl.Int64},
     )
     rows = origins.filter(pl.col("_accepted")).join(ids, on="_submission_id", how="inner")
     frame = rows.select(
