@@ -42,7 +42,13 @@ from django.utils import timezone  # noqa: E402
 from opendtm.accounts.models import AuditEvent  # noqa: E402
 from opendtm.core.errors import Conflict, InvalidInput, PermissionDenied  # noqa: E402
 from opendtm.forms.spec import Field  # noqa: E402
-from opendtm.ingest.models import CleaningLogEntry, ImportBatch, ImportIssue  # noqa: E402
+from opendtm.ingest.models import (  # noqa: E402
+    CleaningLogEntry,
+    ImportBatch,
+    ImportFile,
+    ImportFileChunk,
+    ImportIssue,
+)
 from opendtm.ingest.queries import raw_row  # noqa: E402
 from opendtm.mobility.models import BaselineAssessment, BaselineOrigin, SiteAssessment  # noqa: E402
 from opendtm.operations.choices import RoundStatus  # noqa: E402
@@ -61,6 +67,8 @@ def counts() -> dict[str, int]:
         "log": CleaningLogEntry.objects.count(),
         "registry": Site.objects.count(),
         "audit": AuditEvent.objects.filter(action="import.commit").count(),
+        "files": ImportFile.objects.count(),
+        "chunks": ImportFileChunk.objects.count(),
     }
 
 
