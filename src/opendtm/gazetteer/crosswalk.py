@@ -186,37 +186,58 @@ def _children_links(
     partner: dict[str, str],
 ) -> pl.DataFrame:
     """old parent -> new parent, where a unit (continuing or recoded) changed parent and one of
-    the two parents is gone or added."""
-    kept = old.join(new.select("pcode"), on="pcode").select(
-        pl.col("pcode").alias("old_pcode"), pl.col("pcode").alias("new_pcode")
+    the two parents is gone or added.
+
+    Bottom up, level by level: a gone unit whose children all went to one added unit, and
+    nothing else did, is that unit recoded, and counts as such for the level above.
+    """
+    same = dict(partner)
+    kept = old.join(new.select("pcode"), on="pcode")["pcode"]
+    gone_codes, added_codes = gone["pcode"].implode(), added["pcode"].implode()
+    old_parent = old.select(pl.col("pcode").alias("old_pcode"), pl.col("parent_pcode").alias("op"))
+    new_parent = new.select(
+        pl.col("pcode").alias("new_pcode"),
+        pl.col("parent_pcode").alias("np"),
+        pl.col("level").alias("child_level"),
     )
-    recoded = pl.DataFrame(
-        {"old_pcode": list(partner), "new_pcode": list(partner.values())},
-        schema={"old_pcode": pl.Utf8, "new_pcode": pl.Utf8},
+    found: list[pl.DataFrame] = []
+    levels = sorted(set(new["level"].to_list()), reverse=True)
+    for level in levels:
+        identity = pl.concat(
+            [
+                pl.DataFrame({"old_pcode": kept, "new_pcode": kept}),
+                pl.DataFrame(
+                    {"old_pcode": list(same), "new_pcode": list(same.values())},
+                    schema={"old_pcode": pl.Utf8, "new_pcode": pl.Utf8},
+                ),
+            ]
+        )
+        moved = (
+            identity.join(old_parent, on="old_pcode")
+            .join(new_parent, on="new_pcode")
+            .filter(pl.col("child_level") == level)
+            .filter(pl.col("op").is_not_null() & pl.col("np").is_not_null())
+            .filter(pl.col("op").replace(same) != pl.col("np"))
+            .filter(pl.col("op").is_in(gone_codes) | pl.col("np").is_in(added_codes))
+            .select(pl.col("op").alias("old_pcode"), pl.col("np").alias("new_pcode"))
+            .unique(maintain_order=True)
+        )
+        if moved.is_empty():
+            continue
+        found.append(moved)
+        recoded = _one_to_one(moved).filter(
+            pl.col("old_pcode").is_in(gone_codes)
+            & ~pl.col("old_pcode").is_in(list(same))
+            & pl.col("new_pcode").is_in(added_codes)
+            & ~pl.col("new_pcode").is_in(list(same.values()))
+        )
+        same.update(
+            zip(recoded["old_pcode"].to_list(), recoded["new_pcode"].to_list(), strict=True)
+        )
+    links = pl.concat([pl.DataFrame(schema={"old_pcode": pl.Utf8, "new_pcode": pl.Utf8}), *found])
+    return links.unique(maintain_order=True).with_columns(
+        pl.lit(LinkMethod.CHILDREN.value).alias("method"), pl.lit(None, pl.Float64).alias("share")
     )
-    moved = (
-        pl.concat([kept, recoded])
-        .join(
-            old.select(pl.col("pcode").alias("old_pcode"), pl.col("parent_pcode").alias("op")),
-            on="old_pcode",
-        )
-        .join(
-            new.select(pl.col("pcode").alias("new_pcode"), pl.col("parent_pcode").alias("np")),
-            on="new_pcode",
-        )
-        .filter(pl.col("op").is_not_null() & pl.col("np").is_not_null())
-        .filter(pl.col("op").replace(partner) != pl.col("np"))
-        .filter(
-            pl.col("op").is_in(gone["pcode"].implode())
-            | pl.col("np").is_in(added["pcode"].implode())
-        )
-    )
-    return moved.select(
-        pl.col("op").alias("old_pcode"),
-        pl.col("np").alias("new_pcode"),
-        pl.lit(LinkMethod.CHILDREN.value).alias("method"),
-        pl.lit(None, pl.Float64).alias("share"),
-    ).unique(maintain_order=True)
 
 
 def _former_name_links(lone: pl.DataFrame, new: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:

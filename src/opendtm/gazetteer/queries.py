@@ -328,9 +328,10 @@ def accepted_parents_frame(*, country_iso3: str) -> pl.DataFrame:
         parents = codes_resolve(
             country_iso3=country.iso3, codes=editions["parent_code"].unique().to_list()
         ).select(pl.col("input").alias("parent_code"), pl.col("unit_id").alias("parent_id"))
-        editions = editions.join(parents, on="parent_code", how="left").filter(
-            pl.col("parent_id").is_not_null()
-        )
+        editions = editions.join(parents, on="parent_code", how="left")
+    if "parent_id" not in editions.columns:
+        editions = editions.with_columns(pl.lit(None, pl.Int64).alias("parent_id"))
+    editions = editions.filter(pl.col("parent_id").is_not_null())
     return (
         pl.concat([current, snapshots, editions.select("unit_id", "parent_id", "source")])
         .group_by("unit_id", "parent_id", maintain_order=True)

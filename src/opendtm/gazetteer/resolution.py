@@ -1,10 +1,11 @@
 """Reads: any code a user sends, to the unit that holds its place today, with a visible reason.
 
-A code resolves in this order: a unit's P-code, then an alternative code (bare PSGC,
-correspondence code, a COD-AB edition's code, ...), then either of those with the country
-prefix added or taken off. The unit found may be retired: the crosswalk then leads on to the
-unit that took its place, when there is exactly one (recoded, merged, or through several
-versions); a split leaves no single successor, and the reason says so.
+A code resolves in this order: a current unit's P-code, an alternative code of a current unit
+(bare PSGC, correspondence code, a COD-AB edition's code, ...), a retired unit's P-code, an
+alternative code of a retired unit; then the same with the country prefix added or taken off.
+A retired unit found leads on, through the crosswalk, to the unit that took its place when there
+is exactly one (recoded, merged, or through several versions); a split leaves no single
+successor, and the reason says so.
 
 Statuses (`ResolveStatus`): `current` (the P-code of a current unit, any case or spacing),
 `alternative` (another accepted form or code of a current unit), `retired` (the code of a
@@ -138,25 +139,18 @@ def successors_frame(iso3: str, units: pl.DataFrame, versions: pl.DataFrame) -> 
         .agg(pl.col("pcode").drop_nulls().sort().str.join(", ").alias("end_codes"))
     )
     frame = frame.join(end_codes, on="origin", how="left")
-    verb = (
-        pl.when(pl.col("kind") == ChangeKind.RECODED.value)
-        .then(pl.lit("recoded to "))
-        .when(pl.col("kind") == ChangeKind.MERGED.value)
-        .then(pl.lit("merged into "))
-        .otherwise(pl.lit("split into "))
-    )
+    happened = pl.col("kind") + pl.lit(" in ") + pl.col("label")
     reason = (
         pl.when(pl.col("kind").is_null())
         .then(pl.lit("retired in ") + pl.col("label") + pl.lit(" with no successor"))
         .when(single)
-        .then(verb + pl.col("end_codes") + pl.lit(" in ") + pl.col("label"))
+        .then(happened + pl.lit("; now ") + pl.col("end_codes"))
         .when(pl.col("end_codes").fill_null("") == "")
-        .then(pl.lit("retired in ") + pl.col("label") + pl.lit("; its successors are retired"))
+        .then(happened + pl.lit("; its successors are retired"))
         .otherwise(
-            verb
+            happened
+            + pl.lit("; now ")
             + pl.col("end_codes")
-            + pl.lit(" in ")
-            + pl.col("label")
             + pl.lit(": no single unit holds its place")
         )
     )
@@ -219,13 +213,25 @@ def codes_resolution_frame(*, country_iso3: str) -> pl.DataFrame:
             ),
         ]
     ).filter(pl.col("code").is_not_null())
+    # A current unit's code wins over a retired unit's: an explicit alternative code (say, a
+    # COD-AB edition's PH06045 of today's PH18045) beats the crosswalk's history of that code.
+    direct = (
+        direct.join(
+            units.select("unit_id", pl.col("retired_in_id").is_not_null().alias("gone")),
+            on="unit_id",
+        )
+        .with_columns(
+            (pl.col("priority") + pl.when(pl.col("gone")).then(2).otherwise(0)).alias("priority")
+        )
+        .drop("gone")
+    )
     prefix = country.iso2
     toggled = direct.with_columns(
         pl.when(pl.col("code").str.starts_with(prefix) & (pl.col("code").str.len_chars() > 2))
         .then(pl.col("code").str.slice(len(prefix)))
         .otherwise(pl.lit(prefix) + pl.col("code"))
         .alias("code"),
-        (pl.col("priority") + 2).alias("priority"),
+        (pl.col("priority") + 4).alias("priority"),
         pl.when(pl.col("code").str.starts_with(prefix))
         .then(pl.lit("without the country prefix"))
         .otherwise(pl.lit("with the country prefix"))
