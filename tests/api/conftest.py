@@ -60,7 +60,7 @@ def _as_received(model: type[Any], row: dict[str, str], number: int) -> dict[str
     fields = {f.name for f in model._meta.get_fields()}
     if "raw" in fields:
         return {"raw": json.dumps(row)}
-    return {"source_sheet": "fixture", "source_row": number + 1}
+    return {"source_sheet": "fixture", "source_row": number + 2}
 
 
 @dataclass
@@ -112,8 +112,9 @@ class World:
                 origin=self.units[row["origin"]],
                 origin_hh=int(row["origin_hh"]),
                 origin_ind=int(row["origin_ind"]),
+                **_as_received(BaselineOrigin, row, i),
             )
-            for row in _rows("origins.csv")
+            for i, row in enumerate(_rows("origins.csv"))
             if int(row["round"]) == number
         )
         SiteAssessment.objects.bulk_create(

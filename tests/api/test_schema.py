@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -55,6 +57,18 @@ def test_every_operation_is_documented() -> None:
     }
 
 
+@pytest.fixture
+def _keep_connection() -> Any:
+    """Call the WSGI app as a server would, but keep the test's database connection open (a
+    real request closes it at the end, which would end the test's transaction), as Django's
+    own test client does."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 schema = schemathesis.openapi.from_dict(json.loads(COMMITTED.read_text(encoding="utf-8")))
 APP = get_wsgi_application()
 
@@ -68,7 +82,7 @@ APP = get_wsgi_application()
     database=None,
     suppress_health_check=list(HealthCheck),
 )
-def test_no_server_error(case: Any, public_world: World) -> None:
+def test_no_server_error(case: Any, public_world: World, _keep_connection: None) -> None:
     """Generated parameters against the fixture operation (a random code would only ever
     meet 404), reaching the figures queries with odd levels, P-codes, pages and formats."""
     if "code" in (case.path_parameters or {}):

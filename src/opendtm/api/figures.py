@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
 from opendtm.api.access import operation_for, request_user
-from opendtm.api.registry import DATE_FROM, DATE_TO, MAX_LIMIT, date_range_check
+from opendtm.api.registry import DATE_FROM, DATE_TO, MAX_LIMIT, MAX_OFFSET, date_range_check
 from opendtm.api.schemas import FiguresPage, HeadlineOut, SeriesOut
 from opendtm.figures import queries
 from opendtm.figures.exports import Answer, answer_pages, export_frame, export_write
@@ -33,7 +33,7 @@ PCODE = Query(None, description="Only rows within this admin unit (P-code or alt
 LIMIT = Query(
     None, ge=0, le=MAX_LIMIT, description="Rows per page (JSON default 100, at most 10,000)."
 )
-OFFSET = Query(0, ge=0, description="Rows to skip.")
+OFFSET = Query(0, ge=0, le=MAX_OFFSET, description="Rows to skip.")
 EXACT = Query(False, description="Analysts and up: published values without suppression.")
 JSON_LIMIT = 100
 

@@ -20,8 +20,9 @@ from opendtm.operations.queries import admin_unit_for_code, operation_list, roun
 router = Router(tags=["registry"])
 
 MAX_LIMIT = 10_000
+MAX_OFFSET = 2**31 - 1  # beyond what a database integer holds; no answer is that long
 Limit = Query(100, ge=0, le=MAX_LIMIT, description="Rows per page (at most 10,000).")
-Offset = Query(0, ge=0, description="Rows to skip.")
+Offset = Query(0, ge=0, le=MAX_OFFSET, description="Rows to skip.")
 DATE_FROM = Query(None, description="Reporting date on or after (YYYY-MM-DD).")
 DATE_TO = Query(None, description="Reporting date on or before (YYYY-MM-DD).")
 
