@@ -16,7 +16,7 @@ import polars as pl
 
 from opendtm.core.errors import InvalidInput
 from opendtm.forms.headers import VALUE_TYPES, ColumnMap, columns_match
-from opendtm.forms.sources import Source, sha256_of, source_read
+from opendtm.forms.sources import RawTable, Source, sha256_of, source_read
 from opendtm.forms.spec import Field, FormSpec
 from opendtm.forms.tables import (
     DTYPES,
@@ -102,16 +102,29 @@ def read_export(
             "no sheet of submissions.",
             hint="Export the whole form again, with its main sheet.",
         )
-    main_raw = source.table(main_sheet)
-    if main_raw.frame.width == 0:
+    headers = source.headers(main_sheet)
+    if not headers:
         raise InvalidInput(f"{path.name} is empty: sheet {main_sheet!r} has no columns.")
     main_fields = form.main_fields()
-    main_columns = columns_match(main_raw.frame.columns, form, main_fields)
-    _check_is_export(form, main_fields, main_columns, path.name, main_raw.name)
-    main = table_read(form, main_fields, main_raw, main_columns)
+    main_columns = columns_match(headers, form, main_fields)
+    _check_is_export(form, main_fields, main_columns, path.name, main_sheet)
+    # A batch of rows at a time: its text is dropped once typed and its bad cells reported.
+    frames: list[pl.DataFrame] = []
+    main_issues: list[pl.DataFrame] = []
+    for part in source.batches(main_sheet):
+        batch = table_read(form, main_fields, part, main_columns)
+        main_issues += _table_issues(form, main_fields, batch, batch.frame)
+        frames.append(batch.frame)
+    if not frames:  # a header and no rows
+        empty = RawTable(
+            name=main_sheet, frame=pl.DataFrame(schema=dict.fromkeys(headers, pl.Utf8))
+        )
+        frames.append(table_read(form, main_fields, empty, main_columns).frame)
+    main = pl.concat(frames, how="vertical") if len(frames) > 1 else frames[0]
+    main_name = str(main_sheet)
 
     ignored = list(main_columns.ignored)
-    issues = [_by_row(_table_issues(form, main_fields, main, main.frame))]
+    issues = [_by_row(main_issues)]
     repeats: dict[str, pl.DataFrame] = {}
     for repeat in form.repeats:
         raw = None
@@ -127,7 +140,7 @@ def read_export(
         columns = columns_match(raw.frame.columns, form, fields)
         ignored.extend(h for h in columns.ignored if h not in ignored)
         table = table_read(form, fields, raw, columns)
-        joined, orphan_issues = _repeat_join(repeat, table, main, main_raw.name)
+        joined, orphan_issues = _repeat_join(repeat, table, main, main_name)
         issues.append(_by_row([*orphan_issues, *_table_issues(form, fields, table, joined)]))
         repeats[repeat] = joined.select(
             "_row", "_sheet", "_parent_row", "_submission_id", *field_columns(fields)
@@ -137,7 +150,7 @@ def read_export(
         form=form,
         file_name=path.name,
         sha256=sha256,
-        main=_main_columns(main.frame, main_fields),
+        main=_main_columns(main, main_fields),
         repeats=repeats,
         issues=pl.concat(issues, how="vertical"),
         ignored_columns=ignored,
@@ -216,12 +229,12 @@ def _table_issues(
 
 
 def _repeat_join(
-    repeat: str, table: Table, main: Table, main_sheet: str
+    repeat: str, table: Table, main: pl.DataFrame, main_sheet: str
 ) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
     """Attach each repeat row to its submission: `_parent_index` = main `_index` (Kobo),
     `PARENT_KEY` = main `KEY` (ODK Central), else `_submission__uuid` = main submission ID."""
     meta = table.columns.meta
-    has = main.frame.select(
+    has = main.select(
         pl.col("_index").is_not_null().any().alias("index"),
         pl.col("__key").is_not_null().any().alias("key"),
         pl.col("_submission_id").is_not_null().any().alias("id"),
@@ -242,7 +255,7 @@ def _repeat_join(
             ),
         )
     parents = (
-        main.frame.select(
+        main.select(
             pl.col(right).alias("__join"),
             pl.col("_row").alias("_parent_row"),
             pl.col("_submission_id").alias("__parent_submission"),

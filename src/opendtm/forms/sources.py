@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ OTHER_MAGIC = {
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 DELIMITERS = (",", ";", "\t")
 HEAD_BYTES = 65536
+BATCH_ROWS = 100_000  # rows of a CSV parsed and typed at a time
 FIRST_ROW = 2  # spreadsheet row of a table's first data row (the header is row 1)
 # Every cell as text, as received; the same options for reading a table and its rows again.
 CSV_OPTIONS: dict[str, Any] = {"infer_schema": False, "has_header": True, "quote_char": '"'}
@@ -55,33 +57,65 @@ class RawTable:
 
 @dataclass
 class Source:
-    """An export file opened for reading: a workbook (sheets read on demand) or a CSV table."""
+    """An export file opened for reading: a workbook (sheets read on demand) or a CSV file
+    (read whole for a repeat, or in batches of rows for the main table)."""
 
     path: Path
     workbook: fastexcel.ExcelReader | None
-    csv: RawTable | None
+    head: bytes = b""
+    csv_input: tuple[Path | bytes, str] | None = None  # what Polars parses, and the delimiter
+    _sheets: dict[str, RawTable] = field(default_factory=dict, repr=False)
 
     @property
     def sheet_names(self) -> list[str]:
         if self.workbook is not None:
             return list(self.workbook.sheet_names)
-        assert self.csv is not None
-        return [self.csv.name]
+        return [self.path.name]
+
+    def headers(self, name: str) -> list[str]:
+        """The column headers of a sheet (of the CSV), without reading a CSV's rows."""
+        if self.workbook is not None:
+            return self.table(name).frame.columns
+        assert self.csv_input is not None
+        data, separator = self.csv_input
+        with _csv_errors(self.path, data, self.head):
+            return pl.scan_csv(data, separator=separator, **CSV_OPTIONS).collect_schema().names()
 
     def table(self, name: str) -> RawTable:
-        """The sheet called `name` (the CSV itself for a CSV file)."""
+        """The sheet called `name` (the CSV itself for a CSV file), whole."""
         if self.workbook is None:
-            assert self.csv is not None
-            return self.csv
-        try:
-            sheet = self.workbook.load_sheet(name, header_row=0, dtypes="string")
-            frame = sheet.to_polars()
-        except Exception as exc:  # fastexcel raises its own error classes per problem
-            raise InvalidInput(
-                f"{self.path.name}: sheet {name!r} cannot be read ({_first_line(exc)}).",
-                hint=RESAVE_HINT,
-            ) from None
-        return RawTable(name=name, frame=frame.cast(pl.Utf8))
+            assert self.csv_input is not None
+            return _csv_table(self.path, self.head, self.csv_input)
+        if name not in self._sheets:
+            try:
+                sheet = self.workbook.load_sheet(name, header_row=0, dtypes="string")
+                frame = sheet.to_polars()
+            except Exception as exc:  # fastexcel raises its own error classes per problem
+                raise InvalidInput(
+                    f"{self.path.name}: sheet {name!r} cannot be read ({_first_line(exc)}).",
+                    hint=RESAVE_HINT,
+                ) from None
+            self._sheets[name] = RawTable(name=name, frame=frame.cast(pl.Utf8))
+        return self._sheets[name]
+
+    def batches(self, name: str, rows: int = BATCH_ROWS) -> Iterator[RawTable]:
+        """The table in batches of `rows` rows, each numbered where it is in the file.
+
+        A CSV is parsed as a stream, so its text is never whole in memory: a million-row Kobo
+        export is ~1 GB of Polars strings, more than every typed column together. A workbook
+        sheet is read whole anyway (one batch).
+        """
+        if self.workbook is not None:
+            yield self.table(name)
+            return
+        assert self.csv_input is not None
+        data, separator = self.csv_input
+        first = FIRST_ROW
+        with _csv_errors(self.path, data, self.head):
+            scan = pl.scan_csv(data, separator=separator, **CSV_OPTIONS)
+            for frame in scan.collect_batches(chunk_size=rows):
+                yield RawTable(name=self.path.name, frame=frame, first_row=first)
+                first += frame.height
 
 
 def source_read(path: Path) -> Source:
@@ -91,8 +125,9 @@ def source_read(path: Path) -> Source:
     """
     path, head, workbook = _checked(Path(path))
     if workbook:
-        return Source(path=path, workbook=_workbook(path), csv=None)
-    return Source(path=path, workbook=None, csv=_csv_table(path, head))
+        return Source(path=path, workbook=_workbook(path))
+    # The header is checked at once: a header that is not UTF-8 is refused here.
+    return Source(path=path, workbook=None, head=head, csv_input=_csv_input(path, head))
 
 
 def rows_as_received(path: Path, sheet: str, rows: Iterable[int]) -> dict[int, dict[str, str]]:
@@ -106,7 +141,7 @@ def rows_as_received(path: Path, sheet: str, rows: Iterable[int]) -> dict[int, d
     path, head, workbook = _checked(Path(path))
     wanted = sorted({int(r) - FIRST_ROW for r in rows if int(r) >= FIRST_ROW})
     if workbook:
-        frame = Source(path=path, workbook=_workbook(path), csv=None).table(sheet).frame
+        frame = Source(path=path, workbook=_workbook(path)).table(sheet).frame
         picked = frame.with_row_index("__i").filter(pl.col("__i").is_in(wanted))
     else:
         data, separator = _csv_input(path, head)
@@ -193,23 +228,32 @@ def _csv_input(path: Path, head: bytes) -> tuple[Path | bytes, str]:
     return source, _delimiter(head[start:])
 
 
-def _csv_table(path: Path, head: bytes) -> RawTable:
-    name = path.name
-    source, separator = _csv_input(path, head)
-    start = len(UTF8_BOM) if head.startswith(UTF8_BOM) else 0
-    try:
+def _csv_table(path: Path, head: bytes, csv_input: tuple[Path | bytes, str]) -> RawTable:
+    data, separator = csv_input
+    with _csv_errors(path, data, head):
         # Polars skips a UTF-8 BOM itself, and refuses cells that are not UTF-8
-        frame = pl.read_csv(source, separator=separator, raise_if_empty=True, **CSV_OPTIONS)
+        frame = pl.read_csv(data, separator=separator, raise_if_empty=True, **CSV_OPTIONS)
+    return RawTable(name=path.name, frame=frame)
+
+
+@contextmanager
+def _csv_errors(path: Path, data: Path | bytes, head: bytes) -> Iterator[None]:
+    """Polars' errors while parsing a CSV as one InvalidInput naming the file (and, for text
+    that is not UTF-8, the first bad byte)."""
+    name = path.name
+    try:
+        yield
     except pl.exceptions.NoDataError:
         raise InvalidInput(f"{name} is empty.") from None
+    except InvalidInput:
+        raise
     except Exception as exc:
         if "utf-8" in str(exc).lower() or "utf8" in str(exc).lower():
-            data = source if isinstance(source, bytes) else path.read_bytes()
-            _check_utf8(name, data, start)  # names the first bad byte
+            start = len(UTF8_BOM) if head.startswith(UTF8_BOM) else 0
+            _check_utf8(name, data if isinstance(data, bytes) else path.read_bytes(), start)
         raise InvalidInput(
             f"{name} cannot be read as CSV ({_first_line(exc)}).", hint=RESAVE_HINT
         ) from None
-    return RawTable(name=name, frame=frame)
 
 
 def _check_utf8(name: str, data: bytes, start: int, *, final: bool = True) -> None:

@@ -141,7 +141,10 @@ def import_parsed_commit(
     assert checked.rows_read == checked.rows_accepted + checked.rows_rejected
     if report_path is not None:
         report_write(checked.issues, report_path)
-    accepted = checked.main.filter(pl.col("_accepted"))
+    # Filtering copies every column: skipped when every row is accepted (memory of big files).
+    accepted = (
+        checked.main if checked.rows_rejected == 0 else checked.main.filter(pl.col("_accepted"))
+    )
     origins = checked.repeats.get("origins")
     if dry_run:
         plan = _plan(accepted, table, form, round, origins, ctx.units)
@@ -231,14 +234,19 @@ def _store(
     )
     if packing is not None:
         files_store(batch, packing.result())
-    # In submission ID order, the (round, submission_id) index grows at its end.
-    to_write = pl.concat([plan.new, plan.replaced], how="vertical_relaxed").sort("_submission_id")
+    parts = [p for p in (plan.new, plan.replaced) if p.height]
+    to_write = pl.concat(parts, how="vertical_relaxed") if len(parts) > 1 else plan.new
+    if not plan.new.height:
+        to_write = plan.replaced
     registered = 0
     if table.key == "site":
         to_write, registered = _register_sites(to_write, operation=operation, actor=actor)
     rows_delete(table, round_id=round.pk, ids=plan.replaced.get_column("_submission_id").to_list())
+    # In submission ID order, the (round, submission_id) index grows at its end.
     rows_insert(
-        table.model, db_columns(to_write, table, form, round_id=round.pk, batch_id=batch.pk)
+        table.model,
+        db_columns(to_write, table, form, round_id=round.pk, batch_id=batch.pk),
+        order=to_write.get_column("_submission_id").arg_sort(),
     )
     if origins is not None:
         written = to_write.get_column("_submission_id").implode()

@@ -53,8 +53,12 @@ def _chunks(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield values[start : start + size]
 
 
-def rows_insert(model: type[models.Model], frame: pl.DataFrame) -> None:
-    """INSERT every row of `frame` (columns named as the table's) into the model's table.
+def rows_insert(
+    model: type[models.Model], frame: pl.DataFrame, *, order: pl.Series | None = None
+) -> None:
+    """INSERT every row of `frame` (columns named as the table's) into the model's table, in
+    the row order `order` gives (row indexes) if any, a chunk at a time: the rows are never all
+    Python tuples, nor the frame a sorted copy, at once.
 
     Booleans go as 0/1: CPython's sqlite3 binds a bool through its slow adapter path, and both
     databases read 0/1 into a boolean column.
@@ -62,8 +66,10 @@ def rows_insert(model: type[models.Model], frame: pl.DataFrame) -> None:
     if not frame.height:
         return
     frame = frame.with_columns(pl.col(pl.Boolean).cast(pl.Int8))
-    for part in frame.iter_slices(CHUNK):
-        bulk_rows_insert(model, part.columns, part.rows())
+    columns = frame.columns
+    for start in range(0, frame.height, CHUNK):
+        part = frame.slice(start, CHUNK) if order is None else frame[order.slice(start, CHUNK)]
+        bulk_rows_insert(model, columns, part.rows())
 
 
 def _compared(table: Table, form: FormSpec, frame: pl.DataFrame) -> list[tuple[str, str]]:
@@ -266,6 +272,8 @@ def plan_changes(
         .sort("_row", "_order")
         .select(list(LOG_SCHEMA))
     )
+    if not stored.height:  # a first import: no copy of the rows
+        return Plan(new=accepted, replaced=accepted.clear(), unchanged=0, log=log)
     return Plan(
         new=accepted.filter(~sids.is_in(stored_ids)),
         replaced=accepted.filter(sids.is_in(changed)),
