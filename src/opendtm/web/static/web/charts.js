@@ -2,7 +2,7 @@
 // Numbers are drawn as given: a hidden (suppressed) count is null and shows as a gap.
 (function () {
   "use strict";
-  var CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["toImage"] };
+  var CONFIG = { displaylogo: false, responsive: true, displayModeBar: false };
   var FONT = { family: "system-ui, sans-serif", size: 12 };
 
   function data(id) {

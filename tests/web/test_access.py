@@ -1,0 +1,127 @@
+"""Every page for every role, on a private and on a public operation: the expected answer is
+written out below, one row per page. "login" means the visitor is sent to the login page.
+
+The operation (tests/figures/conftest.py) has round 1 published and round 2 open.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from opendtm.operations.models import Operation, Round
+from tests.web.conftest import WebWorld
+
+ROLES = ("anonymous", "norole", "viewer", "analyst", "manager", "admin", "superuser")
+
+# page -> (method, url)
+PAGES: dict[str, tuple[str, str]] = {
+    "home": ("get", "/"),
+    "dashboard": ("get", "/o/typhoon/"),
+    "dashboard_r1": ("get", "/o/typhoon/?round=1"),
+    "dashboard_r2": ("get", "/o/typhoon/?round=2"),
+    "breakdown": ("get", "/o/typhoon/breakdown/?round=1&level=2&parent=PH01001"),
+    "breakdown_r2": ("get", "/o/typhoon/breakdown/?round=2&level=2&parent=PH01001"),
+    "download": ("get", "/o/typhoon/download/admin.csv?round=1&level=1"),
+    "download_r2": ("get", "/o/typhoon/download/site.xlsx?round=2"),
+    "sites": ("get", "/o/typhoon/sites/"),
+    "site": ("get", "/o/typhoon/sites/S1/"),
+    "round1": ("get", "/o/typhoon/rounds/1/"),
+    "round2": ("get", "/o/typhoon/rounds/2/"),
+    "cleaning_log": ("get", "/o/typhoon/rounds/1/cleaning-log.csv"),
+    "import": ("get", "/o/typhoon/rounds/2/import/"),
+    "move": ("post", "/o/typhoon/rounds/2/move/"),
+    "import_job": ("get", "/o/typhoon/imports/nosuchtoken/"),
+    "import_confirm": ("post", "/o/typhoon/imports/nosuchtoken/confirm/"),
+}
+
+L = "login"
+# Private operation. Columns: anonymous, no role, viewer, analyst, manager, admin, superuser.
+PRIVATE: dict[str, tuple[Any, ...]] = {
+    "home":           (200, 200, 200, 200, 200, 200, 200),
+    "dashboard":      (L,   404, 200, 200, 200, 200, 200),
+    "dashboard_r1":   (L,   404, 200, 200, 200, 200, 200),
+    "dashboard_r2":   (L,   404, 404, 200, 200, 200, 200),
+    "breakdown":      (L,   404, 200, 200, 200, 200, 200),
+    "breakdown_r2":   (L,   404, 404, 200, 200, 200, 200),
+    "download":       (L,   404, 200, 200, 200, 200, 200),
+    "download_r2":    (L,   404, 404, 200, 200, 200, 200),
+    "sites":          (L,   404, 200, 200, 200, 200, 200),
+    "site":           (L,   404, 200, 200, 200, 200, 200),
+    "round1":         (L,   404, 200, 200, 200, 200, 200),
+    "round2":         (L,   404, 404, 200, 200, 200, 200),
+    "cleaning_log":   (L,   404, 403, 200, 200, 200, 200),
+    "import":         (L,   404, 403, 403, 200, 200, 200),
+    "move":           (L,   404, 403, 403, 302, 302, 302),
+    "import_job":     (L,   404, 403, 403, 404, 404, 404),
+    "import_confirm": (L,   404, 403, 403, 404, 404, 404),
+}  # fmt: skip
+# Public operation: anyone sees the published round; the rest is as on a private one.
+PUBLIC: dict[str, tuple[Any, ...]] = {
+    "home":           (200, 200, 200, 200, 200, 200, 200),
+    "dashboard":      (200, 200, 200, 200, 200, 200, 200),
+    "dashboard_r1":   (200, 200, 200, 200, 200, 200, 200),
+    "dashboard_r2":   (L,   404, 404, 200, 200, 200, 200),
+    "breakdown":      (200, 200, 200, 200, 200, 200, 200),
+    "breakdown_r2":   (L,   404, 404, 200, 200, 200, 200),
+    "download":       (200, 200, 200, 200, 200, 200, 200),
+    "download_r2":    (L,   404, 404, 200, 200, 200, 200),
+    "sites":          (200, 200, 200, 200, 200, 200, 200),
+    "site":           (200, 200, 200, 200, 200, 200, 200),
+    "round1":         (200, 200, 200, 200, 200, 200, 200),
+    "round2":         (L,   404, 404, 200, 200, 200, 200),
+    "cleaning_log":   (L,   403, 403, 200, 200, 200, 200),
+    "import":         (L,   403, 403, 403, 200, 200, 200),
+    "move":           (L,   403, 403, 403, 302, 302, 302),
+    "import_job":     (L,   403, 403, 403, 404, 404, 404),
+    "import_confirm": (L,   403, 403, 403, 404, 404, 404),
+}  # fmt: skip
+
+CASES = [
+    pytest.param(public, table, role, i, id=f"{'public' if public else 'private'}-{role}")
+    for public, table in ((False, PRIVATE), (True, PUBLIC))
+    for i, role in enumerate(ROLES)
+]
+
+
+@pytest.mark.parametrize(("public", "table", "role", "column"), CASES)
+def test_pages_answer_each_role(
+    web_world: WebWorld,
+    client: Client,
+    public: bool,
+    table: dict[str, tuple[Any, ...]],
+    role: str,
+    column: int,
+) -> None:
+    """One role on one operation: every page (the workflow move last) answers as the table
+    says; a refused move writes nothing."""
+    Operation.objects.filter(pk=web_world.world.operation.pk).update(is_public=public)
+    user = web_world.users[role]
+    if user is not None:
+        client.force_login(user)
+    got: dict[str, Any] = {}
+    for page in sorted(PAGES, key=lambda p: p == "move"):
+        method, url = PAGES[page]
+        data = {"to_status": "validated"} if page == "move" else None
+        response = getattr(client, method)(url, data)
+        location = response.get("Location", "")
+        got[page] = (
+            L
+            if response.status_code == 302 and location.startswith("/login/")
+            else (response.status_code)
+        )
+    assert got == {page: table[page][column] for page in PAGES}
+    round2 = Round.objects.get(operation=web_world.world.operation, number=2)
+    assert round2.status == ("validated" if table["move"][column] == 302 else "open")
+
+
+def test_every_url_is_in_the_table() -> None:
+    from opendtm.web.urls import urlpatterns
+
+    names = {p.name for p in urlpatterns}
+    covered = {"home", "login", "logout", "dashboard", "breakdown", "download", "sites", "site",
+               "round", "round-move", "cleaning-log", "import", "import-job", "import-report",
+               "import-confirm", "import-cancel"}  # fmt: skip
+    assert names == covered
