@@ -83,14 +83,13 @@ INSTALLED_APPS = [
     "opendtm.ingest",
     "opendtm.mobility",
     "opendtm.figures",
-    "opendtm.api",
-    "ninja",  # its Swagger UI files, served locally (no CDN)
     "django_htmx",
     "opendtm.web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.gzip.GZipMiddleware",  # pages (chart data) travel compressed
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "opendtm.web.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
