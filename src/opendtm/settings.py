@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "opendtm.ingest",
     "opendtm.mobility",
     "opendtm.figures",
+    "opendtm.api",
+    "ninja",  # its Swagger UI files, served locally (no CDN)
     "django_htmx",
     "opendtm.web",
 ]
