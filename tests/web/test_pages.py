@@ -1,0 +1,83 @@
+"""Pages with their numbers from the query layer, pinned query counts on list pages, the CSP
+header, and an import in the browser's steps (upload -> report -> confirm) without a browser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.test import Client
+
+from opendtm.figures.exports import number
+from opendtm.figures.queries import figures_headline
+from opendtm.ingest.models import ImportBatch
+from opendtm.web.middleware import POLICY
+from tests.web.conftest import WebWorld
+
+MESSY = Path(__file__).resolve().parents[1] / "ingest" / "fixtures" / "sites_messy.csv"
+
+
+def test_dashboard_shows_the_query_layer_headline(web_world: WebWorld, client: Client) -> None:
+    client.force_login(web_world.users["viewer"])  # type: ignore[arg-type]
+    response = client.get("/o/typhoon/")
+    assert response.status_code == 200
+    assert response["Content-Security-Policy"] == POLICY
+    assert "'unsafe-inline'" not in POLICY
+    html = response.content.decode()
+    headline = figures_headline(
+        user=web_world.users["viewer"], operation=web_world.world.operation, round_number=1
+    )
+    value = headline.figures["idp_ind"]
+    assert f'data-measure="idp_ind">{number(value, hidden=value is None)}<' in html
+    assert "<script>" not in html and "<script >" not in html  # no inline script
+    assert 'id="map-data" type="application/json"' in html
+
+
+def test_home_query_count_is_pinned(
+    web_world: WebWorld, client: Client, django_assert_num_queries: Any
+) -> None:
+    client.force_login(web_world.users["analyst"])  # type: ignore[arg-type]
+    with django_assert_num_queries(3):  # session, user, operations with round counts
+        response = client.get("/")
+    assert response.status_code == 200
+    assert b"typhoon" in response.content
+
+
+def test_site_list_query_count_is_pinned(
+    web_world: WebWorld, client: Client, django_assert_num_queries: Any
+) -> None:
+    client.force_login(web_world.users["analyst"])  # type: ignore[arg-type]
+    with django_assert_num_queries(7):
+        response = client.get("/o/typhoon/sites/?status=open")
+    assert response.status_code == 200
+    assert response.content.count(b'href="/o/typhoon/sites/S') == len(
+        [s for s in web_world.world.sites.values() if s.status == "open"]
+    )
+
+
+def test_upload_report_then_confirm(web_world: WebWorld, client: Client, tmp_path: Path) -> None:
+    client.force_login(web_world.users["manager"])  # type: ignore[arg-type]
+    export = tmp_path / "sites.csv"
+    export.write_text(MESSY.read_text().replace("0102801", "0100101").replace("PH01028", "PH01001"))
+    before = ImportBatch.objects.count()
+    with export.open("rb") as handle:
+        response = client.post(
+            "/o/typhoon/rounds/2/import/", {"form_id": "dtm_site", "file": handle}
+        )
+    assert response.status_code == 302
+    job_url = response["Location"]
+    page = client.get(job_url).content.decode()
+    assert 'data-state="validated"' in page
+    assert ImportBatch.objects.count() == before  # the dry run wrote nothing
+    errors = client.get(job_url, {"severity": "error"}, HTTP_HX_REQUEST="true",
+                        HTTP_HX_TARGET="issues").content.decode()  # fmt: skip
+    assert 'class="sev-warning"' not in errors
+    assert errors.count('class="sev-error"') >= 1
+    report = client.get(job_url + "report.csv")
+    assert b"".join(report.streaming_content).startswith(b"sheet,row,submission_id,field")  # type: ignore[attr-defined]
+    response = client.post(job_url + "confirm/")
+    assert response.status_code == 302
+    assert 'data-state="imported"' in client.get(job_url).content.decode()
+    assert ImportBatch.objects.count() == before + 1
+    stored = list(tmp_path.glob("uploads/*.csv"))
+    assert len(stored) == 1 and len(stored[0].stem) == 64  # kept under its sha256
