@@ -231,23 +231,26 @@ def plan_changes(
         table.model.objects.filter(round_id=round_id).values_list("submission_id"),
         {"submission_id": pl.Utf8},
     ).get_column("submission_id")
-    # Only the IDs the round already holds are read back: a first import reads nothing.
-    ids = (
-        accepted.filter(pl.col("_submission_id").is_in(known.implode()))
-        .get_column("_submission_id")
-        .to_list()
-    )
-    new_side = _new_side(accepted, table, form)
-    stored = _stored_side(table, form, accepted, round_id=round_id, ids=ids)
+    # Only the rows whose IDs the round already holds are compared (and read back): a first
+    # import compares and reads nothing, and the accepted rows are not copied.
+    sids = pl.col("_submission_id")
+    candidates = accepted.filter(sids.is_in(known.implode()))
+    if not candidates.height:
+        return Plan(
+            new=accepted,
+            replaced=accepted.clear(),
+            unchanged=0,
+            log=pl.DataFrame(schema=LOG_SCHEMA),
+        )
+    ids = candidates.get_column("_submission_id").to_list()
+    new_side = _new_side(candidates, table, form)
+    stored = _stored_side(table, form, candidates, round_id=round_id, ids=ids)
     if table.key == "location" and units is not None:
         fresh_o, stored_o = _origins_compare(new_side, origins, units, round_id=round_id, ids=ids)
         new_side = new_side.join(fresh_o, on="submission_id", how="left", maintain_order="left")
         stored = stored.join(stored_o, on="submission_id", how="left")
-    in_store = new_side.get_column("submission_id").is_in(
-        stored.get_column("submission_id").implode()
-    )
     fields = [c for c in new_side.columns if c != "submission_id"]
-    both = new_side.filter(in_store).join(stored, on="submission_id", how="inner", suffix="__old")
+    both = new_side.join(stored, on="submission_id", how="inner", suffix="__old")
     log_parts = [
         both.filter(pl.col(name).ne_missing(pl.col(f"{name}__old"))).select(
             "submission_id",
@@ -260,24 +263,21 @@ def plan_changes(
     ]
     log = pl.concat(log_parts) if log_parts else pl.DataFrame(schema=LOG_SCHEMA)
     changed = log.get_column("submission_id").unique().implode()
-    sids = pl.col("_submission_id")
     stored_ids = stored.get_column("submission_id").implode()
     order = {name: i for i, name in enumerate(fields)}
     log = (
         log.join(
-            accepted.select(pl.col("_submission_id").alias("submission_id"), "_row"),
+            candidates.select(pl.col("_submission_id").alias("submission_id"), "_row"),
             on="submission_id",
         )
         .with_columns(_order=pl.col("field").replace_strict(order, return_dtype=pl.Int64))
         .sort("_row", "_order")
         .select(list(LOG_SCHEMA))
     )
-    if not stored.height:  # a first import: no copy of the rows
-        return Plan(new=accepted, replaced=accepted.clear(), unchanged=0, log=log)
     return Plan(
         new=accepted.filter(~sids.is_in(stored_ids)),
         replaced=accepted.filter(sids.is_in(changed)),
-        unchanged=int(accepted.filter(sids.is_in(stored_ids) & ~sids.is_in(changed)).height),
+        unchanged=int(candidates.filter(sids.is_in(stored_ids) & ~sids.is_in(changed)).height),
         log=log,
     )
 

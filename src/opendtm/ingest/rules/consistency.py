@@ -13,6 +13,7 @@ import polars as pl
 
 from opendtm.ingest.context import ValidationContext
 from opendtm.ingest.issues import WARNING, issues_concat, issues_where
+from opendtm.ingest.joins import columns_joined
 
 SEX_AGE = re.compile(r"^ind_[fm]_\w+$")
 HH_IND_PAIRS = (("hh", "ind"), ("idp_hh", "idp_ind"), ("returnee_idp_hh", "returnee_idp_ind"))
@@ -186,7 +187,7 @@ def origin_households(origins: pl.DataFrame) -> pl.DataFrame:
 def submission_ids(frame: pl.DataFrame) -> pl.DataFrame:
     """Every row has a submission ID, and each ID appears once: later copies are rejected."""
     first = frame.group_by("_submission_id").agg(_first_row=pl.col("_row").min())
-    joined = frame.join(first, on="_submission_id", how="left", maintain_order="left")
+    joined = columns_joined(frame, first, on="_submission_id")
     return issues_concat(
         [
             issues_where(
@@ -228,7 +229,7 @@ def same_key_twice(
         _first_row=pl.col("_row").min(),
         _first_sid=pl.col("_submission_id").sort_by("_row").first(),
     )
-    joined = frame.join(first, on=key, how="left", maintain_order="left")
+    joined = columns_joined(frame, first, on=key)
     in_file = issues_where(
         joined,
         usable
@@ -254,7 +255,7 @@ def stored_key_conflicts(
     if not ctx.stored.height or key_id not in frame.columns:
         return issues_concat([])
     stored = ctx.stored.rename({"submission_id": "_stored_sid", "key_id": key_id})
-    joined = frame.join(stored, on=key_id, how="left", maintain_order="left")
+    joined = columns_joined(frame, stored, on=key_id)
     return issues_where(
         joined,
         pl.col("_stored_sid").is_not_null() & (pl.col("_stored_sid") != pl.col("_submission_id")),
@@ -276,8 +277,10 @@ def sites(frame: pl.DataFrame, ctx: ValidationContext) -> tuple[pl.DataFrame, pl
     registered from the row (a note); a new site without a type cannot be registered.
     """
     registry = ctx.sites.rename({"site_id": "_site_key"})
-    frame = frame.with_columns(_site_key=pl.col("site_id").cast(pl.Utf8).str.strip_chars()).join(
-        registry, on="_site_key", how="left", maintain_order="left"
+    frame = columns_joined(
+        frame.with_columns(_site_key=pl.col("site_id").cast(pl.Utf8).str.strip_chars()),
+        registry,
+        on="_site_key",
     )
     known = pl.col("site_pk").is_not_null()
     has_unit = pl.col("_unit_pcode").is_not_null()

@@ -12,6 +12,7 @@ import polars as pl
 
 from opendtm.ingest.context import ValidationContext
 from opendtm.ingest.issues import issues_concat, issues_where
+from opendtm.ingest.joins import columns_joined
 
 ADMIN_FIELD = re.compile(r"^adm([1-4])_pcode$")
 
@@ -33,12 +34,10 @@ def _resolve(frame: pl.DataFrame, column: str, ctx: ValidationContext, prefix: s
         pl.col("level").alias(f"{prefix}level"),
         pl.col("retired").alias(f"{prefix}retired"),
     )
-    return (
-        frame.with_columns(_code=_normalised(column))
-        .join(codes, on="_code", how="left", maintain_order="left")
-        .join(units, on=f"{prefix}pcode", how="left", maintain_order="left")
-        .drop("_code")
-    )
+    found = columns_joined(
+        frame.select(_normalised(column).alias("_code")), codes, on="_code"
+    ).drop("_code")
+    return frame.hstack(columns_joined(found, units, on=f"{prefix}pcode").get_columns())
 
 
 def admin_resolve(frame: pl.DataFrame, ctx: ValidationContext) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -119,9 +118,7 @@ def admin_resolve(frame: pl.DataFrame, ctx: ValidationContext) -> tuple[pl.DataF
         pl.col("lon").alias("_unit_lon"),
         *[pl.col(f"anc{k}").alias(f"_anc{k}") for k in range(1, 5)],
     )
-    frame = frame.with_columns(_unit_pcode=deepest).join(
-        units, on="_unit_pcode", how="left", maintain_order="left"
-    )
+    frame = columns_joined(frame.with_columns(_unit_pcode=deepest), units, on="_unit_pcode")
     for level in levels:
         column = f"adm{level}_pcode"
         mismatch = (
@@ -148,9 +145,13 @@ def admin_resolve(frame: pl.DataFrame, ctx: ValidationContext) -> tuple[pl.DataF
         pl.col("pcode").alias("_location_pcode"), pl.col("unit_id").alias("_location_id")
     )
     loc_col = f"_adm{ctx.location_level}"
-    frame = frame.with_columns(
-        _location_pcode=pl.col(loc_col) if loc_col in frame.columns else pl.lit(None, pl.Utf8)
-    ).join(location, on="_location_pcode", how="left", maintain_order="left")
+    frame = columns_joined(
+        frame.with_columns(
+            _location_pcode=pl.col(loc_col) if loc_col in frame.columns else pl.lit(None, pl.Utf8)
+        ),
+        location,
+        on="_location_pcode",
+    )
     return frame, issues_concat(issues)
 
 

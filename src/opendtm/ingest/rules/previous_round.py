@@ -7,6 +7,7 @@ import polars as pl
 
 from opendtm.ingest.context import ValidationContext
 from opendtm.ingest.issues import WARNING, issues_concat, issues_where
+from opendtm.ingest.joins import columns_joined
 
 
 def change_rule(
@@ -16,7 +17,7 @@ def change_rule(
     if not ctx.previous.height or field not in frame.columns or key_id not in frame.columns:
         return issues_concat([])
     previous = ctx.previous.rename({"key_id": key_id})
-    joined = frame.join(previous, on=key_id, how="left", maintain_order="left")
+    joined = columns_joined(frame, previous, on=key_id)
     change = pl.col(field) - pl.col("previous")
     pct = ctx.thresholds.change_pct
     big = (change.abs() >= ctx.thresholds.change_min_people) & (

@@ -1,0 +1,27 @@
+"""Left joins that add columns to a wide frame without copying it.
+
+A Polars join materialises every column of its result: on a million rows of sixty columns that
+is half a gigabyte and a few hundred milliseconds per join, and validation joins a dozen
+reference tables. Only the key goes through the join here; the matched columns are attached to
+the frame as they are (`hstack` shares the frame's own columns, it does not copy them).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+
+def columns_joined(
+    frame: pl.DataFrame, right: pl.DataFrame, *, on: str, key: pl.Expr | None = None
+) -> pl.DataFrame:
+    """`frame` plus the other columns of `right` where the key matches (null where it does not).
+
+    `right` holds each key once (a reference table: codes, units, the registry, first rows), so
+    the result has one row per row of `frame`, in its order. `key` computes the frame's key
+    (named `on`) when the frame has no such column; it is not added to the frame.
+    """
+    keys = frame.select(key.alias(on) if key is not None else pl.col(on))
+    matched = keys.join(right, on=on, how="left", maintain_order="left").drop(on)
+    if matched.height != frame.height:
+        raise ValueError(f"columns_joined: the key {on!r} is not unique in the right frame")
+    return frame.hstack(matched.get_columns())
