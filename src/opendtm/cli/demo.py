@@ -15,7 +15,9 @@ import click
     type=click.Path(path_type=Path),
     help="Folder for the generated Kobo exports and reports [default: OPENDTM_HOME/demo].",
 )
-def demo(seed: int, output: Path | None) -> None:
+@click.option("--serve", is_flag=True, help="Then serve the dashboard (opendtm serve).")
+@click.option("--port", default=8000, show_default=True, type=int, help="With --serve.")
+def demo(seed: int, output: Path | None, serve: bool, port: int) -> None:
     """Build a typhoon scenario on the real Philippine gazetteer and import it like a user would.
 
     Writes three rounds of Kobo-style XLSX exports (baseline and site assessments, with the
@@ -26,6 +28,7 @@ def demo(seed: int, output: Path | None) -> None:
 
     from opendtm.accounts.services import user_for_cli
     from opendtm.cli.figures import figures_command, headline_lines
+    from opendtm.cli.serve import serve_command
     from opendtm.demo.services import OPERATION_CODE, demo_run
     from opendtm.figures.queries import figures_headline
 
@@ -54,9 +57,14 @@ def demo(seed: int, output: Path | None) -> None:
     click.echo("")
     click.echo(f"Last round by province (opendtm figures --operation {OPERATION_CODE} --level 2):")
     click.echo("")
-    click.get_current_context().invoke(
-        figures_command, operation_code=OPERATION_CODE, level=2, by="admin", fmt="table"
-    )
+    context = click.get_current_context()
+    context.invoke(figures_command, operation_code=OPERATION_CODE, level=2, by="admin", fmt="table")
+    if serve:
+        click.echo("")
+        click.echo(
+            f"Dashboard: http://127.0.0.1:{port}/o/{OPERATION_CODE}/ (public, no login needed)"
+        )
+        context.invoke(serve_command, port=port)
 
 
 COMMANDS = [demo]
