@@ -36,7 +36,7 @@ OTHER_MAGIC = {
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 DELIMITERS = (",", ";", "\t")
 HEAD_BYTES = 65536
-BATCH_ROWS = 100_000  # rows of a CSV parsed and typed at a time
+BATCH_ROWS = 50_000  # rows of a CSV parsed and typed at a time
 FIRST_ROW = 2  # spreadsheet row of a table's first data row (the header is row 1)
 # Every cell as text, as received; the same options for reading a table and its rows again.
 CSV_OPTIONS: dict[str, Any] = {"infer_schema": False, "has_header": True, "quote_char": '"'}

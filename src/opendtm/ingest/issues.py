@@ -61,15 +61,21 @@ def issues_where(
             if field in frame.columns
             else pl.lit(None, pl.Utf8)
         )
-    return frame.filter(condition.fill_null(False)).select(
-        sheet=pl.col("_sheet").cast(pl.Utf8),
-        row=pl.col("_row").cast(pl.Int64),
-        submission_id=pl.col("_submission_id").cast(pl.Utf8),
-        field=pl.lit(field, pl.Utf8),
-        value=value.cast(pl.Utf8),
-        rule=pl.lit(rule, pl.Utf8),
-        severity=pl.lit(severity, pl.Utf8),
-        message=message.cast(pl.Utf8) if isinstance(message, pl.Expr) else pl.lit(message),
+    # Lazy, so that only the columns the lines show are filtered, not the whole wide frame.
+    return (
+        frame.lazy()
+        .filter(condition.fill_null(False))
+        .select(
+            sheet=pl.col("_sheet").cast(pl.Utf8),
+            row=pl.col("_row").cast(pl.Int64),
+            submission_id=pl.col("_submission_id").cast(pl.Utf8),
+            field=pl.lit(field, pl.Utf8),
+            value=value.cast(pl.Utf8),
+            rule=pl.lit(rule, pl.Utf8),
+            severity=pl.lit(severity, pl.Utf8),
+            message=message.cast(pl.Utf8) if isinstance(message, pl.Expr) else pl.lit(message),
+        )
+        .collect()
     )
 
 

@@ -12,16 +12,20 @@ import polars as pl
 
 
 def columns_joined(
-    frame: pl.DataFrame, right: pl.DataFrame, *, on: str, key: pl.Expr | None = None
+    frame: pl.DataFrame, right: pl.DataFrame, *, on: str | list[str], nulls_equal: bool = False
 ) -> pl.DataFrame:
     """`frame` plus the other columns of `right` where the key matches (null where it does not).
 
     `right` holds each key once (a reference table: codes, units, the registry, first rows), so
-    the result has one row per row of `frame`, in its order. `key` computes the frame's key
-    (named `on`) when the frame has no such column; it is not added to the frame.
+    the result has one row per row of `frame`, in its order. `nulls_equal`: a null key part
+    matches a null (a combination of codes with some left empty).
     """
-    keys = frame.select(key.alias(on) if key is not None else pl.col(on))
-    matched = keys.join(right, on=on, how="left", maintain_order="left").drop(on)
+    names = [on] if isinstance(on, str) else list(on)
+    matched = (
+        frame.select(names)
+        .join(right, on=names, how="left", maintain_order="left", nulls_equal=nulls_equal)
+        .drop(names)
+    )
     if matched.height != frame.height:
         raise ValueError(f"columns_joined: the key {on!r} is not unique in the right frame")
     return frame.hstack(matched.get_columns())

@@ -40,19 +40,71 @@ def _resolve(frame: pl.DataFrame, column: str, ctx: ValidationContext, prefix: s
     return frame.hstack(columns_joined(found, units, on=f"{prefix}pcode").get_columns())
 
 
+def _admin_lookup(combos: pl.DataFrame, levels: list[int], ctx: ValidationContext) -> pl.DataFrame:
+    """For each distinct combination of admin codes: every level's code resolved
+    (`_r<k>_pcode/level/retired`, `_adm<k>` when valid), the deepest valid unit with its
+    ancestors (`_unit_*`, `_anc<k>`) and the unit at the operation's location level."""
+    for level in levels:
+        prefix = f"_r{level}_"
+        combos = _resolve(combos, f"adm{level}_pcode", ctx, prefix)
+        valid = (
+            pl.col(f"{prefix}pcode").is_not_null()
+            & (pl.col(f"{prefix}level") == level)
+            & ~pl.col(f"{prefix}retired")
+        )
+        combos = combos.with_columns(
+            pl.when(valid).then(pl.col(f"{prefix}pcode")).otherwise(None).alias(f"_adm{level}")
+        )
+    deepest = (
+        pl.coalesce([pl.col(f"_adm{k}") for k in reversed(levels)])
+        if levels
+        else pl.lit(None, pl.Utf8)
+    )
+    units = ctx.units.select(
+        pl.col("pcode").alias("_unit_pcode"),
+        pl.col("unit_id").alias("_unit_id"),
+        pl.col("level").alias("_unit_level"),
+        pl.col("lat").alias("_unit_lat"),
+        pl.col("lon").alias("_unit_lon"),
+        *[pl.col(f"anc{k}").alias(f"_anc{k}") for k in range(1, 5)],
+    )
+    combos = columns_joined(combos.with_columns(_unit_pcode=deepest), units, on="_unit_pcode")
+    location = ctx.units.select(
+        pl.col("pcode").alias("_location_pcode"), pl.col("unit_id").alias("_location_id")
+    )
+    loc_col = f"_adm{ctx.location_level}"
+    return columns_joined(
+        combos.with_columns(
+            _location_pcode=pl.col(loc_col) if loc_col in combos.columns else pl.lit(None, pl.Utf8)
+        ),
+        location,
+        on="_location_pcode",
+    )
+
+
 def admin_resolve(frame: pl.DataFrame, ctx: ValidationContext) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Resolve the admin columns of the main sheet.
 
     Adds `_adm<k>` (the normalised P-code when valid), `_unit_pcode` (the deepest valid unit),
     `_unit_id`, `_unit_lat`, `_unit_lon` and `_location_id`/`_location_pcode` (the unit at the
-    operation's location level); returns the frame and its issues.
+    operation's location level); returns the frame and its issues. The codes are resolved once
+    per distinct combination (a country has tens of thousands, a file up to millions of rows)
+    and attached to the rows with one join.
     """
     levels = admin_levels(frame)
+    given_columns = [f"adm{level}_pcode" for level in levels]
+    if given_columns:
+        combos = frame.select(given_columns).unique(maintain_order=True)
+        frame = columns_joined(
+            frame, _admin_lookup(combos, levels, ctx), on=given_columns, nulls_equal=True
+        )
+    else:  # no admin column at all: every resolved column is null
+        lookup = _admin_lookup(pl.DataFrame({"_": [None]}), levels, ctx).drop("_")
+        frame = frame.with_columns(pl.lit(None, lookup.schema[c]).alias(c) for c in lookup.columns)
     issues = []
     for level in levels:
         column = f"adm{level}_pcode"
         prefix = f"_r{level}_"
-        frame = _resolve(frame, column, ctx, prefix)
         given = pl.col(column).is_not_null() & (_normalised(column) != "")
         found = pl.col(f"{prefix}pcode").is_not_null()
         issues += [
@@ -101,24 +153,6 @@ def admin_resolve(frame: pl.DataFrame, ctx: ValidationContext) -> tuple[pl.DataF
                     f"level {ctx.location_level}",
                 )
             )
-        valid = found & (pl.col(f"{prefix}level") == level) & ~pl.col(f"{prefix}retired")
-        frame = frame.with_columns(
-            pl.when(valid).then(pl.col(f"{prefix}pcode")).otherwise(None).alias(f"_adm{level}")
-        ).drop(f"{prefix}pcode", f"{prefix}level", f"{prefix}retired")
-    deepest = (
-        pl.coalesce([pl.col(f"_adm{k}") for k in reversed(levels)])
-        if levels
-        else pl.lit(None, pl.Utf8)
-    )
-    units = ctx.units.select(
-        pl.col("pcode").alias("_unit_pcode"),
-        pl.col("unit_id").alias("_unit_id"),
-        pl.col("level").alias("_unit_level"),
-        pl.col("lat").alias("_unit_lat"),
-        pl.col("lon").alias("_unit_lon"),
-        *[pl.col(f"anc{k}").alias(f"_anc{k}") for k in range(1, 5)],
-    )
-    frame = columns_joined(frame.with_columns(_unit_pcode=deepest), units, on="_unit_pcode")
     for level in levels:
         column = f"adm{level}_pcode"
         mismatch = (
@@ -141,16 +175,8 @@ def admin_resolve(frame: pl.DataFrame, ctx: ValidationContext) -> tuple[pl.DataF
                 ),
             )
         )
-    location = ctx.units.select(
-        pl.col("pcode").alias("_location_pcode"), pl.col("unit_id").alias("_location_id")
-    )
-    loc_col = f"_adm{ctx.location_level}"
-    frame = columns_joined(
-        frame.with_columns(
-            _location_pcode=pl.col(loc_col) if loc_col in frame.columns else pl.lit(None, pl.Utf8)
-        ),
-        location,
-        on="_location_pcode",
+    frame = frame.drop(
+        [f"_r{level}_{part}" for level in levels for part in ("pcode", "level", "retired")]
     )
     return frame, issues_concat(issues)
 
