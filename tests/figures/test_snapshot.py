@@ -10,6 +10,7 @@ from polars.testing import assert_frame_equal
 from opendtm.accounts.models import AuditEvent
 from opendtm.core.errors import Conflict, PermissionDenied
 from opendtm.figures import snapshot as snapshot_module
+from opendtm.figures import sources
 from opendtm.figures.models import (
     FigureRow,
     FigureSnapshot,
@@ -17,12 +18,17 @@ from opendtm.figures.models import (
     SiteFigureRow,
     SnapshotUnit,
 )
-from opendtm.figures.queries import figures_by_admin, figures_headline
+from opendtm.figures.queries import (
+    figures_by_admin,
+    figures_by_site,
+    figures_headline,
+    figures_origin_matrix,
+)
 from opendtm.figures.services import figures_snapshot_build
 from opendtm.figures.sources import LiveFigures, SnapshotFigures
 from opendtm.gazetteer.models import AdminUnit
 from opendtm.ingest.models import ImportBatch
-from tests.figures.conftest import B3, M1, M2, World
+from tests.figures.conftest import B3, B4, B5, M1, M2, M4, P2, World
 
 pytestmark = pytest.mark.django_db
 
@@ -158,3 +164,51 @@ def test_publishing_the_next_round_compares_published_with_published(world: Worl
     assert headline.provenance.source == "snapshot"
     assert headline.provenance.previous_round_number == 1
     assert (headline.figures["idp_ind"], headline.change["idp_ind"]) == (164, -114)
+
+
+def test_drilling_down_the_snapshot_follows_its_own_parents(world: World) -> None:
+    op, viewer = world.operation, world.viewer
+    barangays = figures_by_admin(
+        user=viewer, operation=op, round_number=1, level=4, parent_pcode=P2
+    )
+    assert barangays.provenance.source == "snapshot"
+    assert barangays.rows.select("pcode", "idp_ind").rows() == [(B4, 120), (B5, 25)]
+    assert barangays.total_rows == 2
+    assert barangays.totals["idp_ind"] == 145
+    one = figures_by_admin(user=viewer, operation=op, round_number=1, level=4, parent_pcode=B4)
+    assert one.rows.get_column("pcode").to_list() == [B4]
+    sites = figures_by_site(user=viewer, operation=op, round_number=1, parent_pcode=P2)
+    assert sites.rows.get_column("site_code").to_list() == ["S2", "S3"]
+    matrix = figures_origin_matrix(
+        user=world.analyst,
+        operation=op,
+        round_number=1,
+        origin_level=4,
+        destination_level=4,
+        parent_pcode=P2,
+        exact=True,
+    )
+    assert matrix.rows.select("destination_pcode", "origin_pcode", "origin_ind").rows() == [
+        (B4, M4, 120),
+        (B5, B4, 25),
+    ]
+    assert (matrix.coarser_rows, matrix.totals) == (1, {"origin_hh": 35, "origin_ind": 145})
+
+
+def test_answers_too_big_to_list_their_ids_are_the_same(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def answers() -> list[object]:
+        op, viewer = world.operation, world.viewer
+        return [
+            figures_by_admin(user=viewer, operation=op, round_number=1, level=4).rows,
+            figures_by_site(user=viewer, operation=op, round_number=1).rows,
+            figures_origin_matrix(
+                user=viewer, operation=op, round_number=1, origin_level=3, destination_level=4
+            ).rows,
+        ]
+
+    listed = answers()
+    monkeypatch.setattr(sources, "_ID_LIST", 1)  # read the labels by level instead
+    for before, after in zip(listed, answers(), strict=True):
+        assert_frame_equal(before, after)  # type: ignore[arg-type]

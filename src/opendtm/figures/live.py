@@ -307,17 +307,14 @@ def site_frame(
 # --- origin -> current location ------------------------------------------------------------
 
 
-def origin_frame(
-    *,
+def _origin_rows(
     round_: Round,
     operation: Operation,
     origin_level: int,
     destination_level: int,
-    within: AdminUnit | None = None,
-) -> pl.DataFrame:
-    """IDPs by origin unit (rolled up to `origin_level`; a coarser origin stays at its own
-    level) and current unit (at `destination_level`), with the number of locations reporting
-    each pair, and both units' labels prefixed `origin_` and `destination_`. Three queries."""
+    within: AdminUnit | None,
+) -> QuerySet[Any]:
+    """The round's origin rows with `origin_key` and `destination_key` annotated."""
     dest_key = _up("assessment__location", operation.location_level - destination_level)
     origin_key = Case(
         *(
@@ -330,8 +327,22 @@ def origin_frame(
     rows = BaselineOrigin.objects.filter(assessment__round=round_)
     if within is not None:
         rows = rows.filter(under("assessment__location", within))
-    rows = rows.annotate(origin_key=origin_key, destination_key=F(dest_key))
-    frame = _frame(
+    return rows.annotate(origin_key=origin_key, destination_key=F(dest_key))
+
+
+def origin_counts(
+    *,
+    round_: Round,
+    operation: Operation,
+    origin_level: int,
+    destination_level: int,
+    within: AdminUnit | None = None,
+) -> pl.DataFrame:
+    """IDPs by origin unit (rolled up to `origin_level`; a coarser origin stays at its own
+    level) and current unit (at `destination_level`), with the number of locations reporting
+    each pair; unit ids only. One query."""
+    rows = _origin_rows(round_, operation, origin_level, destination_level, within)
+    return _frame(
         rows.values("origin_key", "destination_key")
         .annotate(
             agg_locations=Count("assessment", distinct=True),
@@ -350,6 +361,26 @@ def origin_frame(
             "origin_ind": pl.Int64,
         },
     )
+
+
+def origin_frame(
+    *,
+    round_: Round,
+    operation: Operation,
+    origin_level: int,
+    destination_level: int,
+    within: AdminUnit | None = None,
+) -> pl.DataFrame:
+    """`origin_counts` with both units' labels prefixed `origin_` and `destination_`, by
+    destination then origin P-code. Three queries."""
+    frame = origin_counts(
+        round_=round_,
+        operation=operation,
+        origin_level=origin_level,
+        destination_level=destination_level,
+        within=within,
+    )
+    rows = _origin_rows(round_, operation, origin_level, destination_level, within)
     origins = unit_labels(AdminUnit.objects.filter(id__in=rows.values("origin_key")))
     destinations = unit_labels(AdminUnit.objects.filter(id__in=rows.values("destination_key")))
     return origin_labelled(frame, origins, destinations)

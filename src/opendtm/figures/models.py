@@ -43,6 +43,11 @@ class FigureSnapshot(models.Model):
     baseline_rows = models.PositiveIntegerField(default=0)
     site_rows = models.PositiveIntegerField(default=0)
     origin_rows = models.PositiveIntegerField(default=0)
+    answer_rows = models.JSONField(
+        default=dict,
+        help_text='Rows of each whole answer, counted at build: {"admin 4": n, "sites": n, '
+        '"origin 3 4": n, "coarser 3 4": n}, so that paging never counts a million rows.',
+    )
 
     def __str__(self) -> str:
         return f"figures of round {self.round_id} built {self.built_at:%Y-%m-%d %H:%M}"
@@ -71,6 +76,7 @@ class SnapshotUnit(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["snapshot", "unit"], name="snapshot_unit_uniq"),
         ]
+        indexes = [models.Index(fields=["snapshot", "level"], name="snapshot_unit_level")]
 
     def __str__(self) -> str:
         return f"{self.pcode} {self.name}"
@@ -89,6 +95,14 @@ class FigureRow(models.Model):
     round = models.ForeignKey("operations.Round", on_delete=models.CASCADE, related_name="+")
     level = models.PositiveSmallIntegerField()
     unit = models.ForeignKey("gazetteer.AdminUnit", on_delete=models.PROTECT, related_name="+")
+    parent = models.ForeignKey(
+        "gazetteer.AdminUnit",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        db_index=False,
+        help_text="The unit's parent as the snapshot's gazetteer had it (drill-down).",
+    )
     pcode = models.CharField(max_length=32)
     suppressed = models.BigIntegerField(default=0)
     locations = _count()
@@ -121,6 +135,7 @@ class FigureRow(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["round", "level", "pcode"], name="figrow_round_level_pcode"),
+            models.Index(fields=["round", "level", "parent"], name="figrow_round_level_parent"),
             models.Index(fields=["unit", "round"], name="figrow_unit_round"),
         ]
 

@@ -15,7 +15,30 @@ import polars as pl
 from opendtm.figures import live
 from opendtm.figures.measures import ADMIN_NAMES, LABEL_COLUMNS
 from opendtm.gazetteer.models import MAX_LEVEL, AdminUnit
-from opendtm.operations.models import Operation
+from opendtm.mobility.models import BaselineOrigin
+from opendtm.operations.models import Operation, Round
+
+
+def reported_origins(
+    round_: Round, operation: Operation, locations: pl.DataFrame, labels: pl.DataFrame
+) -> pl.DataFrame:
+    """The origins of the round as reported, by location, with both units' labels: the
+    locations' from the admin frame at the location level, the origins' from the coarse
+    labels and, for origins at the finest level, one query. Two queries."""
+    counts = live.origin_counts(
+        round_=round_,
+        operation=operation,
+        origin_level=MAX_LEVEL,
+        destination_level=operation.location_level,
+    )
+    finest = live.unit_labels(
+        AdminUnit.objects.filter(
+            level=MAX_LEVEL,
+            id__in=BaselineOrigin.objects.filter(assessment__round=round_).values("origin"),
+        )
+    )
+    origins = pl.concat([labels, finest], how="vertical_relaxed")
+    return live.origin_labelled(counts, origins, locations.select(LABEL_COLUMNS))
 
 
 def coarse_labels(operation: Operation) -> pl.DataFrame:

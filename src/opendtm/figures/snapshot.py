@@ -27,7 +27,6 @@ from opendtm.figures.models import (
     SnapshotUnit,
 )
 from opendtm.figures.suppression import MASK, admin_masks, origin_mask, site_mask
-from opendtm.gazetteer.models import MAX_LEVEL
 from opendtm.mobility.models import BaselineAssessment, BaselineOrigin, SiteAssessment
 from opendtm.operations.models import Operation, Round
 
@@ -42,6 +41,34 @@ class ComputedFigures:
     sites: pl.DataFrame
     origins: dict[tuple[int, int], pl.DataFrame] = field(default_factory=dict)
     origin_max_level: int = live.LOWEST_ORIGIN_LEVEL
+
+    def with_parents(self, level: int) -> pl.DataFrame:
+        """The admin frame at `level` with `parent_id`, the unit it lies in one level up."""
+        frame = self.admin[level]
+        if level == 0:
+            return frame.with_columns(pl.lit(None, pl.Int64).alias("parent_id"))
+        above = self.admin[level - 1].select(
+            pl.col("pcode").alias("_parent"), pl.col("unit_id").alias("parent_id")
+        )
+        country = self.admin[0].get_column("pcode")
+        key = (
+            pl.col(f"adm{level - 1}_pcode")
+            if level >= 2
+            else pl.lit(country[0] if country.len() else None, pl.Utf8)
+        )
+        joined = frame.with_columns(key.alias("_parent")).join(above, on="_parent", how="left")
+        return joined.drop("_parent")
+
+    def answer_rows(self) -> dict[str, int]:
+        """How many rows each whole answer has (FigureSnapshot.answer_rows)."""
+        counts = {f"admin {level}": frame.height for level, frame in self.admin.items()}
+        counts["sites"] = self.sites.height
+        for (origin, destination), frame in self.origins.items():
+            counts[f"origin {origin} {destination}"] = frame.height
+            counts[f"coarser {origin} {destination}"] = frame.filter(
+                pl.col("origin_level") < origin
+            ).height
+        return counts
 
     def units(self) -> pl.DataFrame:
         """Every unit the figures cite, once, with its labels."""
@@ -79,12 +106,7 @@ def figures_compute(*, round_: Round, operation: Operation, threshold: int) -> C
         live.site_frame(round_=round_, operation=operation), admin[location_level], threshold
     )
     deepest = live.origin_deepest_level(round_)
-    reported = live.origin_frame(
-        round_=round_,
-        operation=operation,
-        origin_level=MAX_LEVEL,
-        destination_level=location_level,
-    )
+    reported = rollup.reported_origins(round_, operation, finest, labels)
     origins = {
         (origin, destination): origin_mask(
             rollup.origins_rolled(reported, origin, destination, labels), threshold
@@ -147,6 +169,7 @@ def snapshot_write(
         threshold=threshold,
         location_level=operation.location_level,
         origin_max_level=computed.origin_max_level,
+        answer_rows=computed.answer_rows(),
         **counts,
     )
     ids = {"snapshot": snapshot.pk, "round": round_.pk}
@@ -155,11 +178,17 @@ def snapshot_write(
         ["snapshot", *(c.removesuffix("_id") for c in LABEL_COLUMNS)],
         _with(computed.units().select(LABEL_COLUMNS), snapshot=snapshot.pk),
     )
-    for level, frame in computed.admin.items():
+    for level in computed.admin:
         rows_insert(
             FigureRow,
-            ["snapshot", "round", "level", "unit", "pcode", MASK, *ADMIN_NAMES],
-            _with(frame.select("unit_id", "pcode", MASK, *ADMIN_NAMES), **ids, level=level),
+            ["snapshot", "round", "level", "unit", "parent", "pcode", MASK, *ADMIN_NAMES],
+            _with(
+                computed.with_parents(level).select(
+                    "unit_id", "parent_id", "pcode", MASK, *ADMIN_NAMES
+                ),
+                **ids,
+                level=level,
+            ),
         )
     site_fields = [
         ("site", "site_pk"),

@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any, Protocol
 
 import polars as pl
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from opendtm.figures import live
@@ -30,7 +30,7 @@ from opendtm.figures.models import (
     SnapshotUnit,
 )
 from opendtm.figures.suppression import MASK, admin_masks, origin_mask, site_mask
-from opendtm.gazetteer.models import AdminUnit
+from opendtm.gazetteer.models import MAX_LEVEL, AdminUnit
 from opendtm.operations.models import Operation, Round
 
 Page = tuple[pl.DataFrame, int]  # the rows asked for, and how many rows the whole answer has
@@ -75,6 +75,13 @@ def _within(frame: pl.DataFrame, within: AdminUnit | None, prefix: str = "") -> 
     return frame.filter(pl.col(f"{prefix}adm{within.level}_pcode") == within.pcode)
 
 
+_ID_LIST = 5_000  # more ids than this are read by level, not listed in an IN (...)
+
+
+def _slice(rows: QuerySet[Any], limit: int | None, offset: int) -> QuerySet[Any]:
+    return rows[offset : offset + limit] if limit is not None else rows[offset:]
+
+
 def _total(rows: QuerySet[Any], page: pl.DataFrame, limit: int | None, offset: int) -> int:
     """How many rows the whole answer has: counted only when the page may not be the end."""
     if limit is None or page.height < limit:
@@ -102,39 +109,70 @@ class SnapshotFigures:
         self.snapshot = snapshot
         self.exact = exact
 
-    def _labels(self, unit_ids: QuerySet[Any] | list[int]) -> pl.DataFrame:
-        rows = SnapshotUnit.objects.filter(snapshot=self.snapshot, unit_id__in=unit_ids)
+    def _labels(self, frame: pl.DataFrame, columns: list[str], levels: list[int]) -> pl.DataFrame:
+        """SnapshotUnit labels of the units named in the frame's `columns` (every unit at
+        `levels` when they are too many to list). One query."""
+        ids = sorted({i for c in columns for i in frame.get_column(c).to_list()})
+        rows = SnapshotUnit.objects.filter(snapshot=self.snapshot)
+        rows = (
+            rows.filter(unit_id__in=ids) if len(ids) <= _ID_LIST else rows.filter(level__in=levels)
+        )
         return live._frame(rows.values_list(*_LABEL_FIELDS), _LABEL_SCHEMA)
 
-    def _units_within(self, within: AdminUnit) -> QuerySet[Any]:
-        return SnapshotUnit.objects.filter(
-            snapshot=self.snapshot, **{f"adm{within.level}_pcode": within.pcode}
-        ).values("unit_id")
+    def _under(self, level: int, within: AdminUnit) -> QuerySet[Any]:
+        """Ids of the units at `level` inside `within` (coarser), following the snapshot's own
+        parent links down: one indexed subquery per level between them."""
+        ids: QuerySet[Any] | None = None
+        for step in range(within.level + 1, level + 1):
+            rows = FigureRow.objects.filter(round_id=self.snapshot.round_id, level=step)
+            rows = rows.filter(parent_id=within.pk) if ids is None else rows.filter(parent__in=ids)
+            ids = rows.values("unit_id")
+        assert ids is not None
+        return ids
+
+    def _inside(self, rows: QuerySet[Any], field: str, level: int, within: AdminUnit) -> Any:
+        """The rows whose unit at `level` (in `field`) is `within` or lies inside it."""
+        if within.level >= level:
+            return rows.filter(**{field: within.pk})
+        return rows.filter(**{f"{field}__in": self._under(level, within)})
+
+    def _total(
+        self,
+        key: str | None,
+        rows: QuerySet[Any],
+        page: pl.DataFrame,
+        limit: int | None,
+        offset: int,
+    ) -> int:
+        """Rows of the whole answer: counted at build for whole answers, else as needed."""
+        if key is not None and key in self.snapshot.answer_rows:
+            return int(self.snapshot.answer_rows[key])
+        return _total(rows, page, limit, offset)
 
     def _read(self, rows: QuerySet[Any], fields: list[str], schema: dict[str, Any]) -> pl.DataFrame:
         frame = live._frame(rows.values_list(*fields), schema)
         return frame.with_columns(pl.lit(0, pl.Int64).alias(MASK)) if self.exact else frame
 
-    def _admin_rows(self, rows: QuerySet[FigureRow]) -> pl.DataFrame:
+    def _admin_rows(self, rows: QuerySet[FigureRow], level: int) -> pl.DataFrame:
         fields = ["unit_id", MASK, *ADMIN_NAMES]
         frame = self._read(rows, fields, dict.fromkeys(fields, pl.Int64))
-        labels = self._labels(rows.values("unit_id"))
-        return labels.join(frame, on="unit_id", how="inner").sort("pcode", "unit_id")
+        labels = self._labels(frame, ["unit_id"], [level])
+        return labels.join(frame, on="unit_id", how="inner").sort("pcode")
 
     def admin(self, level: int, within: AdminUnit | None, limit: int | None, offset: int) -> Page:
         rows = FigureRow.objects.filter(round_id=self.snapshot.round_id, level=level)
-        if within is not None and within.level > 0:
-            rows = rows.filter(unit_id__in=self._units_within(within))
-        rows = rows.order_by("pcode", "unit_id")
-        page = rows[offset : offset + limit] if limit is not None else rows[offset:]
-        frame = self._admin_rows(page)
-        return frame, _total(rows, frame, limit, offset)
+        whole = within is None or within.level == 0
+        if within is not None and not whole:
+            rows = self._inside(rows, "unit_id", level, within)
+        rows = rows.order_by("pcode")  # unique in a level: the index gives the order
+        frame = self._admin_rows(_slice(rows, limit, offset), level)
+        return frame, self._total(f"admin {level}" if whole else None, rows, frame, limit, offset)
 
     def admin_units(self, level: int, unit_ids: list[int]) -> pl.DataFrame:
-        rows = FigureRow.objects.filter(
-            round_id=self.snapshot.round_id, level=level, unit_id__in=unit_ids
-        )
-        return self._admin_rows(rows)
+        rows = FigureRow.objects.filter(round_id=self.snapshot.round_id, level=level)
+        if len(unit_ids) <= _ID_LIST:
+            return self._admin_rows(rows.filter(unit_id__in=unit_ids), level)
+        return self._admin_rows(rows, level).filter(pl.col("unit_id").is_in(unit_ids))
 
     def admin_unit(self, unit: AdminUnit) -> pl.DataFrame:
         return self.admin_units(unit.level, [unit.pk])
@@ -153,33 +191,41 @@ class SnapshotFigures:
         ]
         schema = live.SITE_SCHEMA | {MASK: pl.Int64}
         frame = self._read(rows, [f for f, _ in pairs], {c: schema[c] for _, c in pairs})
-        labels = self._labels(rows.values("unit_id"))
+        labels = self._labels(frame, ["unit_id"], list(range(MAX_LEVEL + 1)))
         return labels.join(frame, on="unit_id", how="inner").sort("site_code")
 
     def sites(self, within: AdminUnit | None, limit: int | None, offset: int) -> Page:
         rows = SiteFigureRow.objects.filter(round_id=self.snapshot.round_id)
-        if within is not None and within.level > 0:
-            rows = rows.filter(unit_id__in=self._units_within(within))
+        whole = within is None or within.level == 0
+        if within is not None and not whole:
+            if within.level <= self.snapshot.location_level:
+                rows = self._inside(rows, "location_id", self.snapshot.location_level, within)
+            else:
+                rows = rows.filter(unit_id=within.pk)
         rows = rows.order_by("site_code")
-        page = rows[offset : offset + limit] if limit is not None else rows[offset:]
-        frame = self._site_rows(page)
-        return frame, _total(rows, frame, limit, offset)
+        frame = self._site_rows(_slice(rows, limit, offset))
+        return frame, self._total("sites" if whole else None, rows, frame, limit, offset)
 
     def sites_of(self, site_pks: list[int]) -> pl.DataFrame:
-        return self._site_rows(
-            SiteFigureRow.objects.filter(round_id=self.snapshot.round_id, site_id__in=site_pks)
-        )
+        rows = SiteFigureRow.objects.filter(round_id=self.snapshot.round_id)
+        if len(site_pks) <= _ID_LIST:
+            return self._site_rows(rows.filter(site_id__in=site_pks))
+        return self._site_rows(rows).filter(pl.col("site_pk").is_in(site_pks))
+
+    def _stored(self, origin_level: int) -> int:
+        """The origin level the snapshot stores a request at (finer ones are the same rows)."""
+        return min(origin_level, self.snapshot.origin_max_level)
 
     def _origin_rows(
         self, origin_level: int, destination_level: int, within: AdminUnit | None
     ) -> QuerySet[OriginFigureRow]:
         rows = OriginFigureRow.objects.filter(
             round_id=self.snapshot.round_id,
-            origin_level=min(origin_level, self.snapshot.origin_max_level),
+            origin_level=self._stored(origin_level),
             destination_level=destination_level,
         )
         if within is not None and within.level > 0:
-            rows = rows.filter(destination_id__in=self._units_within(within))
+            rows = self._inside(rows, "destination_id", destination_level, within)
         return rows
 
     def origins(
@@ -193,29 +239,44 @@ class SnapshotFigures:
         rows = self._origin_rows(origin_level, destination_level, within).order_by(
             "destination_pcode", "origin_pcode"
         )
-        page = rows[offset : offset + limit] if limit is not None else rows[offset:]
         fields = ["origin_id", "destination_id", *ORIGIN_NAMES, MASK]
-        frame = self._read(page, fields, dict.fromkeys(fields, pl.Int64))
-        labels = self._labels(
-            SnapshotUnit.objects.filter(
-                Q(unit_id__in=page.values("origin_id"))
-                | Q(unit_id__in=page.values("destination_id")),
-                snapshot=self.snapshot,
-            ).values("unit_id")
-        )
+        frame = self._read(_slice(rows, limit, offset), fields, dict.fromkeys(fields, pl.Int64))
+        levels = sorted({destination_level, *range(1, self._stored(origin_level) + 1)})
+        labels = self._labels(frame, ["origin_id", "destination_id"], levels)
         frame = live.origin_labelled(frame, labels, labels)
-        return frame, _total(rows, frame, limit, offset)
+        whole = within is None or within.level == 0
+        key = f"origin {self._stored(origin_level)} {destination_level}" if whole else None
+        return frame, self._total(key, rows, frame, limit, offset)
 
     def origin_totals(
         self, origin_level: int, destination_level: int, within: AdminUnit | None
     ) -> tuple[dict[str, int], int]:
-        rows = self._origin_rows(origin_level, destination_level, within)
-        coarser = SnapshotUnit.objects.filter(snapshot=self.snapshot, level__lt=origin_level)
-        sums = rows.aggregate(
-            **{n: Coalesce(Sum(n), 0) for n in ORIGIN_NAMES},
-            coarser_rows=Count("id", filter=Q(origin_id__in=coarser.values("unit_id"))),
-        )
-        return {n: int(sums[n]) for n in ORIGIN_NAMES}, int(sums["coarser_rows"])
+        """The sums of the whole matrix (those of its coarsest pair, one or a few rows) and how
+        many of its rows keep an origin coarser than asked."""
+        stored = self._stored(origin_level)
+        whole = within is None or within.level == 0
+        coarsest = OriginFigureRow.objects.filter(round_id=self.snapshot.round_id, origin_level=1)
+        if whole:
+            coarsest = coarsest.filter(destination_level=0)
+        else:
+            assert within is not None
+            coarsest = coarsest.filter(destination_level=within.level, destination_id=within.pk)
+        sums = coarsest.aggregate(**{n: Coalesce(Sum(n), 0) for n in ORIGIN_NAMES})
+        counts = self.snapshot.answer_rows
+        if whole and origin_level > stored:  # every origin is coarser than asked
+            coarser = int(counts.get(f"origin {stored} {destination_level}", 0))
+        elif whole:
+            coarser = int(counts.get(f"coarser {stored} {destination_level}", 0))
+        else:
+            coarse_units = SnapshotUnit.objects.filter(
+                snapshot=self.snapshot, level__lt=origin_level
+            )
+            coarser = (
+                self._origin_rows(origin_level, destination_level, within)
+                .filter(origin_id__in=coarse_units.values("unit_id"))
+                .count()
+            )
+        return {n: int(sums[n]) for n in ORIGIN_NAMES}, coarser
 
 
 # --- computed live ----------------------------------------------------------------------------
