@@ -12,14 +12,20 @@ parent is given; the first step that finds a unit decides:
 4. a truncated name: it ends inside a word (or an open bracket) where a unit's name goes on
    ("Basco (Santo Dom") and is at least TRUNCATED_MIN letters long -> `matched`, score 95;
 5. otherwise fuzzy scores (rapidfuzz, vectorised over all candidates at once): one unit at or
-   above MATCH_MIN and clear of the next by more than AMBIGUITY_MARGIN -> `matched`.
+   above MATCH_MIN and clear of the next by more than AMBIGUITY_MARGIN -> `matched`. Two guards
+   keep near misses from becoming confident wrong answers: a unit is chosen only when its
+   distinguishing words (compass points, upper/lower, ...: `names.name_signature`) and the sent
+   name's are the same or one holds the other, and its numbers are the same ("Cabuaan Este" is
+   never "Cabuaan Oeste", "Barangay 576" never "Barangay 676"); and a name that is exactly the
+   name of a unit elsewhere in the country (under another parent) is not bent to a similar one
+   under the parent given: it is probably that other place, sent with the wrong parent.
 Two or more units at any step -> `ambiguous`, P-code empty, candidates listed.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +44,7 @@ from opendtm.gazetteer.names import (
     cut_short,
     name_key,
     name_parts,
+    name_signature,
     name_words,
 )
 from opendtm.gazetteer.queries import unit_names_frame, units_frame, units_resolve
@@ -50,7 +57,7 @@ CANDIDATES_SHOWN = 5
 OUTPUT_COLUMNS = ("pcode", "matched_name", "score", "status", "candidates")
 _CHUNK = 256  # query rows scored at once (bounds memory: rows x candidates bytes)
 _UNKNOWN = "\0unknown parent"
-TRUNCATED_MIN = 5  # letters a truncated name needs before it is read as the start of another
+TRUNCATED_MIN = 10  # letters a truncated name needs before it is read as the start of another
 ABBREVIATED_SCORE = 99
 TRUNCATED_SCORE = 95
 
@@ -83,6 +90,7 @@ class Match:
     score: int
     status: MatchStatus
     candidates: tuple[Candidate, ...] = field(default=())
+    rule: str = ""  # the step that decided: name, abbreviation, truncation, fuzzy ("" if none)
 
 
 class _Index:
@@ -125,6 +133,36 @@ class _Index:
         self.prefix_units = [i for _, i in ordered]
         self.fuzzy_units = np.array(fuzzy_units, dtype=np.int64)
         self.fuzzy_words = np.array(fuzzy_words, dtype=object)
+        self.signatures: dict[tuple[str, ...], int] = {}
+        self.fuzzy_signatures = np.array(
+            [self._signature_id(words) for words in fuzzy_words], dtype=np.int64
+        )
+
+    def _signature_id(self, words: str) -> int:
+        return self.signatures.setdefault(name_signature(words), len(self.signatures))
+
+    def _compatible(self, wanted: np.ndarray) -> np.ndarray:
+        """[query, signature id]: True when the numbers are the same and the distinguishing
+        words are equal or one set holds the other (a misspelt "Poblcion" drops a word; "Este"
+        and "Oeste" clash; "Bongcanaway III" is never "Bongcanaway")."""
+        known = [
+            (tuple(w for w in sig if w.isdigit()), Counter(w for w in sig if not w.isdigit()))
+            for sig in self.signatures
+        ]
+        table = np.zeros((len(wanted), len(known)), dtype=bool)
+        for row, sig_id in enumerate(wanted.tolist()):
+            numbers, words = known[sig_id]
+            table[row] = [
+                numbers == their_numbers
+                and (not (words - their_words) or not (their_words - words))
+                for their_numbers, their_words in known
+            ]
+        return table
+
+    def exists(self, name: str) -> bool:
+        """True when the name (or its abbreviation-free form) is a name of some unit at this
+        level, wherever it is."""
+        return name_key(name) in self.whole or canonical_key(name) in self.canon
 
     def exact(self, name: str, scope: set[int] | None) -> set[int]:
         """Units the name equals, by step 1 then step 2 (see the module docstring)."""
@@ -138,20 +176,20 @@ class _Index:
             found |= self.whole.get(key, set()) | self.part.get(key, set())
         return _within(found, scope)
 
-    def rules(self, name: str, scope: set[int] | None) -> tuple[set[int], int, MatchStatus]:
-        """Steps 1-4: the units found by the first step that finds any, its score and status
-        (no units: an empty set)."""
+    def rules(self, name: str, scope: set[int] | None) -> tuple[set[int], int, MatchStatus, str]:
+        """Steps 1-4: the units found by the first step that finds any, its score, status and
+        rule (no units: an empty set)."""
         hits = self.exact(name, scope)
         if hits:
-            return hits, 100, MatchStatus.EXACT
+            return hits, 100, MatchStatus.EXACT, "name"
         whole, parts = name_parts(name)
         found: set[int] = set()
         for key in {canonical_key(t) for t in (*whole, *parts)} - {""}:
             found |= self.canon.get(key, set())
         hits = _within(found, scope)
         if hits:
-            return hits, ABBREVIATED_SCORE, MatchStatus.MATCHED
-        return self.truncated(name, scope), TRUNCATED_SCORE, MatchStatus.MATCHED
+            return hits, ABBREVIATED_SCORE, MatchStatus.MATCHED, "abbreviation"
+        return self.truncated(name, scope), TRUNCATED_SCORE, MatchStatus.MATCHED, "truncation"
 
     def truncated(self, name: str, scope: set[int] | None) -> set[int]:
         """Units whose name goes on where this one stops inside a word or an open bracket."""
@@ -170,8 +208,9 @@ class _Index:
 
     def scores(
         self, names: Sequence[str], scope: np.ndarray | None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Best fuzzy score of each name against each unit in scope: (units, scores[row, unit])."""
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Fuzzy scores of each name against each unit in scope: (units, best score of any of
+        the unit's names, best score of its names with the same signature), [row, unit]."""
         mask = (
             np.isin(self.fuzzy_units, scope)
             if scope is not None
@@ -179,12 +218,16 @@ class _Index:
         )
         units = self.fuzzy_units[mask]
         words = self.fuzzy_words[mask].tolist()
+        signatures = self.fuzzy_signatures[mask]
         if not words:
-            return units, np.zeros((len(names), 0), dtype=np.uint8)
+            empty = np.zeros((len(names), 0), dtype=np.uint8)
+            return units, empty, empty
         order = np.argsort(units, kind="stable")
-        units, words = units[order], [words[i] for i in order]
+        units, words, signatures = units[order], [words[i] for i in order], signatures[order]
         starts = np.flatnonzero(np.r_[True, units[1:] != units[:-1]])
         queries = [canonical_words(n) for n in names]
+        wanted = np.array([self._signature_id(q) for q in queries], dtype=np.int64)
+        compatible = self._compatible(wanted)[:, signatures]
         matrix = process.cdist(
             queries,
             words,
@@ -193,7 +236,12 @@ class _Index:
             score_cutoff=CANDIDATE_MIN,
             workers=-1,
         )
-        return units[starts], np.maximum.reduceat(matrix, starts, axis=1)
+        eligible = np.where(compatible, matrix, 0).astype(np.uint8)
+        return (
+            units[starts],
+            np.maximum.reduceat(matrix, starts, axis=1),
+            np.maximum.reduceat(eligible, starts, axis=1),
+        )
 
 
 def _within(hits: set[int], scope: set[int] | None) -> set[int]:
@@ -227,9 +275,9 @@ def names_match(
             pending[_UNKNOWN].append(row)
             continue
         scope = scope_of.get(parent)
-        hits, score, status = index.rules(name, scope)
+        hits, score, status, rule = index.rules(name, scope)
         if hits:
-            results[row] = _decided(index, names[row][0], names[row][1], hits, score, status)
+            results[row] = _decided(index, names[row][0], names[row][1], hits, score, status, rule)
         else:
             pending[parent].append(row)
     for parent, rows in pending.items():
@@ -237,10 +285,17 @@ def names_match(
         array = np.fromiter(scope, dtype=np.int64) if scope is not None else None
         for start in range(0, len(rows), _CHUNK):
             chunk = rows[start : start + _CHUNK]
-            found, scores = index.scores([cleaned[r][0] for r in chunk], array)
-            for r, line in zip(chunk, scores, strict=True):
+            found, scores, eligible = index.scores([cleaned[r][0] for r in chunk], array)
+            for r, line, same in zip(chunk, scores, eligible, strict=True):
+                elsewhere = bool(parent) and index.exists(cleaned[r][0])
                 results[r] = _fuzzy(
-                    index, names[r][0], names[r][1], found, line, decide=parent != _UNKNOWN
+                    index,
+                    names[r][0],
+                    names[r][1],
+                    found,
+                    line,
+                    same,
+                    decide=parent != _UNKNOWN and not elsewhere,
                 )
     return [m for m in results if m is not None]
 
@@ -252,6 +307,7 @@ def _decided(
     hits: set[int],
     score: int,
     status: MatchStatus,
+    rule: str,
 ) -> Match:
     listed = tuple(
         Candidate(index.pcodes[i], index.names[i], score)
@@ -259,8 +315,10 @@ def _decided(
     )
     if len(hits) == 1:
         only = listed[0]
-        return Match(name, parent, only.pcode, only.name, score, status, listed)
-    return Match(name, parent, "", "", score, MatchStatus.AMBIGUOUS, listed[:CANDIDATES_SHOWN])
+        return Match(name, parent, only.pcode, only.name, score, status, listed, rule)
+    return Match(
+        name, parent, "", "", score, MatchStatus.AMBIGUOUS, listed[:CANDIDATES_SHOWN], rule
+    )
 
 
 def _fuzzy(
@@ -269,23 +327,35 @@ def _fuzzy(
     parent: str | None,
     units: np.ndarray,
     scores: np.ndarray,
+    eligible: np.ndarray,
     *,
     decide: bool,
 ) -> Match:
+    """Candidates by score; a decision only among units of the same signature (`eligible`)."""
     order = np.argsort(-scores.astype(np.int16), kind="stable")
     ranked = [(int(units[j]), int(scores[j])) for j in order[: CANDIDATES_SHOWN + 1]]
     listed = tuple(
         Candidate(index.pcodes[u], index.names[u], s) for u, s in ranked if s >= CANDIDATE_MIN
     )[:CANDIDATES_SHOWN]
-    best = ranked[0][1] if ranked else 0
-    runner_up = ranked[1][1] if len(ranked) > 1 else 0
+    top = np.argsort(-eligible.astype(np.int16), kind="stable")[:2]
+    best = int(eligible[top[0]]) if len(top) else 0
+    runner_up = int(eligible[top[1]]) if len(top) > 1 else 0
+    shown = int(scores[order[0]]) if len(order) and listed else 0
     if not decide or best < MATCH_MIN:
-        return Match(name, parent, "", "", best if listed else 0, MatchStatus.NONE, listed)
+        return Match(name, parent, "", "", shown, MatchStatus.NONE, listed)
     if runner_up > best - AMBIGUITY_MARGIN:
-        close = tuple(c for c in listed if c.score > best - AMBIGUITY_MARGIN)
-        return Match(name, parent, "", "", best, MatchStatus.AMBIGUOUS, close)
-    top = listed[0]
-    return Match(name, parent, top.pcode, top.name, best, MatchStatus.MATCHED, listed)
+        close = tuple(
+            Candidate(index.pcodes[int(units[j])], index.names[int(units[j])], int(eligible[j]))
+            for j in np.argsort(-eligible.astype(np.int16), kind="stable")[:CANDIDATES_SHOWN]
+            if eligible[j] > best - AMBIGUITY_MARGIN
+        )
+        return Match(name, parent, "", "", best, MatchStatus.AMBIGUOUS, close, "fuzzy")
+    chosen = int(units[top[0]])
+    first = Candidate(index.pcodes[chosen], index.names[chosen], best)
+    others = tuple(c for c in listed if c.pcode != first.pcode)[: CANDIDATES_SHOWN - 1]
+    return Match(
+        name, parent, first.pcode, first.name, best, MatchStatus.MATCHED, (first, *others), "fuzzy"
+    )
 
 
 def _parent_scopes(
@@ -325,10 +395,10 @@ def _parent_scopes(
         if unit is not None and unit.level < level and unit.retired_in_id is None:
             scopes[text] = under.get(unit.pk, set()) if unit.level > 0 else None
             continue
-        hits, _score, _status = parent_index.rules(text, None)
+        hits, _score, _status, _rule = parent_index.rules(text, None)
         if not hits:
-            found, scores = parent_index.scores([text], None)
-            line = scores[0]
+            found, _scores, eligible = parent_index.scores([text], None)
+            line = eligible[0]
             if line.size and line.max() >= MATCH_MIN:
                 close = np.flatnonzero(line > int(line.max()) - AMBIGUITY_MARGIN)
                 hits = {int(found[j]) for j in close}

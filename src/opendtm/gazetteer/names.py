@@ -7,7 +7,11 @@
   and "Western Samar"), and "City of X" is also "X City" and "X";
 - `canonical_words`: each word as its full form: the abbreviations real lists carry ("St." for
   "Saint", "Sto." for "Santo", "Grd" for "Grand", "Gen." for "General", "Pob." for "Poblacion",
-  ...) and Roman numerals after the first word ("Poblacion II" == "Poblacion 2").
+  ...) and Roman numerals after the first word ("Poblacion II" == "Poblacion 2");
+- `name_signature`: the words that tell neighbouring places apart (numbers, compass points,
+  upper/lower, old/new, ...): "Cabuaan Este" and "Cabuaan Oeste", "Barangay 576" and
+  "Barangay 676" are different places however close their spelling, so a fuzzy match needs the
+  same signature.
 """
 
 from __future__ import annotations
@@ -83,6 +87,21 @@ ROMAN: dict[str, str] = {
 }
 
 
+# Words that set a place apart from a neighbour of almost the same name (English, Spanish,
+# French, Filipino).
+# fmt: off
+DISTINGUISHING = frozenset({
+    "north", "south", "east", "west", "northern", "southern", "eastern", "western",
+    "northeast", "northwest", "southeast", "southwest", "norte", "sur", "este", "oeste",
+    "nord", "sud", "est", "ouest", "oriental", "occidental", "orientale",
+    "upper", "lower", "central", "centro", "proper", "poblacion", "interior", "exterior",
+    "ibaba", "ilaya", "itaas", "ilalim", "silangan", "kanluran", "hilaga", "timog",
+    "old", "new", "nuevo", "nueva", "viejo", "vieja", "vieux", "nouveau", "nouvelle",
+    "haut", "bas", "annex", "extension", "little", "big", "grande", "chico", "chica", "pequeno",
+})
+# fmt: on
+
+
 def name_words(name: str) -> str:
     """A name as lower-case ASCII words: accents transliterated, punctuation as spaces."""
     return _NOT_ALNUM.sub(" ", unidecode(name or "").lower()).strip()
@@ -125,3 +144,9 @@ def name_parts(name: str) -> tuple[list[str], list[str]]:
 def cut_short(name: str) -> bool:
     """True when a name looks truncated: a bracket opened and never closed."""
     return bool(_OPEN_BRACKET.search(name or ""))
+
+
+def name_signature(words: str) -> tuple[str, ...]:
+    """The distinguishing words (DISTINGUISHING, and numbers) of `canonical_words` output,
+    sorted: two names with different signatures are never the same place by similarity alone."""
+    return tuple(sorted(word for word in words.split() if word.isdigit() or word in DISTINGUISHING))
