@@ -186,8 +186,11 @@ def origin_households(origins: pl.DataFrame) -> pl.DataFrame:
 
 def submission_ids(frame: pl.DataFrame) -> pl.DataFrame:
     """Every row has a submission ID, and each ID appears once: later copies are rejected."""
-    first = frame.group_by("_submission_id").agg(_first_row=pl.col("_row").min())
-    joined = columns_joined(frame, first, on="_submission_id")
+    # Only the rows whose ID is repeated are grouped: IDs are unique in nearly every file.
+    sid = pl.col("_submission_id")
+    repeated = frame.filter(sid.is_not_null() & sid.is_duplicated())
+    first = repeated.group_by("_submission_id").agg(_first_row=pl.col("_row").min())
+    joined = columns_joined(repeated, first, on="_submission_id")
     return issues_concat(
         [
             issues_where(
@@ -224,12 +227,17 @@ def same_key_twice(
     usable: pl.Expr,
 ) -> pl.DataFrame:
     """One submission per site (or location) per round in the file: later rows are rejected."""
-    candidates = frame.filter(usable & pl.col(key).is_not_null())
-    first = candidates.group_by(key).agg(
-        _first_row=pl.col("_row").min(),
-        _first_sid=pl.col("_submission_id").sort_by("_row").first(),
+    # Only the rows whose key is repeated among the usable ones are grouped and reported.
+    candidates = frame.filter(usable & pl.col(key).is_not_null() & pl.col(key).is_duplicated())
+    first = (
+        candidates.filter(pl.col(key).is_duplicated())
+        .group_by(key)
+        .agg(
+            _first_row=pl.col("_row").min(),
+            _first_sid=pl.col("_submission_id").sort_by("_row").first(),
+        )
     )
-    joined = columns_joined(frame, first, on=key)
+    joined = columns_joined(candidates, first, on=key)
     in_file = issues_where(
         joined,
         usable
