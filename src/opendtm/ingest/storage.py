@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from django.db import models
+from django.db import connection, models
 
 from opendtm.forms.spec import FormSpec
 from opendtm.gazetteer.bulk import rows_insert as bulk_rows_insert
@@ -67,9 +67,12 @@ def rows_insert(
         return
     frame = frame.with_columns(pl.col(pl.Boolean).cast(pl.Int8))
     columns = frame.columns
-    for start in range(0, frame.height, CHUNK):
-        part = frame.slice(start, CHUNK) if order is None else frame[order.slice(start, CHUNK)]
-        bulk_rows_insert(model, columns, part.rows())
+    # COPY goes through the driver's own cursor: its errors become Django's (IntegrityError...)
+    # here, as they would through Django's cursor, so the import reports them as one line.
+    with connection.wrap_database_errors:
+        for start in range(0, frame.height, CHUNK):
+            part = frame.slice(start, CHUNK) if order is None else frame[order.slice(start, CHUNK)]
+            bulk_rows_insert(model, columns, part.rows())
 
 
 def _compared(table: Table, form: FormSpec, frame: pl.DataFrame) -> list[tuple[str, str]]:
