@@ -44,7 +44,7 @@ def test_unit_resolve_accepts_every_form(tree: dict[str, Any], sent: str) -> Non
     assert unit_resolve(country_iso3="phl", code=sent) == tree["PH0100101001"]
 
 
-@pytest.mark.parametrize("sent", ["PH9999", "", "   ", "0100101002X"])
+@pytest.mark.parametrize("sent", ["PH9999", "", "   ", "0100101002X", "PH01\x00"])
 def test_unit_resolve_unknown_is_none(tree: dict[str, Any], sent: str) -> None:
     assert unit_resolve(country_iso3="PHL", code=sent) is None
 

@@ -47,8 +47,9 @@ from opendtm.gazetteer.names import (
     name_signature,
     name_words,
 )
-from opendtm.gazetteer.queries import unit_names_frame, units_frame, units_resolve
+from opendtm.gazetteer.queries import unit_names_frame, units_frame
 from opendtm.gazetteer.readers import ROW, csv_read, workbook_read
+from opendtm.gazetteer.resolution import codes_resolve
 
 MATCH_MIN = 88  # lowest fuzzy score accepted as a match
 AMBIGUITY_MARGIN = 5  # a runner-up this close to the best makes the match ambiguous
@@ -133,31 +134,33 @@ class _Index:
         self.prefix_units = [i for _, i in ordered]
         self.fuzzy_units = np.array(fuzzy_units, dtype=np.int64)
         self.fuzzy_words = np.array(fuzzy_words, dtype=object)
-        self.signatures: dict[tuple[str, ...], int] = {}
+        signature_of: dict[tuple[str, ...], int] = {}
         self.fuzzy_signatures = np.array(
-            [self._signature_id(words) for words in fuzzy_words], dtype=np.int64
+            [signature_of.setdefault(name_signature(w), len(signature_of)) for w in fuzzy_words],
+            dtype=np.int64,
         )
+        self.signatures = list(signature_of)  # by id
+        by_numbers: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        for sig_id, signature in enumerate(self.signatures):
+            by_numbers[tuple(w for w in signature if w.isdigit())].append(sig_id)
+        self.by_numbers = dict(by_numbers)
+        self.compatible_rows: dict[tuple[str, ...], np.ndarray] = {}
 
-    def _signature_id(self, words: str) -> int:
-        return self.signatures.setdefault(name_signature(words), len(self.signatures))
-
-    def _compatible(self, wanted: np.ndarray) -> np.ndarray:
-        """[query, signature id]: True when the numbers are the same and the distinguishing
-        words are equal or one set holds the other (a misspelt "Poblcion" drops a word; "Este"
-        and "Oeste" clash; "Bongcanaway III" is never "Bongcanaway")."""
-        known = [
-            (tuple(w for w in sig if w.isdigit()), Counter(w for w in sig if not w.isdigit()))
-            for sig in self.signatures
-        ]
-        table = np.zeros((len(wanted), len(known)), dtype=bool)
-        for row, sig_id in enumerate(wanted.tolist()):
-            numbers, words = known[sig_id]
-            table[row] = [
-                numbers == their_numbers
-                and (not (words - their_words) or not (their_words - words))
-                for their_numbers, their_words in known
-            ]
-        return table
+    def compatible(self, signature: tuple[str, ...]) -> np.ndarray:
+        """[signature id] -> True when a name of that signature may be chosen for a name sent
+        with `signature`: the same numbers, and distinguishing words equal or one set holding
+        the other (a misspelt "Poblcion" drops a word; "Este" and "Oeste" clash; "Bongcanaway
+        III" is never "Bongcanaway")."""
+        if (row := self.compatible_rows.get(signature)) is not None:
+            return row
+        row = np.zeros(len(self.signatures), dtype=bool)
+        numbers = tuple(w for w in signature if w.isdigit())
+        words = Counter(w for w in signature if not w.isdigit())
+        for sig_id in self.by_numbers.get(numbers, []):
+            theirs = Counter(w for w in self.signatures[sig_id] if not w.isdigit())
+            row[sig_id] = not (words - theirs) or not (theirs - words)
+        self.compatible_rows[signature] = row
+        return row
 
     def exists(self, name: str) -> bool:
         """True when the name (or its abbreviation-free form) is a name of some unit at this
@@ -226,8 +229,7 @@ class _Index:
         units, words, signatures = units[order], [words[i] for i in order], signatures[order]
         starts = np.flatnonzero(np.r_[True, units[1:] != units[:-1]])
         queries = [canonical_words(n) for n in names]
-        wanted = np.array([self._signature_id(q) for q in queries], dtype=np.int64)
-        compatible = self._compatible(wanted)[:, signatures]
+        compatible = np.stack([self.compatible(name_signature(q)) for q in queries])[:, signatures]
         matrix = process.cdist(
             queries,
             words,
@@ -386,14 +388,22 @@ def _parent_scopes(
             .select("position", pl.col("parent_id").alias("ancestor"))
             .filter(pl.col("ancestor").is_not_null())
         )
-    by_code = units_resolve(country_iso3=iso3, codes=parents)
+    # A parent sent as a code, in any accepted form, old codes too (through the crosswalk).
+    resolved = codes_resolve(country_iso3=iso3, codes=sorted(parents))
+    by_code = {
+        text: (int(uid), int(lvl))
+        for text, uid, lvl in resolved.select(
+            "input", "current_unit_id", "current_level"
+        ).iter_rows()
+        if uid is not None
+    }
     above = units.filter(pl.col("level").is_between(1, level - 1)).sort("pcode")
     parent_index = _Index(above, other)
     scopes: dict[str, set[int] | None] = {}
     for text in parents:
-        unit = by_code[text]
-        if unit is not None and unit.level < level and unit.retired_in_id is None:
-            scopes[text] = under.get(unit.pk, set()) if unit.level > 0 else None
+        if text in by_code and by_code[text][1] < level:
+            unit_id, unit_level = by_code[text]
+            scopes[text] = under.get(unit_id, set()) if unit_level > 0 else None
             continue
         hits, _score, _status, _rule = parent_index.rules(text, None)
         if not hits:

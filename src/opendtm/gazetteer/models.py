@@ -175,11 +175,25 @@ class VersionUnit(models.Model):
     version acceptable after the units moved.
     """
 
-    version = models.ForeignKey(GazetteerVersion, on_delete=models.CASCADE, related_name="units")
-    unit = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="+")
+    # A national gazetteer writes 44,000 rows per version: one index (the unique one, which
+    # also serves look-ups by version) and no database constraint on the two unit links (the
+    # rows are copied from the units table in one INSERT ... SELECT and units are never
+    # deleted, while PostgreSQL would check 90,000 deferred foreign keys at commit).
+    version = models.ForeignKey(
+        GazetteerVersion, on_delete=models.CASCADE, related_name="units", db_index=False
+    )
+    unit = models.ForeignKey(
+        AdminUnit, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
     name = models.CharField(max_length=200)
     parent = models.ForeignKey(
-        AdminUnit, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        AdminUnit,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        db_constraint=False,
+        db_index=False,
     )
 
     class Meta:

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from unidecode import unidecode
 
@@ -102,17 +103,20 @@ DISTINGUISHING = frozenset({
 # fmt: on
 
 
+@lru_cache(maxsize=200_000)
 def name_words(name: str) -> str:
     """A name as lower-case ASCII words: accents transliterated, punctuation as spaces."""
     return _NOT_ALNUM.sub(" ", unidecode(name or "").lower()).strip()
 
 
+@lru_cache(maxsize=200_000)
 def name_key(name: str) -> str:
     """The form names are compared in: `name_words` without any space ("Lapu-Lapu" ==
     "lapulapu" == "LAPU LAPU", "Las Piñas" == "las pinas")."""
     return _NOT_ALNUM.sub("", unidecode(name or "").lower())
 
 
+@lru_cache(maxsize=200_000)
 def canonical_words(name: str) -> str:
     """`name_words` with each abbreviation written out and Roman numerals (after the first
     word) as digits: "Sto. Niño" -> "santo nino", "Poblacion II" -> "poblacion 2"."""
@@ -120,6 +124,7 @@ def canonical_words(name: str) -> str:
     return " ".join(ROMAN.get(word, word) if i else word for i, word in enumerate(words))
 
 
+@lru_cache(maxsize=200_000)
 def canonical_key(name: str) -> str:
     """`canonical_words` without spaces."""
     return canonical_words(name).replace(" ", "")
@@ -146,6 +151,7 @@ def cut_short(name: str) -> bool:
     return bool(_OPEN_BRACKET.search(name or ""))
 
 
+@lru_cache(maxsize=200_000)
 def name_signature(words: str) -> tuple[str, ...]:
     """The distinguishing words (DISTINGUISHING, and numbers) of `canonical_words` output,
     sorted: two names with different signatures are never the same place by similarity alone."""

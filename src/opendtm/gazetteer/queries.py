@@ -56,7 +56,8 @@ def units_resolve(*, country_iso3: str, codes: Iterable[str]) -> dict[str, Admin
     country = country_get(country_iso3)
     normal = {raw: pcode_normalise(raw) for raw in codes}
     forms_of = {n: pcode_forms(n, iso2=country.iso2) for n in set(normal.values())}
-    forms = {form for options in forms_of.values() for form in options}
+    # A NUL byte cannot be stored in a code (and PostgreSQL refuses it in a query).
+    forms = {form for options in forms_of.values() for form in options if "\x00" not in form}
     units = AdminUnit.objects.filter(country_iso3=country.iso3)
     alternatives = AdminUnitCode.objects.filter(country_iso3=country.iso3)
     if len(forms) > _IN_LIST_LIMIT:

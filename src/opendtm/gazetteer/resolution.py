@@ -11,8 +11,8 @@ Statuses (`ResolveStatus`): `current` (the P-code of a current unit, any case or
 `alternative` (another accepted form or code of a current unit), `retired` (the code of a
 retired unit) and `unknown`.
 
-Everything is built as one Polars frame per country in a fixed number of queries, so resolving
-100,000 codes is one join (`codes_resolve`); `code_resolve` answers one code the same way.
+Everything is built as Polars frames in four queries, so resolving 100,000 codes is a few joins
+(`codes_resolve`); for a few codes only the rows they can match are read (`code_resolve`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+from django.db.models import Q
 
 from opendtm.core.errors import InvalidInput, NotFound
 from opendtm.gazetteer.choices import ChangeKind, ResolveStatus
@@ -47,44 +48,48 @@ RESOLUTION_SCHEMA: dict[str, pl.DataType] = {
 _MAX_CHAIN = 50  # successor steps followed at most (versions are far fewer)
 
 
-def _units(iso3: str) -> pl.DataFrame:
-    rows = AdminUnit.objects.filter(country_iso3=iso3).values_list(
-        "id", "pcode", "name", "level", "retired_in_id"
-    )
-    return pl.DataFrame(
-        list(rows),
-        schema={
-            "unit_id": pl.Int64,
-            "pcode": pl.Utf8,
-            "name": pl.Utf8,
-            "level": pl.Int8,
-            "retired_in_id": pl.Int64,
-        },
+_SMALL = 400  # up to this many distinct codes, only the rows they can match are read
+_EDGE_KINDS = [ChangeKind.RECODED, ChangeKind.MERGED, ChangeKind.SPLIT]
+_UNIT_SCHEMA = {
+    "unit_id": pl.Int64,
+    "pcode": pl.Utf8,
+    "name": pl.Utf8,
+    "level": pl.Int8,
+    "retired_in_id": pl.Int64,
+}
+
+
+@dataclass
+class _Tables:
+    """What resolution reads from the database, for a whole country or for some codes."""
+
+    units: pl.DataFrame  # _UNIT_SCHEMA
+    versions: pl.DataFrame  # version_id, label, previous_label
+    alternatives: pl.DataFrame  # code, unit_id, kind, note, edition
+    edges: pl.DataFrame  # at, next, step, kind: crosswalk links from retired units
+
+    @property
+    def latest(self) -> str | None:
+        return self.versions["label"][-1] if self.versions.height else None
+
+
+def _tables(iso3: str, forms: set[str] | None = None) -> _Tables:
+    """Four queries. With `forms`, only the units and codes those forms can reach (plus every
+    unit the crosswalk links, to follow retired codes)."""
+    versions = pl.DataFrame(
+        list(
+            GazetteerVersion.objects.filter(country_iso3=iso3)
+            .order_by("id")
+            .values_list("id", "label")
+        ),
+        schema={"version_id": pl.Int64, "label": pl.Utf8},
         orient="row",
-    )
-
-
-def _versions(iso3: str) -> pl.DataFrame:
-    """The country's versions in load order, each with the one before it."""
-    rows = (
-        GazetteerVersion.objects.filter(country_iso3=iso3).order_by("id").values_list("id", "label")
-    )
-    return pl.DataFrame(
-        list(rows), schema={"version_id": pl.Int64, "label": pl.Utf8}, orient="row"
     ).with_columns(pl.col("label").shift(1).alias("previous_label"))
-
-
-def successors_frame(iso3: str, units: pl.DataFrame, versions: pl.DataFrame) -> pl.DataFrame:
-    """For each retired unit: the current unit it leads to (or null) and why.
-
-    Columns: unit_id, current_unit_id, reason, last_version (the last version that held it).
-    """
-    retired = units.filter(pl.col("retired_in_id").is_not_null())
     edges = pl.DataFrame(
         list(
             CrosswalkChange.objects.filter(
                 country_iso3=iso3,
-                kind__in=[ChangeKind.RECODED, ChangeKind.MERGED, ChangeKind.SPLIT],
+                kind__in=_EDGE_KINDS,
                 old_unit__isnull=False,
                 new_unit__isnull=False,
             ).values_list("old_unit_id", "new_unit_id", "to_version_id", "kind")
@@ -92,6 +97,38 @@ def successors_frame(iso3: str, units: pl.DataFrame, versions: pl.DataFrame) -> 
         schema={"at": pl.Int64, "next": pl.Int64, "step": pl.Int64, "kind": pl.Utf8},
         orient="row",
     ).filter(pl.col("at") != pl.col("next"))
+    codes = AdminUnitCode.objects.filter(country_iso3=iso3)
+    units = AdminUnit.objects.filter(country_iso3=iso3)
+    if forms is not None:
+        codes = codes.filter(code__in=forms)
+    alternatives = pl.DataFrame(
+        list(codes.values_list("code", "unit_id", "kind", "note", "edition")),
+        schema={
+            "code": pl.Utf8,
+            "unit_id": pl.Int64,
+            "kind": pl.Utf8,
+            "note": pl.Utf8,
+            "edition": pl.Utf8,
+        },
+        orient="row",
+    )
+    if forms is not None:
+        linked = set(alternatives["unit_id"].to_list())
+        linked |= set(edges["at"].to_list()) | set(edges["next"].to_list())
+        units = units.filter(Q(pcode__in=forms) | Q(id__in=linked))
+    rows = units.values_list("id", "pcode", "name", "level", "retired_in_id")
+    return _Tables(
+        pl.DataFrame(list(rows), schema=_UNIT_SCHEMA, orient="row"), versions, alternatives, edges
+    )
+
+
+def successors_frame(tables: _Tables) -> pl.DataFrame:
+    """For each retired unit: the current unit it leads to (or null) and why.
+
+    Columns: unit_id, current_unit_id, reason, last_version (the last version that held it).
+    """
+    units, versions, edges = tables.units, tables.versions, tables.edges
+    retired = units.filter(pl.col("retired_in_id").is_not_null())
     status = units.select(
         pl.col("unit_id").alias("at"), pl.col("retired_in_id").alias("at_retired")
     )
@@ -162,43 +199,21 @@ def successors_frame(iso3: str, units: pl.DataFrame, versions: pl.DataFrame) -> 
     )
 
 
-def codes_resolution_frame(*, country_iso3: str) -> pl.DataFrame:
-    """Every code that leads somewhere in a country's gazetteer (RESOLUTION_SCHEMA), one row per
-    normalised code form: the P-codes (current and retired), the alternative codes, and both
-    with the country prefix added or taken off.
+def _direct(tables: _Tables) -> pl.DataFrame:
+    """Every stored code (P-codes and alternative codes) with its unit and priority: a current
+    unit's P-code 0, its alternative code 1, a retired unit's P-code 2, its alternative code 3.
 
-    Join a column of codes on `code` after `pcode_normalise_expr`. `unit_id`/`pcode` are the
-    unit the code names; `current_unit_id`/`current_pcode` the current unit it leads to (the
-    same unit unless retired; null when a retired code has no single successor, `reason` then
-    says why). `version` is the version (or edition) the code belongs to. Six queries.
+    A current unit's code wins over a retired unit's: an explicit alternative code (say, a
+    COD-AB edition's PH06045 of today's PH18045) beats the crosswalk's history of that code.
     """
-    country = country_get(country_iso3)
-    units = _units(country.iso3)
-    versions = _versions(country.iso3)
-    latest = versions["label"][-1] if versions.height else None
-    alternatives = pl.DataFrame(
-        list(
-            AdminUnitCode.objects.filter(country_iso3=country.iso3).values_list(
-                "code", "unit_id", "kind", "note", "edition"
-            )
-        ),
-        schema={
-            "code": pl.Utf8,
-            "unit_id": pl.Int64,
-            "kind": pl.Utf8,
-            "note": pl.Utf8,
-            "edition": pl.Utf8,
-        },
-        orient="row",
-    )
-    successors = successors_frame(country.iso3, units, versions)
+    units, alternatives = tables.units, tables.alternatives
     direct = pl.concat(
         [
             units.select(
                 pl.col("pcode").alias("code"),
                 "unit_id",
                 pl.lit(0).alias("priority"),
-                pl.lit("").alias("why"),
+                pl.lit(None, pl.Utf8).alias("why"),
                 pl.lit(None, pl.Utf8).alias("edition"),
             ),
             alternatives.select(
@@ -213,35 +228,36 @@ def codes_resolution_frame(*, country_iso3: str) -> pl.DataFrame:
             ),
         ]
     ).filter(pl.col("code").is_not_null())
-    # A current unit's code wins over a retired unit's: an explicit alternative code (say, a
-    # COD-AB edition's PH06045 of today's PH18045) beats the crosswalk's history of that code.
-    direct = (
-        direct.join(
-            units.select("unit_id", pl.col("retired_in_id").is_not_null().alias("gone")),
-            on="unit_id",
-        )
-        .with_columns(
-            (pl.col("priority") + pl.when(pl.col("gone")).then(2).otherwise(0)).alias("priority")
-        )
+    gone = units.select("unit_id", pl.col("retired_in_id").is_not_null().alias("gone"))
+    return (
+        direct.join(gone, on="unit_id")
+        .with_columns(pl.col("priority") + pl.when(pl.col("gone")).then(2).otherwise(0))
         .drop("gone")
     )
-    prefix = country.iso2
-    toggled = direct.with_columns(
-        pl.when(pl.col("code").str.starts_with(prefix) & (pl.col("code").str.len_chars() > 2))
-        .then(pl.col("code").str.slice(len(prefix)))
-        .otherwise(pl.lit(prefix) + pl.col("code"))
-        .alias("code"),
-        (pl.col("priority") + 4).alias("priority"),
-        pl.when(pl.col("code").str.starts_with(prefix))
-        .then(pl.lit("without the country prefix"))
-        .otherwise(pl.lit("with the country prefix"))
-        .alias("prefix_why"),
+
+
+def _toggle(column: str, prefix: str) -> pl.Expr:
+    """The same code with the country prefix taken off, or added."""
+    return (
+        pl.when(pl.col(column).str.starts_with(prefix) & (pl.col(column).str.len_chars() > 2))
+        .then(pl.col(column).str.slice(len(prefix)))
+        .otherwise(pl.lit(prefix) + pl.col(column))
     )
-    every = (
-        pl.concat([direct.with_columns(pl.lit(None, pl.Utf8).alias("prefix_why")), toggled])
-        .sort("priority", "code")
-        .unique("code", keep="first", maintain_order=True)
+
+
+def _prefix_why(column: str, prefix: str) -> pl.Expr:
+    """Why a code sent in `column` matched only with the prefix toggled."""
+    return (
+        pl.when(pl.col(column).str.starts_with(prefix))
+        .then(pl.lit("with the country prefix"))
+        .otherwise(pl.lit("without the country prefix"))
+        .alias("prefix_why")
     )
+
+
+def _attach(best: pl.DataFrame, tables: _Tables) -> pl.DataFrame:
+    """RESOLUTION_SCHEMA rows for `best` (code, unit_id, priority, why, edition, prefix_why)."""
+    units = tables.units
     current_of = units.select(
         pl.col("unit_id").alias("current_unit_id"),
         pl.col("pcode").alias("current_pcode"),
@@ -249,8 +265,8 @@ def codes_resolution_frame(*, country_iso3: str) -> pl.DataFrame:
         pl.col("level").alias("current_level"),
     )
     frame = (
-        every.join(units, on="unit_id")
-        .join(successors, on="unit_id", how="left")
+        best.join(units, on="unit_id")
+        .join(successors_frame(tables), on="unit_id", how="left")
         .with_columns(
             pl.when(pl.col("retired_in_id").is_null())
             .then(pl.col("unit_id"))
@@ -267,9 +283,7 @@ def codes_resolution_frame(*, country_iso3: str) -> pl.DataFrame:
         .then(pl.lit(ResolveStatus.CURRENT.value))
         .otherwise(pl.lit(ResolveStatus.ALTERNATIVE.value))
     )
-    why = pl.concat_str(
-        [pl.col("why").replace("", None), pl.col("prefix_why")], separator=", ", ignore_nulls=True
-    )
+    why = pl.concat_str([pl.col("why"), pl.col("prefix_why")], separator=", ", ignore_nulls=True)
     reason = (
         pl.when(retired)
         .then(pl.col("reason"))
@@ -280,7 +294,7 @@ def codes_resolution_frame(*, country_iso3: str) -> pl.DataFrame:
     version = (
         pl.when(retired)
         .then(pl.col("last_version"))
-        .otherwise(pl.coalesce(pl.col("edition"), pl.lit(latest, pl.Utf8)))
+        .otherwise(pl.coalesce(pl.col("edition"), pl.lit(tables.latest, pl.Utf8)))
     )
     return frame.select(
         "code",
@@ -298,19 +312,81 @@ def codes_resolution_frame(*, country_iso3: str) -> pl.DataFrame:
     ).select(pl.col(c).cast(t) for c, t in RESOLUTION_SCHEMA.items())
 
 
+def codes_resolution_frame(*, country_iso3: str) -> pl.DataFrame:
+    """Every code that leads somewhere in a country's gazetteer (RESOLUTION_SCHEMA), one row per
+    normalised code form: the P-codes (current and retired), the alternative codes, and both
+    with the country prefix added or taken off.
+
+    Join a column of codes on `code` after `pcode_normalise_expr`. `unit_id`/`pcode` are the
+    unit the code names; `current_unit_id`/`current_pcode` the current unit it leads to (the
+    same unit unless retired; null when a retired code has no single successor, `reason` then
+    says why). `version` is the version (or edition) the code belongs to. Four queries.
+    """
+    country = country_get(country_iso3)
+    tables = _tables(country.iso3)
+    direct = _direct(tables)
+    toggled = direct.with_columns(
+        _toggle("code", country.iso2).alias("code"),
+        pl.col("priority") + 4,
+        _prefix_why("code", country.iso2).alias("stored_why"),
+    ).with_columns(
+        # described from the side of the code sent: the stored code had the prefix, the form
+        # sent has not, and the other way round
+        pl.when(pl.col("stored_why") == "with the country prefix")
+        .then(pl.lit("without the country prefix"))
+        .otherwise(pl.lit("with the country prefix"))
+        .alias("prefix_why")
+    )
+    every = (
+        pl.concat(
+            [
+                direct.with_columns(pl.lit(None, pl.Utf8).alias("prefix_why")),
+                toggled.drop("stored_why"),
+            ]
+        )
+        .sort("priority", maintain_order=True)
+        .unique("code", keep="first")
+    )
+    return _attach(every, tables)
+
+
 def codes_resolve(
     *, country_iso3: str, codes: Iterable[object], frame: pl.DataFrame | None = None
 ) -> pl.DataFrame:
     """One row per code sent, in order: `input` (as sent) plus RESOLUTION_SCHEMA; `status` is
-    `unknown` where nothing matches. Pass `frame` to reuse a `codes_resolution_frame`."""
-    table = frame if frame is not None else codes_resolution_frame(country_iso3=country_iso3)
+    `unknown` where nothing matches. Pass `frame` to reuse a `codes_resolution_frame`.
+
+    Only the distinct codes sent are resolved; up to a few hundred of them, only the rows they
+    can match are read from the database.
+    """
     sent = pl.DataFrame(
         {"input": ["" if c is None else str(c) for c in codes]}, schema={"input": pl.Utf8}
-    )
-    return (
-        sent.with_columns(pcode_normalise_expr("input").alias("code"))
-        .join(table, on="code", how="left", maintain_order="left")
-        .with_columns(pl.col("status").fill_null(ResolveStatus.UNKNOWN.value))
+    ).with_columns(pcode_normalise_expr("input").alias("code"))
+    if frame is None:
+        country = country_get(country_iso3)
+        distinct = sent.select("code").drop_nulls().unique()
+        probes = distinct.with_columns(_toggle("code", country.iso2).alias("probe"))
+        forms = None
+        if distinct.height <= _SMALL:
+            forms = set(distinct["code"].to_list()) | set(probes["probe"].to_list())
+            forms = {form for form in forms if "\x00" not in form}  # matches nothing anyway
+        tables = _tables(country.iso3, forms)
+        direct = _direct(tables)
+        hits = pl.concat(
+            [
+                distinct.join(direct, on="code").with_columns(
+                    pl.lit(None, pl.Utf8).alias("prefix_why")
+                ),
+                probes.join(direct, left_on="probe", right_on="code")
+                .with_columns(pl.col("priority") + 4, _prefix_why("code", country.iso2))
+                .drop("probe"),
+            ],
+            how="diagonal",
+        )
+        best = hits.sort("priority", maintain_order=True).unique("code", keep="first")
+        frame = _attach(best, tables)
+    return sent.join(frame, on="code", how="left", maintain_order="left").with_columns(
+        pl.col("status").fill_null(ResolveStatus.UNKNOWN.value)
     )
 
 
