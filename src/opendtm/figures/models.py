@@ -136,7 +136,7 @@ class FigureRow(models.Model):
         indexes = [
             models.Index(fields=["round", "level", "pcode"], name="figrow_round_level_pcode"),
             models.Index(fields=["round", "level", "parent"], name="figrow_round_level_parent"),
-            models.Index(fields=["unit", "round"], name="figrow_unit_round"),
+            models.Index(fields=["unit", "round", "level"], name="figrow_unit_round_level"),
         ]
 
     def __str__(self) -> str:

@@ -30,7 +30,7 @@ from opendtm.figures.models import (
     SnapshotUnit,
 )
 from opendtm.figures.suppression import MASK, admin_masks, origin_mask, site_mask
-from opendtm.gazetteer.models import MAX_LEVEL, AdminUnit
+from opendtm.gazetteer.models import AdminUnit
 from opendtm.operations.models import Operation, Round
 
 Page = tuple[pl.DataFrame, int]  # the rows asked for, and how many rows the whole answer has
@@ -109,15 +109,20 @@ class SnapshotFigures:
         self.snapshot = snapshot
         self.exact = exact
 
-    def _labels(self, frame: pl.DataFrame, columns: list[str], levels: list[int]) -> pl.DataFrame:
-        """SnapshotUnit labels of the units named in the frame's `columns` (every unit at
-        `levels` when they are too many to list). One query."""
-        ids = sorted({i for c in columns for i in frame.get_column(c).to_list()})
-        rows = SnapshotUnit.objects.filter(snapshot=self.snapshot)
-        rows = (
-            rows.filter(unit_id__in=ids) if len(ids) <= _ID_LIST else rows.filter(level__in=levels)
+    def _labels(self, frame: pl.DataFrame, named_by: dict[str, QuerySet[Any]]) -> pl.DataFrame:
+        """SnapshotUnit labels of the units the frame names: `named_by` maps each column of
+        unit ids to the query the frame was read with. One query listing the ids, or, for
+        answers too big to list, one per column with that query as a subquery."""
+        ids = sorted({i for c in named_by for i in frame.get_column(c).to_list()})
+        units = SnapshotUnit.objects.filter(snapshot=self.snapshot)
+        if len(ids) <= _ID_LIST:
+            parts = [units.filter(unit_id__in=ids)]
+        else:
+            parts = [units.filter(unit_id__in=rows.values(c)) for c, rows in named_by.items()]
+        found = pl.concat(
+            [live._frame(part.values_list(*_LABEL_FIELDS), _LABEL_SCHEMA) for part in parts]
         )
-        return live._frame(rows.values_list(*_LABEL_FIELDS), _LABEL_SCHEMA)
+        return found.unique(subset="unit_id", keep="first")
 
     def _under(self, level: int, within: AdminUnit) -> QuerySet[Any]:
         """Ids of the units at `level` inside `within` (coarser), following the snapshot's own
@@ -156,7 +161,7 @@ class SnapshotFigures:
     def _admin_rows(self, rows: QuerySet[FigureRow], level: int) -> pl.DataFrame:
         fields = ["unit_id", MASK, *ADMIN_NAMES]
         frame = self._read(rows, fields, dict.fromkeys(fields, pl.Int64))
-        labels = self._labels(frame, ["unit_id"], [level])
+        labels = self._labels(frame, {"unit_id": rows})
         return labels.join(frame, on="unit_id", how="inner").sort("pcode")
 
     def admin(self, level: int, within: AdminUnit | None, limit: int | None, offset: int) -> Page:
@@ -191,7 +196,7 @@ class SnapshotFigures:
         ]
         schema = live.SITE_SCHEMA | {MASK: pl.Int64}
         frame = self._read(rows, [f for f, _ in pairs], {c: schema[c] for _, c in pairs})
-        labels = self._labels(frame, ["unit_id"], list(range(MAX_LEVEL + 1)))
+        labels = self._labels(frame, {"unit_id": rows})
         return labels.join(frame, on="unit_id", how="inner").sort("site_code")
 
     def sites(self, within: AdminUnit | None, limit: int | None, offset: int) -> Page:
@@ -240,9 +245,9 @@ class SnapshotFigures:
             "destination_pcode", "origin_pcode"
         )
         fields = ["origin_id", "destination_id", *ORIGIN_NAMES, MASK]
-        frame = self._read(_slice(rows, limit, offset), fields, dict.fromkeys(fields, pl.Int64))
-        levels = sorted({destination_level, *range(1, self._stored(origin_level) + 1)})
-        labels = self._labels(frame, ["origin_id", "destination_id"], levels)
+        page = _slice(rows, limit, offset)
+        frame = self._read(page, fields, dict.fromkeys(fields, pl.Int64))
+        labels = self._labels(frame, {"origin_id": page, "destination_id": page})
         frame = live.origin_labelled(frame, labels, labels)
         whole = within is None or within.level == 0
         key = f"origin {self._stored(origin_level)} {destination_level}" if whole else None
