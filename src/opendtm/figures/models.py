@@ -6,6 +6,9 @@ whatever the size of the round. The snapshot also freezes what the figures were 
 (the unit names and parent chain of the gazetteer at the time, the import batches), so a
 published figure stays reproducible after the gazetteer is updated. Unpublished rounds are
 computed live (`figures.live`). How and why: docs/figures.md ("The snapshot").
+
+Only the indexes the reads use are kept (each one costs every insert of a million rows):
+foreign keys covered by a composite index, or never looked up, have none of their own.
 """
 
 from __future__ import annotations
@@ -56,8 +59,12 @@ class FigureSnapshot(models.Model):
 class SnapshotUnit(models.Model):
     """An admin unit a snapshot cites, as the gazetteer described it when the snapshot was built."""
 
-    snapshot = models.ForeignKey(FigureSnapshot, on_delete=models.CASCADE, related_name="units")
-    unit = models.ForeignKey("gazetteer.AdminUnit", on_delete=models.PROTECT, related_name="+")
+    snapshot = models.ForeignKey(
+        FigureSnapshot, on_delete=models.CASCADE, related_name="units", db_index=False
+    )
+    unit = models.ForeignKey(
+        "gazetteer.AdminUnit", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     level = models.PositiveSmallIntegerField()
     pcode = models.CharField(max_length=32)
     name = models.CharField(max_length=200)
@@ -90,11 +97,15 @@ class FigureRow(models.Model):
     """
 
     snapshot = models.ForeignKey(
-        FigureSnapshot, on_delete=models.CASCADE, related_name="admin_figures"
+        FigureSnapshot, on_delete=models.CASCADE, related_name="admin_figures", db_index=False
     )
-    round = models.ForeignKey("operations.Round", on_delete=models.CASCADE, related_name="+")
+    round = models.ForeignKey(
+        "operations.Round", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     level = models.PositiveSmallIntegerField()
-    unit = models.ForeignKey("gazetteer.AdminUnit", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        "gazetteer.AdminUnit", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     parent = models.ForeignKey(
         "gazetteer.AdminUnit",
         on_delete=models.PROTECT,
@@ -195,12 +206,16 @@ class OriginFigureRow(models.Model):
     """
 
     snapshot = models.ForeignKey(
-        FigureSnapshot, on_delete=models.CASCADE, related_name="origin_figures"
+        FigureSnapshot, on_delete=models.CASCADE, related_name="origin_figures", db_index=False
     )
-    round = models.ForeignKey("operations.Round", on_delete=models.CASCADE, related_name="+")
+    round = models.ForeignKey(
+        "operations.Round", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     origin_level = models.PositiveSmallIntegerField()
     destination_level = models.PositiveSmallIntegerField()
-    origin = models.ForeignKey("gazetteer.AdminUnit", on_delete=models.PROTECT, related_name="+")
+    origin = models.ForeignKey(
+        "gazetteer.AdminUnit", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     origin_pcode = models.CharField(max_length=32)
     destination = models.ForeignKey(
         "gazetteer.AdminUnit", on_delete=models.PROTECT, related_name="+"

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('figures', '0002_drilldown_and_counts'),
-        ('gazetteer', '0002_versions_crosswalk'),
-        ('operations', '0002_round_one_open_per_operation'),
+        ("figures", "0002_drilldown_and_counts"),
+        ("gazetteer", "0002_versions_crosswalk"),
+        ("operations", "0002_round_one_open_per_operation"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='figurerow',
-            name='figrow_unit_round',
+            model_name="figurerow",
+            name="figrow_unit_round",
         ),
         migrations.AddIndex(
-            model_name='figurerow',
-            index=models.Index(fields=['unit', 'round', 'level'], name='figrow_unit_round_level'),
+            model_name="figurerow",
+            index=models.Index(fields=["unit", "round", "level"], name="figrow_unit_round_level"),
         ),
     ]
