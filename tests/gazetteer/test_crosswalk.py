@@ -17,7 +17,7 @@ from opendtm.core.errors import InvalidInput, NotFound
 from opendtm.gazetteer.crosswalk import changes_classify, links_find
 from opendtm.gazetteer.models import AdminUnit, CrosswalkChange, VersionUnit
 from opendtm.gazetteer.queries import accepted_parents_frame, crosswalk_between
-from tests.gazetteer.conftest import level_counts
+from tests.gazetteer.conftest import FIXTURES, level_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -361,3 +361,37 @@ def test_links_by_name_need_a_single_candidate_and_former_names_merge() -> None:
         ("new", 2, 4, "", "X111", "", "Poblacion", "", ""),
         ("new", 2, 5, "", "X112", "", "Poblacion", "", ""),
     ]
+
+
+def test_load_prints_the_crosswalk_summary() -> None:
+    first = run("load", str(FIXTURES / "hti_cod_ab_2022.csv"), "--country", "HTI")
+    assert not any(line.startswith("crosswalk") for line in first.stdout.splitlines())
+    second = run("load", str(FIXTURES / "hti_cod_ab_2024.csv"), "--country", "HTI")
+    assert second.exit_code == 0, second.output
+    assert second.stdout.splitlines()[-1] == (
+        "crosswalk from hti_cod_ab_2022: 2 merged, 1 moved, 2 new, 3 recoded, 2 renamed, "
+        "2 retired, 2 split (`opendtm gazetteer diff --country HTI` lists them)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["HT01", "--file", "codes.txt"], "error: Give codes or --file, not both.\n"),
+        (["--column", "code"], "error: --column needs --file.\n"),
+        (
+            [],
+            "error: No codes given. Give codes as arguments, or --file FILE with one per line.\n",
+        ),
+        (["--file", "missing.txt"], "error: missing.txt: no such file. Check the path and try "
+         "again.\n"),
+    ],
+)  # fmt: skip
+def test_resolve_refuses_unclear_requests(
+    load: Loader, args: list[str], message: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    load("hti_cod_ab_2022.csv", country_iso3="HTI")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "codes.txt").write_text("HT01\n")
+    result = run("resolve", "--country", "HTI", *args)
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", message)

@@ -9,9 +9,11 @@ is *gone*, one only in the new version is *added*. Two steps, column-wise:
      (both shares >= RECODE_SHARE, when both versions have polygons); or the same name under the
      same parent (an old parent read as its recoded successor); or the same name and the same
      code below a parent whose code changed (PH06045 -> PH18045: same "045");
-   - then: a unit's children now sit under another unit (`children`); a gone unit's name is kept
-     as a former name of a new or continuing unit under the same parent (`former_name`); a
-     polygon lies mostly inside another one (`polygon`, share >= CONTAIN_SHARE).
+   - then, bottom up: a unit's children now sit under another unit (`children`; a gone unit
+     whose children all went to one added unit, and nothing else did, is that unit recoded,
+     for the level above too); a gone unit's name is kept as a former name of a new or
+     continuing unit under the same parent (`former_name`); a polygon lies mostly inside
+     another one (`polygon`, share >= CONTAIN_SHARE).
 2. `changes_classify` types every change: a link from an old unit with several successors is a
    `split`; into a unit with several predecessors a `merged` (a continuing unit takes part with
    a link to itself); any other link `recoded`; gone units without a link `retired`, added ones
