@@ -5,13 +5,22 @@ guards that keep near misses from becoming confident wrong answers."""
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from opendtm.gazetteer.matching import names_match
-from opendtm.gazetteer.names import canonical_words, cut_short, name_signature
+from opendtm.gazetteer.names import (
+    ABBREVIATIONS,
+    canonical_key,
+    canonical_words,
+    cut_short,
+    name_signature,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +175,19 @@ def test_signatures_and_cut_names() -> None:
     assert name_signature("san jose") == ()
     assert cut_short("Basco (Santo Dom")
     assert not cut_short("Basco (Santo Domingo)")
+
+
+names_text = st.text(alphabet=string.ascii_letters + "ñÑéÉàüçôøß0123456789 -'.,()", max_size=40)
+
+
+@given(names_text)
+def test_canonical_forms_are_stable(name: str) -> None:
+    words = canonical_words(name)
+    assert canonical_words(words) == words
+    assert canonical_key(name) == words.replace(" ", "")
+    assert name_signature(words) == tuple(sorted(name_signature(words)))
+
+
+@given(names_text, st.sampled_from(sorted(ABBREVIATIONS)))
+def test_an_abbreviation_and_its_word_read_the_same(name: str, short: str) -> None:
+    assert canonical_key(f"{name} {short}.") == canonical_key(f"{name} {ABBREVIATIONS[short]}")
