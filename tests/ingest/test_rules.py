@@ -127,7 +127,8 @@ def test_gazetteer_codes(site_form, operation, round_, sites) -> None:
         (7, "adm4_pcode", None, "gazetteer.required", "error",
          "adm4_pcode is required: this operation's locations are at admin level 4"),
         (8, "adm3_pcode", "PH0102899", "gazetteer.retired", "error",
-         "PH0102899 is retired from the gazetteer; use the code of the unit that replaced it"),
+         "PH0102899 is retired from the gazetteer (retired in newer with no successor); "
+         "use the code of the unit that holds its place now"),
         (8, "adm4_pcode", None, "gazetteer.required", "error",
          "adm4_pcode is required: this operation's locations are at admin level 4"),
     ]  # fmt: skip

@@ -27,7 +27,24 @@ UNIT_SCHEMA: dict[str, Any] = {
     "anc3": pl.Utf8,
     "anc4": pl.Utf8,
 }
-CODE_SCHEMA: dict[str, Any] = {"code": pl.Utf8, "pcode": pl.Utf8}
+# What the rules read of `gazetteer.resolution.codes_resolution_frame`: every code form that
+# leads somewhere, the unit it names (`unit_id`, `pcode`, `level`) and the current unit holding
+# its place today (`current_*`, null when a retired unit has no single successor: `reason`).
+CODE_SCHEMA: dict[str, Any] = {
+    "code": pl.Utf8,
+    "unit_id": pl.Int64,
+    "pcode": pl.Utf8,
+    "level": pl.Int8,
+    "status": pl.Utf8,
+    "current_unit_id": pl.Int64,
+    "current_pcode": pl.Utf8,
+    "current_name": pl.Utf8,
+    "current_level": pl.Int8,
+    "reason": pl.Utf8,
+    "version": pl.Utf8,
+}
+# Every (unit, parent) pair some version or edition of the gazetteer had.
+PARENT_SCHEMA: dict[str, Any] = {"unit_id": pl.Int64, "parent_id": pl.Int64}
 SITE_SCHEMA: dict[str, Any] = {"site_id": pl.Utf8, "site_pk": pl.Int64, "site_unit": pl.Utf8}
 STORED_SCHEMA: dict[str, Any] = {"submission_id": pl.Utf8, "key_id": pl.Int64}
 PREVIOUS_SCHEMA: dict[str, Any] = {"key_id": pl.Int64, "previous": pl.Int64}
@@ -63,8 +80,11 @@ class ValidationContext:
     """Everything outside the file that the rules compare it with.
 
     `units` has one row per admin unit of the country with its ancestors' P-codes (`anc1`..
-    `anc4`, its own code at its own level); `codes` maps every accepted code, upper-cased
-    (P-codes and alternative codes), to the P-code it stands for; `sites` is the operation's
+    `anc4`, its own code at its own level); `codes` maps every accepted code form (normalised
+    by `pcode_normalise_expr`: P-codes, alternative codes, older codes) to the unit it names and
+    the current unit holding its place (CODE_SCHEMA); `parents` the parent links any version or
+    edition had, so a chain coded on an older version stays valid; `gazetteer_version` the
+    latest version's label (the one imports normalise to); `sites` is the operation's
     registry; `stored` the round's stored submissions of this form with their site or location
     id; `previous` the previous round's population per site or location.
     """
@@ -74,6 +94,8 @@ class ValidationContext:
     location_level: int
     units: pl.DataFrame
     codes: pl.DataFrame
+    parents: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PARENT_SCHEMA))
+    gazetteer_version: str = ""
     sites: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SITE_SCHEMA))
     stored: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=STORED_SCHEMA))
     previous: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PREVIOUS_SCHEMA))

@@ -18,9 +18,12 @@ from django.db.models import QuerySet
 from opendtm.core.errors import NotFound
 from opendtm.forms.sources import rows_as_received
 from opendtm.forms.spec import FormSpec
-from opendtm.gazetteer.models import AdminBoundary, AdminUnit, AdminUnitCode
+from opendtm.gazetteer.models import AdminBoundary, AdminUnit, GazetteerVersion
+from opendtm.gazetteer.queries import accepted_parents_frame
+from opendtm.gazetteer.resolution import codes_resolution_frame
 from opendtm.ingest.context import (
     CODE_SCHEMA,
+    PARENT_SCHEMA,
     PREVIOUS_SCHEMA,
     SITE_SCHEMA,
     STORED_SCHEMA,
@@ -93,45 +96,46 @@ def units_frame(country_iso3: str) -> pl.DataFrame:
     return frame.select(list(UNIT_SCHEMA)).cast(pl.Schema(UNIT_SCHEMA))
 
 
-def codes_frame(country_iso3: str, units: pl.DataFrame) -> pl.DataFrame:
-    """Every accepted code, upper-cased, to its P-code: the P-codes and the alternative codes.
-
-    Stands in for `gazetteer.queries.units_resolve` as a whole-country frame, which a join
-    needs; switch when the gazetteer offers one.
-    """
-    alternatives = (
-        frame_of(
-            AdminUnitCode.objects.filter(country_iso3=country_iso3.upper()).values_list(
-                "code", "unit_id"
-            ),
-            {"code": pl.Utf8, "unit_id": pl.Int64},
-        )
-        .join(units.select("unit_id", "pcode"), on="unit_id", how="left", maintain_order="left")
-        .select(list(CODE_SCHEMA))
-    )
-    own = units.select(pl.col("pcode").alias("code"), "pcode")
-    return (
-        pl.concat([own, alternatives])
-        .with_columns(code=pl.col("code").str.strip_chars().str.to_uppercase())
-        .unique(subset="code", keep="first", maintain_order=True)
-    )
+def codes_frame(country_iso3: str) -> pl.DataFrame:
+    """Every code form that leads somewhere in the country's gazetteer (CODE_SCHEMA): the
+    gazetteer's own whole-country resolution, so an import reads old codes exactly as
+    `opendtm gazetteer resolve` does (through alternative codes and the crosswalk)."""
+    frame = codes_resolution_frame(country_iso3=country_iso3)
+    return frame.select(list(CODE_SCHEMA)).cast(pl.Schema(CODE_SCHEMA))
 
 
-def sites_frame(operation: Operation, units: pl.DataFrame) -> pl.DataFrame:
-    """The operation's site registry: site ID, its key and the P-code of its admin unit."""
-    return (
-        frame_of(
-            Site.objects.filter(operation=operation).values_list("site_id", "pk", "admin_unit_id"),
-            {"site_id": pl.Utf8, "site_pk": pl.Int64, "unit_id": pl.Int64},
-        )
-        .join(
-            units.select("unit_id", pl.col("pcode").alias("site_unit")),
-            on="unit_id",
-            how="left",
-            maintain_order="left",
-        )
-        .select(list(SITE_SCHEMA))
+def parents_frame(country_iso3: str) -> pl.DataFrame:
+    """Every (unit, parent) link some version or edition of the gazetteer had (PARENT_SCHEMA)."""
+    frame = accepted_parents_frame(country_iso3=country_iso3)
+    return frame.select(list(PARENT_SCHEMA)).cast(pl.Schema(PARENT_SCHEMA))
+
+
+def _current_of(codes: pl.DataFrame) -> pl.DataFrame:
+    """unit_id -> current_unit_id for every unit (itself when current; null when a retired
+    unit has no single successor)."""
+    return codes.select("unit_id", "current_unit_id").unique(subset="unit_id", keep="first")
+
+
+def sites_frame(
+    operation: Operation, units: pl.DataFrame, codes: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """The operation's site registry: site ID, its key and the P-code of its admin unit; with
+    `codes`, the unit holding its place today (a site registered in a unit since recoded is
+    compared with the row's current unit, not reported as moved)."""
+    registry = frame_of(
+        Site.objects.filter(operation=operation).values_list("site_id", "pk", "admin_unit_id"),
+        {"site_id": pl.Utf8, "site_pk": pl.Int64, "unit_id": pl.Int64},
     )
+    if codes is not None:
+        registry = registry.join(
+            _current_of(codes), on="unit_id", how="left", maintain_order="left"
+        ).select("site_id", "site_pk", pl.coalesce("current_unit_id", "unit_id").alias("unit_id"))
+    return registry.join(
+        units.select("unit_id", pl.col("pcode").alias("site_unit")),
+        on="unit_id",
+        how="left",
+        maintain_order="left",
+    ).select(list(SITE_SCHEMA))
 
 
 def _stored(form_id: str, round_id: int) -> pl.DataFrame:
@@ -143,8 +147,12 @@ def _stored(form_id: str, round_id: int) -> pl.DataFrame:
     )
 
 
-def _previous(form_id: str, round_: Round) -> tuple[pl.DataFrame, int | None]:
-    """Population per site or location in the latest earlier round that has any."""
+def _previous(form_id: str, round_: Round, codes: pl.DataFrame) -> tuple[pl.DataFrame, int | None]:
+    """Population per site or location in the latest earlier round that has any.
+
+    A location stored on a unit since recoded is compared under the unit holding its place
+    today; locations merged into one unit (or split) have no single previous value, so none.
+    """
     table = table_for(form_id)
     key = "site_id" if table.key == "site" else "location_id"
     model: Any = SiteAssessment if table.key == "site" else BaselineAssessment
@@ -161,7 +169,17 @@ def _previous(form_id: str, round_: Round) -> tuple[pl.DataFrame, int | None]:
     rows = model.objects.filter(
         round__operation_id=round_.operation_id, round__number=earlier
     ).values_list(key, table.people)
-    return frame_of(rows, PREVIOUS_SCHEMA), earlier
+    previous = frame_of(rows, PREVIOUS_SCHEMA)
+    if table.key != "site":
+        mapped = previous.join(
+            _current_of(codes).rename({"unit_id": "key_id"}), on="key_id", how="left"
+        ).filter(pl.col("current_unit_id").is_not_null())
+        previous = (
+            mapped.filter(pl.len().over("current_unit_id") == 1)
+            .select(pl.col("current_unit_id").alias("key_id"), "previous")
+            .cast(pl.Schema(PREVIOUS_SCHEMA))
+        )
+    return previous, earlier
 
 
 def boundaries_of(pcodes: list[str], country_iso3: str) -> dict[str, Any]:
@@ -175,7 +193,8 @@ def boundaries_of(pcodes: list[str], country_iso3: str) -> dict[str, Any]:
 def context_load(*, operation: Operation, round_: Round, form: FormSpec) -> ValidationContext:
     """Everything validation compares a file with, in a fixed number of queries."""
     units = units_frame(operation.country_iso3)
-    previous, previous_number = _previous(form.form_id, round_)
+    codes = codes_frame(operation.country_iso3)
+    previous, previous_number = _previous(form.form_id, round_, codes)
     has_boundaries = AdminBoundary.objects.filter(
         unit__country_iso3=operation.country_iso3.upper()
     ).exists()
@@ -184,8 +203,16 @@ def context_load(*, operation: Operation, round_: Round, form: FormSpec) -> Vali
         country_iso3=operation.country_iso3.upper(),
         location_level=operation.location_level,
         units=units,
-        codes=codes_frame(operation.country_iso3, units),
-        sites=sites_frame(operation, units),
+        codes=codes,
+        parents=parents_frame(operation.country_iso3),
+        gazetteer_version=GazetteerVersion.objects.filter(
+            country_iso3=operation.country_iso3.upper()
+        )
+        .order_by("-id")
+        .values_list("label", flat=True)
+        .first()
+        or "",
+        sites=sites_frame(operation, units, codes),
         stored=_stored(form.form_id, round_.pk),
         previous=previous,
         previous_round=previous_number,

@@ -1,7 +1,14 @@
-"""Rules against the gazetteer: each admin column holds a known code (P-code or alternative, in
-any letter case, normalised to the P-code), at its own level, not retired, with the parent chain
-of the deepest unit matching the other admin columns, and filled down to the operation's
-location level. Origins (the baseline's repeat) name a unit at level 2 or below.
+"""Rules against the gazetteer: each admin column holds a code the gazetteer knows (a P-code,
+an alternative code or an older code, in any letter case and spacing), normalised to the unit
+holding its place today, at its own level, with the parent chain of the deepest unit matching
+the other admin columns (in the current gazetteer or in any version or edition the codes come
+from), and filled down to the operation's location level. Origins (the baseline's repeat) name
+a unit at level 2 or below.
+
+An older code (a retired unit's, or another edition's) is a warning naming the old and the new
+code, and the row keeps the current unit; a retired code with no single successor (retired
+without one, or split) is an error listing what there is. Everything is joined per distinct
+combination of codes, column-wise.
 """
 
 from __future__ import annotations
@@ -10,11 +17,14 @@ import re
 
 import polars as pl
 
+from opendtm.gazetteer.choices import ResolveStatus
+from opendtm.gazetteer.pcodes import pcode_normalise_expr
 from opendtm.ingest.context import ValidationContext
-from opendtm.ingest.issues import issues_concat, issues_where
+from opendtm.ingest.issues import WARNING, issues_concat, issues_where
 from opendtm.ingest.joins import columns_joined
 
 ADMIN_FIELD = re.compile(r"^adm([1-4])_pcode$")
+_PARTS = ("unit", "pcode", "cid", "level", "status", "name", "reason", "named", "version", "code")
 
 
 def admin_levels(frame: pl.DataFrame) -> list[int]:
@@ -22,43 +32,154 @@ def admin_levels(frame: pl.DataFrame) -> list[int]:
     return sorted(int(m.group(1)) for c in frame.columns if (m := ADMIN_FIELD.match(c)))
 
 
-def _normalised(column: str) -> pl.Expr:
-    return pl.col(column).cast(pl.Utf8).str.strip_chars().str.to_uppercase()
+def _given(column: str) -> pl.Expr:
+    return pcode_normalise_expr(column).is_not_null()
 
 
 def _resolve(frame: pl.DataFrame, column: str, ctx: ValidationContext, prefix: str) -> pl.DataFrame:
-    """Add `<prefix>pcode`, `<prefix>level`, `<prefix>retired` for the code in `column`."""
-    codes = ctx.codes.rename({"code": "_code", "pcode": f"{prefix}pcode"})
-    units = ctx.units.select(
-        pl.col("pcode").alias(f"{prefix}pcode"),
-        pl.col("level").alias(f"{prefix}level"),
-        pl.col("retired").alias(f"{prefix}retired"),
+    """Add, for the code in `column`: `<prefix>unit` (the unit it names), `<prefix>named` (that
+    unit's P-code), `<prefix>cid`/`pcode`/`name` (the current unit holding its place, null
+    when none), `<prefix>level` (its level), `<prefix>status`, `reason`, `version` and
+    `<prefix>code` (the code as normalised)."""
+    codes = ctx.codes.select(
+        pl.col("code").alias(f"{prefix}code"),
+        pl.col("unit_id").alias(f"{prefix}unit"),
+        pl.col("pcode").alias(f"{prefix}named"),
+        pl.coalesce("current_level", "level").cast(pl.Int64).alias(f"{prefix}level"),
+        pl.col("status").alias(f"{prefix}status"),
+        pl.col("current_unit_id").alias(f"{prefix}cid"),
+        pl.col("current_pcode").alias(f"{prefix}pcode"),
+        pl.col("current_name").alias(f"{prefix}name"),
+        pl.col("reason").alias(f"{prefix}reason"),
+        pl.col("version").alias(f"{prefix}version"),
     )
-    found = columns_joined(
-        frame.select(_normalised(column).alias("_code")), codes, on="_code"
-    ).drop("_code")
-    return frame.hstack(columns_joined(found, units, on=f"{prefix}pcode").get_columns())
+    keyed = frame.with_columns(pcode_normalise_expr(column).alias(f"{prefix}code"))
+    return columns_joined(keyed, codes, on=f"{prefix}code")
+
+
+def _code_issues(
+    frame: pl.DataFrame,
+    column: str,
+    prefix: str,
+    ctx: ValidationContext,
+    *,
+    level_ok: pl.Expr,
+    level_rule: tuple[str, pl.Expr],
+) -> list[pl.DataFrame]:
+    """unknown code, wrong level (`level_rule`: rule name and message), retired without a
+    single successor (error), older code of a current unit (warning)."""
+    found = pl.col(f"{prefix}status").is_not_null()
+    placed = pl.col(f"{prefix}cid").is_not_null()
+    older = (pl.col(f"{prefix}status") == ResolveStatus.RETIRED.value) | (
+        (pl.col(f"{prefix}status") == ResolveStatus.ALTERNATIVE.value)
+        & (pl.col(f"{prefix}version") != pl.lit(ctx.gazetteer_version))
+    )
+    change = (
+        pl.when(pl.col(f"{prefix}status") == ResolveStatus.RETIRED.value)
+        .then(pl.col(f"{prefix}reason").str.extract(r"^(\w+) in ", 1))
+        .otherwise(pl.col(f"{prefix}version") + pl.lit(" code"))
+    )
+    rule, message = level_rule
+    return [
+        issues_where(
+            frame,
+            _given(column) & ~found,
+            field=column,
+            rule="gazetteer.unknown_pcode",
+            message=pl.format(
+                "{} is not a P-code or known alternative code of {}",
+                pl.col(column),
+                pl.lit(ctx.country_iso3),
+            ),
+        ),
+        issues_where(frame, found & ~level_ok, field=column, rule=rule, message=message),
+        issues_where(
+            frame,
+            found & level_ok & ~placed,
+            field=column,
+            rule="gazetteer.retired",
+            message=pl.format(
+                "{} is retired from the gazetteer ({}); use the code of the unit that holds "
+                "its place now",
+                pl.col(f"{prefix}named"),
+                pl.col(f"{prefix}reason"),
+            ),
+        ),
+        issues_where(
+            frame,
+            found & level_ok & placed & older,
+            field=column,
+            rule="gazetteer.old_code",
+            severity=WARNING,
+            message=pl.format(
+                "{} is the old code of {}, now {} (gazetteer {}, {})",
+                pl.col(f"{prefix}code"),
+                pl.col(f"{prefix}name"),
+                pl.col(f"{prefix}pcode"),
+                pl.lit(ctx.gazetteer_version),
+                change.fill_null("older version"),
+            ),
+        ),
+    ]
+
+
+def _chains_accepted(
+    combos: pl.DataFrame, levels: list[int], ctx: ValidationContext
+) -> pl.DataFrame:
+    """`_chain<k>`: whether the level-k unit given (as named or as today's) is an ancestor of
+    the deepest unit given (as named or as today's) in some version or edition's parent links.
+    Walks up the accepted links from the deepest units only (four joins)."""
+    combos = combos.with_row_index("_combo")
+    pairs = pl.concat(
+        [
+            combos.select("_combo", pl.col("_deep_named").alias("at")),
+            combos.select("_combo", pl.col("_unit_id").alias("at")),
+        ]
+    ).drop_nulls()
+    links = ctx.parents.rename({"unit_id": "at"})
+    found = []
+    for _ in range(4):
+        pairs = (
+            pairs.join(links, on="at").select("_combo", pl.col("parent_id").alias("at")).unique()
+        )
+        found.append(pairs)
+    ancestors = pl.concat(found).unique()
+    for level in levels:
+        given = pl.concat(
+            [
+                combos.select("_combo", pl.col(f"_r{level}_unit").alias("at")),
+                combos.select("_combo", pl.col(f"_r{level}_cid").alias("at")),
+            ]
+        ).drop_nulls()
+        accepted = given.join(ancestors, on=["_combo", "at"], how="semi")["_combo"].unique()
+        combos = combos.with_columns(
+            pl.col("_combo").is_in(accepted.implode()).alias(f"_chain{level}")
+        )
+    return combos.drop("_combo")
 
 
 def _admin_lookup(combos: pl.DataFrame, levels: list[int], ctx: ValidationContext) -> pl.DataFrame:
     """For each distinct combination of admin codes: every level's code resolved
-    (`_r<k>_pcode/level/retired`, `_adm<k>` when valid), the deepest valid unit with its
-    ancestors (`_unit_*`, `_anc<k>`) and the unit at the operation's location level."""
+    (`_r<k>_*`, `_adm<k>` the current P-code when valid), the deepest valid unit today with its
+    ancestors (`_unit_*`, `_anc<k>`), whether each level's unit is an accepted ancestor of it
+    (`_chain<k>`), and the unit at the operation's location level."""
     for level in levels:
         prefix = f"_r{level}_"
         combos = _resolve(combos, f"adm{level}_pcode", ctx, prefix)
-        valid = (
-            pl.col(f"{prefix}pcode").is_not_null()
-            & (pl.col(f"{prefix}level") == level)
-            & ~pl.col(f"{prefix}retired")
-        )
+        valid = pl.col(f"{prefix}cid").is_not_null() & (pl.col(f"{prefix}level") == level)
         combos = combos.with_columns(
             pl.when(valid).then(pl.col(f"{prefix}pcode")).otherwise(None).alias(f"_adm{level}")
         )
+    ordered = list(reversed(levels))
     deepest = (
-        pl.coalesce([pl.col(f"_adm{k}") for k in reversed(levels)])
+        pl.coalesce([pl.col(f"_adm{k}") for k in ordered]) if levels else pl.lit(None, pl.Utf8)
+    )
+    deep_named = (
+        pl.coalesce(
+            [pl.when(pl.col(f"_adm{k}").is_not_null()).then(pl.col(f"_r{k}_unit")) for k in ordered]
+        )
         if levels
-        else pl.lit(None, pl.Utf8)
+        else pl.lit(None, pl.Int64)
     )
     units = ctx.units.select(
         pl.col("pcode").alias("_unit_pcode"),
@@ -68,7 +189,10 @@ def _admin_lookup(combos: pl.DataFrame, levels: list[int], ctx: ValidationContex
         pl.col("lon").alias("_unit_lon"),
         *[pl.col(f"anc{k}").alias(f"_anc{k}") for k in range(1, 5)],
     )
-    combos = columns_joined(combos.with_columns(_unit_pcode=deepest), units, on="_unit_pcode")
+    combos = columns_joined(
+        combos.with_columns(_unit_pcode=deepest, _deep_named=deep_named), units, on="_unit_pcode"
+    )
+    combos = _chains_accepted(combos, levels, ctx).drop("_deep_named")
     location = ctx.units.select(
         pl.col("pcode").alias("_location_pcode"), pl.col("unit_id").alias("_location_id")
     )
@@ -105,48 +229,27 @@ def admin_resolve(frame: pl.DataFrame, ctx: ValidationContext) -> tuple[pl.DataF
     for level in levels:
         column = f"adm{level}_pcode"
         prefix = f"_r{level}_"
-        given = pl.col(column).is_not_null() & (_normalised(column) != "")
-        found = pl.col(f"{prefix}pcode").is_not_null()
-        issues += [
-            issues_where(
-                frame,
-                given & ~found,
-                field=column,
-                rule="gazetteer.unknown_pcode",
-                message=pl.format(
-                    "{} is not a P-code or known alternative code of {}",
-                    pl.col(column),
-                    pl.lit(ctx.country_iso3),
-                ),
-            ),
-            issues_where(
-                frame,
-                found & (pl.col(f"{prefix}level") != level),
-                field=column,
-                rule="gazetteer.wrong_level",
-                message=pl.format(
+        issues += _code_issues(
+            frame,
+            column,
+            prefix,
+            ctx,
+            level_ok=pl.col(f"{prefix}level") == level,
+            level_rule=(
+                "gazetteer.wrong_level",
+                pl.format(
                     "{} is an admin level {} unit, not admin level {}",
-                    pl.col(f"{prefix}pcode"),
+                    pl.coalesce(f"{prefix}pcode", f"{prefix}named"),
                     pl.col(f"{prefix}level"),
                     pl.lit(level),
                 ),
             ),
-            issues_where(
-                frame,
-                found & (pl.col(f"{prefix}level") == level) & pl.col(f"{prefix}retired"),
-                field=column,
-                rule="gazetteer.retired",
-                message=pl.format(
-                    "{} is retired from the gazetteer; use the code of the unit that replaced it",
-                    pl.col(f"{prefix}pcode"),
-                ),
-            ),
-        ]
+        )
         if level <= ctx.location_level:
             issues.append(
                 issues_where(
                     frame,
-                    ~given,
+                    ~_given(column),
                     field=column,
                     rule="gazetteer.required",
                     message=f"{column} is required: this operation's locations are at admin "
@@ -158,7 +261,7 @@ def admin_resolve(frame: pl.DataFrame, ctx: ValidationContext) -> tuple[pl.DataF
         mismatch = (
             pl.col(f"_adm{level}").is_not_null()
             & (pl.col("_unit_level") > level)
-            & (pl.col(f"_anc{level}") != pl.col(f"_adm{level}"))
+            & ~pl.col(f"_chain{level}")
         )
         issues.append(
             issues_where(
@@ -176,7 +279,8 @@ def admin_resolve(frame: pl.DataFrame, ctx: ValidationContext) -> tuple[pl.DataF
             )
         )
     frame = frame.drop(
-        [f"_r{level}_{part}" for level in levels for part in ("pcode", "level", "retired")]
+        [f"_r{level}_{part}" for level in levels for part in _PARTS]
+        + [f"_chain{level}" for level in levels]
     )
     return frame, issues_concat(issues)
 
@@ -184,48 +288,25 @@ def admin_resolve(frame: pl.DataFrame, ctx: ValidationContext) -> tuple[pl.DataF
 def origins_resolve(
     frame: pl.DataFrame, ctx: ValidationContext, *, column: str = "origin_pcode"
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Resolve the origin P-codes of the repeat: any unit at level 2 or below; adds `_origin_id`."""
+    """Resolve the origin P-codes of the repeat: any unit at level 2 or below, today's unit
+    for an older code; adds `_origin_id`."""
     if column not in frame.columns:
         return frame.with_columns(_origin_id=pl.lit(None, pl.Int64)), issues_concat([])
     frame = _resolve(frame, column, ctx, "_o_")
-    given = pl.col(column).is_not_null() & (_normalised(column) != "")
-    found = pl.col("_o_pcode").is_not_null()
-    issues = [
-        issues_where(
-            frame,
-            given & ~found,
-            field=column,
-            rule="gazetteer.unknown_pcode",
-            message=pl.format(
-                "{} is not a P-code or known alternative code of {}",
-                pl.col(column),
-                pl.lit(ctx.country_iso3),
-            ),
-        ),
-        issues_where(
-            frame,
-            found & (pl.col("_o_level") < 2),
-            field=column,
-            rule="gazetteer.origin_level",
-            message=pl.format(
+    issues = _code_issues(
+        frame,
+        column,
+        "_o_",
+        ctx,
+        level_ok=pl.col("_o_level") >= 2,
+        level_rule=(
+            "gazetteer.origin_level",
+            pl.format(
                 "{} is an admin level {} unit; a place of origin is admin level 2 or finer",
-                pl.col("_o_pcode"),
+                pl.coalesce("_o_pcode", "_o_named"),
                 pl.col("_o_level"),
             ),
         ),
-        issues_where(
-            frame,
-            found & (pl.col("_o_level") >= 2) & pl.col("_o_retired"),
-            field=column,
-            rule="gazetteer.retired",
-            message=pl.format(
-                "{} is retired from the gazetteer; use the code of the unit that replaced it",
-                pl.col("_o_pcode"),
-            ),
-        ),
-    ]
-    ids = ctx.units.select(pl.col("pcode").alias("_o_pcode"), pl.col("unit_id").alias("_origin_id"))
-    frame = frame.join(ids, on="_o_pcode", how="left", maintain_order="left").drop(
-        "_o_pcode", "_o_level", "_o_retired"
     )
+    frame = frame.with_columns(_origin_id=pl.col("_o_cid")).drop([f"_o_{p}" for p in _PARTS])
     return frame, issues_concat(issues)
