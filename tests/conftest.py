@@ -39,3 +39,27 @@ def _fail_missing_requirement(request: pytest.FixtureRequest) -> None:
         if (r := _missing(m)) and request.node.get_closest_marker(m)
     )
     pytest.fail(f"OPENDTM_REQUIRE_FULL is set and {reason}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> None:
+    """On PostgreSQL, keep autovacuum off the test database's tables.
+
+    Every test rolls its transaction back, so autovacuum finds only dead rows and records the
+    tables as empty (reltuples 0); the planner then plans the next test's joins for one-row
+    tables, and a query over a few hundred units can run for hours (seen in CI: the unit
+    labels of the origin matrix, five self-joins of the gazetteer deep). A real database,
+    whose rows are committed, does not get there.
+    """
+    from django.db import connection
+
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) "
+                "FROM pg_tables WHERE schemaname = current_schema()"
+            )
+            for (table,) in cursor.fetchall():
+                cursor.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")

@@ -40,7 +40,11 @@ def _database() -> dict[str, object]:
     if os.environ.get("OPENDTM_TEST_DB") == "postgres":
         url = os.environ["OPENDTM_TEST_POSTGRES_URL"]
     if url:
-        return dict(dj_database_url.parse(url, conn_max_age=60))
+        database = dict(dj_database_url.parse(url, conn_max_age=60))
+        if os.environ.get("OPENDTM_TEST_DB") == "postgres":
+            # A test's query that runs away (a plan gone wrong) fails with its SQL, not a hang.
+            database["OPTIONS"] = {"options": "-c statement_timeout=120000"}
+        return database
     HOME.mkdir(parents=True, exist_ok=True)
     return {
         "ENGINE": "django.db.backends.sqlite3",
@@ -170,3 +174,16 @@ LOGGING = {
 
 # Published outputs hide any count below this threshold (DOMAIN.md §9).
 OPENDTM_SUPPRESSION_THRESHOLD = int(os.environ.get("OPENDTM_SUPPRESSION_THRESHOLD", "5"))
+
+# The response cache of published figures (opendtm.api.cache): local memory, one per server
+# process (docs/decisions/0003-figures-response-cache.md). Keys name the snapshot an answer
+# came from, so entries never go stale; TIMEOUT and MAX_ENTRIES only bound the memory.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "figures": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "opendtm-figures",
+        "TIMEOUT": 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": 1000, "CULL_FREQUENCY": 4},
+    },
+}
