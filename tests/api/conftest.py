@@ -187,3 +187,13 @@ def world(db: Any) -> World:
 def public_world(db: Any) -> World:
     """The same operation, public."""
     return world_build(public=True)
+
+
+@pytest.fixture(autouse=True)
+def _figures_cache_empty() -> None:
+    """Each test starts with an empty response cache (the cache lives as long as the process)."""
+    from django.core.cache import caches
+
+    from opendtm.api.cache import CACHE_ALIAS
+
+    caches[CACHE_ALIAS].clear()

@@ -22,6 +22,7 @@ from opendtm.operations.queries import operation_get
 AnyUser = AbstractBaseUser | AnonymousUser
 DTM_KEY_HEADER = "Ocp-Apim-Subscription-Key"
 _CACHE = "_opendtm_api_user"
+_OPERATIONS = "_opendtm_api_operations"
 
 
 def _token_of(request: HttpRequest) -> str | None:
@@ -64,7 +65,15 @@ def operation_for(request: HttpRequest, code: str) -> Operation:
 
     An operation the requester may not see answers 401 to the anonymous (log in or send a
     token), 403 to a logged-in user without a role, and 404 when there is no such operation.
+    Checked once per request: the answer is kept on the request.
     """
+    known: dict[str, Operation] = request.__dict__.setdefault(_OPERATIONS, {})
+    if code not in known:
+        known[code] = _operation_check(request, code)
+    return known[code]
+
+
+def _operation_check(request: HttpRequest, code: str) -> Operation:
     user = request_user(request)
     try:
         operation = operation_get(user=user, code=code)

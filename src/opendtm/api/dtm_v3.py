@@ -3,9 +3,10 @@
 OpenDTM server by changing only the base address.
 
 The v3 API disseminates published data: records come from published rounds only, with small
-counts suppressed (null), whoever asks. A key in `Ocp-Apim-Subscription-Key` is an OpenDTM API
-token and opens the private operations its user holds a role on; public operations answer
-without a key. Every number comes from `figures.queries.figures_by_admin`.
+counts suppressed (null), whoever asks; the response cache (`api.cache`) keeps the answers. A
+key in `Ocp-Apim-Subscription-Key` is an OpenDTM API token and opens the private operations
+its user holds a role on; public operations answer without a key. Every number comes from
+`figures.queries.figures_by_admin`.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from collections.abc import Callable
 from typing import Any
 
 import polars as pl
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
 from opendtm.api.access import request_user
+from opendtm.api.cache import figures_response, v3_key
 from opendtm.api.errors import error_status
 from opendtm.core.errors import InvalidInput, OpenDTMError
 from opendtm.figures.queries import figures_by_admin, figures_origin_matrix
@@ -66,13 +68,20 @@ def envelope(result: list[dict[str, Any]], status: int = 200, errors: list[str] 
     )
 
 
-def _answering(build: Callable[[HttpRequest], list[dict[str, Any]]]) -> Callable[..., JsonResponse]:
-    """A GET view that wraps `build`'s records, and any error, in the v3 envelope."""
+def _answering(
+    build: Callable[[HttpRequest], list[dict[str, Any]]], *, figures: bool = False
+) -> Callable[..., HttpResponse]:
+    """A GET view that wraps `build`'s records, and any error, in the v3 envelope. Figures
+    (`figures=True`) go through the response cache: published figures only, whoever asks."""
 
     @require_GET
-    def view(request: HttpRequest) -> JsonResponse:
+    def view(request: HttpRequest) -> HttpResponse:
         try:
-            return envelope(build(request))
+            if not figures:
+                return envelope(build(request))
+            operations = list(visible_operations(user=request_user(request)))
+            key = v3_key(request, endpoint=build.__name__, operations=operations, filters=FILTERS)
+            return figures_response(request, key, lambda: envelope(build(request)))
         except OpenDTMError as exc:
             status, _code = error_status(exc)
             return envelope([], int(status), [str(exc)])
@@ -286,8 +295,8 @@ def _operation_list(request: HttpRequest) -> list[dict[str, Any]]:
     return records
 
 
-admin0 = _answering(_admin0)
-admin1 = _answering(_admin1)
-admin2 = _answering(_admin2)
+admin0 = _answering(_admin0, figures=True)
+admin1 = _answering(_admin1, figures=True)
+admin2 = _answering(_admin2, figures=True)
 country_list = _answering(_country_list)
 operation_list = _answering(_operation_list)

@@ -3,6 +3,8 @@
 Thin: every number comes from `figures.queries` (which applies the role rules and suppresses
 small counts in published outputs), every download from `figures.exports`. `?format=csv|hxl`
 returns the same rows as a file: the page asked for, or every row when no `limit` is given.
+Answers of published rounds are kept by the response cache (`api.cache`), after access is
+checked; unpublished rounds are computed on every request.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router
+from ninja import Query, Router, Schema
 
 from opendtm.api.access import operation_for, request_user
+from opendtm.api.cache import figures_response, json_response, own_key
 from opendtm.api.registry import DATE_FROM, DATE_TO, MAX_LIMIT, MAX_OFFSET, date_range_check
 from opendtm.api.schemas import FiguresPage, HeadlineOut, SeriesOut
 from opendtm.figures import queries
@@ -73,6 +76,36 @@ def _answer(
     }
 
 
+def _cached(
+    request: HttpRequest,
+    schema: type[Schema],
+    produce: Callable[[], dict[str, Any] | HttpResponse],
+    *,
+    endpoint: str,
+    operation: Any,
+    round_number: int | None,
+    exact: bool,
+    pcode: str | None = None,
+    **params: Any,
+) -> HttpResponse:
+    """The answer from the response cache when it is a published round's, else computed."""
+    key = own_key(
+        request,
+        endpoint=endpoint,
+        operation=operation,
+        round_number=round_number,
+        exact=exact,
+        pcode=pcode,
+        params=params,
+    )
+
+    def made() -> HttpResponse:
+        result = produce()
+        return result if isinstance(result, HttpResponse) else json_response(schema, result)
+
+    return figures_response(request, key, made)
+
+
 @router.get(
     "/operations/{code}/figures/admin",
     response=FiguresPage,
@@ -93,21 +126,34 @@ def figures_admin(
     """IDPs, returnees, sites and sex-age of every unit at `level` with data, by P-code."""
     operation = operation_for(request, code)
     user = request_user(request)
-    return _answer(
-        lambda lim, off: queries.figures_by_admin(
-            user=user,
-            operation=operation,
-            round_number=round,
-            level=level,
-            parent_pcode=pcode,
-            limit=lim,
-            offset=off,
-            exact=exact,
+    return _cached(
+        request,
+        FiguresPage,
+        lambda: _answer(
+            lambda lim, off: queries.figures_by_admin(
+                user=user,
+                operation=operation,
+                round_number=round,
+                level=level,
+                parent_pcode=pcode,
+                limit=lim,
+                offset=off,
+                exact=exact,
+            ),
+            format,
+            limit,
+            offset,
+            f"{operation.code}-admin{level}",
         ),
-        format,
-        limit,
-        offset,
-        f"{operation.code}-admin{level}",
+        endpoint="admin",
+        operation=operation,
+        round_number=round,
+        exact=exact,
+        pcode=pcode,
+        level=level,
+        limit=limit,
+        offset=offset,
+        format=format,
     )
 
 
@@ -130,20 +176,32 @@ def figures_sites(
     """Every site assessed in the round, by site ID, with its population and change."""
     operation = operation_for(request, code)
     user = request_user(request)
-    return _answer(
-        lambda lim, off: queries.figures_by_site(
-            user=user,
-            operation=operation,
-            round_number=round,
-            parent_pcode=pcode,
-            limit=lim,
-            offset=off,
-            exact=exact,
+    return _cached(
+        request,
+        FiguresPage,
+        lambda: _answer(
+            lambda lim, off: queries.figures_by_site(
+                user=user,
+                operation=operation,
+                round_number=round,
+                parent_pcode=pcode,
+                limit=lim,
+                offset=off,
+                exact=exact,
+            ),
+            format,
+            limit,
+            offset,
+            f"{operation.code}-sites",
         ),
-        format,
-        limit,
-        offset,
-        f"{operation.code}-sites",
+        endpoint="sites",
+        operation=operation,
+        round_number=round,
+        exact=exact,
+        pcode=pcode,
+        limit=limit,
+        offset=offset,
+        format=format,
     )
 
 
@@ -168,22 +226,36 @@ def figures_origins(
     """The origin matrix, by destination then origin."""
     operation = operation_for(request, code)
     user = request_user(request)
-    return _answer(
-        lambda lim, off: queries.figures_origin_matrix(
-            user=user,
-            operation=operation,
-            round_number=round,
-            origin_level=origin_level,
-            destination_level=level,
-            parent_pcode=pcode,
-            limit=lim,
-            offset=off,
-            exact=exact,
+    return _cached(
+        request,
+        FiguresPage,
+        lambda: _answer(
+            lambda lim, off: queries.figures_origin_matrix(
+                user=user,
+                operation=operation,
+                round_number=round,
+                origin_level=origin_level,
+                destination_level=level,
+                parent_pcode=pcode,
+                limit=lim,
+                offset=off,
+                exact=exact,
+            ),
+            format,
+            limit,
+            offset,
+            f"{operation.code}-origins",
         ),
-        format,
-        limit,
-        offset,
-        f"{operation.code}-origins",
+        endpoint="origins",
+        operation=operation,
+        round_number=round,
+        exact=exact,
+        pcode=pcode,
+        level=level,
+        origin_level=origin_level,
+        limit=limit,
+        offset=offset,
+        format=format,
     )
 
 
@@ -230,16 +302,28 @@ def figures_rounds(
 )
 def figures_headline(
     request: HttpRequest, code: str, round: int | None = ROUND, exact: bool = EXACT
-) -> dict[str, Any]:
+) -> HttpResponse:
     """The round's totals for the whole operation and their change since the previous round."""
     operation = operation_for(request, code)
-    headline = queries.figures_headline(
-        user=request_user(request), operation=operation, round_number=round, exact=exact
+
+    def produce() -> dict[str, Any]:
+        headline = queries.figures_headline(
+            user=request_user(request), operation=operation, round_number=round, exact=exact
+        )
+        return {
+            "provenance": headline.provenance.as_dict(),
+            "figures": headline.figures,
+            "previous": headline.previous,
+            "change": headline.change,
+            "change_pct": headline.change_pct,
+        }
+
+    return _cached(
+        request,
+        HeadlineOut,
+        produce,
+        endpoint="headline",
+        operation=operation,
+        round_number=round,
+        exact=exact,
     )
-    return {
-        "provenance": headline.provenance.as_dict(),
-        "figures": headline.figures,
-        "previous": headline.previous,
-        "change": headline.change,
-        "change_pct": headline.change_pct,
-    }

@@ -63,7 +63,13 @@ def static_collect_if_needed() -> bool:
     default=None,
     help="Gunicorn worker processes (default: 2 per CPU + 1, at most 9).",
 )
-def serve_command(host: str, port: int, workers: int | None) -> None:
+@click.option(
+    "--access-log/--no-access-log",
+    default=True,
+    show_default=True,
+    help="One line per request on standard output (off for load benchmarks).",
+)
+def serve_command(host: str, port: int, workers: int | None, access_log: bool) -> None:
     """Serve the web pages under gunicorn; stop with Ctrl-C."""
     from opendtm.core.errors import InvalidInput
 
@@ -85,8 +91,7 @@ def serve_command(host: str, port: int, workers: int | None) -> None:
         f"{host}:{port}",
         "--workers",
         str(count),
-        "--access-logfile",
-        "-",
+        *(("--access-logfile", "-") if access_log else ()),
         "--timeout",
         "120",
         "--graceful-timeout",

@@ -1,0 +1,251 @@
+"""The response cache of published figures: answers of published rounds, kept as the bytes
+sent, under a key that names everything the answer depends on.
+
+Published figures never change once their snapshot is built, so the same question gets the
+same bytes until the snapshot is rebuilt, the round reopened or republished, or a round's
+dates edited. The key therefore holds, besides the endpoint and its normalised parameters, the
+state of every published round the answer reads (number, dates, snapshot id, build time and
+threshold) read fresh on every request with one query: a rebuild makes a new key, a reopened
+round has no snapshot and is not cached, and nothing stale can be served. Entries are never
+invalidated, only left behind for the cache to cull. What the caller's access changes about
+the answer (exact or suppressed values) is part of the key; who the caller is otherwise is not,
+because a published round's answer is the same for everyone who may read it.
+
+Access is checked before the cache is read (`access.operation_for`, `access.request_user`): a
+revoked token or a withdrawn role is refused at once. Unpublished rounds (computed live) and
+answers larger than MAX_BODY are never stored. Why a cache per process: docs/decisions/0003.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import caches
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_vary_headers
+from ninja import Schema
+from ninja.responses import NinjaJSONEncoder
+
+from opendtm.accounts.choices import Action
+from opendtm.accounts.roles import can
+from opendtm.api.access import DTM_KEY_HEADER, request_user
+from opendtm.operations.choices import RoundStatus
+from opendtm.operations.models import Operation, Round
+from opendtm.operations.queries import admin_unit_for_code
+
+CACHE_ALIAS = "figures"
+MAX_BODY = 256 * 1024  # bigger answers (whole-level downloads) are rare; they are not kept
+KEPT_HEADERS = ("Content-Type", "Content-Disposition")
+VARY = ("Authorization", DTM_KEY_HEADER)
+_VERSION = "1"  # bump when the shape of answers changes without a snapshot rebuild
+
+RoundState = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Stored:
+    """An answer as sent: body, entity tag, and the headers that describe the body."""
+
+    body: bytes
+    etag: str
+    headers: tuple[tuple[str, str], ...]
+
+
+# --- serialising ------------------------------------------------------------------------------
+
+
+def json_response(schema: type[Schema], data: dict[str, Any]) -> HttpResponse:
+    """`data` checked against the endpoint's schema and rendered as django-ninja renders a
+    returned dict, so a stored answer and a computed one are the same bytes."""
+    dumped = schema.model_validate(data).model_dump()
+    body = json.dumps(dumped, cls=NinjaJSONEncoder)
+    return HttpResponse(body, content_type="application/json; charset=utf-8")
+
+
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _matches(request: HttpRequest, etag: str) -> bool:
+    """If-None-Match holds the tag (weak comparison: GZipMiddleware weakens tags it sends)."""
+    header = request.headers.get("If-None-Match", "")
+    if not header:
+        return False
+    tags = {t.strip().removeprefix("W/") for t in header.split(",")}
+    return "*" in tags or etag in tags
+
+
+def _send(request: HttpRequest, stored: Stored) -> HttpResponse:
+    if _matches(request, stored.etag):
+        response: HttpResponse = HttpResponseNotModified()
+    else:
+        response = HttpResponse(stored.body)
+        for name, value in stored.headers:
+            response[name] = value
+    response["ETag"] = stored.etag
+    patch_vary_headers(response, VARY)
+    return response
+
+
+def _store(response: HttpResponse) -> Stored:
+    body = response.content
+    headers = tuple((n, response[n]) for n in KEPT_HEADERS if response.has_header(n))
+    return Stored(body=body, etag=_etag(body), headers=headers)
+
+
+def figures_response(
+    request: HttpRequest, key: str | None, produce: Callable[[], HttpResponse]
+) -> HttpResponse:
+    """The answer under `key` from the cache, else `produce()`d and kept (a 200 of at most
+    MAX_BODY bytes). `key` None: computed every time, never kept. Either way the answer carries
+    an ETag, and a request whose If-None-Match holds it gets 304 Not Modified."""
+    cache = caches[CACHE_ALIAS]
+    if key is not None:
+        stored = cache.get(key)
+        if stored is not None:
+            return _send(request, stored)
+    response = produce()
+    if response.status_code != 200 or response.streaming:
+        return response
+    stored = _store(response)
+    if key is not None and len(stored.body) <= MAX_BODY:
+        cache.set(key, stored)
+    return _send(request, stored)
+
+
+def _key(parts: Iterable[Any]) -> str:
+    digest = hashlib.sha256(repr(tuple(parts)).encode()).hexdigest()
+    return f"figures:{_VERSION}:{digest}"
+
+
+def _state(row: Sequence[Any]) -> RoundState:
+    """A round's number, dates and snapshot (id, build time, threshold), hashable."""
+    return tuple(v.isoformat() if isinstance(v, dt.date | dt.datetime) else v for v in row)
+
+
+_ROUND_FIELDS = (
+    "number",
+    "status",
+    "start_date",
+    "end_date",
+    "figure_snapshot__pk",
+    "figure_snapshot__built_at",
+    "figure_snapshot__threshold",
+)
+
+
+def _usable(state: RoundState, *, exact: bool) -> bool:
+    """A published round whose snapshot answers the question (suppressed answers need the
+    snapshot's threshold to be today's, else the figures are computed live)."""
+    _n, status, _s, _e, snapshot, _b, threshold = state
+    if status != RoundStatus.PUBLISHED or snapshot is None:
+        return False
+    return exact or threshold == settings.OPENDTM_SUPPRESSION_THRESHOLD
+
+
+# --- keys -------------------------------------------------------------------------------------
+
+
+def own_key(
+    request: HttpRequest,
+    *,
+    endpoint: str,
+    operation: Operation,
+    round_number: int | None,
+    exact: bool,
+    pcode: str | None,
+    params: dict[str, Any],
+) -> str | None:
+    """The key of an own-API figures answer, or None when it is not a published round's answer
+    from its snapshot (then it is computed, and any refusal raised, by the endpoint itself).
+
+    Call after `operation_for`: the requester may read the operation's published figures.
+    """
+    user = request_user(request)
+    needs_role = exact or round_number is None
+    unpublished = needs_role and can(user, Action.VIEW_UNPUBLISHED, operation)
+    if exact and not unpublished:
+        return None  # refused by the figures query: exact values are for analysts
+    rounds = [
+        _state(row)
+        for row in Round.objects.filter(operation=operation)
+        .order_by("number")
+        .values_list(*_ROUND_FIELDS)
+    ]
+    seen = rounds if unpublished else [r for r in rounds if r[1] == RoundStatus.PUBLISHED]
+    if round_number is None:
+        target = seen[-1] if seen else None
+    else:
+        target = next((r for r in rounds if r[0] == round_number), None)
+    if target is None:
+        return None
+    # The round itself and the published rounds before it (the change is measured against
+    # the latest of them) are the whole of what the answer reads.
+    read = [r for r in rounds if r[1] == RoundStatus.PUBLISHED and r[0] <= target[0]]
+    if target not in read or not all(_usable(r, exact=exact) for r in read):
+        return None
+    unit = None
+    if pcode:
+        found = admin_unit_for_code(country_iso3=operation.country_iso3, code=pcode)
+        unit = (found.pk, found.pcode)
+    return _key(
+        (
+            "own",
+            endpoint,
+            operation.pk,
+            operation.code,
+            operation.country_iso3,
+            operation.location_level,
+            target[0],
+            exact,
+            None if exact else settings.OPENDTM_SUPPRESSION_THRESHOLD,
+            unit,
+            tuple(sorted((k, repr(v)) for k, v in params.items())),
+            tuple(read),
+        )
+    )
+
+
+def v3_key(
+    request: HttpRequest,
+    *,
+    endpoint: str,
+    operations: Sequence[Operation],
+    filters: Iterable[str],
+) -> str | None:
+    """The key of a DTM API v3 answer over these operations (the ones the requester may see),
+    or None when one of their published rounds is not answered from its snapshot.
+
+    v3 answers hold published, suppressed figures whoever asks, so they depend on the caller
+    only through which operations they may see: callers seeing the same share entries.
+    """
+    rounds = [
+        (row[0], *_state(row[1:]))
+        for row in Round.objects.filter(
+            operation__in=[o.pk for o in operations], status=RoundStatus.PUBLISHED
+        )
+        .order_by("operation_id", "number")
+        .values_list("operation_id", *_ROUND_FIELDS)
+    ]
+    if not all(_usable(r[1:], exact=False) for r in rounds):
+        return None
+    given = tuple((name, value) for name in filters if (value := request.GET.get(name, "").strip()))
+    described = tuple(
+        (o.pk, o.code, o.name, o.country_iso3, o.crisis_type, o.location_level) for o in operations
+    )
+    return _key(
+        (
+            "v3",
+            endpoint,
+            settings.OPENDTM_SUPPRESSION_THRESHOLD,
+            given,
+            described,
+            tuple(rounds),
+        )
+    )
