@@ -11,6 +11,7 @@ from django.test import Client
 from opendtm.figures.exports import number
 from opendtm.figures.queries import figures_headline
 from opendtm.ingest.models import ImportBatch
+from opendtm.mobility.models import SiteAssessment
 from opendtm.web.middleware import POLICY
 from tests.web.conftest import WebWorld
 
@@ -81,3 +82,29 @@ def test_upload_report_then_confirm(web_world: WebWorld, client: Client, tmp_pat
     assert ImportBatch.objects.count() == before + 1
     stored = list(tmp_path.glob("uploads/*.csv"))
     assert len(stored) == 1 and len(stored[0].stem) == 64  # kept under its sha256
+
+
+def test_site_profile_shows_the_latest_visible_sector_indicators(
+    web_world: WebWorld, client: Client
+) -> None:
+    world = web_world.world
+    SiteAssessment.objects.filter(site=world.sites["S2"], round=world.rounds[1]).update(
+        water_lpd=18.0, latrines=1
+    )
+    SiteAssessment.objects.filter(site=world.sites["S2"], round=world.rounds[2]).update(
+        water_lpd=9.0
+    )
+    client.force_login(web_world.users["viewer"])  # type: ignore[arg-type]
+    html = client.get("/o/typhoon/sites/S2/").content.decode()
+    assert "Sector indicators <small>round 1</small>" in html  # round 2 is not published
+    water = html[html.index('data-indicator="water_lpd"') :].split("</tr>")[0]
+    assert '<td class="num">18 litres</td>' in water
+    assert 'class="status status-meets"' in water
+    latrine = html[html.index('data-indicator="people_per_latrine"') :].split("</tr>")[0]
+    assert '<td class="num">50 people</td>' in latrine
+    assert "Meets the emergency standard only" in latrine
+    client.force_login(web_world.users["analyst"])  # type: ignore[arg-type]
+    html = client.get("/o/typhoon/sites/S2/").content.decode()
+    assert "Sector indicators <small>round 2</small>" in html
+    water = html[html.index('data-indicator="water_lpd"') :].split("</tr>")[0]
+    assert '<td class="num">9 litres</td>' in water and "status-below" in water

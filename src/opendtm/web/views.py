@@ -10,6 +10,7 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
+import polars as pl
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -22,6 +23,9 @@ from opendtm.figures import queries as fq
 from opendtm.figures.choices import ExportFormat
 from opendtm.figures.exports import answer_pages, export_write
 from opendtm.figures.measures import SITE_NAMES
+from opendtm.mobility import indicators as site_rules
+from opendtm.mobility.choices import Sector, StandardStatus
+from opendtm.mobility.queries import site_indicators
 from opendtm.operations.queries import operation_list, rounds_of, site_get, site_history, sites_of
 from opendtm.web import charts
 from opendtm.web.access import OperationRequest, operation_view
@@ -249,7 +253,8 @@ def site_list(request: OperationRequest) -> HttpResponse:
 @require_GET
 @operation_view(Action.VIEW_PUBLISHED)
 def site_profile(request: OperationRequest, site_id: str) -> HttpResponse:
-    """One site: population over the rounds the user may see, sex and age, status history."""
+    """One site: population over the rounds the user may see, sex and age, the sector
+    indicators of its latest visible assessment against their standards, status history."""
     operation, user = request.operation, request.user
     site = site_get(operation=operation, site_id=site_id)
     rounds = list(rounds_of(operation=operation, user=user))
@@ -265,6 +270,16 @@ def site_profile(request: OperationRequest, site_id: str) -> HttpResponse:
         if found.height:
             history.append({"round": round_.number, **found.row(0, named=True)})
     latest = history[-1] if history else None
+    scored = site_indicators(user=user, operation=operation, site=site)
+    indicator_round = scored.get_column("round").max() if scored.height else None
+    indicators = [
+        row
+        | {
+            "sector": Sector(row["sector"]).label,
+            "status_label": StandardStatus(row["status"]).label,
+        }
+        for row in scored.filter(pl.col("round") == indicator_round).iter_rows(named=True)
+    ]
     series = {
         "rounds": [f"R{h['round']}" for h in history],
         "ind": [h["ind"] for h in history],
@@ -281,5 +296,8 @@ def site_profile(request: OperationRequest, site_id: str) -> HttpResponse:
             "series": series,
             "pyramid": charts.pyramid_data({n: latest[n] for n in SITE_NAMES}) if latest else None,
             "status_history": list(site_history(site)),
+            "indicators": indicators,
+            "indicator_round": indicator_round,
+            "indicator_rules": site_rules.VERSION,
         },
     )

@@ -1,0 +1,151 @@
+"""Sector indicators of site assessments: values, scores against Sphere, what each user sees."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from opendtm.mobility.indicators import INDICATORS, SOURCE_FIELDS, indicators_frame
+from opendtm.mobility.models import SiteAssessment
+from opendtm.mobility.queries import site_indicators
+from tests.figures.conftest import World, world_build
+
+LABELS = {"health_access": {"lt_5km": "Less than 5 km"}, "food_access": {"regular": "Regular"}}
+
+
+def _assessments(*rows: dict[str, Any]) -> pl.DataFrame:
+    schema: dict[str, Any] = dict.fromkeys(SOURCE_FIELDS, pl.Int64) | {"key": pl.Int64}
+    for name in ("covered_area_m2", "water_lpd"):
+        schema[name] = pl.Float64
+    for name in ("water_source", "health_access", "food_access", "children_in_school", "lighting"):
+        schema[name] = pl.Utf8
+    for name in ("latrines_separated", "handwashing", "security_incidents", "gbv_referral"):
+        schema[name] = pl.Boolean
+    schema["cfm"] = schema["site_management"] = pl.Boolean
+    return pl.DataFrame([dict.fromkeys(schema) | row for row in rows], schema=schema)
+
+
+def _by_indicator(frame: pl.DataFrame, key: int) -> dict[str, tuple[str | None, str]]:
+    rows = frame.filter(pl.col("key") == key).select("indicator", "value", "status").rows()
+    return {indicator: (value, status) for indicator, value, status in rows}
+
+
+def test_values_and_scores_of_two_assessments() -> None:
+    full = {
+        "key": 1,
+        "ind": 500,
+        "hh": 100,
+        "hh_no_shelter": 5,
+        "covered_area_m2": 2000.0,
+        "water_lpd": 12.5,
+        "taps": 2,
+        "latrines": 15,
+        "showers": 0,
+        "latrines_separated": True,
+        "handwashing": False,
+        "health_access": "lt_5km",
+        "food_access": "irregular",
+        "site_management": True,
+    }
+    frame = indicators_frame(_assessments(full, {"key": 2, "ind": 0, "hh": 0}), ["key"], LABELS)
+    assert frame.height == 2 * len(INDICATORS)
+    assert frame.columns == [
+        "key",
+        "indicator",
+        "sector",
+        "label",
+        "unit",
+        "standard",
+        "value",
+        "status",
+    ]
+    assert _by_indicator(frame, 1) == {
+        "site_management": ("yes", "meets"),
+        "hh_no_shelter_share": ("5", "below"),
+        "covered_area_pp": ("4", "meets"),
+        "water_lpd": ("12.5", "below"),
+        "people_per_tap": ("250", "meets"),
+        "people_per_latrine": ("33.3", "emergency"),
+        "people_per_shower": ("none working", "below"),
+        "latrines_separated": ("yes", "meets"),
+        "handwashing": ("no", "below"),
+        "water_source": (None, "no_standard"),
+        "health_access": ("Less than 5 km", "meets"),
+        "food_access": ("irregular", "below"),
+        "children_in_school": (None, "no_data"),
+        "lighting": (None, "no_data"),
+        "security_incidents": (None, "no_data"),
+        "gbv_referral": (None, "no_data"),
+        "cfm": (None, "no_data"),
+    }
+    # An empty site: no ratio of nobody, and no facility is missing for nobody.
+    empty = _by_indicator(frame, 2)
+    assert empty["people_per_tap"] == (None, "no_data")
+    assert empty["hh_no_shelter_share"] == (None, "no_data")
+    assert {status for _, status in empty.values()} == {"no_data", "no_standard"}
+
+
+@settings(deadline=None, max_examples=60)  # a Polars frame per example: tens of ms
+@given(
+    ind=st.integers(min_value=0, max_value=100_000),
+    taps=st.one_of(st.none(), st.integers(min_value=0, max_value=1_000)),
+)
+def test_people_per_tap_meets_exactly_when_the_sphere_ratio_holds(
+    ind: int, taps: int | None
+) -> None:
+    frame = indicators_frame(_assessments({"key": 1, "ind": ind, "taps": taps}), ["key"], {})
+    _, status = _by_indicator(frame, 1)["people_per_tap"]
+    if taps is None or (taps == 0 and ind == 0):
+        assert status == "no_data"
+    elif taps == 0:
+        assert status == "below"
+    else:
+        assert status == ("meets" if ind / taps <= 250 else "below")
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    return world_build()
+
+
+def _equip_s2(world: World) -> None:
+    """Give site S2 its WASH answers in both rounds (the world has population only)."""
+    SiteAssessment.objects.filter(site=world.sites["S2"], round=world.rounds[1]).update(
+        water_lpd=18.0, taps=1, latrines=1, health_access="on_site"
+    )
+    SiteAssessment.objects.filter(site=world.sites["S2"], round=world.rounds[2]).update(
+        water_lpd=9.0, taps=0, latrines=2, health_access="none"
+    )
+
+
+def _water(frame: pl.DataFrame) -> list[tuple[Any, ...]]:
+    return (
+        frame.filter(pl.col("indicator").is_in(["water_lpd", "people_per_tap", "health_access"]))
+        .select("round", "indicator", "value", "status")
+        .rows()
+    )
+
+
+@pytest.mark.django_db
+def test_a_viewer_sees_the_published_round_only(
+    world: World, django_assert_num_queries: Any
+) -> None:
+    _equip_s2(world)
+    site = world.sites["S2"]
+    with django_assert_num_queries(2):  # the user's role, then the assessments
+        seen = site_indicators(user=world.viewer, operation=world.operation, site=site)
+    assert _water(seen) == [
+        (1, "water_lpd", "18", "meets"),
+        (1, "people_per_tap", "50", "meets"),
+        (1, "health_access", "Health facility on site", "meets"),
+    ]
+    analysed = site_indicators(user=world.analyst, operation=world.operation, site=site)
+    assert _water(analysed)[3:] == [
+        (2, "water_lpd", "9", "below"),
+        (2, "people_per_tap", "none working", "below"),
+        (2, "health_access", "No access to health services", "below"),
+    ]
