@@ -19,11 +19,12 @@ import polars as pl
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Subquery
 
 from opendtm.accounts.choices import Action
 from opendtm.accounts.roles import can
 from opendtm.core.errors import InvalidInput, NotFound, PermissionDenied
-from opendtm.figures import live
+from opendtm.figures import comparison, live
 from opendtm.figures.choices import FigureSource
 from opendtm.figures.measures import (
     ADMIN_NAMES,
@@ -46,10 +47,11 @@ from opendtm.figures.results import (
     Provenance,
     SiteFigures,
     TimeSeries,
+    change_columns,
 )
 from opendtm.figures.sources import LiveFigures, RoundFigures, SnapshotFigures
 from opendtm.figures.suppression import MASK, is_hidden, masked
-from opendtm.gazetteer.models import MAX_LEVEL, AdminUnit
+from opendtm.gazetteer.models import MAX_LEVEL, AdminUnit, GazetteerVersion
 from opendtm.operations.choices import RoundStatus
 from opendtm.operations.models import Operation, Round
 from opendtm.operations.queries import admin_unit_for_code
@@ -108,12 +110,15 @@ def _access(user: AnyUser, operation: Operation, *, exact: bool = False) -> _Acc
             "published outputs hide small counts.",
             hint="Leave out --exact, or ask an admin of the operation for the analyst role.",
         )
-    rounds = Round.objects.filter(operation=operation).select_related(
-        "figure_snapshot__gazetteer_version", "gazetteer_version"
+    latest = GazetteerVersion.objects.filter(country_iso3=operation.country_iso3).order_by("-id")
+    rounds = (
+        Round.objects.filter(operation=operation)
+        .select_related("figure_snapshot__gazetteer_version", "gazetteer_version")
+        .annotate(latest_gazetteer=Subquery(latest.values("id")[:1]))
     )
     if not unpublished:
         rounds = rounds.filter(status=RoundStatus.PUBLISHED)
-    found = list(rounds.order_by("number"))
+    found: list[Round] = list(rounds.order_by("number"))
     for round_ in found:
         round_.operation = operation
     return _Access(operation, unpublished, found)
@@ -130,6 +135,9 @@ def _snapshot(round_: Round) -> FigureSnapshot | None:
 class _Source:
     figures: RoundFigures
     provenance: Provenance
+    # The gazetteer version the round's units belong to: the one it was published with, or for
+    # a round not published yet the country's latest (imports store today's units).
+    version_id: int | None
 
 
 def _source(access: _Access, round_: Round, *, exact: bool) -> _Source:
@@ -142,11 +150,15 @@ def _source(access: _Access, round_: Round, *, exact: bool) -> _Source:
     if snapshot is not None and (not suppress or snapshot.threshold == threshold):
         figures = SnapshotFigures(snapshot, exact=not suppress)
         version = snapshot.gazetteer_version
+        units_version = snapshot.gazetteer_version_id
         batches = tuple(snapshot.batch_ids)
         source, built = FigureSource.SNAPSHOT, snapshot.built_at
     else:
         figures = LiveFigures(round_, access.operation, threshold=threshold if suppress else None)
         version = round_.gazetteer_version or access.operation.gazetteer_version
+        units_version = (
+            round_.gazetteer_version_id if published else getattr(round_, "latest_gazetteer", None)
+        )
         batches = tuple(live.batches_of(round_))
         source, built = FigureSource.LIVE, None
     previous = access.previous(round_)
@@ -163,7 +175,7 @@ def _source(access: _Access, round_: Round, *, exact: bool) -> _Source:
         batch_ids=batches,
         threshold=threshold if suppress else None,
     )
-    return _Source(figures, provenance)
+    return _Source(figures, provenance, units_version)
 
 
 def _exact(source: _Source) -> bool:
@@ -302,11 +314,25 @@ def figures_by_admin(
     rows, total_rows = source.figures.admin(level, within, limit, offset)
     previous = access.previous(round_)
     before = None
+    notes: pl.DataFrame | None = None
+    reported = comparison.changes_empty(CHANGE_MEASURES)
     if previous is not None:
-        before = _source(access, previous, exact=_exact(source)).figures.admin_units(
-            level, rows.get_column("unit_id").to_list()
+        prior = _source(access, previous, exact=_exact(source))
+        through = comparison.crossing(
+            country_iso3=operation.country_iso3, earlier=prior.version_id, later=source.version_id
         )
+        if through is None:
+            before = prior.figures.admin_units(level, rows.get_column("unit_id").to_list())
+        else:  # another version: today's units may hold earlier ones under other codes
+            whole, _ = prior.figures.admin(level, None, None, 0)
+            before, notes = comparison.previous_mapped(whole, through, level=level)
+            reported = comparison.changes_reported(
+                whole, through, level=level, names=CHANGE_MEASURES, measures=ADMIN_NAMES
+            )
+            if within is not None:
+                reported = _reported_within(reported, whole, rows, within)
     rows = _with_change(rows, before, key="unit_id", names=CHANGE_MEASURES, measures=ADMIN_NAMES)
+    rows = _with_notes(rows, notes)
     if within is not None:
         total = source.figures.admin_unit(within)
     else:
@@ -320,6 +346,33 @@ def figures_by_admin(
         level=level,
         within=within.pcode if within else None,
         totals=_totals(total, ADMIN_NAMES, ADMIN_NAMES),
+        gazetteer_changes=reported,
+    )
+
+
+def _with_notes(rows: pl.DataFrame, notes: pl.DataFrame | None) -> pl.DataFrame:
+    """`change_note` from the crosswalk; a unit with no single previous figure (born of a split
+    or a merge) gets no previous value and no change."""
+    if notes is None:
+        return rows.with_columns(pl.lit(None, pl.Utf8).alias(comparison.NOTE))
+    rows = rows.join(notes, on="unit_id", how="left", maintain_order="left")
+    apart = pl.col("comparable").fill_null(True).not_()
+    return rows.with_columns(
+        pl.when(apart).then(None).otherwise(pl.col(c)).alias(c)
+        for c in change_columns(CHANGE_MEASURES)
+    ).drop("comparable")
+
+
+def _reported_within(
+    reported: pl.DataFrame, whole: pl.DataFrame, rows: pl.DataFrame, within: AdminUnit
+) -> pl.DataFrame:
+    """The reported changes of units that were inside `within` in the earlier round, or whose
+    place is now inside it."""
+    inside = whole.filter(pl.col(f"adm{within.level}_pcode") == within.pcode)["pcode"]
+    now = set(rows["pcode"].to_list())
+    return reported.filter(
+        pl.col("pcode").is_in(inside.implode())
+        | pl.col("now").fill_null("").str.split(", ").list.eval(pl.element().is_in(now)).list.any()
     )
 
 

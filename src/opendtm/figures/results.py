@@ -8,7 +8,7 @@ which. Totals are the true totals of the whole answer (not of a page), hidden wh
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import polars as pl
@@ -29,7 +29,15 @@ def change_columns(names: tuple[str, ...]) -> list[str]:
     return [f"{n}_{part}" for n in names for part in ("previous", "change", "change_pct")]
 
 
-ADMIN_COLUMNS = [*LABEL_COLUMNS, *ADMIN_NAMES, *change_columns(CHANGE_MEASURES), MASK]
+# change_note: what the gazetteer crosswalk did to the unit since the previous round's version
+# ("recoded from PH01002", "split from PH01003"; null on the same version).
+ADMIN_COLUMNS = [
+    *LABEL_COLUMNS,
+    *ADMIN_NAMES,
+    *change_columns(CHANGE_MEASURES),
+    "change_note",
+    MASK,
+]
 SITE_COLUMNS = [
     "site_pk",
     "site_code",
@@ -102,11 +110,17 @@ class _Answer:
 
 @dataclass(frozen=True)
 class AdminFigures(_Answer):
-    """Figures by admin unit at one level; rows: ADMIN_COLUMNS, by P-code."""
+    """Figures by admin unit at one level; rows: ADMIN_COLUMNS, by P-code.
+
+    `gazetteer_changes`: when the previous round is on another gazetteer version, its units at
+    this level that were recoded, split, merged or retired since, with their previous figures
+    (`figures.comparison.CHANGES_SCHEMA` + `<m>_previous`); empty on the same version.
+    """
 
     level: int
     within: str | None  # the P-code the rows are restricted to
     totals: dict[str, int | None]
+    gazetteer_changes: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 @dataclass(frozen=True)
