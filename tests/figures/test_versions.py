@@ -14,6 +14,7 @@ import pytest
 
 from opendtm.figures.queries import figures_by_admin, figures_headline
 from opendtm.gazetteer.queries import version_get
+from opendtm.operations.services import operation_gazetteer_adopt
 from tests.factories import RoundFactory
 from tests.ingest.test_gazetteer_versions import (
     VersionsWorld,
@@ -79,9 +80,13 @@ def test_change_across_versions_follows_the_crosswalk_live_and_published() -> No
     )
     assert (headline.figures["idp_ind"], headline.previous["idp_ind"]) == (680, 750)
     assert headline.change["idp_ind"] == -70
-    # Published: the round keeps the version its rows are coded on (the operation moved to v2).
-    world.operation.gazetteer_version = version_get(country_iso3="PHL", label="v2")
-    world.operation.save()
+    # Published once the operation is on v2: the round carries the version its rows are on.
+    operation_gazetteer_adopt(
+        operation=world.operation,
+        version=version_get(country_iso3="PHL", label="v2"),
+        actor=world.admin,
+        reason="COD-AB v2 loaded",
+    )
     world.publish(2)
     published = _admin(world, 2, 2)
     assert (published.provenance.source, published.provenance.gazetteer_version) == (

@@ -227,6 +227,22 @@ def test_publish_stamps_time_and_the_operation_gazetteer(op: Operation) -> None:
     )
 
 
+def test_publish_stamps_the_version_the_operation_is_on_now_not_the_callers_copy(
+    op: Operation,
+) -> None:
+    older = GazetteerVersionFactory(country_iso3="PHL", label="2023")
+    newer = GazetteerVersionFactory(country_iso3="PHL", label="2025")
+    op.gazetteer_version = older
+    op.save()
+    round_ = RoundFactory(operation=op, status=RoundStatus.VALIDATED)
+    Operation.objects.filter(pk=op.pk).update(gazetteer_version=newer)  # moved meanwhile
+    assert round_.operation.gazetteer_version == older
+    round_publish(round=round_, actor=SuperuserFactory())
+    round_.refresh_from_db()
+    assert round_.gazetteer_version == newer
+    assert not AuditEvent.objects.filter(action="operation.gazetteer").exists()
+
+
 def test_publish_adopts_the_latest_gazetteer_when_the_operation_has_none(op: Operation) -> None:
     latest = GazetteerVersionFactory(country_iso3="PHL", label="2024")
     round_ = RoundFactory(operation=op, status=RoundStatus.VALIDATED)

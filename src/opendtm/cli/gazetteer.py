@@ -132,6 +132,15 @@ def load_command(
     )
     for line in _summary(result):
         click.echo(line)
+    from opendtm.operations.queries import operations_behind_gazetteer
+
+    behind = operations_behind_gazetteer(version=result.version)
+    if behind:
+        click.echo(
+            f"operations on an older version: {', '.join(behind)} (they publish on it until "
+            f"`opendtm operation adopt-gazetteer --operation CODE --version "
+            f"{result.version.label} --reason TEXT`)"
+        )
 
 
 @gazetteer_group.command("list")

@@ -227,6 +227,29 @@ def operation_show_cmd(code: str) -> None:
     _sections_echo(sections)
 
 
+@operation.command("adopt-gazetteer")
+@click.option("--operation", "operation_code", required=True, help="Operation code.")
+@click.option("--version", "label", required=True, help="Label of a loaded gazetteer version.")
+@click.option("--reason", required=True, help="Why (kept in the audit trail).")
+def operation_adopt_gazetteer_cmd(operation_code: str, label: str, reason: str) -> None:
+    """Move an operation to a newer gazetteer version: rounds published from now on carry it."""
+    from opendtm.gazetteer.queries import version_get
+    from opendtm.operations.queries import operation_get
+    from opendtm.operations.services import operation_gazetteer_adopt
+
+    user = _cli_user()
+    op = operation_get(user=user, code=operation_code)
+    before = op.gazetteer_version_id
+    version = version_get(country_iso3=op.country_iso3, label=label)
+    operation_gazetteer_adopt(operation=op, version=version, actor=user, reason=reason)
+    if op.gazetteer_version_id == before:
+        click.echo(f"operation {op.code} is already on gazetteer {version}: nothing changed")
+    else:
+        click.echo(
+            f"operation {op.code} now on gazetteer {version}: rounds published from now on carry it"
+        )
+
+
 def _sections_echo(sections: Sequence[tuple[str, str, list[str]]]) -> None:
     """`key  value` lines with the keys padded alike, each followed by its indented rows."""
     width = max(len(key) for key, _, _ in sections)

@@ -48,6 +48,18 @@ def gazetteer_version_latest(*, country_iso3: str) -> GazetteerVersion | None:
     )
 
 
+def operations_behind_gazetteer(*, version: GazetteerVersion) -> list[str]:
+    """The codes of the operations of `version`'s country on a version loaded before it, by
+    code: they publish on their older version until `operation_gazetteer_adopt` moves them."""
+    return list(
+        Operation.objects.filter(
+            country_iso3=version.country_iso3, gazetteer_version_id__lt=version.pk
+        )
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+
+
 def admin_unit_for_code(*, country_iso3: str, code: str) -> AdminUnit:
     """The unit of a country a code leads to (its P-code in any case or spacing, with or
     without the country prefix, or an alternative code the gazetteer knows); NotFound if none.

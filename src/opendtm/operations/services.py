@@ -43,6 +43,7 @@ from opendtm.operations.workflow import ROUND_TRANSITIONS, transition_find
 __all__ = [
     "SiteRecord",
     "operation_create",
+    "operation_gazetteer_adopt",
     "operation_update",
     "round_ensure_writable",
     "round_open",
@@ -190,6 +191,84 @@ def _operation_gazetteer(operation: Operation, actor: User) -> GazetteerVersion:
         changes={"gazetteer_version": [None, latest.pk]},
     )
     return latest
+
+
+@transaction.atomic
+def operation_gazetteer_adopt(
+    *, operation: Operation, version: GazetteerVersion, actor: User, reason: str
+) -> Operation:
+    """Move an operation to a newer gazetteer version of its country (operation admins).
+
+    Rounds published from then on are stamped with `version`, so their change since a round on
+    the older version goes through the crosswalk. Published rounds keep their own version.
+    Refused for a version of another country, one loaded before the operation's current one,
+    and while a round is validated but not published: it was checked on the units of the older
+    version, and stamping it with the newer one would leave unclear which its rows are coded
+    on (publish it first, or reopen it, import it again and validate it after the move).
+    Adopting the version the operation is already on changes nothing and writes nothing.
+    """
+    authorize(actor, Action.MANAGE_OPERATION, operation)
+    why = (reason or "").strip()
+    if not why:
+        raise InvalidInput(
+            f"To move operation {operation.code} to another gazetteer version give a reason.",
+            hint="Add --reason TEXT.",
+        )
+    # Lock the operation row: publishing (round_transition) reads the version under this lock.
+    current_id = (
+        Operation.objects.select_for_update()
+        .filter(pk=operation.pk)
+        .values_list("gazetteer_version_id", flat=True)
+        .get()
+    )
+    if version.country_iso3 != operation.country_iso3:
+        raise Conflict(
+            f"Gazetteer {version} is not of {operation.country_iso3}: operation "
+            f"{operation.code} codes places in {operation.country_iso3}.",
+            hint=f"See the versions of {operation.country_iso3} with `opendtm gazetteer list`.",
+        )
+    current = GazetteerVersion.objects.filter(pk=current_id).first() if current_id else None
+    if current is not None and version.pk == current.pk:
+        operation.gazetteer_version = current
+        return operation
+    if current is not None and version.pk < current.pk:
+        raise Conflict(
+            f"Gazetteer {version} was loaded before {current}, the version operation "
+            f"{operation.code} is on: an operation only moves to a newer version.",
+            hint="To go back to older units, load that file again under a new label and adopt it.",
+        )
+    validated = list(
+        Round.objects.filter(operation=operation, status=RoundStatus.VALIDATED)
+        .order_by("number")
+        .values_list("number", flat=True)
+    )
+    if validated:
+        numbers = ", ".join(str(n) for n in validated)
+        which = (
+            f"Round {numbers} of {operation.code} is"
+            if len(validated) == 1
+            else (f"Rounds {numbers} of {operation.code} are")
+        )
+        raise Conflict(
+            f"{which} validated but not published: checked on gazetteer {current}, "
+            f"published on {version} it would leave unclear which version its rows are "
+            "coded on.",
+            hint=f"Publish it first (`opendtm round publish --operation {operation.code} "
+            f"--number {validated[0]}`), or reopen it, import it again and validate it after "
+            "the move.",
+        )
+    operation.gazetteer_version = version
+    operation.save(update_fields=["gazetteer_version", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="operation.gazetteer_adopt",
+        obj=operation,
+        operation=operation,
+        summary=f"operation {operation.code} moved from gazetteer {current or 'none'} to {version}",
+        reason=why,
+        changes={"gazetteer_version": [current_id, version.pk]},
+    )
+    return operation
 
 
 # --- rounds --------------------------------------------------------------------------------
@@ -343,12 +422,21 @@ def round_transition(
 ) -> Round:
     """Move a round through its workflow, as ROUND_TRANSITIONS allows, and log the move.
 
-    Publishing stamps `published_at` and the operation's gazetteer version on the round.
+    Publishing stamps `published_at` and the gazetteer version the operation is on at that
+    moment (`operation_gazetteer_adopt` moves it) on the round.
     Reopening needs a reason and is refused while another round of the operation is open.
     """
     operation = round.operation
     authorize(actor, Action.MANAGE_ROUNDS, operation)
     target = choice_parse(RoundStatus, to_status, field="round status")
+    # The operation row first (as operation_gazetteer_adopt locks it), then the round: the
+    # version read here is the one the operation is on now, not the one the caller loaded.
+    operation.gazetteer_version_id = (
+        Operation.objects.select_for_update()
+        .filter(pk=operation.pk)
+        .values_list("gazetteer_version_id", flat=True)
+        .get()
+    )
     current = Round.objects.select_for_update().get(pk=round.pk)
     what = _round_name(current, operation)
     move = transition_find(ROUND_TRANSITIONS, RoundStatus(current.status), target, what=what)
