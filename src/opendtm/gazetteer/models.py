@@ -155,10 +155,15 @@ class AdminUnitCode(models.Model):
 
 
 class AdminBoundary(models.Model):
-    """The polygon of a unit, as WKB, with its bounding box for a cheap first filter."""
+    """The polygon of a unit, as WKB, with its bounding box for a cheap first filter, and a
+    simplified copy for maps (a COD-AB region weighs megabytes; its outline on a dashboard
+    needs a few kilobytes, and simplifying it on every page view would cost seconds)."""
 
     unit = models.OneToOneField(AdminUnit, on_delete=models.CASCADE, related_name="boundary")
     wkb = models.BinaryField()
+    display_wkb = models.BinaryField(
+        null=True, help_text="Simplified outline for maps (gazetteer.outlines)."
+    )
     min_x = models.FloatField()
     min_y = models.FloatField()
     max_x = models.FloatField()

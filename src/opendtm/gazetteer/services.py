@@ -38,6 +38,7 @@ from opendtm.gazetteer.models import (
     GazetteerVersion,
     VersionUnit,
 )
+from opendtm.gazetteer.outlines import outlines_simplify
 from opendtm.gazetteer.readers import source_read
 from opendtm.gazetteer.tables import GazetteerTable
 from opendtm.gazetteer.version_records import crosswalk_write, side_frame_of, snapshot_write
@@ -546,20 +547,23 @@ def _write_boundaries(changes: pl.DataFrame, id_of: dict[str, int]) -> int:
         return 0
     wkb = changes["wkb"].to_list()
     bounds = shapely.bounds(shapely.from_wkb(wkb)).tolist()
+    display = outlines_simplify(wkb)
     rows = [
-        (id_of[pcode], data, *box)
-        for pcode, data, box in zip(changes["pcode"].to_list(), wkb, bounds, strict=True)
+        (id_of[pcode], data, shown, *box)
+        for pcode, data, shown, box in zip(
+            changes["pcode"].to_list(), wkb, display, bounds, strict=True
+        )
     ]
     exists = changes["exists"].to_list()
     rows_insert(
         AdminBoundary,
-        ("unit_id", "wkb", "min_x", "min_y", "max_x", "max_y"),
+        ("unit_id", "wkb", "display_wkb", "min_x", "min_y", "max_x", "max_y"),
         [row for row, old in zip(rows, exists, strict=True) if not old],
     )
     rows_update(
         AdminBoundary,
         ("unit_id",),
-        ("wkb", "min_x", "min_y", "max_x", "max_y"),
+        ("wkb", "display_wkb", "min_x", "min_y", "max_x", "max_y"),
         [row for row, old in zip(rows, exists, strict=True) if old],
     )
     return len(rows)

@@ -11,10 +11,58 @@ from typing import Any
 
 from opendtm.figures.measures import SEX_AGE
 from opendtm.figures.results import AdminFigures, Headline, OriginMatrix, SiteFigures, TimeSeries
+from opendtm.gazetteer.outlines import Rings
+
+# The same colours as .swatch.c0 to .c4 in web/static/web/app.css (the legend).
+CLASS_COLOURS = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
+HIDDEN_COLOUR = "#d9d9d9"
 
 
-def map_data(units: AdminFigures, sites: SiteFigures | None = None) -> dict[str, Any]:
-    """Proportional circles: IDP individuals at unit centroids (and people in sites)."""
+def _classes(values: list[int | None]) -> list[int]:
+    """Upper bounds of (at most) five classes of the shown values, by quantile."""
+    shown = sorted(v for v in values if v is not None)
+    if not shown:
+        return []
+    bounds = sorted({shown[min(len(shown) - 1, (len(shown) * k) // 5)] for k in range(1, 6)})
+    return [*bounds[:-1], shown[-1]] if bounds[-1] != shown[-1] else bounds
+
+
+def choropleth_data(units: AdminFigures, outlines: dict[int, Rings]) -> dict[str, Any] | None:
+    """Filled outlines of the units that have one, shaded by IDP individuals in five quantile
+    classes (a hidden count is grey), as one path per unit: rings joined by null gaps."""
+    rows = units.rows.filter(units.rows["unit_id"].is_in(list(outlines)))
+    if rows.is_empty():
+        return None
+    values = rows.get_column("idp_ind").to_list()
+    bounds = _classes(values)
+    areas = []
+    for unit_id, name, pcode, value in zip(
+        rows["unit_id"], rows["name"], rows["pcode"], values, strict=True
+    ):
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for ring_x, ring_y in outlines[unit_id]:
+            xs += [*ring_x, None]
+            ys += [*ring_y, None]
+        colour = (
+            HIDDEN_COLOUR
+            if value is None
+            else CLASS_COLOURS[next(i for i, b in enumerate(bounds) if value <= b)]
+        )
+        areas.append(
+            {"label": f"{name} ({pcode})", "value": value, "x": xs, "y": ys, "colour": colour}
+        )
+    legend = [{"upto": bound, "colour": CLASS_COLOURS[i]} for i, bound in enumerate(bounds)]
+    return {"level": units.level, "areas": areas, "legend": legend}
+
+
+def map_data(
+    units: AdminFigures,
+    sites: SiteFigures | None = None,
+    areas: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Proportional circles: IDP individuals at unit centroids (and people in sites), over
+    a choropleth (`choropleth_data`) where the gazetteer has outlines."""
     rows = units.rows.filter(units.rows["latitude"].is_not_null())
     data: dict[str, Any] = {
         "units": {
@@ -24,6 +72,8 @@ def map_data(units: AdminFigures, sites: SiteFigures | None = None) -> dict[str,
             "label": [f"{n} ({p})" for n, p in zip(rows["name"], rows["pcode"], strict=True)],
         }
     }
+    if areas is not None:
+        data["areas"] = areas
     if sites is not None:
         located = sites.rows.filter(sites.rows["site_latitude"].is_not_null())
         data["sites"] = {

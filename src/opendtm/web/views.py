@@ -23,6 +23,7 @@ from opendtm.figures import queries as fq
 from opendtm.figures.choices import ExportFormat
 from opendtm.figures.exports import answer_pages, export_write
 from opendtm.figures.measures import SITE_NAMES
+from opendtm.gazetteer.outlines import outline_levels, unit_outlines
 from opendtm.mobility import indicators as site_rules
 from opendtm.mobility.choices import Sector, StandardStatus
 from opendtm.mobility.queries import site_indicators
@@ -87,6 +88,7 @@ def dashboard(request: OperationRequest) -> HttpResponse:
         user=user, operation=operation, round_number=number, level=map_level
     )
     sites = fq.figures_by_site(user=user, operation=operation, round_number=number)
+    areas = _choropleth(operation, [units, breakdown])
     country = fq.figures_by_admin(user=user, operation=operation, round_number=number, level=0)
     trend = None
     if country.rows.height:
@@ -99,7 +101,7 @@ def dashboard(request: OperationRequest) -> HttpResponse:
     context |= {
         "headline": headline,
         "breakdown": _breakdown_context(breakdown, operation.location_level),
-        "map": charts.map_data(units, sites),
+        "map": charts.map_data(units, sites, areas),
         "trend": charts.trend_data(trend) if trend is not None else None,
         "pyramid": charts.headline_pyramid(headline),
         "origins": charts.origins_top(origins),
@@ -109,6 +111,21 @@ def dashboard(request: OperationRequest) -> HttpResponse:
         "may_see_rounds": can(user, Action.VIEW_UNPUBLISHED, operation),
     }
     return render(request, "web/dashboard.html", context)
+
+
+CHOROPLETH_MAX_UNITS = 400
+"""More outlines than this make a page too heavy for a field office's connection."""
+
+
+def _choropleth(operation: Any, answers: list[Any]) -> dict[str, Any] | None:
+    """The finest of the answers whose level has outlines in the gazetteer and that has at
+    most CHOROPLETH_MAX_UNITS rows, drawn as a choropleth; None without outlines."""
+    levels = outline_levels(operation.country_iso3)
+    for answer in sorted(answers, key=lambda a: -a.level):
+        if answer.level in levels and answer.rows.height <= CHOROPLETH_MAX_UNITS:
+            outlines = unit_outlines(answer.rows.get_column("unit_id").to_list())
+            return charts.choropleth_data(answer, outlines)
+    return None
 
 
 def _breakdown_context(answer: Any, finest: int) -> dict[str, Any]:

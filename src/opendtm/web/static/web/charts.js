@@ -17,15 +17,29 @@
     return max > 0 ? (2 * max) / (largest * largest) : 1;
   }
 
+  function areaTraces(a) {
+    // One filled path per unit (its rings joined by null gaps), shaded by its class.
+    return a.areas.map(function (area, i) {
+      return {
+        type: "scatter", mode: "lines", fill: "toself", name: area.label,
+        x: area.x, y: area.y, fillcolor: area.colour, showlegend: false,
+        line: { color: "#7f8c99", width: 0.6 }, hoveron: "fills",
+        text: area.label + "<br>IDPs: " + (area.value === null ? "hidden" : area.value.toLocaleString()),
+        hoverinfo: "text", legendgroup: "areas"
+      };
+    });
+  }
+
   function drawMap(el, d) {
-    var traces = [{
+    var areas = d.areas ? areaTraces(d.areas) : [];
+    var traces = areas.concat([{
       type: "scatter", mode: "markers", name: "Admin units",
       x: d.units.lon, y: d.units.lat, text: d.units.label, customdata: d.units.value,
       hovertemplate: "%{text}<br>IDPs: %{customdata:,}<extra></extra>",
       marker: { size: d.units.value.map(function (v) { return v === null ? 0 : v; }),
         sizemode: "area", sizeref: sizeref(d.units.value, 40), sizemin: 2,
         color: "rgba(31,119,180,0.55)", line: { color: "#1f77b4", width: 1 } }
-    }];
+    }]);
     if (d.sites) {
       traces.push({
         type: "scatter", mode: "markers", name: "Sites",
