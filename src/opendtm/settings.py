@@ -49,6 +49,10 @@ def _database() -> dict[str, object]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(HOME / "opendtm.sqlite3"),
+        # Kept open across requests: opening one (and its PRAGMAs) cost more than a cached API
+        # answer (docs/performance.md, "API under load").
+        "CONN_MAX_AGE": 600,
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             # WAL lets readers (web) run beside a writer (import); IMMEDIATE avoids
             # upgrade deadlocks when two writers meet.
@@ -127,6 +131,17 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": _database()}
+
+# Passwords set through OpenDTM's services (`opendtm user create|password`) are checked here.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en"

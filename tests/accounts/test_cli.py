@@ -160,3 +160,52 @@ def test_an_ordinary_account_may_not_manage_users(
     )
     assert not User.objects.filter(username="eve").exists()
     assert OperationGrant.objects.count() == 1
+
+
+def test_password_is_set_audited_and_never_shown(run: Run) -> None:
+    user = UserFactory(username="field1")
+    assert ok(
+        run("user", "password", "field1", input="river stone lantern\nriver stone lantern\n")
+    ) == ["New password: ", "Repeat for confirmation: ", "password of field1 set"]
+    user.refresh_from_db()
+    assert user.check_password("river stone lantern")
+    event = AuditEvent.objects.get(action="user.password")
+    assert (event.object_id, event.summary) == (str(user.pk), "set the password of field1")
+    assert "river" not in str(event.changes)
+    assert ok(run("user", "password", "field1", "--password-stdin", input="blue kettle morning\n"))
+    user.refresh_from_db()
+    assert user.check_password("blue kettle morning")
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (
+            ("user", "password", "ghost", "--password-stdin"),
+            "river stone lantern\n",
+            "error: No user 'ghost'. List them with `opendtm user list`.",
+        ),
+        (
+            ("user", "password", "field1", "--password-stdin"),
+            "password1\n",
+            "error: Password refused for field1: This password is too short. It must contain "
+            "at least 10 characters. This password is too common. Choose a longer, less common "
+            "password (a few words make a good one).",
+        ),
+        (
+            ("user", "password", "field1", "--password-stdin"),
+            "\n",
+            "error: No password on standard input. Pipe it in, e.g. "
+            "`printf '%s' \"$PASS\" | opendtm user password NAME --password-stdin`.",
+        ),
+    ],
+)
+def test_password_refusals_change_nothing(
+    run: Run, args: tuple[str, ...], stdin: str, message: str
+) -> None:
+    user = UserFactory(username="field1")
+    before = user.password
+    assert error(run(*args, input=stdin)) == message
+    user.refresh_from_db()
+    assert user.password == before
+    assert not AuditEvent.objects.filter(action="user.password").exists()

@@ -19,9 +19,9 @@ User = get_user_model()
 
 def test_user_create_by_superuser_is_audited() -> None:
     root = SuperuserFactory(username="root")
-    user = user_create(username=" alice ", password="s3cret", actor=root)
+    user = user_create(username=" alice ", password="s3cret horse", actor=root)
     assert user.username == "alice"
-    assert user.check_password("s3cret")
+    assert user.check_password("s3cret horse")
     assert not user.is_superuser
     event = AuditEvent.objects.get(action="user.create")
     assert (event.actor, event.object_id, event.summary) == (

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -100,10 +101,10 @@ def user_create(
         ) from None
     if len(username) > 150:
         raise InvalidInput(f"Username {username[:20]!r}... is longer than 150 characters.")
-    if password is not None and not password:
-        raise InvalidInput("The password is empty.", hint="Give a non-empty password.")
     if user_model.objects.filter(username=username).exists():
         raise Conflict(f"User {username!r} already exists.")
+    if password is not None:
+        _password_check(password, user_model(username=username, email=email))
     user = user_model.objects.create_user(
         username=username, email=email, password=password, is_superuser=is_admin, is_staff=is_admin
     )
@@ -115,6 +116,42 @@ def user_create(
         changes={"is_superuser": [None, is_admin]},
     )
     return user
+
+
+def _password_check(password: str, user: User) -> None:
+    """Refuse an empty password or one Django's validators (settings) reject."""
+    if not password:
+        raise InvalidInput("The password is empty.", hint="Give a non-empty password.")
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise InvalidInput(
+            f"Password refused for {user.username}: {' '.join(exc.messages)}",
+            hint="Choose a longer, less common password (a few words make a good one).",
+        ) from None
+
+
+@transaction.atomic
+def user_password_set(*, username: str, password: str, actor: User | None) -> User:
+    """Set (or reset) a login account's password (instance administrators only).
+
+    Django's password validators apply; the audit event says that it changed, never what to.
+    """
+    authorize_superuser(actor, "set passwords")
+    found = get_user_model().objects.filter(username=(username or "").strip()).first()
+    if found is None:
+        raise NotFound(f"No user {username!r}.", hint="List them with `opendtm user list`.")
+    _password_check(password, found)
+    found.set_password(password)
+    found.save(update_fields=["password"])
+    audit_record(
+        actor=actor,
+        action="user.password",
+        obj=found,
+        summary=f"set the password of {found.username}",
+        changes={"password": ["(hidden)", "(changed)"]},
+    )
+    return found
 
 
 @transaction.atomic

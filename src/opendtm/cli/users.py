@@ -26,21 +26,39 @@ def user_create_cmd(username: str, password_stdin: bool, admin: bool) -> None:
     """Create login account USERNAME (without a password it cannot log in to the web yet)."""
     from opendtm.accounts.services import user_create, user_for_cli
 
-    password = None
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-        if not password:
-            raise InvalidInput(
-                "No password on standard input.",
-                hint="Pipe it in, e.g. `printf '%s' \"$PASS\" | opendtm user create NAME "
-                "--password-stdin`.",
-            )
+    password = _password_from_stdin("create") if password_stdin else None
     created = user_create(
         username=username, password=password, is_admin=admin, actor=user_for_cli()
     )
     kind = "administrator" if admin else "user"
     login = "" if password else " (no password: it cannot log in to the web yet)"
     click.echo(f"created {kind} {created.username}{login}")
+
+
+def _password_from_stdin(command: str) -> str:
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise InvalidInput(
+            "No password on standard input.",
+            hint=f"Pipe it in, e.g. `printf '%s' \"$PASS\" | opendtm user {command} NAME "
+            "--password-stdin`.",
+        )
+    return password
+
+
+@user.command("password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def user_password_cmd(username: str, password_stdin: bool) -> None:
+    """Set or reset USERNAME's password (asked twice, not echoed, unless --password-stdin)."""
+    from opendtm.accounts.services import user_for_cli, user_password_set
+
+    if password_stdin:
+        password = _password_from_stdin("password")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    changed = user_password_set(username=username, password=password, actor=user_for_cli())
+    click.echo(f"password of {changed.username} set")
 
 
 @user.command("grant")
