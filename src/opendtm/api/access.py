@@ -12,9 +12,10 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import HttpRequest
 
 from opendtm.accounts.choices import Action
-from opendtm.accounts.roles import authorize
+from opendtm.accounts.queries import operations_visible_to
+from opendtm.accounts.roles import authorize, can
 from opendtm.api.errors import NotAuthenticated
-from opendtm.api.queries import token_user
+from opendtm.api.queries import operation_by_code, operations_all, token_user
 from opendtm.core.errors import NotFound, PermissionDenied
 from opendtm.operations.models import Operation
 from opendtm.operations.queries import operation_get
@@ -69,7 +70,12 @@ def operation_for(request: HttpRequest, code: str) -> Operation:
     """
     known: dict[str, Operation] = request.__dict__.setdefault(_OPERATIONS, {})
     if code not in known:
-        known[code] = _operation_check(request, code)
+        # The common case in one cheap query; anything else (no such operation, no access)
+        # takes the full path, which raises the right error.
+        found = operation_by_code((code or "").strip().lower())
+        if found is None or not can(request_user(request), Action.VIEW_PUBLISHED, found):
+            found = _operation_check(request, code)
+        known[code] = found
     return known[code]
 
 
@@ -92,3 +98,17 @@ def _operation_check(request: HttpRequest, code: str) -> Operation:
         ) from None
     authorize(user, Action.VIEW_PUBLISHED, operation)
     return operation
+
+
+def operations_readable(request: HttpRequest) -> list[Operation]:
+    """The operations whose published figures the requester may read, by id.
+
+    Decided by `accounts.roles.can` on one cheap read of all operations when that needs no
+    role (the anonymous, or only public operations); otherwise by the canonical
+    `accounts.queries.operations_visible_to` (one query however many operations).
+    """
+    user = request_user(request)
+    everything = operations_all()
+    if user.is_authenticated and any(not o.is_public for o in everything):
+        return list(operations_visible_to(user).order_by("pk"))
+    return [o for o in everything if can(user, Action.VIEW_PUBLISHED, o)]

@@ -5,11 +5,14 @@ Published figures never change once their snapshot is built, so the same questio
 same bytes until the snapshot is rebuilt, the round reopened or republished, or a round's
 dates edited. The key therefore holds, besides the endpoint and its normalised parameters, the
 state of every published round the answer reads (number, dates, snapshot id, build time and
-threshold) read fresh on every request with one query: a rebuild makes a new key, a reopened
-round has no snapshot and is not cached, and nothing stale can be served. Entries are never
-invalidated, only left behind for the cache to cull. What the caller's access changes about
-the answer (exact or suppressed values) is part of the key; who the caller is otherwise is not,
-because a published round's answer is the same for everyone who may read it.
+threshold) read fresh on every request with one query (`api.queries.round_states`): a
+rebuild makes a new key, a reopened round has no snapshot and is not cached, and nothing stale
+can be served. A `pcode` is keyed as given, with the country's latest gazetteer version (every
+change of a gazetteer is a new version), so no unit is looked up to answer from the cache.
+Entries are never invalidated, only left behind for the cache to cull. What the caller's
+access changes about the answer (exact or suppressed values) is part of the key; who the caller
+is otherwise is not, because a published round's answer is the same for everyone who may read
+it.
 
 Access is checked before the cache is read (`access.operation_for`, `access.request_user`): a
 revoked token or a withdrawn role is refused at once. Unpublished rounds (computed live) and
@@ -35,9 +38,9 @@ from ninja.responses import NinjaJSONEncoder
 from opendtm.accounts.choices import Action
 from opendtm.accounts.roles import can
 from opendtm.api.access import DTM_KEY_HEADER, request_user
+from opendtm.api.queries import round_states
 from opendtm.operations.choices import RoundStatus
-from opendtm.operations.models import Operation, Round
-from opendtm.operations.queries import admin_unit_for_code
+from opendtm.operations.models import Operation
 
 CACHE_ALIAS = "figures"
 MAX_BODY = 256 * 1024  # bigger answers (whole-level downloads) are rare; they are not kept
@@ -129,17 +132,6 @@ def _state(row: Sequence[Any]) -> RoundState:
     return tuple(v.isoformat() if isinstance(v, dt.date | dt.datetime) else v for v in row)
 
 
-_ROUND_FIELDS = (
-    "number",
-    "status",
-    "start_date",
-    "end_date",
-    "figure_snapshot__pk",
-    "figure_snapshot__built_at",
-    "figure_snapshot__threshold",
-)
-
-
 def _usable(state: RoundState, *, exact: bool) -> bool:
     """A published round whose snapshot answers the question (suppressed answers need the
     snapshot's threshold to be today's, else the figures are computed live)."""
@@ -167,19 +159,17 @@ def own_key(
 
     Call after `operation_for`: the requester may read the operation's published figures.
     """
-    user = request_user(request)
-    needs_role = exact or round_number is None
-    unpublished = needs_role and can(user, Action.VIEW_UNPUBLISHED, operation)
+    rows = round_states([operation.pk], gazetteer_of=operation.country_iso3 if pcode else None)
+    rounds = [_state(row[1:8]) for row in rows]
+    published = [r for r in rounds if r[1] == RoundStatus.PUBLISHED]
+    # The role matters for exact values, and for the default round when the latest round is
+    # not published (then it is the default of those who may see it); not otherwise.
+    needs_role = exact or (round_number is None and rounds[-1:] != published[-1:])
+    unpublished = needs_role and can(request_user(request), Action.VIEW_UNPUBLISHED, operation)
     if exact and not unpublished:
         return None  # refused by the figures query: exact values are for analysts
-    rounds = [
-        _state(row)
-        for row in Round.objects.filter(operation=operation)
-        .order_by("number")
-        .values_list(*_ROUND_FIELDS)
-    ]
-    seen = rounds if unpublished else [r for r in rounds if r[1] == RoundStatus.PUBLISHED]
     if round_number is None:
+        seen = rounds if unpublished else published
         target = seen[-1] if seen else None
     else:
         target = next((r for r in rounds if r[0] == round_number), None)
@@ -187,13 +177,10 @@ def own_key(
         return None
     # The round itself and the published rounds before it (the change is measured against
     # the latest of them) are the whole of what the answer reads.
-    read = [r for r in rounds if r[1] == RoundStatus.PUBLISHED and r[0] <= target[0]]
+    read = [r for r in published if r[0] <= target[0]]
     if target not in read or not all(_usable(r, exact=exact) for r in read):
         return None
-    unit = None
-    if pcode:
-        found = admin_unit_for_code(country_iso3=operation.country_iso3, code=pcode)
-        unit = (found.pk, found.pcode)
+    within = (pcode.strip(), rows[0][8]) if pcode else None
     return _key(
         (
             "own",
@@ -205,7 +192,7 @@ def own_key(
             target[0],
             exact,
             None if exact else settings.OPENDTM_SUPPRESSION_THRESHOLD,
-            unit,
+            within,
             tuple(sorted((k, repr(v)) for k, v in params.items())),
             tuple(read),
         )
@@ -216,7 +203,7 @@ def v3_key(
     request: HttpRequest,
     *,
     endpoint: str,
-    operations: Sequence[Operation],
+    operations: Sequence[Any],
     filters: Iterable[str],
 ) -> str | None:
     """The key of a DTM API v3 answer over these operations (the ones the requester may see),
@@ -227,11 +214,8 @@ def v3_key(
     """
     rounds = [
         (row[0], *_state(row[1:]))
-        for row in Round.objects.filter(
-            operation__in=[o.pk for o in operations], status=RoundStatus.PUBLISHED
-        )
-        .order_by("operation_id", "number")
-        .values_list("operation_id", *_ROUND_FIELDS)
+        for row in round_states([o.pk for o in operations])
+        if row[2] == RoundStatus.PUBLISHED
     ]
     if not all(_usable(r[1:], exact=False) for r in rounds):
         return None

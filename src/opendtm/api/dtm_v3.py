@@ -19,7 +19,7 @@ import polars as pl
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
-from opendtm.api.access import request_user
+from opendtm.api.access import operations_readable, request_user
 from opendtm.api.cache import figures_response, v3_key
 from opendtm.api.errors import error_status
 from opendtm.core.errors import InvalidInput, OpenDTMError
@@ -79,7 +79,7 @@ def _answering(
         try:
             if not figures:
                 return envelope(build(request))
-            operations = list(visible_operations(user=request_user(request)))
+            operations = operations_readable(request)
             key = v3_key(request, endpoint=build.__name__, operations=operations, filters=FILTERS)
             return figures_response(request, key, lambda: envelope(build(request)))
         except OpenDTMError as exc:
