@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from opendtm.figures.queries import figures_by_admin, figures_headline
+from opendtm.figures.queries import figures_by_admin, figures_headline, figures_time_series
 from opendtm.gazetteer.queries import version_get
 from opendtm.operations.services import operation_gazetteer_adopt
 from tests.factories import RoundFactory
@@ -123,3 +123,91 @@ def test_rounds_on_the_same_version_have_no_note() -> None:
     answer = _admin(world, 2, 2)
     assert _rows(answer) == [("PH01002", "Bolo", 220, 200, 20, 10.0, None)]
     assert answer.gazetteer_changes.is_empty()
+
+
+# --- one unit across rounds on different versions -----------------------------------------
+
+SERIES = ("round_number", "pcode", "idp_ind", "idp_ind_previous", "idp_ind_change",
+          "idp_ind_change_pct", "change_note")  # fmt: skip
+
+
+def _series(world: VersionsWorld, pcode: str) -> tuple[str, list[tuple[Any, ...]]]:
+    answer = figures_time_series(
+        user=world.admin, operation=world.operation, pcode=pcode, exact=True
+    )
+    return answer.unit["pcode"], list(answer.rows.select(SERIES).iter_rows())
+
+
+BOLO = [
+    (1, "PH01002", 200, None, None, None, "before v2: recoded from PH01002"),
+    (2, "PH01005", 250, 200, 50, 25.0, "recoded from PH01002"),
+]
+
+
+@pytest.mark.parametrize("published", [False, True])
+def test_time_series_follows_a_unit_through_the_crosswalk(published: bool) -> None:
+    world = versions_world()
+    _round_2(world)
+    if published:
+        operation_gazetteer_adopt(
+            operation=world.operation,
+            version=version_get(country_iso3="PHL", label="v2"),
+            actor=world.admin,
+            reason="COD-AB v2 loaded",
+        )
+        world.publish(2)
+    # A recoded unit: its round on v1 under its old code, the change a real one.
+    assert _series(world, "PH01005") == ("PH01005", BOLO)
+    assert _series(world, "PH01002") == ("PH01005", BOLO)  # the old code names today's unit
+    assert _series(world, "PH01001") == (
+        "PH01001",
+        [
+            (1, "PH01001", 100, None, None, None, "before v2: renamed from Abra"),
+            (2, "PH01001", 110, 100, 10, 10.0, "renamed from Abra"),
+        ],
+    )
+    # Born of a split or a merge: no figure of its own before, never its predecessors' sum.
+    assert _series(world, "PH01006") == (
+        "PH01006",
+        [
+            (1, None, None, None, None, None, "before v2: split from PH01003"),
+            (2, "PH01006", 120, None, None, None, "split from PH01003"),
+        ],
+    )
+    assert _series(world, "PH01010") == (
+        "PH01010",
+        [
+            (1, None, None, None, None, None, "before v2: merged from PH01004, PH01009"),
+            (2, "PH01010", 70, None, None, None, "merged from PH01004, PH01009"),
+        ],
+    )
+    # A unit split, merged or retired since: its own figures, then none, with what became of it.
+    assert _series(world, "PH01003") == (
+        "PH01003",
+        [
+            (1, "PH01003", 300, None, None, None, None),
+            (2, None, None, 300, None, None, "split into PH01006, PH01007 in v2"),
+        ],
+    )
+    assert _series(world, "PH01009")[1][1] == (
+        2, None, None, 60, None, None, "merged into PH01010 in v2",
+    )  # fmt: skip
+    assert _series(world, "PH01011")[1][1] == (
+        2, None, None, 50, None, None, "retired in v2 with no successor",
+    )  # fmt: skip
+    # The region is the same unit in both versions: no note.
+    assert _series(world, "PH01") == (
+        "PH01",
+        [(1, "PH01", 750, None, None, None, None), (2, "PH01", 680, 750, -70, -9.3, None)],
+    )
+
+
+def test_time_series_on_one_version_has_no_note() -> None:
+    world = versions_world()
+    world.rounds[2] = RoundFactory(operation=world.operation)
+    assert world.import_(2, [location_row(1, "PH01002", 220)]).rows_accepted == 1
+    assert _series(world, "PH01002") == (
+        "PH01002",
+        [(1, "PH01002", 200, None, None, None, None), (2, "PH01002", 220, 200, 20, 10.0, None)],
+    )
+    assert _series(world, "PH01003")[1][1] == (2, "PH01003", 0, 300, -300, -100.0, None)

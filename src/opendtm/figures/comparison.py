@@ -17,7 +17,7 @@ import polars as pl
 
 from opendtm.figures.suppression import is_hidden
 from opendtm.gazetteer.choices import ChangeKind
-from opendtm.gazetteer.models import GazetteerVersion
+from opendtm.gazetteer.models import AdminUnit, CrosswalkChange, GazetteerVersion
 from opendtm.gazetteer.queries import crosswalk_between
 
 NOTE = "change_note"
@@ -135,24 +135,7 @@ def changes_reported(
     )
     if not at_level.height or not previous.height:
         return changes_empty(names)
-    kind = pl.col("kind")
-    per_old = (
-        at_level.group_by("old_unit_id", "kind")
-        .agg(
-            pl.col("old_pcode").first().alias("pcode"),
-            pl.col("old_name").first().alias("name"),
-            pl.col("new_pcode").drop_nulls().unique().sort().str.join(", ").alias("now"),
-        )
-        .with_columns(
-            pl.when(kind == ChangeKind.RETIRED.value)
-            .then(pl.lit("retired in ") + pl.lit(through.to_label) + pl.lit(" with no successor"))
-            .when(kind == ChangeKind.RECODED.value)
-            .then(pl.lit("recoded to ") + pl.col("now"))
-            .otherwise(kind + pl.lit(" into ") + pl.col("now"))
-            .alias(NOTE),
-            pl.when(pl.col("now") == "").then(None).otherwise(pl.col("now")).alias("now"),
-        )
-    )
+    per_old = _old_side(at_level, through.to_label)
     values = previous.select(
         pl.col("unit_id").alias("old_unit_id"),
         *(
@@ -170,3 +153,87 @@ def changes_reported(
         .select(*CHANGES_SCHEMA, *(f"{n}_previous" for n in names))
         .cast(pl.Schema(CHANGES_SCHEMA))
     )
+
+
+def _old_side(at_level: pl.DataFrame, to_label: str) -> pl.DataFrame:
+    """Per unit of the earlier version that did not carry on as itself: old_unit_id, kind,
+    pcode, name, now (today's codes), change_note ("split into PH01006, PH01007")."""
+    kind = pl.col("kind")
+    return (
+        at_level.group_by("old_unit_id", "kind")
+        .agg(
+            pl.col("old_pcode").first().alias("pcode"),
+            pl.col("old_name").first().alias("name"),
+            pl.col("new_pcode").drop_nulls().unique().sort().str.join(", ").alias("now"),
+        )
+        .with_columns(
+            pl.when(kind == ChangeKind.RETIRED.value)
+            .then(pl.lit("retired in ") + pl.lit(to_label) + pl.lit(" with no successor"))
+            .when(kind == ChangeKind.RECODED.value)
+            .then(pl.lit("recoded to ") + pl.col("now"))
+            .otherwise(kind + pl.lit(" into ") + pl.col("now"))
+            .alias(NOTE),
+            pl.when(pl.col("now") == "").then(None).otherwise(pl.col("now")).alias("now"),
+        )
+    )
+
+
+# --- one unit across rounds (the time series) ------------------------------------------------
+
+
+def recoded_successor(unit: AdminUnit) -> AdminUnit:
+    """The unit that holds a recoded unit's place today (recodes followed one after another),
+    or the unit itself: a unit split, merged or retired keeps its own series. One query per
+    recode."""
+    while unit.retired_in_id is not None:
+        successors = list(
+            CrosswalkChange.objects.filter(
+                kind=ChangeKind.RECODED, old_unit=unit, new_unit__isnull=False
+            ).select_related("new_unit")[:2]
+        )
+        if len(successors) != 1 or successors[0].new_unit is None:
+            break
+        unit = successors[0].new_unit
+    return unit
+
+
+def unit_note(through: Crossing, *, unit_id: int, level: int) -> tuple[str | None, bool]:
+    """The crosswalk's note on one of the later version's units ("recoded from PH01002") and
+    whether it has a single earlier figure (False: born of a split or a merge)."""
+    found = _notes(through.changes.filter(pl.col("level") == level), through.to_label).filter(
+        pl.col("unit_id") == unit_id
+    )
+    if not found.height:
+        return None, True
+    return found.item(0, NOTE), bool(found.item(0, "comparable"))
+
+
+def unit_earlier(
+    previous: pl.DataFrame, through: Crossing, *, unit_id: int, level: int
+) -> tuple[pl.DataFrame | None, str | None]:
+    """One of the later version's units in a round on the earlier version: its row there
+    (keyed by its later id, `pcode` the code it had then; empty when it had no row) and the
+    note ("before v2: recoded from PH01002"). None instead of a row when it has no single
+    earlier figure (split, merged): its predecessors are never summed."""
+    note, comparable = unit_note(through, unit_id=unit_id, level=level)
+    text = f"before {through.to_label}: {note}" if note else None
+    if not comparable:
+        return None, text
+    mapped, _ = previous_mapped(previous, through, level=level)
+    return mapped.filter(pl.col("unit_id") == unit_id), text
+
+
+def unit_gone(through: Crossing, *, unit_id: int, level: int) -> str | None:
+    """What became of one of the earlier version's units in the later one ("split into
+    PH01006, PH01007"), or None when it carried on as itself."""
+    at_level = through.changes.filter(
+        (pl.col("level") == level)
+        & pl.col("kind").is_in([k.value for k in _OLD_SIDE])
+        & (pl.col("old_unit_id") == unit_id)
+    )
+    if not at_level.height:
+        return None
+    gone = _old_side(at_level, through.to_label)
+    note = str(gone.item(0, NOTE))
+    retired = gone.item(0, "kind") == ChangeKind.RETIRED.value  # its note names the version
+    return note if retired else f"{note} in {through.to_label}"

@@ -60,13 +60,17 @@ ORIGIN_COLUMNS = [
     *ORIGIN_NAMES,
     MASK,
 ]
+# pcode: the unit's code in the round's gazetteer version (an old code before a recode);
+# change_note: as in ADMIN_COLUMNS, or why a round has no figure of the unit's own.
 SERIES_COLUMNS = [
     "round_number",
     "round_status",
     "reporting_date",
     "source",
+    "pcode",
     *ADMIN_NAMES,
     *change_columns(CHANGE_MEASURES),
+    "change_note",
     MASK,
 ]
 
