@@ -16,6 +16,7 @@ from opendtm.gazetteer.models import AdminBoundary
 from opendtm.ingest.models import ImportBatch
 from opendtm.mobility.models import SiteAssessment
 from opendtm.web.middleware import POLICY
+from opendtm.web.staticfinders import plotly_bundle, plotly_style_ids
 from tests.web.conftest import WebWorld
 
 MESSY = Path(__file__).resolve().parents[1] / "ingest" / "fixtures" / "sites_messy.csv"
@@ -148,3 +149,19 @@ def test_dashboard_shades_the_units_that_have_outlines(web_world: WebWorld, clie
         {"upto": 120, "colour": "#bdd7e7"},
     ]
     assert 'id="map-legend"' in html
+
+
+def test_chart_pages_hold_a_placeholder_for_each_style_plotly_would_inject(
+    web_world: WebWorld, client: Client
+) -> None:
+    bundle = plotly_bundle().read_text(encoding="utf-8")
+    guarded = bundle.count('document.createElement("style");e.id="')
+    ids = plotly_style_ids()
+    assert ids[0] == "plotly.js-style-global"
+    assert len(ids) - 1 == guarded >= 1  # the bundled map libraries' CSS
+    client.force_login(web_world.users["viewer"])  # type: ignore[arg-type]
+    for url in ("/o/typhoon/", "/o/typhoon/sites/S2/"):
+        html = client.get(url).content.decode()
+        for style_id in ids:
+            assert f'<div id="{style_id}" class="no-inline-styles" hidden></div>' in html
+        assert html.index(ids[-1]) < html.index("plotly.min")  # before the bundle runs

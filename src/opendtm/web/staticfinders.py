@@ -6,7 +6,9 @@ so the pages load nothing from the internet and the version follows the installe
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,22 @@ def plotly_bundle() -> Path:
     import plotly
 
     return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+_INJECTED_STYLE = re.compile(
+    r'getElementById\("([^"]+)"\)\)\{var \w+=document\.createElement\("style"\)'
+)
+
+
+@lru_cache(maxsize=1)
+def plotly_style_ids() -> tuple[str, ...]:
+    """Ids of the <style> elements the bundle injects unless an element with that id exists
+    (its global CSS, and the CSS of the map libraries it bundles, whose id is a hash that
+    changes with the version). A page puts empty elements with these ids in place, so that
+    nothing is injected against the content security policy; read from the installed bundle
+    so that an upgrade of plotly cannot bring the violation back."""
+    found = _INJECTED_STYLE.findall(plotly_bundle().read_text(encoding="utf-8"))
+    return ("plotly.js-style-global", *dict.fromkeys(found))
 
 
 class PlotlyFinder(BaseFinder):

@@ -311,7 +311,9 @@ def site_profile(request: OperationRequest, site_id: str) -> HttpResponse:
             "history": history,
             "latest": latest,
             "series": series,
-            "pyramid": charts.pyramid_data({n: latest[n] for n in SITE_NAMES}) if latest else None,
+            "pyramid": charts.pyramid_data({n: latest[n] for n in SITE_NAMES})
+            if latest and latest["ind"] != 0  # an emptied (closed) site has no pyramid
+            else None,
             "status_history": list(site_history(site)),
             "indicators": indicators,
             "indicator_round": indicator_round,
