@@ -62,10 +62,7 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 def where_from(model: type[Any], number: int) -> dict[str, Any]:
     """Where a stored row says it was read from: its sheet and row in the batch's file."""
-    fields = {f.name for f in model._meta.get_fields()}
-    if "source_row" in fields:
-        return {"source_sheet": "fixture", "source_row": number + 2}
-    return {"raw": "{}"}
+    return {"source_sheet": "fixture", "source_row": number + 2}
 
 
 def _int(value: str) -> int | None:
