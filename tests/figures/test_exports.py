@@ -100,6 +100,7 @@ def test_hxl_parsed_by_libhxl_with_the_standard_tags(world: World, tmp_path: Pat
         "#indicator+locations+flagged+num",
         *ADMIN_TAGS,
         *CHANGE_TAGS,
+        "#meta+change+note",
         "#meta+suppressed",
     ]
     assert data.tags[:5] == ["#country", "#activity", "#round", "#date", "#adm1"]
@@ -139,8 +140,8 @@ def test_csv_human_headers_and_suppressed_cells_empty(world: World, tmp_path: Pa
         "IDP households",
         "IDP individuals",
     ]
-    assert header[-1] == "Suppressed cells"
-    assert len(header) == 14 + len(ADMIN_MEASURES) + 7
+    assert header[-2:] == ["Change across gazetteer versions", "Suppressed cells"]
+    assert len(header) == 14 + len(ADMIN_MEASURES) + 8
     b3 = next(r for r in rows if r[10] == B3)
     assert (b3[16], b3[17]) == ("", "")
     assert b3[-1].startswith("IDP households; IDP individuals")

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from opendtm.figures.exports import export_frame
 from opendtm.figures.queries import figures_by_admin, figures_headline, figures_time_series
 from opendtm.gazetteer.queries import version_get
 from opendtm.operations.services import operation_gazetteer_adopt
@@ -95,6 +96,11 @@ def test_change_across_versions_follows_the_crosswalk_live_and_published() -> No
     )
     assert _rows(published) == LEVEL_2
     assert list(published.gazetteer_changes.iter_rows()) == CHANGES
+    # Exports carry the note: a partner's table says why a place has no change.
+    exported = export_frame(published)
+    notes = dict(exported.select("adm2_pcode", "change_note").iter_rows())
+    assert notes["PH01005"] == "recoded from PH01002"
+    assert notes["PH01006"] == "split from PH01003"
 
 
 def test_the_older_round_keeps_its_own_codes_and_under_a_unit_only_its_changes() -> None:

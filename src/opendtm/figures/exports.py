@@ -110,6 +110,7 @@ def _changes(measures: Iterable[Measure], names: tuple[str, ...]) -> list[Column
 
 _POINT = [Column("latitude", "Latitude", "#geo+lat"), Column("longitude", "Longitude", "#geo+lon")]
 _SUPPRESSED = Column("suppressed", "Suppressed cells", "#meta+suppressed")
+_CHANGE_NOTE = Column("change_note", "Change across gazetteer versions", "#meta+change+note")
 
 
 def columns_of(answer: Answer) -> list[Column]:
@@ -121,6 +122,7 @@ def columns_of(answer: Answer) -> list[Column]:
             *_POINT,
             *_measures(ADMIN_MEASURES),
             *_changes(ADMIN_MEASURES, CHANGE_MEASURES),
+            _CHANGE_NOTE,
             _SUPPRESSED,
         ]
     if isinstance(answer, SiteFigures):
@@ -156,6 +158,7 @@ def columns_of(answer: Answer) -> list[Column]:
         Column("source", "Source", "#meta+source"),
         *_measures(ADMIN_MEASURES),
         *_changes(ADMIN_MEASURES, CHANGE_MEASURES),
+        _CHANGE_NOTE,
         _SUPPRESSED,
     ]
 
