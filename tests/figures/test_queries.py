@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -390,3 +391,41 @@ def test_b3_and_b6_sit_where_the_fixture_says(world: World) -> None:
     assert world.units[B6].parent_id == world.units[M4].pk
     assert world.units[B2].parent_id == world.units[B1].parent_id
     assert world.units[B5].parent_id == world.units[M4].pk
+
+
+def test_time_series_in_a_date_range_keeps_the_change_against_the_round_before(
+    world: World,
+) -> None:
+    first, second = world.rounds[1].start_date, world.rounds[2].start_date
+    later = figures_time_series(
+        user=world.analyst, operation=world.operation, pcode=M4, date_from=first + dt.timedelta(1)
+    )
+    assert _rows(later, "round_number", "idp_ind", "idp_ind_change") == [(2, 32, 7)]
+    assert [p.round_number for p in later.provenance] == [2]
+    both = figures_time_series(
+        user=world.analyst, operation=world.operation, pcode=M4, date_from=first, date_to=second
+    )
+    assert _rows(both, "round_number") == [(1,), (2,)]
+    none = figures_time_series(
+        user=world.analyst, operation=world.operation, pcode=M4, date_to=first - dt.timedelta(1)
+    )
+    assert (none.rows.height, none.provenance) == (0, ())
+
+
+@pytest.mark.parametrize(
+    ("pcode", "dates", "message"),
+    [
+        ("", {}, "A time series needs the P-code of an admin unit."),
+        (
+            M4,
+            {"date_from": dt.date(2026, 12, 2), "date_to": dt.date(2026, 12, 1)},
+            "date_from 2026-12-02 is after date_to 2026-12-01.",
+        ),
+    ],
+)
+def test_time_series_refuses_what_it_cannot_answer(
+    world: World, pcode: str, dates: dict[str, dt.date], message: str
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        figures_time_series(user=world.analyst, operation=world.operation, pcode=pcode, **dates)
+    assert str(caught.value).startswith(message)

@@ -12,6 +12,7 @@ Rows come ordered by a stable key (P-code, site code, destination then origin) s
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,8 +50,9 @@ from opendtm.figures.results import (
     TimeSeries,
     change_columns,
 )
+from opendtm.figures.series import SeriesPlace
 from opendtm.figures.sources import LiveFigures, RoundFigures, SnapshotFigures
-from opendtm.figures.suppression import MASK, is_hidden, masked
+from opendtm.figures.suppression import is_hidden, masked
 from opendtm.gazetteer.models import MAX_LEVEL, AdminUnit, GazetteerVersion
 from opendtm.operations.choices import RoundStatus
 from opendtm.operations.models import Operation, Round
@@ -480,7 +482,13 @@ def figures_origin_matrix(
 
 
 def figures_time_series(
-    *, user: AnyUser, operation: Operation, pcode: str, exact: bool = False
+    *,
+    user: AnyUser,
+    operation: Operation,
+    pcode: str,
+    exact: bool = False,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
 ) -> TimeSeries:
     """The figures of one admin unit in every round the user may see, oldest first, each with
     the change since the round its change is measured against.
@@ -491,15 +499,23 @@ def figures_time_series(
     born of a split or a merge has no figure of its own in those rounds (null, never the sum
     of its predecessors) and a unit split, merged or retired since has none in the rounds on
     the later versions, each with a `change_note` saying why.
+
+    `date_from`/`date_to` keep the rounds reported in that range (inclusive); the first kept
+    round's change is still measured against the round before it.
     """
+    if date_from and date_to and date_from > date_to:
+        raise InvalidInput(
+            f"date_from {date_from} is after date_to {date_to}.", hint="Swap the two dates."
+        )
     access = _access(user, operation, exact=exact)
     asked = _within(operation, pcode, finest=operation.location_level)
-    assert asked is not None
+    if asked is None:
+        raise InvalidInput("A time series needs the P-code of an admin unit.")
     unit = comparison.recoded_successor(asked)
     labels = live.unit_labels(AdminUnit.objects.filter(pk=unit.pk)).row(0, named=True)
     sources = {r.pk: _source(access, r, exact=exact) for r in access.rounds}
     latest = getattr(access.rounds[0], "latest_gazetteer", None) if access.rounds else None
-    place = _SeriesPlace(operation, unit, latest)
+    place = SeriesPlace(operation, unit, latest)
     current = {r.pk: place.values(sources[r.pk]) for r in access.rounds}
     rows = []
     for round_ in access.rounds:
@@ -525,93 +541,25 @@ def figures_time_series(
             pl.lit(note, pl.Utf8).alias(comparison.NOTE),
         )
         rows.append(masked(row, ADMIN_NAMES).select(SERIES_COLUMNS))
-    frame = pl.concat(rows) if rows else pl.DataFrame(schema=SERIES_COLUMNS)
+    kept = [
+        (round_, row)
+        for round_, row in zip(access.rounds, rows, strict=True)
+        if _dated_within(sources[round_.pk].provenance.reporting_date, date_from, date_to)
+    ]
+    frame = pl.concat([row for _, row in kept]) if kept else pl.DataFrame(schema=SERIES_COLUMNS)
     return TimeSeries(
         unit={c: labels[c] for c in LABEL_COLUMNS},
         rows=frame,
-        provenance=tuple(sources[r.pk].provenance for r in access.rounds),
+        provenance=tuple(sources[r.pk].provenance for r, _ in kept),
     )
 
 
-class _SeriesPlace:
-    """One unit's row in each round, whichever gazetteer version the round is on."""
-
-    def __init__(self, operation: Operation, unit: AdminUnit, latest: int | None) -> None:
-        """`latest`: the id of the country's latest gazetteer version."""
-        self.operation, self.unit = operation, unit
-        self.latest: int | None = None
-        self.lived: int | None = None
-        if unit.retired_in_id is None:  # rounds on earlier versions map to the latest
-            self.latest = latest
-        else:  # the unit's own figures up to the version before it was retired
-            self.lived = (
-                GazetteerVersion.objects.filter(
-                    country_iso3=operation.country_iso3, pk__lt=unit.retired_in_id
-                )
-                .order_by("-id")
-                .values_list("id", flat=True)
-                .first()
-            )
-        self._crossings: dict[tuple[int | None, int | None], comparison.Crossing | None] = {}
-
-    def _through(self, earlier: int | None, later: int | None) -> comparison.Crossing | None:
-        if (earlier, later) not in self._crossings:
-            self._crossings[earlier, later] = comparison.crossing(
-                country_iso3=self.operation.country_iso3, earlier=earlier, later=later
-            )
-        return self._crossings[earlier, later]
-
-    def values(self, source: _Source) -> tuple[pl.DataFrame, str | None]:
-        """The unit's row in a round (a zero row when nothing was assessed there, a null row
-        when it has no figure of its own there) and the gazetteer's note on it."""
-        unit, version = self.unit, source.version_id
-        retired_in = unit.retired_in_id
-        if retired_in is not None and version is not None and version >= retired_in:
-            through = self._through(self.lived, version)
-            if through is None:
-                return _null_row(unit), None
-            return _null_row(unit), comparison.unit_gone(through, unit_id=unit.pk, level=unit.level)
-        through = self._through(version, self.latest)
-        if through is None:
-            frame = source.figures.admin_unit(unit)
-            return (frame if frame.height else _zero_row(unit)), None
-        whole, _ = source.figures.admin(unit.level, None, None, 0)
-        row, note = comparison.unit_earlier(whole, through, unit_id=unit.pk, level=unit.level)
-        if row is None:
-            return _null_row(unit), note
-        return (row if row.height else _zero_row(unit)), note
-
-    def change_note(self, previous: _Source, source: _Source) -> str | None:
-        """The crosswalk's note on the unit between the previous round's version and this
-        round's ("recoded from PH01002"), when this round is on the unit's own version."""
-        if self.unit.retired_in_id is not None:
-            return None
-        through = self._through(previous.version_id, source.version_id)
-        if through is None:
-            return None
-        return comparison.unit_note(through, unit_id=self.unit.pk, level=self.unit.level)[0]
-
-
-def _zero_row(unit: AdminUnit) -> pl.DataFrame:
-    """A unit with no row in a round: nothing assessed there, every count 0."""
-    return pl.DataFrame(
-        {"unit_id": [unit.pk], "pcode": [unit.pcode], **{n: [0] for n in ADMIN_NAMES}, MASK: [0]},
-        schema={
-            "unit_id": pl.Int64,
-            "pcode": pl.Utf8,
-            **dict.fromkeys(ADMIN_NAMES, pl.Int64),
-            MASK: pl.Int64,
-        },
-    )
-
-
-def _null_row(unit: AdminUnit) -> pl.DataFrame:
-    """A unit with no figure of its own in a round (its place was split, merged or retired
-    between the round's version and the unit's): every count null, no code."""
-    return _zero_row(unit).with_columns(
-        pl.lit(None, pl.Utf8).alias("pcode"),
-        *(pl.lit(None, pl.Int64).alias(n) for n in ADMIN_NAMES),
-    )
+def _dated_within(day: dt.date | None, start: dt.date | None, end: dt.date | None) -> bool:
+    """Whether a round reported on `day` lies in [start, end] (a round without a date is kept
+    only when no range is asked for)."""
+    if start is None and end is None:
+        return True
+    return day is not None and (start is None or day >= start) and (end is None or day <= end)
 
 
 def figures_headline(
