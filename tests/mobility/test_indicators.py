@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from opendtm.mobility.indicators import INDICATORS, SOURCE_FIELDS, indicators_frame
+from opendtm.mobility.indicators import INDICATORS, SOURCE_FIELDS, VERSION, indicators_frame
 from opendtm.mobility.models import SiteAssessment
 from opendtm.mobility.queries import site_indicators
 from tests.figures.conftest import World, world_build
@@ -149,3 +150,13 @@ def test_a_viewer_sees_the_published_round_only(
         (2, "people_per_tap", "none working", "below"),
         (2, "health_access", "No access to health services", "below"),
     ]
+
+
+def test_the_documented_rule_set_is_the_declared_one() -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "web.md").read_text()
+    for indicator in INDICATORS:
+        standard = str(indicator.standard) or "(no standard)"
+        unit = indicator.unit or "answer"
+        line = f"| {indicator.sector.label} | {indicator.label} | {unit} | {standard} |"
+        assert line in docs, line
+    assert VERSION in docs
