@@ -96,14 +96,12 @@ def _gazetteer(records: int, rng: Any) -> dict[str, Any]:
     }
 
 
-def _where(model: Any) -> list[str]:
-    """The columns saying where a stored row was read from (the batch's sheet and row)."""
-    fields = {f.name for f in model._meta.get_fields()}
-    return ["source_sheet", "source_row"] if "source_row" in fields else ["raw"]
+WHERE = ["source_sheet", "source_row"]
+"""The columns saying where a stored row was read from (the batch's sheet and row)."""
 
 
-def _whence(names: list[str], row: int) -> tuple[Any, ...]:
-    return ("synthetic", row + 2) if len(names) == 2 else ("",)
+def _whence(row: int) -> tuple[Any, ...]:
+    return ("synthetic", row + 2)
 
 
 def _groups(children: Any, parents: Any) -> dict[int, Any]:
@@ -174,12 +172,12 @@ def setup(home: Path, records: int, sites: int) -> dict[str, Any]:
             "returnee_abroad_ind",
             "flagged",
             "extra",
-            *_where(BaselineAssessment),
+            *WHERE,
         ],
         (
             (
                 *(i, round_.pk, batch.pk, f"b{i}", loc, p, hh, ind, r, rhh, rind, ab, fl, "{}"),
-                *_whence(_where(BaselineAssessment), i),
+                *_whence(i),
             )
             for i, loc, p, hh, ind, r, rhh, rind, ab, fl in zip(
                 ids.tolist(),
@@ -207,9 +205,9 @@ def setup(home: Path, records: int, sites: int) -> dict[str, Any]:
         origin[pick] = munis[rng.integers(0, munis.size, int(pick.sum()))]
     rows_insert(
         BaselineOrigin,
-        ["assessment", "origin", "origin_hh", "origin_ind", *_where(BaselineOrigin)],
+        ["assessment", "origin", "origin_hh", "origin_ind", *WHERE],
         (
-            (int(a), int(o), int(hh), int(ind), *_whence(_where(BaselineOrigin), int(a)))
+            (int(a), int(o), int(hh), int(ind), *_whence(int(a)))
             for a, o, hh, ind in zip(
                 ids[with_idps], origin, idp_hh[with_idps], idp_ind[with_idps], strict=True
             )
@@ -259,13 +257,13 @@ def setup(home: Path, records: int, sites: int) -> dict[str, Any]:
             *SEX_AGE,
             "flagged",
             "extra",
-            *_where(SiteAssessment),
+            *WHERE,
         ],
         (
             (
                 *(round_.pk, site_batch.pk, f"s{i}", sid, int(unit), st, int(h), int(p)),
                 *(int(g) for g in grp),
-                *(False, "{}", *_whence(_where(SiteAssessment), i)),
+                *(False, "{}", *_whence(i)),
             )
             for i, (sid, unit, st, h, p, grp) in enumerate(
                 zip(site_ids, site_units, status, hh, ind, groups, strict=True)
