@@ -18,12 +18,18 @@ def _missing(marker: str) -> str | None:
         return "no PostgreSQL server configured: set OPENDTM_TEST_POSTGRES_URL=postgresql://..."
     if marker == "browser" and not shutil.which(CHROMIUM):
         return f"no Chromium at {CHROMIUM}: apt-get install chromium (or set OPENDTM_CHROMIUM)"
+    if marker == "wrk" and not shutil.which("wrk"):
+        return "no wrk (the HTTP load tool): apt-get install wrk"
     return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "wrk: needs the wrk load tool (bench/api_load.py)")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        for marker in ("postgres", "browser"):
+        for marker in ("postgres", "browser", "wrk"):
             if item.get_closest_marker(marker) and (reason := _missing(marker)):
                 if REQUIRE_FULL:
                     item.add_marker(pytest.mark.usefixtures("_fail_missing_requirement"))
@@ -35,7 +41,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _fail_missing_requirement(request: pytest.FixtureRequest) -> None:
     reason = next(
         r
-        for m in ("postgres", "browser")
+        for m in ("postgres", "browser", "wrk")
         if (r := _missing(m)) and request.node.get_closest_marker(m)
     )
     pytest.fail(f"OPENDTM_REQUIRE_FULL is set and {reason}", pytrace=False)

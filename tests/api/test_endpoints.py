@@ -269,10 +269,9 @@ def test_list_query_counts(
 
 
 def test_v3_query_count_does_not_grow_with_rows(public_world: World) -> None:
+    from django.core.cache import caches
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
-
-    from django.core.cache import caches
 
     from opendtm.api.cache import CACHE_ALIAS
 

@@ -64,12 +64,22 @@ def static_collect_if_needed() -> bool:
     help="Gunicorn worker processes (default: 2 per CPU + 1, at most 9).",
 )
 @click.option(
+    "--threads",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Threads per worker; more than 1 keeps client connections open between requests "
+    "(gunicorn's gthread worker), which API clients making many calls gain from.",
+)
+@click.option(
     "--access-log/--no-access-log",
     default=True,
     show_default=True,
     help="One line per request on standard output (off for load benchmarks).",
 )
-def serve_command(host: str, port: int, workers: int | None, access_log: bool) -> None:
+def serve_command(
+    host: str, port: int, workers: int | None, threads: int, access_log: bool
+) -> None:
     """Serve the web pages under gunicorn; stop with Ctrl-C."""
     from opendtm.core.errors import InvalidInput
 
@@ -77,6 +87,8 @@ def serve_command(host: str, port: int, workers: int | None, access_log: bool) -
         raise InvalidInput(f"Port {port} is not between 1 and 65535.")
     if workers is not None and workers < 1:
         raise InvalidInput(f"--workers {workers}: give at least 1.")
+    if threads < 1:
+        raise InvalidInput(f"--threads {threads}: give at least 1.")
     count = workers or min(2 * (os.cpu_count() or 1) + 1, 9)
     if static_collect_if_needed():
         click.echo("Collected the static files.")
@@ -92,6 +104,7 @@ def serve_command(host: str, port: int, workers: int | None, access_log: bool) -
         "--workers",
         str(count),
         *(("--access-logfile", "-") if access_log else ()),
+        *(("--worker-class", "gthread", "--threads", str(threads)) if threads > 1 else ()),
         "--timeout",
         "120",
         "--graceful-timeout",
