@@ -190,6 +190,10 @@ def test_origins_and_series_and_headline(public_world: World) -> None:
     series = client.get(f"{F}/rounds", {"pcode": "PH01", "date_from": "2026-11-15"}).json()
     assert [(r["round"], r["idp_ind"]) for r in series["results"]] == [(2, 84)]
     assert series["count"] == 1
+    csv = client.get(
+        f"{F}/rounds", {"pcode": "PH01", "date_from": "2026-11-15", "format": "csv"}
+    ).content.decode()
+    assert len(csv.splitlines()) == 2  # the header and round 2: CSV is filtered too
     headline = client.get(f"{F}/headline").json()
     assert headline["figures"]["idp_ind"] == 161
     assert headline["change"]["idp_ind"] == 161 - 265

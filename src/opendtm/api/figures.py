@@ -19,7 +19,7 @@ from ninja import Query, Router, Schema
 
 from opendtm.api.access import operation_for, request_user
 from opendtm.api.cache import figures_response, json_response, own_key
-from opendtm.api.registry import DATE_FROM, DATE_TO, MAX_LIMIT, MAX_OFFSET, date_range_check
+from opendtm.api.registry import DATE_FROM, DATE_TO, MAX_LIMIT, MAX_OFFSET
 from opendtm.api.schemas import FiguresPage, HeadlineOut, SeriesOut
 from opendtm.figures import queries
 from opendtm.figures.exports import Answer, answer_pages, export_frame, export_write
@@ -274,25 +274,25 @@ def figures_rounds(
     exact: bool = EXACT,
     format: Format = FORMAT,
 ) -> Any:
-    """The unit's figures in every round you may see, oldest first."""
-    date_range_check(date_from, date_to)
+    """The unit's figures in every round you may see, oldest first (rounds reported between
+    `date_from` and `date_to` when given; the first one's change is still against the round
+    before it)."""
     operation = operation_for(request, code)
     series = queries.figures_time_series(
-        user=request_user(request), operation=operation, pcode=pcode, exact=exact
+        user=request_user(request),
+        operation=operation,
+        pcode=pcode,
+        exact=exact,
+        date_from=date_from,
+        date_to=date_to,
     )
     if format != "json":
         return _download([series], format, f"{operation.code}-{pcode}-rounds")
-    rows = [
-        row
-        for row in _rows(series)
-        if (date_from is None or row["reporting_date"] >= date_from)
-        and (date_to is None or row["reporting_date"] <= date_to)
-    ]
-    kept = {row["round"] for row in rows}
+    rows = _rows(series)
     return {
         "count": len(rows),
         "unit": series.unit,
-        "provenance": [p.as_dict() for p in series.provenance if p.round_number in kept],
+        "provenance": [p.as_dict() for p in series.provenance],
         "results": rows,
     }
 
