@@ -33,6 +33,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 import urllib.error
 import urllib.request
@@ -198,6 +199,7 @@ class Result:
     bad_status: int
     socket_errors: int
     cpu_ms: float = 0.0  # server CPU time per request (both workers, user + system)
+    load: float = 0.0  # the machine's 1-minute load average when the run started
 
     @property
     def errors(self) -> int:
@@ -378,15 +380,21 @@ def _machine() -> str:
     return f"{os.cpu_count()} cores, {ram:.1f} GiB RAM, load average {load} after the runs"
 
 
+def _ms(value: float, digits: int = 1) -> str:
+    return f"{value / 1000:.1f} s" if value >= 1000 else f"{value:.{digits}f} ms"
+
+
 def table(results: list[Result]) -> list[str]:
     lines = [
-        "| run | requests | requests/s | p50 | p90 | p99 | errors | server CPU/request |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| run | load before | requests | requests/s | p50 | p90 | p99 | errors | "
+        "server CPU/request |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
+        rps = f"{r.rps:,.0f}" if r.rps >= 10 else f"{r.rps:.2f}"
         lines.append(
-            f"| {r.name} | {r.requests:,} | {r.rps:,.0f} | {r.p50_ms:.1f} ms | "
-            f"{r.p90_ms:.1f} ms | {r.p99_ms:.1f} ms | {r.errors} | {r.cpu_ms:.2f} ms |"
+            f"| {r.name} | {r.load:.1f} | {r.requests:,} | {rps} | {_ms(r.p50_ms)} | "
+            f"{_ms(r.p90_ms)} | {_ms(r.p99_ms)} | {r.errors} | {_ms(r.cpu_ms, 2)} |"
         )
     return lines
 
@@ -416,10 +424,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2, help="Gunicorn workers (2 cores).")
     parser.add_argument(
-        "--server-threads", type=int, default=1, help="opendtm serve --threads (per worker)."
+        "--server-threads",
+        type=int,
+        default=2,
+        help="opendtm serve --threads: 2 per worker keeps wrk's connections open, as API "
+        "clients (requests, dtmapi) do; 1 is gunicorn's sync worker, a connection per request.",
     )
     parser.add_argument("--timeout", type=int, default=60, help="wrk's timeout per request, s.")
     parser.add_argument("--skip-live", action="store_true")
+    parser.add_argument("--repeat", type=int, default=1, help="Runs of each published mix.")
     parser.add_argument("--write-docs", action="store_true")
     parser.add_argument("--json", type=Path, help="Also write the results here.")
     args = parser.parse_args(argv)
@@ -450,13 +463,19 @@ def main(argv: list[str] | None = None) -> int:
         runs = mixes(state)
         if args.skip_live:
             del runs["open round, live"]
-        for name, urls in runs.items():
+        plan = [
+            (f"{name} ({i + 1})" if args.repeat > 1 and "live" not in name else name, urls)
+            for name, urls in runs.items()
+            for i in range(1 if "live" in name else args.repeat)
+        ]
+        for name, urls in plan:
             live = "live" in name
             if not live:
                 warm(port, urls, state["token"], args.workers)
             seconds = (args.live_duration or args.duration) if live else args.duration
-            cpu = server_cpu(server)
+            cpu, load = server_cpu(server), os.getloadavg()[0]
             result = drive(name, port, urls, state["token"], args, seconds)
+            result.load = load
             if result.requests:
                 result.cpu_ms = (server_cpu(server) - cpu) * 1000 / result.requests
             results.append(result)
@@ -485,28 +504,44 @@ def main(argv: list[str] | None = None) -> int:
 
 
 NOTES = [
-    "How published answers get there (profiled with cProfile on one request through Django's "
-    "WSGI handler): a published round's answer is kept as bytes by the response cache "
-    "(`api/cache.py`, docs/decisions/0003-figures-response-cache.md), so a hit reads no "
-    "figures; what remains is access and the key. Three fixes the first runs asked for "
-    "(40 requests/s at first):",
+    "How published answers get there (one request profiled with cProfile through Django's "
+    "handler): a published round's answer is kept as bytes by the response cache "
+    "(`api/cache.py`; docs/decisions/0003-figures-response-cache.md), so a hit reads no "
+    "figures and what remains is access and the key. With the cache alone the own-API mix "
+    "served 22 requests/s (on a 2,000-record home); three fixes the profiles asked for:",
     "",
-    "- SQLite connections are kept open (`CONN_MAX_AGE`): opening one per request with its "
-    "PRAGMAs cost 5 ms of CPU, more than everything else together;",
-    "- the reads made on every request (token, operation, rounds and snapshots) are SQL "
-    "written once (`api/queries.py`): compiling a Django queryset cost about ten times the "
-    "indexed query it ran (0.3 ms against 0.03 ms);",
+    "- SQLite connections are kept open (`CONN_MAX_AGE` in settings): opening one per request, "
+    "with its PRAGMAs, cost about 5 ms of CPU, more than all the rest;",
+    "- the reads made on every request (token, operation, rounds with their snapshots) are SQL "
+    "written once (`api/queries.py`): compiling a Django queryset cost ten times the indexed "
+    "query it ran (0.3 ms against 0.03 ms);",
     "- the role is read only when it changes the answer (exact values, or the default round "
-    "while a later round is open), and DTM v3 reads the operation list in one query.",
+    "while a later round is open), and DTM v3 reads every operation in one query.",
     "",
     "A cached answer now costs 2 to 4 small queries (pinned in tests/api/test_cache.py) and "
-    "about 0.9 ms of CPU in-process, of which Django's middleware and django-ninja's parameter "
-    "parsing are about half. The open round is computed live on every request: at a million "
-    'records each answer is a GROUP BY over the round (seconds, see "Figures"), so it '
-    "serves a handful of requests per second; live figures are for the analysts working on "
-    "a round, not for publication.",
+    "about 1.1 ms of CPU in the process (measured through Django's WSGI handler), of which "
+    "0.4 ms is the middleware stack (sessions, CSRF, locale, messages, htmx, security, gzip, "
+    "WhiteNoise, CSP; 0.75 ms without it) and about 0.2 ms django-ninja's parameter parsing; "
+    "gunicorn adds its own work per request. Its sync worker (`--threads 1`) opens and "
+    "closes a connection per request: measured on the headline alone, 1.75 ms of server CPU "
+    "per request against 1.38 ms with `--threads 2` (gthread, connections kept open, as wrk "
+    "and API clients such as `requests` keep them), so the benchmark serves with 2 threads per "
+    "worker. For comparison, a 404 through the same stack costs 1.1 ms. At 1,000 requests/s "
+    "the server uses most of both cores, so the margin depends on what else the machine runs.",
     "",
+    "The open round is computed live on every request: at a million records each answer is a "
+    'GROUP BY over the round (seconds each, see "Figures"), and with more connections than '
+    "workers the latencies include the wait in the queue. Live figures are for the analysts "
+    "working on a round, not for publication; they are never cached.",
 ]
+
+
+def _wrapped(paragraph: str) -> list[str]:
+    """A paragraph at the docs' width (bullets keep their indentation)."""
+    bullet = paragraph.startswith("- ")
+    return textwrap.wrap(
+        paragraph, width=96, subsequent_indent="  " if bullet else "", break_on_hyphens=False
+    ) or [""]
 
 
 def report(
@@ -514,38 +549,51 @@ def report(
 ) -> str:
     """The docs section: machine, command, data, numbers."""
     today = dt.date.today().isoformat()
+    live = args.live_duration or args.duration
     command = (
         f".venv/bin/python bench/api_load.py --records {state['records']} "
-        f"--duration {args.duration:g} --connections {args.connections} "
-        f"--threads {args.threads} --workers {args.workers} --write-docs"
+        f"--duration {args.duration:g} --live-duration {live:g} --repeat {args.repeat} "
+        f"--connections {args.connections} --workers {args.workers} "
+        f"--server-threads {args.server_threads} --write-docs"
     )
-    lines = [
-        SECTION,
-        "",
-        f"Script: `bench/api_load.py` with `bench/api_load.lua`; measured {today} with",
-        "",
-        f"    {command}",
+    prose = [
+        f"Script: `bench/api_load.py` with `bench/api_load.lua`; measured {today} with:",
         "",
         f"Data: the built-in demo plus {state['records']:,} generated baseline records "
-        "(`bench/figures.py`'s generator) in operation "
-        f"`{state['operation']}`: round 1 published (snapshot built in {state['publish_s']} s), "
-        "round 2 open with a copy of round 1's records. Server: `opendtm serve --workers "
-        f"{args.workers}` (gunicorn, SQLite); load: `wrk` on loopback, {args.connections} "
-        f"connections, {args.threads} thread(s), {args.duration:g} s per run after a warm-up, "
-        "an analyst's token in `Authorization: Bearer`, URLs cycled from a fixed mix "
-        "(bench/api_load.py `mixes`). Errors: statuses other than 2xx/3xx (counted in the Lua "
-        f"`response` hook) plus wrk's socket errors and timeouts. Machine: {machine}.",
+        f"(`bench/figures.py`'s generator) in operation `{state['operation']}`: round 1 "
+        f"published (its snapshot built in {state['publish_s']} s), round 2 open with a copy "
+        "of round 1's records. Server: `opendtm serve --workers "
+        f"{args.workers} --threads {args.server_threads}` (gunicorn; SQLite). Load: `wrk` on "
+        "loopback, "
+        f"{args.connections} connections, {args.duration:g} s per published run after a "
+        f"warm-up, {live:g} s for the live one, an analyst's token in `Authorization: Bearer`, "
+        "URLs cycled from a fixed mix (`mixes` in the script: headline, admin levels 1-4 with "
+        "parents, sites, origins, the demo's headline and provinces; v3 admin0/1/2 with and "
+        "without filters). Errors: statuses other than 2xx/3xx (counted in the Lua `response` "
+        f"hook) plus wrk's socket errors and timeouts. Machine: {machine}.",
         "",
-        *table(results),
-        "",
-        "Server CPU/request is the CPU time of the gunicorn workers divided by the requests "
-        "served: unlike requests/s it hardly depends on what else the machine runs. The "
-        "machine is shared with other sessions (see the load average): requests/s can only "
-        "reach 2 cores / (CPU per request + wrk's share).",
+        "Target for published figures: at least 1,000 requests/s, p99 under 50 ms, no errors.",
+    ]
+    after = [
+        "Load before: the machine's 1-minute load average as the run started (the machine is "
+        "shared with other sessions). Server CPU/request: CPU time of the gunicorn workers "
+        "divided by the requests served; it depends much less than requests/s on what else "
+        "runs (though it grows with contention), and requests/s is bounded by 2 cores / "
+        "(server CPU per request + wrk's share). For the live run it also counts answers still "
+        "being computed when the run ended.",
         "",
         *NOTES,
     ]
-    return "\n".join(lines)
+    lines = [SECTION, ""]
+    for paragraph in prose[:1]:
+        lines += _wrapped(paragraph)
+    lines += ["", f"    {command}", ""]
+    for paragraph in prose[2:]:
+        lines += _wrapped(paragraph)
+    lines += ["", *table(results), ""]
+    for paragraph in after:
+        lines += _wrapped(paragraph)
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
