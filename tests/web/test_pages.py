@@ -165,3 +165,13 @@ def test_chart_pages_hold_a_placeholder_for_each_style_plotly_would_inject(
         for style_id in ids:
             assert f'<div id="{style_id}" class="no-inline-styles" hidden></div>' in html
         assert html.index(ids[-1]) < html.index("plotly.min")  # before the bundle runs
+
+
+def test_the_trend_downloads_as_the_cli_exports_it(web_world: WebWorld, client: Client) -> None:
+    client.force_login(web_world.users["analyst"])  # type: ignore[arg-type]
+    html = client.get("/o/typhoon/?round=1").content.decode()
+    assert 'href="/o/typhoon/download/series.csv?pcode=PH"' in html
+    response = client.get("/o/typhoon/download/series.csv?pcode=PH")
+    assert response["Content-Disposition"] == 'attachment; filename="typhoon-r2-series.csv"'
+    lines = response.content.decode().splitlines()
+    assert [line.split(",")[2] for line in lines[1:]] == ["1", "2"]  # the round column

@@ -103,6 +103,7 @@ def dashboard(request: OperationRequest) -> HttpResponse:
         "breakdown": _breakdown_context(breakdown, operation.location_level),
         "map": charts.map_data(units, sites, areas),
         "trend": charts.trend_data(trend) if trend is not None else None,
+        "trend_query": f"pcode={trend.unit['pcode']}" if trend is not None else "",
         "pyramid": charts.headline_pyramid(headline),
         "origins": charts.origins_top(origins),
         "origin_query": f"round={number}&level=0&origin_level=2",
@@ -223,7 +224,9 @@ def download(request: OperationRequest, kind: str, fmt: str) -> HttpResponse:
     export_write(chained(), fmt, buffer)
     content_type, extension = DOWNLOAD_FORMATS[ExportFormat(fmt)]
     number = (
-        first.provenance[-1].round_number if kind == "series" else first.provenance.round_number
+        (first.provenance[-1].round_number if first.provenance else "none")
+        if kind == "series"
+        else first.provenance.round_number
     )
     name = f"{request.operation.code}-r{number}-{kind}.{extension}"
     response = HttpResponse(buffer.getvalue(), content_type=content_type)
