@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('gazetteer', '0002_versions_crosswalk'),
+        ("gazetteer", "0002_versions_crosswalk"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='adminboundary',
-            name='display_wkb',
-            field=models.BinaryField(help_text='Simplified outline for maps (gazetteer.outlines).', null=True),
+            model_name="adminboundary",
+            name="display_wkb",
+            field=models.BinaryField(
+                help_text="Simplified outline for maps (gazetteer.outlines).", null=True
+            ),
         ),
     ]
