@@ -27,24 +27,26 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "wrk: needs the wrk load tool (bench/api_load.py)")
 
 
+REQUIREMENTS = ("postgres", "browser", "wrk")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if REQUIRE_FULL:
+        return  # checked as each test starts (pytest_runtest_setup): a failure, not a skip
     for item in items:
-        for marker in ("postgres", "browser", "wrk"):
+        for marker in REQUIREMENTS:
             if item.get_closest_marker(marker) and (reason := _missing(marker)):
-                if REQUIRE_FULL:
-                    item.add_marker(pytest.mark.usefixtures("_fail_missing_requirement"))
-                else:
-                    item.add_marker(pytest.mark.skip(reason=reason))
+                item.add_marker(pytest.mark.skip(reason=reason))
 
 
-@pytest.fixture
-def _fail_missing_requirement(request: pytest.FixtureRequest) -> None:
-    reason = next(
-        r
-        for m in ("postgres", "browser", "wrk")
-        if (r := _missing(m)) and request.node.get_closest_marker(m)
-    )
-    pytest.fail(f"OPENDTM_REQUIRE_FULL is set and {reason}", pytrace=False)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Under OPENDTM_REQUIRE_FULL a test whose server, browser or tool is missing fails with
+    the reason (a fixture added after collection would never run: its closure is fixed)."""
+    if not REQUIRE_FULL:
+        return
+    for marker in REQUIREMENTS:
+        if item.get_closest_marker(marker) and (reason := _missing(marker)):
+            pytest.fail(f"OPENDTM_REQUIRE_FULL is set and {reason}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
