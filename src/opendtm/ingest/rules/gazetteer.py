@@ -213,18 +213,45 @@ def admin_resolve(frame: pl.DataFrame, ctx: ValidationContext) -> tuple[pl.DataF
     `_unit_id`, `_unit_lat`, `_unit_lon` and `_location_id`/`_location_pcode` (the unit at the
     operation's location level); returns the frame and its issues. The codes are resolved once
     per distinct combination (a country has tens of thousands, a file up to millions of rows)
-    and attached to the rows with one join.
+    and attached to the rows with one join; the rules run on the combinations first, and on
+    the rows only of the combinations with an issue (the resolution's ten working columns per
+    level never reach the million clean rows).
     """
     levels = admin_levels(frame)
     given_columns = [f"adm{level}_pcode" for level in levels]
     if given_columns:
-        combos = frame.select(given_columns).unique(maintain_order=True)
-        frame = columns_joined(
-            frame, _admin_lookup(combos, levels, ctx), on=given_columns, nulls_equal=True
-        )
+        lookup = _admin_lookup(frame.select(given_columns).unique(maintain_order=True), levels, ctx)
     else:  # no admin column at all: every resolved column is null
         lookup = _admin_lookup(pl.DataFrame({"_": [None]}), levels, ctx).drop("_")
-        frame = frame.with_columns(pl.lit(None, lookup.schema[c]).alias(c) for c in lookup.columns)
+    working = [f"_r{level}_{part}" for level in levels for part in _PARTS] + [
+        f"_chain{level}" for level in levels
+    ]
+    kept = [c for c in lookup.columns if c not in working and c not in given_columns]
+    if given_columns:
+        frame = columns_joined(
+            frame, lookup.select(*given_columns, *kept), on=given_columns, nulls_equal=True
+        )
+        combos = lookup.with_row_index("_row").with_columns(
+            pl.lit("").alias("_sheet"), pl.lit("").alias("_submission_id")
+        )
+        flawed = _admin_issues(combos, levels, ctx)["row"].unique()
+        rows = frame.join(
+            lookup.filter(pl.int_range(pl.len()).is_in(flawed.implode())).select(
+                *given_columns, *working
+            ),
+            on=given_columns,
+            how="inner",
+            nulls_equal=True,
+            maintain_order="left",
+        )
+    else:
+        frame = frame.with_columns(pl.lit(None, lookup.schema[c]).alias(c) for c in kept)
+        rows = frame.with_columns(pl.lit(None, lookup.schema[c]).alias(c) for c in working)
+    return frame, _admin_issues(rows, levels, ctx)
+
+
+def _admin_issues(frame: pl.DataFrame, levels: list[int], ctx: ValidationContext) -> pl.DataFrame:
+    """The gazetteer rules of the main sheet on rows that carry the resolution's columns."""
     issues = []
     for level in levels:
         column = f"adm{level}_pcode"
@@ -278,11 +305,7 @@ def admin_resolve(frame: pl.DataFrame, ctx: ValidationContext) -> tuple[pl.DataF
                 ),
             )
         )
-    frame = frame.drop(
-        [f"_r{level}_{part}" for level in levels for part in _PARTS]
-        + [f"_chain{level}" for level in levels]
-    )
-    return frame, issues_concat(issues)
+    return issues_concat(issues)
 
 
 def origins_resolve(
