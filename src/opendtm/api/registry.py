@@ -11,7 +11,7 @@ from ninja import Query, Router
 
 from opendtm.api.access import operation_for, request_user
 from opendtm.api.schemas import AdminUnitPage, OperationPage, RoundPage, SitePage
-from opendtm.core.errors import InvalidInput
+from opendtm.core.periods import date_range_check, reported_within
 from opendtm.gazetteer.countries import country_get
 from opendtm.gazetteer.models import MAX_LEVEL, AdminUnitCode
 from opendtm.gazetteer.queries import current_units
@@ -25,13 +25,6 @@ Limit = Query(100, ge=0, le=MAX_LIMIT, description="Rows per page (at most 10,00
 Offset = Query(0, ge=0, le=MAX_OFFSET, description="Rows to skip.")
 DATE_FROM = Query(None, description="Reporting date on or after (YYYY-MM-DD).")
 DATE_TO = Query(None, description="Reporting date on or before (YYYY-MM-DD).")
-
-
-def date_range_check(date_from: dt.date | None, date_to: dt.date | None) -> None:
-    if date_from and date_to and date_from > date_to:
-        raise InvalidInput(
-            f"date_from {date_from} is after date_to {date_to}.", hint="Swap the two dates."
-        )
 
 
 @router.get("/operations", response=OperationPage, summary="Operations you may see")
@@ -60,7 +53,7 @@ def rounds(
     rows = []
     for round_ in rounds_of(operation=operation, user=request_user(request)):
         reported = round_.end_date or round_.start_date
-        if (date_from and reported < date_from) or (date_to and reported > date_to):
+        if not reported_within(reported, date_from, date_to):
             continue
         rows.append(
             {

@@ -25,6 +25,7 @@ from django.db.models import Subquery
 from opendtm.accounts.choices import Action
 from opendtm.accounts.roles import can
 from opendtm.core.errors import InvalidInput, NotFound, PermissionDenied
+from opendtm.core.periods import date_range_check, reported_within
 from opendtm.figures import comparison, live
 from opendtm.figures.choices import FigureSource
 from opendtm.figures.measures import (
@@ -332,7 +333,7 @@ def figures_by_admin(
                 whole, through, level=level, names=CHANGE_MEASURES, measures=ADMIN_NAMES
             )
             if within is not None:
-                reported = _reported_within(reported, whole, rows, within)
+                reported = _changes_within(reported, whole, rows, within)
     rows = _with_change(rows, before, key="unit_id", names=CHANGE_MEASURES, measures=ADMIN_NAMES)
     rows = _with_notes(rows, notes)
     if within is not None:
@@ -365,7 +366,7 @@ def _with_notes(rows: pl.DataFrame, notes: pl.DataFrame | None) -> pl.DataFrame:
     ).drop("comparable")
 
 
-def _reported_within(
+def _changes_within(
     reported: pl.DataFrame, whole: pl.DataFrame, rows: pl.DataFrame, within: AdminUnit
 ) -> pl.DataFrame:
     """The reported changes of units that were inside `within` in the earlier round, or whose
@@ -503,10 +504,7 @@ def figures_time_series(
     `date_from`/`date_to` keep the rounds reported in that range (inclusive); the first kept
     round's change is still measured against the round before it.
     """
-    if date_from and date_to and date_from > date_to:
-        raise InvalidInput(
-            f"date_from {date_from} is after date_to {date_to}.", hint="Swap the two dates."
-        )
+    date_range_check(date_from, date_to)
     access = _access(user, operation, exact=exact)
     asked = _within(operation, pcode, finest=operation.location_level)
     if asked is None:
@@ -544,7 +542,7 @@ def figures_time_series(
     kept = [
         (round_, row)
         for round_, row in zip(access.rounds, rows, strict=True)
-        if _dated_within(sources[round_.pk].provenance.reporting_date, date_from, date_to)
+        if reported_within(sources[round_.pk].provenance.reporting_date, date_from, date_to)
     ]
     frame = pl.concat([row for _, row in kept]) if kept else pl.DataFrame(schema=SERIES_COLUMNS)
     return TimeSeries(
@@ -552,14 +550,6 @@ def figures_time_series(
         rows=frame,
         provenance=tuple(sources[r.pk].provenance for r, _ in kept),
     )
-
-
-def _dated_within(day: dt.date | None, start: dt.date | None, end: dt.date | None) -> bool:
-    """Whether a round reported on `day` lies in [start, end] (a round without a date is kept
-    only when no range is asked for)."""
-    if start is None and end is None:
-        return True
-    return day is not None and (start is None or day >= start) and (end is None or day <= end)
 
 
 def figures_headline(
