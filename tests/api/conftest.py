@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 
 from opendtm.accounts.choices import Role
 from opendtm.accounts.models import OperationGrant
@@ -197,3 +198,14 @@ def _figures_cache_empty() -> None:
     from opendtm.api.cache import CACHE_ALIAS
 
     caches[CACHE_ALIAS].clear()
+
+
+def client_for(world: World, who: str) -> Client:
+    """A client as `who`: "anonymous", "token" (the world's API token) or a role's user."""
+    if who == "anonymous":
+        return Client()
+    if who == "token":
+        return Client(headers={"Authorization": f"Bearer {world.token}"})
+    client = Client()
+    client.force_login(world.users[who])
+    return client

@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client
 
-from tests.api.conftest import World, world_build
+from tests.api.conftest import client_for, world_build
 
 F = "/api/v1/operations/typhoon/figures"
 ENDPOINTS = {
@@ -76,23 +75,13 @@ OPERATIONS_LISTED = {False: (0, 0, 1, 1, 1, 1, 1), True: (1, 1, 1, 1, 1, 1, 1)}
 # fmt: on
 
 
-def _client(world: World, who: str) -> Client:
-    if who == "anonymous":
-        return Client()
-    if who == "token":
-        return Client(headers={"Authorization": f"Bearer {world.token}"})
-    client = Client()
-    client.force_login(world.users[who])
-    return client
-
-
 @pytest.mark.parametrize("public", [False, True], ids=["private", "public"])
 @pytest.mark.parametrize("who", WHO)
 def test_status_table(db: Any, public: bool, who: str) -> None:
     world = world_build(public=public)
     table = PUBLIC if public else PRIVATE
     column = WHO.index(who)
-    client = _client(world, who)
+    client = client_for(world, who)
     got = {}
     for name, url in ENDPOINTS.items():
         response = client.get(url)

@@ -17,21 +17,11 @@ from opendtm.api.models import ApiToken
 from opendtm.figures.models import FigureSnapshot
 from opendtm.figures.services import figures_snapshot_build
 from opendtm.operations.services import round_publish, round_validate
-from tests.api.conftest import World
+from tests.api.conftest import World, client_for
 
 F = "/api/v1/operations/typhoon/figures"
 ADMIN1 = f"{F}/admin?round=1&level=1"
 V3 = "/v3/displacement/admin1"
-
-
-def _client(world: World, who: str) -> Client:
-    if who == "anonymous":
-        return Client()
-    if who == "token":
-        return Client(headers={"Authorization": f"Bearer {world.token}"})
-    client = Client()
-    client.force_login(world.users[who])
-    return client
 
 
 def _queries(client: Client, url: str, **headers: str) -> tuple[Any, int]:
@@ -119,7 +109,7 @@ def test_a_published_round_without_snapshot_is_computed(public_world: World) -> 
 
 
 def test_a_revoked_token_is_refused_though_its_answer_is_cached(world: World) -> None:
-    client = _client(world, "token")
+    client = client_for(world, "token")
     assert client.get(ADMIN1).status_code == 200
     assert client.get(ADMIN1).status_code == 200  # cached
     ApiToken.objects.all().delete()
@@ -132,8 +122,8 @@ def test_a_revoked_token_is_refused_though_its_answer_is_cached(world: World) ->
 
 
 def test_a_deactivated_user_and_a_withdrawn_role_are_refused_at_once(world: World) -> None:
-    token = _client(world, "token")
-    viewer = _client(world, "viewer")
+    token = client_for(world, "token")
+    viewer = client_for(world, "viewer")
     assert token.get(ADMIN1).status_code == viewer.get(ADMIN1).status_code == 200
     world.users["analyst"].is_active = False
     world.users["analyst"].save()
@@ -144,11 +134,11 @@ def test_a_deactivated_user_and_a_withdrawn_role_are_refused_at_once(world: Worl
 
 def test_a_viewer_never_gets_the_analysts_exact_answer(world: World) -> None:
     url = f"{F}/admin?round=1&level=2&pcode=PH02"
-    analyst = _client(world, "analyst")
+    analyst = client_for(world, "analyst")
     exact = analyst.get(f"{url}&exact=true").json()
     assert [r["idp_ind"] for r in exact["results"]] == [120, 3]
     assert analyst.get(f"{url}&exact=true").json() == exact  # cached
-    viewer = _client(world, "viewer")
+    viewer = client_for(world, "viewer")
     refused = viewer.get(f"{url}&exact=true")
     assert refused.status_code == 403
     assert refused.json()["code"] == "permission_denied"
@@ -183,7 +173,7 @@ def test_if_none_match_answers_304(public_world: World, url: str) -> None:
 
 
 def test_an_open_round_is_computed_every_time(world: World) -> None:
-    analyst = _client(world, "token")
+    analyst = client_for(world, "token")
     ApiToken.objects.update(last_used=timezone.now())
     url = f"{F}/admin?round=3&level=1"
     first, first_queries = _queries(analyst, url)
@@ -215,7 +205,7 @@ def test_query_count_of_a_cached_answer(
 ) -> None:
     _publish_round_3(public_world)
     ApiToken.objects.update(last_used=timezone.now())
-    client = _client(public_world, who)
+    client = client_for(public_world, who)
     assert client.get(url).status_code == 200
     with django_assert_num_queries(count):
         assert client.get(url).status_code == 200
@@ -244,7 +234,7 @@ def test_query_count_of_a_cached_private_answer(
     world: World, django_assert_num_queries: Any, who: str, url: str, count: int
 ) -> None:
     ApiToken.objects.update(last_used=timezone.now())
-    client = _client(world, who)
+    client = client_for(world, who)
     assert client.get(url).status_code == 200
     with django_assert_num_queries(count):
         assert client.get(url).status_code == 200
@@ -252,9 +242,9 @@ def test_query_count_of_a_cached_private_answer(
 
 def test_grants_change_nothing_cached_for_others(world: World) -> None:
     """A new viewer reads the same published answer an analyst warmed, suppressed."""
-    outsider = _client(world, "outsider")
+    outsider = client_for(world, "outsider")
     assert outsider.get(ADMIN1).status_code == 403
     OperationGrant.objects.create(
         user=world.users["outsider"], operation=world.operation, role=Role.VIEWER
     )
-    assert outsider.get(ADMIN1).json() == _client(world, "token").get(ADMIN1).json()
+    assert outsider.get(ADMIN1).json() == client_for(world, "token").get(ADMIN1).json()

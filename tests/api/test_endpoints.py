@@ -13,7 +13,7 @@ from django.utils import timezone
 from opendtm.accounts.choices import Role
 from opendtm.accounts.models import OperationGrant
 from opendtm.api.models import ApiToken
-from tests.api.conftest import World
+from tests.api.conftest import World, client_for
 from tests.factories import SiteFactory
 
 F = "/api/v1/operations/typhoon/figures"
@@ -21,37 +21,27 @@ ROUNDS = "/api/v1/operations/typhoon/rounds"
 SERIES = f"{F}/rounds?pcode=PH01"
 
 
-def _client(world: World, who: str) -> Client:
-    if who == "anonymous":
-        return Client()
-    if who == "token":
-        return Client(headers={"Authorization": f"Bearer {world.token}"})
-    client = Client()
-    client.force_login(world.users[who])
-    return client
-
-
 def test_viewer_sees_published_rounds_only(world: World) -> None:
-    viewer = _client(world, "viewer")
+    viewer = client_for(world, "viewer")
     rounds = viewer.get(ROUNDS).json()
     assert [r["number"] for r in rounds["results"]] == [1, 2]
     series = viewer.get(SERIES).json()
     assert [r["round"] for r in series["results"]] == [1, 2]
-    analyst = _client(world, "analyst")
+    analyst = client_for(world, "analyst")
     assert [r["round"] for r in analyst.get(SERIES).json()["results"]] == [1, 2, 3]
 
 
 def test_deactivated_token_owner_is_refused(world: World) -> None:
     world.users["analyst"].is_active = False
     world.users["analyst"].save()
-    response = _client(world, "token").get(ROUNDS)
+    response = client_for(world, "token").get(ROUNDS)
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
 
 
 def test_role_taken_away_closes_the_api(world: World) -> None:
     OperationGrant.objects.filter(user=world.users["viewer"], role=Role.VIEWER).delete()
-    assert _client(world, "viewer").get(ROUNDS).status_code == 403
+    assert client_for(world, "viewer").get(ROUNDS).status_code == 403
 
 
 def test_operations(public_world: World) -> None:
@@ -146,7 +136,7 @@ def test_figures_by_admin_values(public_world: World) -> None:
 
 
 def test_exact_values_for_analysts(world: World) -> None:
-    body = _client(world, "analyst").get(
+    body = client_for(world, "analyst").get(
         f"{F}/admin", {"round": 1, "level": 2, "pcode": "PH02", "exact": True}
     )
     assert [(r["adm2_pcode"], r["idp_ind"]) for r in body.json()["results"]] == [
@@ -267,7 +257,7 @@ def test_list_query_counts(
     for extra in (0, 20):
         _more_sites(public_world, extra)
         for who, count in (("anonymous", anonymous), ("viewer", viewer), ("token", token)):
-            client = _client(public_world, who)
+            client = client_for(public_world, who)
             with django_assert_num_queries(count):
                 assert client.get(url).status_code == 200
 
