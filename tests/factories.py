@@ -1,4 +1,5 @@
-"""Shared factory-boy factories for users, the gazetteer, operations, rounds and sites.
+"""Shared factory-boy factories for users and grants, the gazetteer, operations, rounds, sites,
+import batches and assessments.
 
 They write rows directly, bypassing the services (no permission check, no audit event): use
 them to arrange the state a test starts from, and call the services for the behaviour under test.
@@ -9,6 +10,12 @@ them to arrange the state a test starts from, and call the services for the beha
     r1 = RoundFactory(operation=op, status=RoundStatus.PUBLISHED)   # number 1
     r2 = RoundFactory(operation=op)             # number 2, open (one open round per operation)
     site = SiteFactory(operation=op, admin_unit=tree["PH0100101"])
+    OperationGrantFactory(user=user, operation=op, role=Role.ANALYST)
+    b = BaselineAssessmentFactory(round=r2, location=tree["PH0100101"], idp_hh=3, idp_ind=12)
+    BaselineOriginFactory(assessment=b, origin=tree["PH0100102"], origin_hh=3, origin_ind=12)
+    SiteAssessmentFactory(round=r2, site=site, hh=2, ind=9)   # each in a batch of its own
+
+tests/world.py builds the operations most tests of the figures, the API and the web share.
 """
 
 from __future__ import annotations
@@ -22,8 +29,13 @@ from django.db.models import Max
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
+from opendtm.accounts.choices import Role
+from opendtm.accounts.models import OperationGrant
 from opendtm.gazetteer.countries import country_get
 from opendtm.gazetteer.models import AdminUnit, GazetteerVersion
+from opendtm.ingest.models import ImportBatch
+from opendtm.mobility.choices import AssessmentForm
+from opendtm.mobility.models import BaselineAssessment, BaselineOrigin, SiteAssessment
 from opendtm.operations.choices import (
     CrisisType,
     McofPhase,
@@ -34,7 +46,7 @@ from opendtm.operations.choices import (
 from opendtm.operations.models import Operation, Round, Site
 
 # Digits a P-code adds at each level, as in the Philippine scheme: PH01, PH01028, PH0102801,
-# PH0102801001 (DOMAIN.md §5).
+# PH0102801001 (docs/domain.md §5).
 LEVEL_DIGITS = {1: 2, 2: 3, 3: 2, 4: 3}
 
 
@@ -203,3 +215,89 @@ class SiteFactory(DjangoModelFactory):
     closed_on = factory.LazyAttribute(
         lambda o: dt.date(2026, 11, 20) if o.status == SiteStatus.CLOSED else None
     )
+
+
+class OperationGrantFactory(DjangoModelFactory):
+    """A viewer's grant on an operation (pass `role=` for another role)."""
+
+    class Meta:
+        model = OperationGrant
+
+    user = factory.SubFactory(UserFactory)
+    operation = factory.SubFactory(OperationFactory)
+    role = Role.VIEWER
+
+
+class ImportBatchFactory(DjangoModelFactory):
+    """A batch of one form's submissions (baseline unless `form_id=` says otherwise) imported
+    into a round, as if from a file nobody kept: its counts stay 0, the rows are the test's."""
+
+    class Meta:
+        model = ImportBatch
+
+    round = factory.SubFactory(RoundFactory)
+    operation = factory.SelfAttribute("round.operation")
+    form_id = AssessmentForm.BASELINE
+    file_name = factory.LazyAttribute(lambda o: f"round{o.round.number}_{o.form_id}.xlsx")
+    sha256 = "0" * 64
+    imported_by = None
+
+
+class BaselineAssessmentFactory(DjangoModelFactory):
+    """A location's baseline in a round: `idp_ind` IDPs in `idp_hh` households, no returnee,
+    read from row `source_row` of a fixture sheet."""
+
+    class Meta:
+        model = BaselineAssessment
+
+    round = factory.SubFactory(RoundFactory)
+    batch = factory.SubFactory(
+        ImportBatchFactory, round=factory.SelfAttribute("..round"), form_id=AssessmentForm.BASELINE
+    )
+    location = factory.SubFactory(AdminUnitFactory)
+    submission_id = factory.LazyAttribute(lambda o: f"r{o.round.number}-{o.location.pcode}")
+    enumerator_code = "E01"
+    idp_hh = 0
+    idp_ind = 0
+    idp_present = factory.LazyAttribute(lambda o: o.idp_ind > 0)
+    returnee_idp_hh = 0
+    returnee_idp_ind = 0
+    returnee_abroad_ind = 0
+    source_sheet = "fixture"
+    source_row = factory.Sequence(lambda n: n + 2)
+
+
+class BaselineOriginFactory(DjangoModelFactory):
+    """One row of a baseline's `origins` repeat: where some of its IDPs come from."""
+
+    class Meta:
+        model = BaselineOrigin
+
+    assessment = factory.SubFactory(BaselineAssessmentFactory)
+    origin = factory.SubFactory(AdminUnitFactory)
+    origin_hh = 0
+    origin_ind = 0
+    source_sheet = "fixture"
+    source_row = factory.Sequence(lambda n: n + 2)
+
+
+class SiteAssessmentFactory(DjangoModelFactory):
+    """A site's assessment in a round, in the site's own admin unit, open, with nobody in it
+    unless `hh=` and `ind=` say otherwise; no sex and age groups."""
+
+    class Meta:
+        model = SiteAssessment
+
+    round = factory.SubFactory(RoundFactory)
+    batch = factory.SubFactory(
+        ImportBatchFactory, round=factory.SelfAttribute("..round"), form_id=AssessmentForm.SITE
+    )
+    site = factory.SubFactory(SiteFactory, operation=factory.SelfAttribute("..round.operation"))
+    admin_unit = factory.SelfAttribute("site.admin_unit")
+    submission_id = factory.LazyAttribute(lambda o: f"r{o.round.number}-{o.site.site_id}")
+    site_status = SiteStatus.OPEN
+    enumerator_code = "E02"
+    hh = 0
+    ind = 0
+    source_sheet = "fixture"
+    source_row = factory.Sequence(lambda n: n + 2)

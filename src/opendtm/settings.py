@@ -187,7 +187,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("OPENDTM_LOG_LEVEL", "WARNING")},
 }
 
-# Published outputs hide any count below this threshold (DOMAIN.md §9).
+# Published outputs hide any count below this threshold (docs/domain.md §9).
 OPENDTM_SUPPRESSION_THRESHOLD = int(os.environ.get("OPENDTM_SUPPRESSION_THRESHOLD", "5"))
 
 # The response cache of published figures (opendtm.api.cache): local memory, one per server

@@ -1,4 +1,5 @@
-"""The shipped XLSForms: the data dictionary of DOMAIN.md §4, compiled by pyxform as deployed."""
+"""The shipped XLSForms: the data dictionary of docs/domain.md §4, compiled by pyxform as
+deployed."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ XF = "{http://www.w3.org/2002/xforms}"
 JR = "{http://openrosa.org/javarosa}"
 METADATA = {"start", "end", "deviceid"}
 
-# DOMAIN.md §4.1 and §4.2, in the order of the tables.
+# The data dictionary of docs/domain.md §4.1 and §4.2, field by field in form order.
 BASELINE = {
     "assessment_date": ("date", True, None),
     "enumerator_code": ("text", True, None),

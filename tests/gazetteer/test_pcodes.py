@@ -1,4 +1,4 @@
-"""P-code normalisation and the Philippine derivation from PSGC codes (DOMAIN.md §5)."""
+"""P-code normalisation and the Philippine derivation from PSGC codes (docs/domain.md §5)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The built-in Philippines and the Philippine COD-AB 2023 edition (DOMAIN.md §5): every code of
-that edition resolves to today's unit, its parent chains stay valid, and loading the edition
+"""The built-in Philippines and the Philippine COD-AB 2023 edition (docs/domain.md §5): every
+code of that edition resolves to today's unit, its parent chains stay valid, and loading the edition
 before the built-in records the real crosswalk (Negros Island Region, Sulu, NCR, HUCs)."""
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """A test-only builder of parsed exports in the exact shape of the reader contract
-(`forms.reader.ParsedExport`), so validation and storage are tested on frames we control.
+(`forms.reader.ParsedExport`, docs/reader_contract.md), so validation and storage are tested on
+frames we control.
 
 The rows are also written as CSV files (the `sources` an import stores), one per table, in a
 temporary folder that lives as long as the built export, so a stored row's raw values can be

@@ -1,5 +1,5 @@
 """DTM API v3 compatibility: `/v3/displacement/...` in the shape of IOM's public DTM API
-(DOMAIN.md §6), so scripts written for it, the `dtmapi` client among them, work against an
+(docs/domain.md §6), so scripts written for it, the `dtmapi` client among them, work against an
 OpenDTM server by changing only the base address.
 
 The v3 API disseminates published data: records come from published rounds only, with small

@@ -1,5 +1,5 @@
 """The files partners use: CSV and XLSX with human headers, HXL (a tag row under the header,
-DOMAIN.md §6), JSON, GeoJSON points, and the aligned table printed in a terminal.
+docs/domain.md §6), JSON, GeoJSON points, and the aligned table printed in a terminal.
 
 Exports hold aggregates only (the query results: no submission ID, enumerator code or raw
 value ever reaches them). A suppressed cell is written empty (null in JSON and GeoJSON), never

@@ -39,7 +39,7 @@ from opendtm.mobility.models import BaselineAssessment, BaselineOrigin, SiteAsse
 from opendtm.operations.choices import SiteStatus
 from opendtm.operations.models import Operation, Round
 
-LOWEST_ORIGIN_LEVEL = 2  # origins are reported at admin level 2 or finer (DOMAIN.md §4.1)
+LOWEST_ORIGIN_LEVEL = 2  # origins are reported at admin level 2 or finer (docs/domain.md §4.1)
 
 _SADD = Q(**{f"{m.name}__isnull": False for m in SEX_AGE})
 _BASELINE_SUMS = (

@@ -2,7 +2,7 @@
 counts people (people and household counts are the ones suppressed when small).
 
 Every table, export and snapshot column list is built from these tuples, so a measure is named,
-labelled and tagged in exactly one place. HXL tags follow DOMAIN.md §6.
+labelled and tagged in exactly one place. HXL tags follow docs/domain.md §6.
 """
 
 from __future__ import annotations

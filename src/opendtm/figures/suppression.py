@@ -1,4 +1,4 @@
-"""Small-count suppression of published figures (DOMAIN.md §9; the rule: docs/figures.md).
+"""Small-count suppression of published figures (docs/domain.md §9; the rule: docs/figures.md).
 
 1. Primary: a count of people or households from 1 to threshold - 1 is hidden (0 identifies
    nobody and stays visible; counts of sites and locations are not about people and stay).

@@ -1,1 +1,1 @@
-"""The shipped XLSForms (data dictionary of DOMAIN.md §4) and the form-driven export reader."""
+"""The shipped XLSForms (data dictionary of docs/domain.md §4) and the form-driven export reader."""

@@ -1,4 +1,4 @@
-"""The form-driven reader of KoboToolbox / ODK exports (contract: notes/reader_contract.md).
+"""The form-driven reader of KoboToolbox / ODK exports (contract: docs/reader_contract.md).
 
 `read_export` turns an export file (XLSX or CSV, names or labels as headers, any group path)
 into typed Polars frames, one column per field of the form, plus the cell problems it found.

@@ -1,6 +1,6 @@
 """One table of an export (main sheet or a repeat) typed column-wise against the form.
 
-`table_read` gives one typed column per field (see the reader contract) with the metadata the
+`table_read` gives one typed column per field (docs/reader_contract.md) with the metadata the
 reader joins on, and helper columns the reader drops: `__i` (row in the raw text frame) and
 `__error__<field>` (cells given but unreadable). What KoboToolbox and ODK write parses with
 plain casts; only a column holding something else goes through the full parsers of `values`.

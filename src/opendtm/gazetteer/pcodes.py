@@ -1,5 +1,5 @@
 """P-code forms: the one normalisation every code a user sends goes through, and the
-Philippine derivation from PSGC codes (DOMAIN.md §5).
+Philippine derivation from PSGC codes (docs/domain.md §5).
 
 The Python function and the Polars expression implement the same rule, so a code typed on the
 command line and a code read from a 40,000-row file normalise identically.

@@ -1,4 +1,4 @@
-"""The Philippine COD-AB 2023 edition beside the PSGC (DOMAIN.md §5), so that the built-in
+"""The Philippine COD-AB 2023 edition beside the PSGC (docs/domain.md §5), so that the built-in
 Philippines resolves the codes partners and DTM use.
 
 The edition follows the PSGC with a few differences. The hand-kept table

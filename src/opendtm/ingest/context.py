@@ -60,7 +60,7 @@ def _setting(name: str, default: float) -> float:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Limits of the warning rules (DOMAIN.md leaves them to each operation)."""
+    """Limits of the warning rules: DTM sets no global value (docs/domain.md §4), settings do."""
 
     gps_max_km: float = 50.0
     change_pct: float = 50.0

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AssessmentForm(models.TextChoices):
-    """The shipped forms whose submissions are stored as assessments (DOMAIN.md §4)."""
+    """The shipped forms whose submissions are stored as assessments (docs/domain.md §4)."""
 
     BASELINE = "dtm_baseline", "Baseline (location) assessment"
     SITE = "dtm_site", "Site assessment"
@@ -24,7 +24,7 @@ class Sector(models.TextChoices):
 
 
 class StandardStatus(models.TextChoices):
-    """How an indicator's value stands against its minimum standard (DOMAIN.md §7)."""
+    """How an indicator's value stands against its minimum standard (docs/domain.md §7)."""
 
     MEETS = "meets", _("Meets the standard")
     EMERGENCY = "emergency", _("Meets the emergency standard only")

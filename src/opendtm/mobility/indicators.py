@@ -2,7 +2,7 @@
 
 One declared rule set (`INDICATORS`): each indicator says which sector it reports on, how its
 value is derived from the assessment's fields, and the standard it is read against (Sphere,
-DOMAIN.md §7), so the page shows the rule next to the value and a change of rule is one line
+docs/domain.md §7), so the page shows the rule next to the value and a change of rule is one line
 here. Values are ratios, shares and answers about the site, never a count of a small group:
 a site profile is published, and a count of five unaccompanied children is not publishable.
 

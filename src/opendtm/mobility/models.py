@@ -1,4 +1,4 @@
-"""Baseline and site assessments as stored records (DOMAIN.md §4.1, §4.2).
+"""Baseline and site assessments as stored records (docs/domain.md §4.1, §4.2).
 
 Every core field of the shipped forms is a typed column named after the form field, so figures
 are plain SQL; fields an operation added to its own form version go to `extra`. The row exactly

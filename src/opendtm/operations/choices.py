@@ -1,4 +1,4 @@
-"""Controlled vocabularies of operations, rounds and sites (DOMAIN.md §1, §2, §8)."""
+"""Controlled vocabularies of operations, rounds and sites (docs/domain.md §1, §2, §8)."""
 
 from typing import TypeVar
 

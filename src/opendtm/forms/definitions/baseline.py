@@ -1,4 +1,4 @@
-"""Baseline (location) assessment, form id `dtm_baseline` (DOMAIN.md §4.1).
+"""Baseline (location) assessment, form id `dtm_baseline` (docs/domain.md §4.1).
 
 One submission per location per round, from key informants: are there IDPs and returnees, how
 many, in what shelter, why and since when they came, from where (the `origins` repeat), and what

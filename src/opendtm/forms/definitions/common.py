@@ -10,7 +10,7 @@ FORM_VERSION = "2026.1"
 DEFAULT_LANGUAGE = "English (en)"
 
 # Shape of a COD-AB P-code: ISO alpha-2 country prefix, then digits (some gazetteers use
-# letters too). A child's code starts with its parent's (DOMAIN.md §5).
+# letters too). A child's code starts with its parent's (docs/domain.md §5).
 PCODE_REGEX = "^[A-Z]{2}[0-9A-Z]+$"
 ADMIN_LABELS = {
     1: "Admin 1 (region, state or province)",

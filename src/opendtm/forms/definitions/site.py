@@ -1,4 +1,4 @@
-"""Site assessment, form id `dtm_site` (DOMAIN.md §4.2).
+"""Site assessment, form id `dtm_site` (docs/domain.md §4.2).
 
 One submission per displacement site per round: identity and location of the site, its
 population by sex and age, vulnerabilities, movements, and services by sector (shelter, WASH,

@@ -33,7 +33,7 @@ from opendtm.ingest.rules.previous_round import change_rule
 
 
 class ExportLike(Protocol):
-    """What the validator reads of `forms.reader.ParsedExport` (see the reader contract)."""
+    """What the validator reads of `forms.reader.ParsedExport` (docs/reader_contract.md)."""
 
     form: FormSpec
     file_name: str

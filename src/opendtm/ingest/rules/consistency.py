@@ -1,5 +1,5 @@
-"""Consistency rules DTM applies whatever the form says (DOMAIN.md §4): totals that must add up,
-households against individuals, duplicates in the file and in the round, and the site registry.
+"""Consistency rules DTM applies whatever the form says (docs/domain.md §4): totals that must add
+up, households against individuals, duplicates in the file and in the round, and the site registry.
 
 Each rule applies when the fields it names are in the frame, so an operation's own form version
 is checked on the fields it has. All are errors except `site.registered`, a note.
