@@ -26,13 +26,13 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from opendtm.accounts.choices import Action
-from opendtm.accounts.queries import operations_visible_to
+from opendtm.accounts.queries import operations_visible_to, operations_where
 from opendtm.accounts.roles import can
 from opendtm.core.errors import NotFound
 from opendtm.gazetteer.models import MAX_LEVEL, AdminUnit, GazetteerVersion
 from opendtm.gazetteer.queries import unit_resolve, units_resolve
 from opendtm.mobility.models import SiteAssessment
-from opendtm.operations.choices import RoundStatus, SiteStatus, SiteType, choice_parse
+from opendtm.operations.choices import SiteStatus, SiteType, choice_parse
 from opendtm.operations.models import Operation, Round, RoundTransition, Site, SiteStatusChange
 
 if TYPE_CHECKING:
@@ -231,9 +231,8 @@ def _sites_read(
     assessed = SiteAssessment.objects.filter(site=OuterRef("pk"), round__in=rounds)
     reported = assessed.filter(site_status__in=SiteStatus.values).order_by("-round__number")
     on = Coalesce("assessment_date", "round__end_date", "round__start_date")
-    sites = Site.objects.filter(operation=operation)
-    if not can(user, Action.VIEW_UNPUBLISHED, operation):
-        sites = sites.filter(Exists(assessed))
+    insider = Q(operation__in=operations_where(user, Action.VIEW_UNPUBLISHED))
+    sites = Site.objects.filter(Q(operation=operation) & (insider | Exists(assessed)))
     return sites.annotate(
         current_status=Coalesce(Subquery(reported.values("site_status")[:1]), F("status")),
         status_round=Subquery(reported.values("round__number")[:1]),
