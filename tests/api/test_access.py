@@ -1,8 +1,9 @@
 """Every endpoint for every kind of requester, on a private and on a public operation.
 
-The expected statuses are a literal table: anonymous requests for a private operation get
-401, a logged-in user without a role 403, an unpublished round is 404 to whoever may not see
-it, and exact published values (no suppression) are for analysts and up (403 below).
+The expected statuses are a literal table: a private operation is 404 to the anonymous and to
+a logged-in user without a role, exactly as an operation that does not exist (so an answer
+never tells that it exists), an unpublished round is 404 to whoever may not see it, and exact
+published values (no suppression) are for analysts and up (403 below).
 """
 
 from __future__ import annotations
@@ -38,17 +39,17 @@ WHO = ("anonymous", "outsider", "viewer", "analyst", "manager", "admin", "token"
 PRIVATE = {
     "operations":       (200,     200,     200,   200,    200,    200,  200),
     "admin_units":      (200,     200,     200,   200,    200,    200,  200),
-    "rounds":           (401,     403,     200,   200,    200,    200,  200),
-    "sites":            (401,     403,     200,   200,    200,    200,  200),
-    "admin_published":  (401,     403,     200,   200,    200,    200,  200),
-    "admin_open":       (401,     403,     404,   200,    200,    200,  200),
-    "admin_exact":      (401,     403,     403,   200,    200,    200,  200),
-    "sites_figures":    (401,     403,     200,   200,    200,    200,  200),
-    "origins":          (401,     403,     200,   200,    200,    200,  200),
-    "series":           (401,     403,     200,   200,    200,    200,  200),
-    "headline":         (401,     403,     200,   200,    200,    200,  200),
-    "headline_open":    (401,     403,     404,   200,    200,    200,  200),
-    "csv":              (401,     403,     200,   200,    200,    200,  200),
+    "rounds":           (404,     404,     200,   200,    200,    200,  200),
+    "sites":            (404,     404,     200,   200,    200,    200,  200),
+    "admin_published":  (404,     404,     200,   200,    200,    200,  200),
+    "admin_open":       (404,     404,     404,   200,    200,    200,  200),
+    "admin_exact":      (404,     404,     403,   200,    200,    200,  200),
+    "sites_figures":    (404,     404,     200,   200,    200,    200,  200),
+    "origins":          (404,     404,     200,   200,    200,    200,  200),
+    "series":           (404,     404,     200,   200,    200,    200,  200),
+    "headline":         (404,     404,     200,   200,    200,    200,  200),
+    "headline_open":    (404,     404,     404,   200,    200,    200,  200),
+    "csv":              (404,     404,     200,   200,    200,    200,  200),
     "v3_admin1":        (200,     200,     200,   200,    200,    200,  200),
     "v3_operations":    (200,     200,     200,   200,    200,    200,  200),
 }
@@ -99,3 +100,82 @@ def test_status_table(db: Any, public: bool, who: str) -> None:
 
 
 V3_KEYS = {"result", "statusCode", "isSuccess", "errorMessages", "totalRecordsCount"}
+
+
+def _operation_scoped_paths() -> list[str]:
+    """Every operation-scoped path of the OpenAPI document, with its required parameters."""
+    from opendtm.api.v1 import api
+
+    paths = []
+    for path, methods in api.get_openapi_schema()["paths"].items():
+        if "{code}" not in path:
+            continue
+        required = [p["name"] for p in methods["get"].get("parameters", []) if p.get("required")]
+        query = "&".join(f"{name}=PH01" for name in required if name != "code")
+        paths.append(path + (f"?{query}" if query else ""))
+    return paths
+
+
+def test_every_operation_route_is_covered() -> None:
+    assert sorted(_operation_scoped_paths()) == [
+        "/api/v1/operations/{code}/figures/admin",
+        "/api/v1/operations/{code}/figures/headline",
+        "/api/v1/operations/{code}/figures/origins",
+        "/api/v1/operations/{code}/figures/rounds?pcode=PH01",
+        "/api/v1/operations/{code}/figures/sites",
+        "/api/v1/operations/{code}/rounds",
+        "/api/v1/operations/{code}/sites",
+    ]
+
+
+@pytest.mark.parametrize("who", ["anonymous", "outsider"])
+def test_a_private_operation_answers_as_one_that_does_not_exist(db: Any, who: str) -> None:
+    """On every operation-scoped route the anonymous and a user without a role get the same
+    404 and the same body for the private operation as for a code nobody uses."""
+    world = world_build(public=False)
+    client = client_for(world, who)
+    for path in _operation_scoped_paths():
+        private = client.get(path.replace("{code}", "typhoon"))
+        missing = client.get(path.replace("{code}", "nosuchop"))
+        assert (private.status_code, missing.status_code) == (404, 404), path
+        assert private.json()["code"] == "not_found"
+        assert private.content.replace(b"typhoon", b"nosuchop") == missing.content, path
+
+
+def test_sites_list_shows_what_the_published_rounds_say(db: Any) -> None:
+    """A site an import registered into the open round is not listed to the public or a
+    viewer; a site's status is its latest visible assessment's, and the filter agrees."""
+    from opendtm.ingest.models import ImportBatch
+    from opendtm.mobility.models import SiteAssessment
+    from tests.factories import SiteFactory
+
+    world = world_build(public=True)
+    SiteAssessment.objects.filter(round=world.rounds[2], site=world.sites["S1"]).update(
+        site_status="closed"
+    )
+    s9 = SiteFactory(operation=world.operation, site_id="S9", admin_unit=world.units["PH0100101"])
+    SiteAssessment.objects.create(
+        round=world.rounds[3],
+        batch=ImportBatch.objects.filter(round=world.rounds[3], form_id="dtm_site").get(),
+        submission_id="r3-S9",
+        site=s9,
+        admin_unit=world.units["PH0100101"],
+        site_status="closing",
+        source_row=9,
+    )
+    url = "/api/v1/operations/typhoon/sites"
+    shown = {
+        who: [
+            (r["site_id"], r["status"], r["status_round"], r["closed_on"])
+            for r in client_for(world, who).get(url).json()["results"]
+        ]
+        for who in ("anonymous", "viewer", "analyst")
+    }
+    published = [("S1", "closed", 2, "2026-12-01"), ("S2", "open", 1, None)]
+    assert shown == {
+        "anonymous": published,
+        "viewer": published,
+        "analyst": [*published, ("S9", "closing", 3, None)],
+    }
+    closed = client_for(world, "anonymous").get(f"{url}?status=closed").json()
+    assert [r["site_id"] for r in closed["results"]] == ["S1"] and closed["count"] == 1

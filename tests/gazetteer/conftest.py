@@ -17,14 +17,14 @@ from opendtm.gazetteer.models import (
     GazetteerVersion,
 )
 from opendtm.gazetteer.services import LoadResult, gazetteer_load
-from tests.factories import UserFactory
+from tests.factories import SuperuserFactory
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture
 def actor() -> Any:
-    return UserFactory(username="im-officer")
+    return SuperuserFactory(username="im-officer")
 
 
 @pytest.fixture

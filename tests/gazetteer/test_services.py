@@ -166,3 +166,33 @@ def test_no_builtin_for_other_countries(actor: Any) -> None:
 def test_unknown_country_is_refused(actor: Any) -> None:
     with pytest.raises(InvalidInput, match="'XYZ' is not an ISO 3166 country code"):
         gazetteer_load(path=FIXTURES / "wide.csv", country_iso3="XYZ", actor=actor)
+
+
+@pytest.mark.parametrize("who", ["manager", "deactivated admin", "nobody"])
+def test_only_an_instance_administrator_loads_a_gazetteer(who: str) -> None:
+    """A gazetteer codes the places of every operation of its country: loading one is for
+    instance administrators; anyone else is refused before the file is read, writing nothing."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from opendtm.accounts.choices import Role
+    from opendtm.accounts.models import OperationGrant
+    from opendtm.core.errors import PermissionDenied
+    from tests.factories import OperationFactory, SuperuserFactory, UserFactory
+
+    actor: Any
+    if who == "manager":
+        actor = UserFactory(username="mia")
+        OperationGrant.objects.create(user=actor, operation=OperationFactory(), role=Role.ADMIN)
+    elif who == "deactivated admin":
+        actor = SuperuserFactory(username="mia", is_active=False)
+    else:
+        actor = AnonymousUser()
+    before = stored_rows()
+    with pytest.raises(PermissionDenied) as refused:
+        gazetteer_load(path=FIXTURES / "no-such-file.csv", country_iso3="PHL", actor=actor)
+    name = "anonymous" if who == "nobody" else "mia"
+    assert str(refused.value) == (
+        f"{name} may not load a gazetteer: only an instance administrator may. Ask an "
+        "administrator (a user created with `opendtm user create --admin`)."
+    )
+    assert stored_rows() == before

@@ -80,8 +80,8 @@ def test_raw_row_gives_back_each_stored_row_as_the_file_had_it(
         ("uuid-e", "sites_messy.csv", 6),
     ]
     for row in rows:
-        assert raw_row(row) == expected[row.source_row]
-    assert raw_row(rows[1])["site/site_type"] == " Evacuation Centre "
+        assert raw_row(user=actor, record=row) == expected[row.source_row]
+    assert raw_row(user=actor, record=rows[1])["site/site_type"] == " Evacuation Centre "
 
     corrected = tmp_path / "sites_corrected.csv"
     shutil.copy(FIXTURES / "sites_corrected.csv", corrected)
@@ -94,10 +94,10 @@ def test_raw_row_gives_back_each_stored_row_as_the_file_had_it(
     assert (fixed.batch, fixed.source_sheet, fixed.source_row) == (
         second.batch, "sites_corrected.csv", 2,
     )  # fmt: skip
-    assert raw_row(fixed) == csv_rows(corrected)[2]
-    assert raw_row(fixed)["population/ind"] == "110"
+    assert raw_row(user=actor, record=fixed) == csv_rows(corrected)[2]
+    assert raw_row(user=actor, record=fixed)["population/ind"] == "110"
     kept = SiteAssessment.objects.get(submission_id="uuid-b")
-    assert kept.batch == first.batch and raw_row(kept) == expected[3]
+    assert kept.batch == first.batch and raw_row(user=actor, record=kept) == expected[3]
     assert ImportFile.objects.count() == 2
 
 
@@ -114,11 +114,11 @@ def test_raw_row_of_a_baseline_and_of_its_origins(baseline_form, operation, roun
         ("origins", "origins.csv"),
     ]
     stored = BaselineAssessment.objects.get()
-    raw = raw_row(stored)
+    raw = raw_row(user=actor, record=stored)
     assert (raw["adm4_pcode"], raw["idp_ind"]) == ("PH0102801001", "180")
     second = BaselineOrigin.objects.get(origin__pcode="PH0300801")
     assert (second.source_sheet, second.source_row) == ("origins", 3)
-    assert raw_row(second) == {
+    assert raw_row(user=actor, record=second) == {
         "origin_pcode": "ph0300801", "origin_hh": "10", "origin_ind": "50",
     }  # fmt: skip
 

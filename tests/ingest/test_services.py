@@ -100,7 +100,7 @@ def test_commit_stores_rows_batch_report_and_registers_sites(
     assert first.assessment_date == dt.date(2026, 11, 10)
     assert first.admin_unit.pcode == "PH0102801001" and first.extra == {}
     assert (first.source_sheet, first.source_row) == ("export.csv", 2)
-    assert raw_row(first)["hh"] == "20"
+    assert raw_row(user=actor, record=first)["hh"] == "20"
     assert sorted(Site.objects.values_list("site_id", "admin_unit__pcode")) == [
         ("S-001", "PH0102801001"),
         ("S-002", "PH0102801001"),

@@ -333,7 +333,7 @@ def test_sites_add_list_show_status(run: Run, tree: dict[str, AdminUnit]) -> Non
         "operation  op-s",
         "name       Town Gym",
         "type       evacuation_centre (Evacuation centre)",
-        "status     closed",
+        "status     closed (recorded in the registry)",
         "admin      PH0100101 Adm3 PH0100101 (level 3)",
         "location   14.25, 121.5",
         "opened     2026-11-08",
@@ -436,3 +436,30 @@ def test_date_parse_refuses_anything_else(text: str) -> None:
 def test_date_parse_is_strict(text: str) -> None:
     with pytest.raises(InvalidInput):
         date_parse(text, option="--start")
+
+
+def test_sites_list_status_follows_the_assessments(run: Run, tree: dict[str, AdminUnit]) -> None:
+    """A site the registry records open, reported closed by the latest round's assessment, is
+    listed closed (the command's user may see every round) and its show says where from."""
+    from opendtm.ingest.models import ImportBatch
+    from opendtm.mobility.models import SiteAssessment
+
+    op = OperationFactory(code="op-s")
+    round_ = RoundFactory(operation=op)
+    site = SiteFactory(operation=op, site_id="EC-1", admin_unit=tree["PH0100101"])
+    SiteFactory(operation=op, site_id="EC-2", admin_unit=tree["PH0100101"])
+    batch = ImportBatch.objects.create(
+        operation=op, round=round_, form_id="dtm_site", file_name="r1.csv", sha256="0" * 64,
+        imported_by=UserFactory(),
+    )  # fmt: skip
+    SiteAssessment.objects.create(
+        round=round_, batch=batch, submission_id="a", site=site, admin_unit=tree["PH0100101"],
+        site_status="closed", assessment_date=dt.date(2026, 11, 3), source_row=2,
+    )  # fmt: skip
+    base = ("--operation", "op-s")
+    assert [line.split()[:2] for line in ok(run("sites", "list", *base, "--status", "closed"))] == [
+        ["EC-1", "closed"]
+    ]
+    shown = ok(run("sites", "show", *base, "EC-1"))
+    assert "status     closed (round 1, reported 2026-11-03)" in shown
+    assert "closed     2026-11-03" in shown

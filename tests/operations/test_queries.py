@@ -100,7 +100,8 @@ def test_rounds_of_hides_unpublished_rounds_from_viewers() -> None:
     with pytest.raises(NotFound) as caught:
         round_get(operation=op, number=3, user=viewer)
     assert str(caught.value) == f"Operation {op.code} has no round 3. Its rounds: 1."
-    assert round_get(operation=op, number=3).status == "open"  # services, already authorized
+    with pytest.raises(NotFound):
+        round_get(operation=op, number=3, user=None)
 
 
 def test_rounds_of_counts_transitions() -> None:
@@ -125,9 +126,10 @@ def test_sites_of_filters(tree: dict[str, AdminUnit]) -> None:
             operation=op, site_id=site_id, status=status, site_type=site_type, admin_unit=tree[unit]
         )
     SiteFactory(admin_unit=tree["PH0100101"])  # another operation's site
+    admin = SuperuserFactory()
 
     def ids(**filters: Any) -> list[str]:
-        return [s.site_id for s in sites_of(operation=op, **filters)]
+        return [s.site_id for s in sites_of(user=admin, operation=op, **filters)]
 
     assert ids() == ["A", "B", "C", "D", "E"]
     assert ids(status="Open") == ["A", "C", "E"]
@@ -150,11 +152,13 @@ def test_sites_of_query_count_is_pinned(
     op = OperationFactory()
     for n in range(25):
         SiteFactory(operation=op, admin_unit=tree["PH0100101" if n % 2 else "PH0200202"])
-    with django_assert_num_queries(1):
-        rows = [(s.site_id, s.admin_unit.pcode) for s in sites_of(operation=op)]
+    admin = SuperuserFactory()
+    with django_assert_num_queries(1):  # the status and who may see what are subqueries
+        rows = [(s.site_id, s.admin_unit.pcode) for s in sites_of(user=admin, operation=op)]
     assert len(rows) == 25
     with django_assert_num_queries(3):  # the code (P-codes, alternative codes), the sites
-        rows = [(s.site_id, s.admin_unit.pcode) for s in sites_of(operation=op, admin_pcode="PH01")]
+        found = sites_of(user=admin, operation=op, admin_pcode="PH01")
+        rows = [(s.site_id, s.admin_unit.pcode) for s in found]
     assert {pcode for _, pcode in rows} == {"PH0100101"}
     assert len(rows) == 12
 
@@ -163,14 +167,20 @@ def test_site_get_and_counts(tree: dict[str, AdminUnit]) -> None:
     op = OperationFactory(code="phl-ty")
     SiteFactory(operation=op, site_id="S-1", admin_unit=tree["PH01"])
     SiteFactory(operation=op, site_id="S-2", status="closed", admin_unit=tree["PH01"])
-    assert site_get(operation=op, site_id=" S-1 ").admin_unit.pcode == "PH01"
+    admin = SuperuserFactory()
+    assert site_get(user=admin, operation=op, site_id=" S-1 ").admin_unit.pcode == "PH01"
     with pytest.raises(NotFound) as caught:
-        site_get(operation=op, site_id="S-3")
+        site_get(user=admin, operation=op, site_id="S-3")
     assert str(caught.value) == (
         "Operation phl-ty has no site 'S-3'. "
         "List them with `opendtm sites list --operation phl-ty`."
     )
-    assert site_counts_by_status(op) == {"planned": 0, "open": 1, "closing": 0, "closed": 1}
+    assert site_counts_by_status(user=admin, operation=op) == {
+        "planned": 0,
+        "open": 1,
+        "closing": 0,
+        "closed": 1,
+    }
 
 
 def test_admin_unit_lookups(tree: dict[str, AdminUnit]) -> None:

@@ -125,3 +125,79 @@ def test_every_url_is_in_the_table() -> None:
                "round", "round-move", "cleaning-log", "import", "import-job", "import-report",
                "import-confirm", "import-cancel"}  # fmt: skip
     assert names == covered
+
+
+SAMPLE = {"number": 1, "site_id": "S1", "kind": "admin", "fmt": "csv", "token": "abc"}
+
+
+def _operation_urls(code: str) -> list[tuple[str, str]]:
+    """Every page of an operation (method, URL), from the URL patterns."""
+    from django.urls import reverse
+
+    from opendtm.web.urls import urlpatterns
+
+    pages = []
+    for pattern in urlpatterns:
+        names = set(pattern.pattern.converters)  # type: ignore[attr-defined]
+        if "code" not in names:
+            continue
+        kwargs = {"code": code, **{k: v for k, v in SAMPLE.items() if k in names}}
+        method = (
+            "post" if pattern.name in ("round-move", "import-confirm", "import-cancel") else "get"
+        )
+        pages.append((method, reverse(f"web:{pattern.name}", kwargs=kwargs)))
+    return pages
+
+
+@pytest.mark.parametrize("role", ["anonymous", "norole"])
+def test_a_private_operation_answers_as_one_that_does_not_exist(
+    web_world: WebWorld, client: Client, role: str
+) -> None:
+    """Every page of a private operation answers the anonymous (the login page) and a user
+    without a role (404) exactly as a code nobody uses does."""
+    user = web_world.users[role]
+    if user is not None:
+        client.force_login(user)
+    pages = list(zip(_operation_urls("typhoon"), _operation_urls("nosuchop"), strict=True))
+    assert len(pages) == 13
+    for (method, private_url), (_, missing_url) in pages:
+        private = getattr(client, method)(private_url)
+        missing = getattr(client, method)(missing_url)
+        expected = 302 if role == "anonymous" else 404
+        assert (private.status_code, missing.status_code) == (expected, expected), private_url
+        assert private.get("Location", "").replace("typhoon", "nosuchop") == missing.get(
+            "Location", ""
+        )
+        assert private.content.replace(b"typhoon", b"nosuchop") == missing.content, private_url
+    assert Round.objects.get(operation=web_world.world.operation, number=2).status == "open"
+
+
+def test_pages_show_what_the_reader_may_see(web_world: WebWorld, client: Client) -> None:
+    """Round 2 (open) reports S1 closed: the analyst's registry, filter, profile and home
+    page say so; the viewer's say what published round 1 says, and name no account."""
+    import re
+
+    def page(url: str) -> str:
+        return client.get(url).content.decode()
+
+    def listed(url: str) -> list[str]:
+        return re.findall(r'href="/o/typhoon/sites/(S\d)/"', page(url))
+
+    def rounds_on_home() -> str:
+        return re.findall(r'<td class="num">(\d+)</td>', page("/"))[0]
+
+    client.force_login(web_world.users["viewer"])  # type: ignore[arg-type]
+    assert listed("/o/typhoon/sites/?status=closed") == []
+    assert listed("/o/typhoon/sites/?status=open") == ["S1", "S2", "S3"]
+    profile = page("/o/typhoon/sites/S1/")
+    assert re.search(r'id="site-status">Open <small>round 1, reported', profile)
+    assert "Status changes recorded in the registry" not in profile
+    assert rounds_on_home() == "1"
+    assert "boss" not in page("/o/typhoon/rounds/1/")
+    client.force_login(web_world.users["analyst"])  # type: ignore[arg-type]
+    assert listed("/o/typhoon/sites/?status=closed") == ["S1"]
+    assert re.search(
+        r'id="site-status">Closed <small>round 2, reported', page("/o/typhoon/sites/S1/")
+    )
+    assert rounds_on_home() == "2"
+    assert "<td>boss</td>" in page("/o/typhoon/rounds/1/")

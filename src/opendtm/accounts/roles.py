@@ -41,6 +41,11 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
 PUBLIC_ACTIONS = frozenset({Action.VIEW_PUBLISHED, Action.EXPORT})
 
 
+def roles_allowing(action: Action) -> frozenset[Role]:
+    """The roles whose holders may perform the action (for queries that decide in SQL)."""
+    return frozenset(role for role, actions in ROLE_ACTIONS.items() if action in actions)
+
+
 def _is_active_user(user: AbstractBaseUser | AnonymousUser | None) -> bool:
     """Logged in and not deactivated: a deactivated account keeps no role."""
     return user is not None and user.is_authenticated and getattr(user, "is_active", False)

@@ -13,10 +13,9 @@ from django.http import HttpRequest
 
 from opendtm.accounts.choices import Action
 from opendtm.accounts.queries import operations_visible_to
-from opendtm.accounts.roles import authorize, can
+from opendtm.accounts.roles import can
 from opendtm.api.errors import NotAuthenticated
 from opendtm.api.queries import operation_by_code, operations_all, token_user
-from opendtm.core.errors import NotFound, PermissionDenied
 from opendtm.operations.models import Operation
 from opendtm.operations.queries import operation_get
 
@@ -64,40 +63,20 @@ def request_user(request: HttpRequest) -> AnyUser:
 def operation_for(request: HttpRequest, code: str) -> Operation:
     """The operation `code` if the requester may read its published figures.
 
-    An operation the requester may not see answers 401 to the anonymous (log in or send a
-    token), 403 to a logged-in user without a role, and 404 when there is no such operation.
-    Checked once per request: the answer is kept on the request.
+    An operation the requester may not see answers 404 exactly as one that does not exist,
+    to the anonymous and to a logged-in user without a role alike (as the web does), so an
+    answer never tells that a private operation exists. Checked once per request: the answer
+    is kept on the request.
     """
     known: dict[str, Operation] = request.__dict__.setdefault(_OPERATIONS, {})
     if code not in known:
         # The common case in one cheap query; anything else (no such operation, no access)
-        # takes the full path, which raises the right error.
+        # takes the full path, which raises the same NotFound for both.
         found = operation_by_code((code or "").strip().lower())
         if found is None or not can(request_user(request), Action.VIEW_PUBLISHED, found):
-            found = _operation_check(request, code)
+            found = operation_get(user=request_user(request), code=code)
         known[code] = found
     return known[code]
-
-
-def _operation_check(request: HttpRequest, code: str) -> Operation:
-    user = request_user(request)
-    try:
-        operation = operation_get(user=user, code=code)
-    except NotFound:
-        exists = Operation.objects.filter(code=(code or "").strip().lower()).exists()
-        if not exists:
-            raise
-        if not user.is_authenticated:
-            raise NotAuthenticated(
-                f"Operation {code!r} is not public.",
-                hint="Log in, or send 'Authorization: Bearer <token>'.",
-            ) from None
-        raise PermissionDenied(
-            f"{user.get_username()} has no role on operation {code!r}.",
-            hint="Ask an admin of the operation for a role.",
-        ) from None
-    authorize(user, Action.VIEW_PUBLISHED, operation)
-    return operation
 
 
 def operations_readable(request: HttpRequest) -> list[Operation]:

@@ -114,22 +114,32 @@ def sites(
     limit: int = Limit,
     offset: int = Offset,
 ) -> dict[str, object]:
-    """The site registry by site ID."""
+    """The site registry by site ID: the sites with an assessment in a round you may see
+    (every registered site if you may see unpublished rounds), with their status as the
+    latest such assessment reports it."""
     operation = operation_for(request, code)
-    found = sites_of(operation=operation, status=status, site_type=site_type, admin_pcode=pcode)
+    found = sites_of(
+        user=request_user(request),
+        operation=operation,
+        status=status,
+        site_type=site_type,
+        admin_pcode=pcode,
+    )
     count = found.count()
     results = [
         {
             "site_id": site.site_id,
             "name": site.name,
             "site_type": site.site_type,
-            "status": site.status,
+            "status": site.current_status,
+            "status_round": site.status_round,
+            "status_on": site.status_on,
             "admin_pcode": site.admin_unit.pcode,
             "admin_name": site.admin_unit.name,
             "latitude": site.latitude,
             "longitude": site.longitude,
             "opened_on": site.opened_on,
-            "closed_on": site.closed_on,
+            "closed_on": site.current_closed_on,
         }
         for site in found[offset : offset + limit]
     ]

@@ -66,13 +66,25 @@ class SiteOut(Schema):
     site_id: str
     name: str
     site_type: str
-    status: str
+    status: str = Field(
+        description="As the site's latest assessment in a round you may see reports it; "
+        "the registry's recorded status when no such assessment reports one."
+    )
+    status_round: int | None = Field(
+        description="The round whose assessment gave `status`; null: the registry's."
+    )
+    status_on: dt.date | None = Field(
+        description="When that assessment was made (else the round's reporting date)."
+    )
     admin_pcode: str
     admin_name: str
     latitude: float | None
     longitude: float | None
     opened_on: dt.date | None
-    closed_on: dt.date | None
+    closed_on: dt.date | None = Field(
+        description="For a closed site: the date it was reported closed (`status_on`), or "
+        "the registry's closing date when the status is the registry's."
+    )
 
 
 class OperationPage(Schema):

@@ -90,7 +90,7 @@ def import_command(
         click.echo(line)
 
 
-def _log_rows(round_: Round) -> list[dict[str, Any]]:
+def _log_rows(user: User, round_: Round) -> list[dict[str, Any]]:
     from opendtm.ingest.queries import cleaning_log
 
     return [
@@ -105,7 +105,7 @@ def _log_rows(round_: Round) -> list[dict[str, Any]]:
             "reason": e.reason,
             "file": e.batch.file_name,
         }
-        for e in cleaning_log(round_)
+        for e in cleaning_log(user=user, round_=round_)
     ]
 
 
@@ -128,7 +128,7 @@ def cleaning_log_command(operation_code: str, number: int, fmt: str, output: Pat
 
     user, operation, round_ = _target(operation_code, number)
     authorize(user, Action.VIEW_RAW, operation)
-    rows = _log_rows(round_)
+    rows = _log_rows(user, round_)
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=LOG_COLUMNS, lineterminator="\n")

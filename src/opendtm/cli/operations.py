@@ -11,7 +11,7 @@ import re
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -77,6 +77,13 @@ def _when(value: datetime | None) -> str:
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _status_of(site: Any) -> str:
+    """A site's status and where it comes from (`operations.queries.SiteState`)."""
+    if site.status_round is None:
+        return f"{site.current_status} (recorded in the registry)"
+    return f"{site.current_status} (round {site.status_round}, reported {site.status_on})"
 
 
 def _cli_user() -> User:
@@ -199,7 +206,7 @@ def operation_show_cmd(code: str) -> None:
 
     user = _cli_user()
     op = operation_get(user=user, code=code)
-    counts = site_counts_by_status(op)
+    counts = site_counts_by_status(user=user, operation=op)
     rounds = list(rounds_of(operation=op, user=user))
     fields = [
         ("operation", op.code),
@@ -401,8 +408,11 @@ def sites_list_cmd(
 
     if fmt not in ("table", "csv"):
         raise InvalidInput(f"--format {fmt!r} is not a format.", hint="Use table or csv.")
-    op = operation_get(user=_cli_user(), code=operation_code)
-    found = sites_of(operation=op, status=status, site_type=site_type, admin_pcode=admin_pcode)
+    user = _cli_user()
+    op = operation_get(user=user, code=operation_code)
+    found = sites_of(
+        user=user, operation=op, status=status, site_type=site_type, admin_pcode=admin_pcode
+    )
     if fmt == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
@@ -412,18 +422,18 @@ def sites_list_cmd(
                     s.site_id,
                     s.name,
                     s.site_type,
-                    s.status,
+                    s.current_status,
                     s.admin_unit.pcode,
                     s.admin_unit.name,
                     "" if s.latitude is None else s.latitude,
                     "" if s.longitude is None else s.longitude,
                     s.opened_on or "",
-                    s.closed_on or "",
+                    s.current_closed_on or "",
                 )
             )
         return
     lines = table_lines(
-        (s.site_id, s.status, s.site_type, s.admin_unit.pcode, s.name) for s in found
+        (s.site_id, s.current_status, s.site_type, s.admin_unit.pcode, s.name) for s in found
     )
     if not lines:
         click.echo("no site matches.", err=True)
@@ -439,8 +449,9 @@ def sites_show_cmd(operation_code: str, site_id: str) -> None:
     from opendtm.operations.choices import SiteType
     from opendtm.operations.queries import operation_get, site_get, site_history
 
-    op = operation_get(user=_cli_user(), code=operation_code)
-    site = site_get(operation=op, site_id=site_id)
+    user = _cli_user()
+    op = operation_get(user=user, code=operation_code)
+    site = site_get(user=user, operation=op, site_id=site_id)
     unit = site.admin_unit
     where = "-" if site.latitude is None else f"{site.latitude}, {site.longitude}"
     fields = [
@@ -448,16 +459,16 @@ def sites_show_cmd(operation_code: str, site_id: str) -> None:
         ("operation", op.code),
         ("name", site.name),
         ("type", f"{site.site_type} ({SiteType(site.site_type).label})"),
-        ("status", site.status),
+        ("status", _status_of(site)),
         ("admin", f"{unit.pcode} {unit.name} (level {unit.level})"),
         ("location", where),
         ("opened", site.opened_on),
-        ("closed", site.closed_on),
+        ("closed", site.current_closed_on),
         ("closure", site.closure_reason or "-"),
     ]
     history = table_lines(
         (c.on, f"{c.from_status or '-'} -> {c.to_status}", f"by {c.by.username}", c.reason)
-        for c in site_history(site)
+        for c in site_history(user=user, site=site)
     )
     _sections_echo(
         [(k, "-" if v is None else str(v), []) for k, v in fields]
@@ -521,7 +532,7 @@ def sites_status_cmd(
 
     user = _cli_user()
     op = operation_get(user=user, code=operation_code)
-    site = site_get(operation=op, site_id=site_id)
+    site = site_get(user=user, operation=op, site_id=site_id)
     when = date_parse(on, option="--on")
     before = site.status
     site_status_change(site=site, to_status=to_status, on=when, reason=reason, actor=user)

@@ -115,12 +115,10 @@ def _access(user: AnyUser, operation: Operation, *, exact: bool = False) -> _Acc
         )
     latest = GazetteerVersion.objects.filter(country_iso3=operation.country_iso3).order_by("-id")
     rounds = (
-        Round.objects.filter(operation=operation)
+        Round.objects.visible_to(user, operation)
         .select_related("figure_snapshot__gazetteer_version", "gazetteer_version")
         .annotate(latest_gazetteer=Subquery(latest.values("id")[:1]))
     )
-    if not unpublished:
-        rounds = rounds.filter(status=RoundStatus.PUBLISHED)
     found: list[Round] = list(rounds.order_by("number"))
     for round_ in found:
         round_.operation = operation

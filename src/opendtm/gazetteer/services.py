@@ -21,6 +21,7 @@ from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import Count, Q
 
+from opendtm.accounts.roles import authorize_superuser
 from opendtm.accounts.services import audit_record
 from opendtm.core.errors import Conflict, InvalidInput
 from opendtm.gazetteer.builtin import builtin_table
@@ -91,13 +92,16 @@ def gazetteer_load(
     builtin: bool = False,
     version_label: str | None = None,
     valid_from: date | None = None,
-    actor: User | None,
+    actor: User,
 ) -> LoadResult:
     """Load a gazetteer file (or the built-in one) as a version of a country's gazetteer.
 
-    Refused with one clear error, writing nothing, when the file is broken; reports
-    everything unchanged, writing nothing, when the same content was loaded before.
+    Instance administrators only: a gazetteer belongs to a country, not to one operation,
+    and every operation of the country codes its places with it. Refused with one clear
+    error, writing nothing, when the file is broken; reports everything unchanged, writing
+    nothing, when the same content was loaded before.
     """
+    authorize_superuser(actor, "load a gazetteer")
     started = time.perf_counter()
     country = country_get(country_iso3)
     if builtin and path is not None:

@@ -15,6 +15,8 @@ import shapely
 from django.db import connection
 from django.db.models import QuerySet
 
+from opendtm.accounts.choices import Action
+from opendtm.accounts.roles import authorize
 from opendtm.core.errors import NotFound
 from opendtm.forms.sources import rows_as_received
 from opendtm.forms.spec import FormSpec
@@ -36,6 +38,7 @@ from opendtm.ingest.models import CleaningLogEntry, ImportBatch, ImportFile, Imp
 from opendtm.ingest.tables import table_for
 from opendtm.mobility.models import BaselineAssessment, BaselineOrigin, SiteAssessment
 from opendtm.operations.models import Operation, Round, Site
+from opendtm.operations.queries import AnyUser
 
 
 def frame_of(query: QuerySet[Any], schema: dict[str, Any]) -> pl.DataFrame:
@@ -228,16 +231,27 @@ def batch_identical_exists(*, round_: Round, form_id: str, sha256: str) -> bool:
     return ImportBatch.objects.filter(round=round_, form_id=form_id, sha256=sha256).exists()
 
 
-def batches_of(round_: Round) -> QuerySet[ImportBatch]:
-    return ImportBatch.objects.filter(round=round_).order_by("imported_at", "id")
+def batches_of(*, user: AnyUser, round_: Round) -> QuerySet[ImportBatch]:
+    """The import batches of a round, oldest first, with who imported each (raw data:
+    analysts and up; PermissionDenied otherwise)."""
+    authorize(user, Action.VIEW_RAW, round_.operation)
+    return (
+        ImportBatch.objects.filter(round=round_)
+        .select_related("imported_by")
+        .order_by("imported_at", "id")
+    )
 
 
-def issues_of(batch: ImportBatch) -> QuerySet[ImportIssue]:
+def issues_of(*, user: AnyUser, batch: ImportBatch) -> QuerySet[ImportIssue]:
+    """The issues an import batch reported, in their order (raw data: analysts and up)."""
+    authorize(user, Action.VIEW_RAW, batch.operation)
     return ImportIssue.objects.filter(batch=batch).order_by("id")
 
 
-def cleaning_log(round_: Round) -> QuerySet[CleaningLogEntry]:
-    """The round's corrections, oldest first, with who made them."""
+def cleaning_log(*, user: AnyUser, round_: Round) -> QuerySet[CleaningLogEntry]:
+    """The round's corrections, oldest first, with who made them (raw data: analysts and
+    up; PermissionDenied otherwise)."""
+    authorize(user, Action.VIEW_RAW, round_.operation)
     return (
         CleaningLogEntry.objects.filter(round=round_)
         .select_related("changed_by", "batch")
@@ -245,13 +259,17 @@ def cleaning_log(round_: Round) -> QuerySet[CleaningLogEntry]:
     )
 
 
-def raw_row(record: SiteAssessment | BaselineAssessment | BaselineOrigin) -> dict[str, str]:
+def raw_row(
+    *, user: AnyUser, record: SiteAssessment | BaselineAssessment | BaselineOrigin
+) -> dict[str, str]:
     """A stored row's cells exactly as its batch's file had them: {original header: cell text},
-    an empty cell as "". Read back from the stored file (sheet and row kept on the row)."""
+    an empty cell as "". Read back from the stored file (sheet and row kept on the row); raw
+    data, for analysts and up."""
     if isinstance(record, BaselineOrigin):
         batch, role = record.assessment.batch, "origins"
     else:
         batch, role = record.batch, "main"
+    authorize(user, Action.VIEW_RAW, batch.operation)
     files = {f.role: f for f in ImportFile.objects.filter(batch=batch)}
     stored = files.get(role) or files.get("main")
     where = f"row {record.source_row} of {record.source_sheet or batch.file_name}"

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from opendtm.accounts.choices import Action
+from opendtm.accounts.queries import operations_where
 from opendtm.core.models import AttributedModel
 from opendtm.operations.choices import CrisisType, McofPhase, RoundStatus, SiteStatus, SiteType
 
@@ -58,6 +62,30 @@ class Operation(AttributedModel):
         return f"{self.code} ({self.name})"
 
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+class RoundQuerySet(models.QuerySet["Round"]):
+    def visible_to(
+        self,
+        user: AbstractBaseUser | AnonymousUser | None,
+        operation: Operation | None = None,
+    ) -> RoundQuerySet:
+        """The rounds a reader may see: every round where they may see unpublished rounds
+        (VIEW_UNPUBLISHED), published rounds where they may read published figures, none
+        elsewhere. The one answer to "which rounds does this reader see", so a list, a count,
+        a default round and a site's status cannot disagree about it.
+
+        Decided inside the same SQL query (the role tests are subqueries), so it costs no
+        query of its own; `operation` narrows it to one operation's rounds.
+        """
+        rounds = self if operation is None else self.filter(operation=operation)
+        everything = Q(operation__in=operations_where(user, Action.VIEW_UNPUBLISHED))
+        readable = Q(operation__in=operations_where(user, Action.VIEW_PUBLISHED))
+        return rounds.filter(everything | (Q(status=RoundStatus.PUBLISHED) & readable))
+
+
 class Round(AttributedModel):
     """One pass of data collection in an operation. Published rounds are read-only."""
 
@@ -75,6 +103,8 @@ class Round(AttributedModel):
         blank=True,
         help_text="Gazetteer version the round's figures were published on.",
     )
+
+    objects = RoundQuerySet.as_manager()
 
     class Meta:
         ordering = ["operation", "number"]
@@ -168,6 +198,12 @@ class Site(AttributedModel):
 
     def __str__(self) -> str:
         return f"{self.site_id} {self.name}"
+
+    @property
+    def current_status_label(self) -> str:
+        """The label of the status a read for a reader found (`operations.queries.SiteState`:
+        its latest visible assessment's, else the registry's). Only reads annotate it."""
+        return SiteStatus(getattr(self, "current_status")).label  # noqa: B009
 
 
 class SiteStatusChange(models.Model):

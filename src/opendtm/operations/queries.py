@@ -1,21 +1,38 @@
-"""Reads of operations, rounds and sites. Every read of an operation starts from the restricted
-queryset `operations_visible_to(user)`; rounds a user may not see are filtered the same way."""
+"""Reads of operations, rounds and sites, always for a reader (`user`). Every read of an
+operation starts from the restricted queryset `operations_visible_to(user)`, every read of
+rounds from `Round.objects.visible_to(user, ...)`, and a site, its status and its history are
+what the assessments in those rounds say (docs/figures.md, "A site's status")."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 
 from opendtm.accounts.choices import Action
-from opendtm.accounts.queries import operations_visible_to
+from opendtm.accounts.queries import operations_visible_to, operations_where
 from opendtm.accounts.roles import can
 from opendtm.core.errors import NotFound
 from opendtm.gazetteer.models import MAX_LEVEL, AdminUnit, GazetteerVersion
 from opendtm.gazetteer.queries import unit_resolve, units_resolve
-from opendtm.operations.choices import RoundStatus, SiteStatus, SiteType, choice_parse
+from opendtm.mobility.models import SiteAssessment
+from opendtm.operations.choices import SiteStatus, SiteType, choice_parse
 from opendtm.operations.models import Operation, Round, RoundTransition, Site, SiteStatusChange
 
 if TYPE_CHECKING:
@@ -34,6 +51,26 @@ class TransitionCount(TypedDict):
     """Annotation added by `rounds_of`."""
 
     transition_count: int
+
+
+class MoveBy(TypedDict):
+    """Annotation added by `round_transitions`."""
+
+    by_name: str
+
+
+class SiteState(TypedDict):
+    """Annotations of every site read (`sites_of`, `site_get`): its status as its latest
+    assessment in a round the reader may see reports it (`current_status`), that round's
+    number (`status_round`, None when no such assessment reports one and the registry's
+    recorded status stands), the date it was reported on (`status_on`) and, for a closed
+    site, since when it is known closed (`current_closed_on`: `status_on`, or the registry's
+    closing date when the status is the registry's)."""
+
+    current_status: str
+    status_round: int | None
+    status_on: dt.date | None
+    current_closed_on: dt.date | None
 
 
 # --- gazetteer reads the operations need ---------------------------------------------------
@@ -87,12 +124,29 @@ def admin_units_for_codes(*, country_iso3: str, codes: Iterable[str]) -> dict[st
 
 
 def operation_list(*, user: AnyUser) -> QuerySet[WithAnnotations[Operation, RoundCount]]:
-    """The operations a user may see, by code, each with `round_count`. One query."""
-    return operations_visible_to(user).annotate(round_count=Count("rounds")).order_by("code")
+    """The operations a user may see, by code, each with `round_count`: the rounds the user
+    may see (published ones only without VIEW_UNPUBLISHED). One query."""
+    visible = (
+        Round.objects.visible_to(user)
+        .filter(operation=OuterRef("pk"))
+        .order_by()
+        .values("operation")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        operations_visible_to(user)
+        .annotate(round_count=Coalesce(Subquery(visible), 0))
+        .order_by("code")
+    )
 
 
 def operation_get(*, user: AnyUser, code: str) -> Operation:
-    """The operation with this code if the user may see it; NotFound listing the codes they may."""
+    """The operation with this code if the user may see it; NotFound listing the codes they may.
+
+    The answer is the same for an operation that does not exist and one the user may not
+    see, so a refusal never tells that a private operation exists.
+    """
     cleaned = (code or "").strip().lower()
     visible = operations_visible_to(user)
     operation = visible.select_related("gazetteer_version").filter(code=cleaned).first()
@@ -119,23 +173,16 @@ def rounds_of(
 
     Without VIEW_UNPUBLISHED (viewers, the public) only published rounds are listed.
     """
-    rounds = Round.objects.filter(operation=operation).annotate(
+    rounds = Round.objects.visible_to(user, operation).annotate(
         transition_count=Count("transitions")
     )
-    if not can(user, Action.VIEW_UNPUBLISHED, operation):
-        rounds = rounds.filter(status=RoundStatus.PUBLISHED)
     return rounds.order_by("number")
 
 
-def round_get(*, operation: Operation, number: int, user: AnyUser = None) -> Round:
-    """Round `number` of the operation; NotFound listing the numbers there are.
-
-    Reads made for a person pass `user=`, so an unpublished round stays hidden from those who
-    may not see it. Services that have already authorized a write may leave it out.
-    """
-    rounds = Round.objects.filter(operation=operation)
-    if user is not None and not can(user, Action.VIEW_UNPUBLISHED, operation):
-        rounds = rounds.filter(status=RoundStatus.PUBLISHED)
+def round_get(*, operation: Operation, number: int, user: AnyUser) -> Round:
+    """Round `number` of the operation if the user may see it; NotFound listing the numbers
+    they may see. A service acting for a user reads the round for that user too."""
+    rounds = Round.objects.visible_to(user, operation)
     found = rounds.filter(number=number).first()
     if found is None:
         numbers = [str(n) for n in rounds.order_by("number").values_list("number", flat=True)]
@@ -151,29 +198,74 @@ def round_get(*, operation: Operation, number: int, user: AnyUser = None) -> Rou
     return found
 
 
-def round_transitions(round_: Round) -> QuerySet[RoundTransition]:
-    """The workflow history of a round, oldest first, with who made each move."""
-    return RoundTransition.objects.filter(round=round_).select_related("by").order_by("at", "id")
+def round_transitions(
+    *, user: AnyUser, round_: Round
+) -> QuerySet[WithAnnotations[RoundTransition, MoveBy]]:
+    """The workflow history of a round, oldest first (none when the user may not see it).
+
+    Each move carries `by_name`, the account that made it, for those who may see raw data
+    (analysts and up) only; for everyone else it is "", so a page shown to the public or to a
+    partner names no account.
+    """
+    operation = round_.operation
+    moves = RoundTransition.objects.filter(
+        round=round_, round__in=Round.objects.visible_to(user, operation).values("pk")
+    ).order_by("at", "id")
+    if can(user, Action.VIEW_RAW, operation):
+        return moves.annotate(by_name=F("by__username"))
+    return moves.annotate(by_name=Value(""))
 
 
 # --- sites ---------------------------------------------------------------------------------
 
 
+def _sites_read(
+    *, user: AnyUser, operation: Operation
+) -> QuerySet[WithAnnotations[Site, SiteState]]:
+    """The sites of the operation the user may see, with their status as the user may see it.
+
+    Without VIEW_UNPUBLISHED a site exists only once it has an assessment in a published
+    round: a site an import registered into an open round is not listed to the public.
+    """
+    rounds = Round.objects.visible_to(user, operation).values("pk")
+    assessed = SiteAssessment.objects.filter(site=OuterRef("pk"), round__in=rounds)
+    reported = assessed.filter(site_status__in=SiteStatus.values).order_by("-round__number")
+    on = Coalesce("assessment_date", "round__end_date", "round__start_date")
+    insider = Q(operation__in=operations_where(user, Action.VIEW_UNPUBLISHED))
+    sites = Site.objects.filter(Q(operation=operation) & (insider | Exists(assessed)))
+    return sites.annotate(
+        current_status=Coalesce(Subquery(reported.values("site_status")[:1]), F("status")),
+        status_round=Subquery(reported.values("round__number")[:1]),
+        status_on=Subquery(reported.annotate(on=on).values("on")[:1]),
+    ).annotate(
+        current_closed_on=Case(
+            When(~Q(current_status=SiteStatus.CLOSED), then=Value(None)),
+            When(status_round__isnull=True, then=F("closed_on")),
+            default=F("status_on"),
+            output_field=DateField(),
+        )
+    )
+
+
 def sites_of(
     *,
+    user: AnyUser,
     operation: Operation,
     status: str | None = None,
     site_type: str | None = None,
     admin_pcode: str | None = None,
-) -> QuerySet[Site]:
-    """The sites of an operation by site ID, with their admin unit, optionally filtered.
+) -> QuerySet[WithAnnotations[Site, SiteState]]:
+    """The sites of an operation the user may see by site ID, with their admin unit and
+    status (`SiteState`), optionally filtered. One query.
 
-    `admin_pcode` keeps the sites in that unit or any unit below it (followed through the parent
-    links, not the code's prefix, which is not hierarchical in every country's gazetteer).
+    `status` filters on the status shown (`current_status`), so a filter never disagrees with
+    the list. `admin_pcode` keeps the sites in that unit or any unit below it (followed
+    through the parent links, not the code's prefix, which is not hierarchical in every
+    country's gazetteer).
     """
-    sites = Site.objects.filter(operation=operation).select_related("admin_unit")
+    sites = _sites_read(user=user, operation=operation).select_related("admin_unit")
     if status:
-        sites = sites.filter(status=choice_parse(SiteStatus, status, field="site status"))
+        sites = sites.filter(current_status=choice_parse(SiteStatus, status, field="site status"))
     if site_type:
         sites = sites.filter(site_type=choice_parse(SiteType, site_type, field="site type"))
     if admin_pcode:
@@ -187,10 +279,15 @@ def sites_of(
     return sites.order_by("site_id")
 
 
-def site_get(*, operation: Operation, site_id: str) -> Site:
-    """The site with this ID in the operation; NotFound saying how to list them."""
+def site_get(
+    *, user: AnyUser, operation: Operation, site_id: str
+) -> WithAnnotations[Site, SiteState]:
+    """The site with this ID in the operation, if the user may see it, with its status
+    (`SiteState`); NotFound saying how to list them (the same for a site hidden from the
+    user as for one that does not exist)."""
     site = (
-        Site.objects.filter(operation=operation, site_id=(site_id or "").strip())
+        _sites_read(user=user, operation=operation)
+        .filter(site_id=(site_id or "").strip())
         .select_related("admin_unit")
         .first()
     )
@@ -203,19 +300,26 @@ def site_get(*, operation: Operation, site_id: str) -> Site:
     return site
 
 
-def site_history(site: Site) -> QuerySet[SiteStatusChange]:
-    """The status changes of a site, oldest first, with who recorded each."""
-    return SiteStatusChange.objects.filter(site=site).select_related("by").order_by("on", "id")
+def site_history(*, user: AnyUser, site: Site) -> QuerySet[SiteStatusChange]:
+    """The status changes recorded in the registry for a site, oldest first, with who
+    recorded each: for those who may see unpublished rounds (the registry's own record is
+    not bound to a published round). Others read a site's status round by round from its
+    assessments (`figures.queries.figures_by_site`)."""
+    changes = SiteStatusChange.objects.filter(site=site).select_related("by").order_by("on", "id")
+    if not can(user, Action.VIEW_UNPUBLISHED, site.operation):
+        return changes.none()
+    return changes
 
 
-def site_counts_by_status(operation: Operation) -> dict[str, int]:
-    """How many sites of the operation are in each status (every status present, 0 if none)."""
+def site_counts_by_status(*, user: AnyUser, operation: Operation) -> dict[str, int]:
+    """How many of the sites the user may see are in each status, as `sites_of` shows it
+    (every status present, 0 if none). One query."""
     counts = dict.fromkeys(SiteStatus.values, 0)
     rows = (
-        Site.objects.filter(operation=operation)
-        .values_list("status")
-        .annotate(n=Count("id"))
+        _sites_read(user=user, operation=operation)
         .order_by()
+        .values_list("current_status")
+        .annotate(n=Count("id"))
     )
     for status, n in rows:
         counts[status] = n

@@ -61,10 +61,10 @@ def round_page(request: OperationRequest, number: int) -> HttpResponse:
         {
             "operation": operation,
             "round": round_,
-            "transitions": list(round_transitions(round_)),
+            "transitions": list(round_transitions(user=user, round_=round_)),
             "moves": MOVES[RoundStatus(round_.status)] if may_manage else [],
-            "batches": list(batches_of(round_).select_related("imported_by")) if may_raw else None,
-            "log": list(cleaning_log(round_)[:200]) if may_raw else None,
+            "batches": list(batches_of(user=user, round_=round_)) if may_raw else None,
+            "log": list(cleaning_log(user=user, round_=round_)[:200]) if may_raw else None,
             "may_import": can(user, Action.IMPORT, operation) and round_.status == RoundStatus.OPEN,
             "transition_form": TransitionForm(),
         },
@@ -103,7 +103,7 @@ def cleaning_log_csv(request: OperationRequest, number: int) -> HttpResponse:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(LOG_COLUMNS)
-    for e in cleaning_log(round_):
+    for e in cleaning_log(user=request.user, round_=round_):
         writer.writerow(
             [
                 e.changed_at.strftime("%Y-%m-%d %H:%M:%S"),

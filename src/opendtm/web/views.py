@@ -244,6 +244,7 @@ def site_list(request: OperationRequest) -> HttpResponse:
     error = ""
     try:
         sites = sites_of(
+            user=request.user,
             operation=operation,
             status=filters.get("status") or None,
             site_type=filters.get("site_type") or None,
@@ -251,7 +252,7 @@ def site_list(request: OperationRequest) -> HttpResponse:
         )
     except (InvalidInput, NotFound) as exc:
         error = str(exc)
-        sites = sites_of(operation=operation).none()
+        sites = sites_of(user=request.user, operation=operation).none()
     page = Paginator(sites, SITES_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -276,7 +277,7 @@ def site_profile(request: OperationRequest, site_id: str) -> HttpResponse:
     """One site: population over the rounds the user may see, sex and age, the sector
     indicators of its latest visible assessment against their standards, status history."""
     operation, user = request.operation, request.user
-    site = site_get(operation=operation, site_id=site_id)
+    site = site_get(user=user, operation=operation, site_id=site_id)
     rounds = list(rounds_of(operation=operation, user=user))
     history = []
     for round_ in rounds:
@@ -317,7 +318,7 @@ def site_profile(request: OperationRequest, site_id: str) -> HttpResponse:
             "pyramid": charts.pyramid_data({n: latest[n] for n in SITE_NAMES})
             if latest and latest["ind"] != 0  # an emptied (closed) site has no pyramid
             else None,
-            "status_history": list(site_history(site)),
+            "status_history": list(site_history(user=user, site=site)),
             "indicators": indicators,
             "indicator_round": indicator_round,
             "indicator_rules": site_rules.VERSION,
