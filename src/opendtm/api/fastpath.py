@@ -24,9 +24,13 @@ from functools import cache
 from typing import Any, get_args, get_type_hints
 
 from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.core.handlers.exception import convert_exception_to_response
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
 from django.urls import Resolver404, get_resolver
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
 from ninja.params.models import Query
 from pydantic_core import PydanticUndefined
@@ -124,6 +128,23 @@ class _NotHere(HttpResponse):
     """What the short path's inner step answers when the normal stack must answer."""
 
 
+class _PathlessLocale(LocaleMiddleware):
+    """Django's LocaleMiddleware where no URL pattern names a language (`i18n_patterns`;
+    checked when the short path is built): the language comes from the request (cookie,
+    Accept-Language) and the path plays no part, so it is not looked up. Django looks it up
+    twice a request, and a path that names no language is not memoised: a tenth of a hit's
+    CPU. Same headers, same active language."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        translation.activate(translation.get_language_from_request(request, check_path=False))
+        request.LANGUAGE_CODE = translation.get_language()
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response
+
+
 class CachedAnswerMiddleware:
     """Cached answers of registered routes without the rest of the stack (module docstring)."""
 
@@ -136,9 +157,13 @@ class CachedAnswerMiddleware:
         lookup: built as Django builds its handler, so errors and headers come out alike."""
         path = f"{type(self).__module__}.{type(self).__name__}"
         after = settings.MIDDLEWARE[settings.MIDDLEWARE.index(path) + 1 :]
+        pathless = not any(is_language_prefix_patterns_used(settings.ROOT_URLCONF))
         handler = convert_exception_to_response(self._answer)
         for name in reversed([m for m in after if m not in BYPASSED]):
-            handler = convert_exception_to_response(import_string(name)(handler))
+            middleware = import_string(name)
+            if middleware is LocaleMiddleware and pathless:
+                middleware = _PathlessLocale
+            handler = convert_exception_to_response(middleware(handler))
         return handler
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
