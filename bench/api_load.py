@@ -546,16 +546,17 @@ NOTES = [
     "- the role is read only when it changes the answer (exact values, or the default round "
     "while a later round is open), and DTM v3 reads every operation in one query.",
     "",
-    "A cached answer now costs 2 to 4 small queries (pinned in tests/api/test_cache.py) and "
-    "about 1.1 ms of CPU in the process (measured through Django's WSGI handler), of which "
-    "0.4 ms is the middleware stack (sessions, CSRF, locale, messages, htmx, security, gzip, "
-    "WhiteNoise, CSP; 0.75 ms without it) and about 0.2 ms django-ninja's parameter parsing; "
-    "gunicorn adds its own work per request. Its sync worker (`--threads 1`) opens and "
-    "closes a connection per request: measured on the headline alone, 1.75 ms of server CPU "
-    "per request against 1.38 ms with `--threads 2` (gthread, connections kept open, as wrk "
-    "and API clients such as `requests` keep them), so the benchmark serves with 2 threads per "
-    "worker. For comparison, a 404 through the same stack costs 1.1 ms. At 1,000 requests/s "
-    "the server uses most of both cores, so the margin depends on what else the machine runs.",
+    "A cached answer costs 2 to 4 small queries (pinned in tests/api/test_cache.py and "
+    "tests/api/test_fastpath.py). Through the full stack it cost about 1 ms of CPU in the "
+    "process, of which 0.4 ms the middleware stack and 0.2 ms django-ninja; it is now served "
+    "by the short path (`api/fastpath.py`, first in `MIDDLEWARE`): the route's key function "
+    "checks access and names the key, and the kept bytes go out through the header-setting "
+    "middleware only (same headers as the full stack; CSRF, messages, htmx, WhiteNoise and "
+    "django-ninja left out). gunicorn adds its own work per request. Its sync worker "
+    "(`--threads 1`) opens and closes a connection per request, so the benchmark serves with "
+    "2 threads per worker (gthread, connections kept open, as wrk and API clients such as "
+    "`requests` keep them). The trivial view shows the floor: what the same server spends on a "
+    "constant JSON answer through the full stack.",
     "",
     "The open round is computed live on every request: at a million records each answer is a "
     'GROUP BY over the round (seconds each, see "Figures"), and with more connections than '
