@@ -98,6 +98,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Cached API answers, sent through the header-setting middleware below only (api/fastpath.py)
+    "opendtm.api.fastpath.CachedAnswerMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.gzip.GZipMiddleware",  # pages (chart data) travel compressed
     "whitenoise.middleware.WhiteNoiseMiddleware",

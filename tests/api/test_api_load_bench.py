@@ -39,7 +39,12 @@ def test_the_load_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     runs = {r["name"]: r for r in json.loads(results.read_text())}
-    assert list(runs) == ["published, own API", "published, DTM v3", "open round, live"]
+    assert list(runs) == [
+        "published, own API",
+        "published, DTM v3",
+        "trivial view (/api/health)",
+        "open round, live",
+    ]
     for run in runs.values():
         assert run["requests"] > 0
         assert run["bad_status"] == 0
@@ -48,5 +53,10 @@ def test_the_load_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     state = json.loads((home / "api-load.json").read_text())
     assert state["records"] == 300
     assert "published, own API:" in done.stdout
+    # the cached answers as a share of the trivial view, measured in the same run
+    trivial = runs["trivial view (/api/health)"]["rps"]
+    for name in ("published, own API", "published, DTM v3"):
+        share = runs[name]["rps"] / trivial
+        assert f"ratio to the trivial view ({trivial:,.0f}/s): {name} {share:.2f}" in done.stdout
     # the server is stopped: nothing listens on the home's database any more
     assert "Shutting down" in (home / "serve.log").read_text()

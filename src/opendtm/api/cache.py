@@ -102,23 +102,27 @@ def _store(response: HttpResponse) -> Stored:
     return Stored(body=body, etag=_etag(body), headers=headers)
 
 
+def cached_response(request: HttpRequest, key: str) -> HttpResponse | None:
+    """The answer kept under `key` as it is sent (or its 304), None when none is kept. Call
+    after the access check; the short path (`api.fastpath`) sends it as it is."""
+    stored = caches[CACHE_ALIAS].get(key)
+    return _send(request, stored) if stored is not None else None
+
+
 def figures_response(
     request: HttpRequest, key: str | None, produce: Callable[[], HttpResponse]
 ) -> HttpResponse:
     """The answer under `key` from the cache, else `produce()`d and kept (a 200 of at most
     MAX_BODY bytes). `key` None: computed every time, never kept. Either way the answer carries
     an ETag, and a request whose If-None-Match holds it gets 304 Not Modified."""
-    cache = caches[CACHE_ALIAS]
-    if key is not None:
-        stored = cache.get(key)
-        if stored is not None:
-            return _send(request, stored)
+    if key is not None and (cached := cached_response(request, key)) is not None:
+        return cached
     response = produce()
     if response.status_code != 200 or response.streaming:
         return response
     stored = _store(response)
     if key is not None and len(stored.body) <= MAX_BODY:
-        cache.set(key, stored)
+        caches[CACHE_ALIAS].set(key, stored)
     return _send(request, stored)
 
 

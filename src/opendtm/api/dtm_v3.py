@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET
 from opendtm.api.access import operations_readable, request_user
 from opendtm.api.cache import figures_response, v3_key
 from opendtm.api.errors import error_status
+from opendtm.api.fastpath import cacheable
 from opendtm.core.errors import InvalidInput, OpenDTMError
 from opendtm.figures.queries import figures_by_admin, figures_origin_matrix
 from opendtm.gazetteer.countries import country_get
@@ -68,19 +69,31 @@ def envelope(result: list[dict[str, Any]], status: int = 200, errors: list[str] 
     )
 
 
+def _key_function(endpoint: str) -> Callable[[HttpRequest], str | None]:
+    """The cache key of a figures endpoint's answer to this requester: one function, asked by
+    the view and by the response cache's short path (`api.fastpath`)."""
+
+    def key_of(request: HttpRequest) -> str | None:
+        operations = operations_readable(request)
+        return v3_key(request, endpoint=endpoint, operations=operations, filters=FILTERS)
+
+    return key_of
+
+
 def _answering(
-    build: Callable[[HttpRequest], list[dict[str, Any]]], *, figures: bool = False
+    build: Callable[[HttpRequest], list[dict[str, Any]]], *, cached_as: str | None = None
 ) -> Callable[..., HttpResponse]:
     """A GET view that wraps `build`'s records, and any error, in the v3 envelope. Figures
-    (`figures=True`) go through the response cache: published figures only, whoever asks."""
+    (`cached_as` their route's name) go through the response cache: published figures only,
+    whoever asks."""
+    key_of = cacheable(cached_as)(_key_function(build.__name__)) if cached_as else None
 
     @require_GET
     def view(request: HttpRequest) -> HttpResponse:
         try:
-            if not figures:
+            if key_of is None:
                 return envelope(build(request))
-            operations = operations_readable(request)
-            key = v3_key(request, endpoint=build.__name__, operations=operations, filters=FILTERS)
+            key = key_of(request)
             return figures_response(request, key, lambda: envelope(build(request)))
         except OpenDTMError as exc:
             status, _code = error_status(exc)
@@ -295,8 +308,8 @@ def _operation_list(request: HttpRequest) -> list[dict[str, Any]]:
     return records
 
 
-admin0 = _answering(_admin0, figures=True)
-admin1 = _answering(_admin1, figures=True)
-admin2 = _answering(_admin2, figures=True)
+admin0 = _answering(_admin0, cached_as="dtm-v3-admin0")
+admin1 = _answering(_admin1, cached_as="dtm-v3-admin1")
+admin2 = _answering(_admin2, cached_as="dtm-v3-admin2")
 country_list = _answering(_country_list)
 operation_list = _answering(_operation_list)

@@ -19,6 +19,7 @@ from ninja import Query, Router, Schema
 
 from opendtm.api.access import operation_for, request_user
 from opendtm.api.cache import figures_response, json_response, own_key
+from opendtm.api.fastpath import cacheable, query_spec, query_values
 from opendtm.api.registry import DATE_FROM, DATE_TO, MAX_LIMIT, MAX_OFFSET
 from opendtm.api.schemas import FiguresPage, HeadlineOut, SeriesOut
 from opendtm.figures import queries
@@ -76,28 +77,56 @@ def _answer(
     }
 
 
-def _cached(
-    request: HttpRequest,
-    schema: type[Schema],
-    produce: Callable[[], dict[str, Any] | HttpResponse],
-    *,
-    endpoint: str,
-    operation: Any,
-    round_number: int | None,
-    exact: bool,
-    pcode: str | None = None,
-    **params: Any,
-) -> HttpResponse:
-    """The answer from the response cache when it is a published round's, else computed."""
-    key = own_key(
+def _key(
+    request: HttpRequest, code: str, endpoint: str, answering: Callable[..., Any]
+) -> str | None:
+    """The cache key of the answer of `answering` (`api.cache.own_key`), its query parameters
+    read as the endpoint declares them; None when not cached. Checks access first."""
+    values = query_values(request, query_spec(answering))
+    if values is None:
+        return None
+    operation = operation_for(request, code)
+    round_number, exact = values.pop("round"), values.pop("exact")
+    return own_key(
         request,
         endpoint=endpoint,
         operation=operation,
         round_number=round_number,
         exact=exact,
-        pcode=pcode,
-        params=params,
+        pcode=values.pop("pcode", None),
+        params=values,
     )
+
+
+# One key function per cached endpoint, `(request, **path kwargs) -> key or None`: the endpoint
+# keys its answer with it, and so does the response cache's short path (`api.fastpath`).
+@cacheable("api-v1:figures_admin")
+def figures_admin_key(request: HttpRequest, *, code: str) -> str | None:
+    return _key(request, code, "admin", figures_admin)
+
+
+@cacheable("api-v1:figures_sites")
+def figures_sites_key(request: HttpRequest, *, code: str) -> str | None:
+    return _key(request, code, "sites", figures_sites)
+
+
+@cacheable("api-v1:figures_origins")
+def figures_origins_key(request: HttpRequest, *, code: str) -> str | None:
+    return _key(request, code, "origins", figures_origins)
+
+
+@cacheable("api-v1:figures_headline")
+def figures_headline_key(request: HttpRequest, *, code: str) -> str | None:
+    return _key(request, code, "headline", figures_headline)
+
+
+def _cached(
+    request: HttpRequest,
+    schema: type[Schema],
+    produce: Callable[[], dict[str, Any] | HttpResponse],
+    key: str | None,
+) -> HttpResponse:
+    """The answer from the response cache when it is a published round's, else computed."""
 
     def made() -> HttpResponse:
         result = produce()
@@ -145,15 +174,7 @@ def figures_admin(
             offset,
             f"{operation.code}-admin{level}",
         ),
-        endpoint="admin",
-        operation=operation,
-        round_number=round,
-        exact=exact,
-        pcode=pcode,
-        level=level,
-        limit=limit,
-        offset=offset,
-        format=format,
+        figures_admin_key(request, code=code),
     )
 
 
@@ -194,14 +215,7 @@ def figures_sites(
             offset,
             f"{operation.code}-sites",
         ),
-        endpoint="sites",
-        operation=operation,
-        round_number=round,
-        exact=exact,
-        pcode=pcode,
-        limit=limit,
-        offset=offset,
-        format=format,
+        figures_sites_key(request, code=code),
     )
 
 
@@ -246,16 +260,7 @@ def figures_origins(
             offset,
             f"{operation.code}-origins",
         ),
-        endpoint="origins",
-        operation=operation,
-        round_number=round,
-        exact=exact,
-        pcode=pcode,
-        level=level,
-        origin_level=origin_level,
-        limit=limit,
-        offset=offset,
-        format=format,
+        figures_origins_key(request, code=code),
     )
 
 
@@ -322,8 +327,5 @@ def figures_headline(
         request,
         HeadlineOut,
         produce,
-        endpoint="headline",
-        operation=operation,
-        round_number=round,
-        exact=exact,
+        figures_headline_key(request, code=code),
     )
