@@ -7,14 +7,10 @@ from collections.abc import Callable
 
 import pytest
 from click.testing import CliRunner, Result
-from hypothesis import given
-from hypothesis import strategies as st
 
 from opendtm.accounts.choices import Role
 from opendtm.accounts.models import OperationGrant
 from opendtm.cli.main import cli
-from opendtm.cli.operations import date_parse
-from opendtm.core.errors import InvalidInput
 from opendtm.gazetteer.models import AdminUnit
 from opendtm.operations.choices import RoundStatus
 from opendtm.operations.models import Operation, Round, RoundTransition, Site
@@ -412,27 +408,3 @@ def test_sites_bad_input_changes_nothing(
     SiteFactory(operation=op, site_id="S-1", admin_unit=tree["PH01"])
     assert error(run(*args)) == message
     assert list(Site.objects.values_list("site_id", "status")) == [("S-1", "open")]
-
-
-# --- date parsing --------------------------------------------------------------------------
-
-
-@given(st.dates())
-def test_date_parse_reads_every_iso_date(day: dt.date) -> None:
-    assert date_parse(day.isoformat(), option="--on") == day
-
-
-@given(st.text(max_size=12))
-def test_date_parse_refuses_anything_else(text: str) -> None:
-    try:
-        parsed = date_parse(text, option="--on")
-    except InvalidInput as exc:
-        assert str(exc).startswith(f"--on {text!r} is not a date in the form YYYY-MM-DD.")
-    else:
-        assert parsed.isoformat() == text.strip()
-
-
-@pytest.mark.parametrize("text", ["2026-1-05", "20260105", "2026-01-05T00:00", "05/01/2026", ""])
-def test_date_parse_is_strict(text: str) -> None:
-    with pytest.raises(InvalidInput):
-        date_parse(text, option="--start")

@@ -7,14 +7,15 @@ Thin: parse the options (dates strictly as YYYY-MM-DD), call the services and qu
 from __future__ import annotations
 
 import csv
-import re
 import sys
-from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import click
 
+from opendtm.cli.options import date_parse, float_parse, int_parse
+from opendtm.cli.tables import table_lines
 from opendtm.core.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -22,52 +23,7 @@ if TYPE_CHECKING:
 
     from opendtm.operations.models import Round
 
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
 # --- parsing and printing ------------------------------------------------------------------
-
-
-def date_parse(value: str, *, option: str) -> date:
-    """A date given as YYYY-MM-DD and nothing else (no 2026-1-5, no 20260105, no time)."""
-    text = (value or "").strip()
-    try:
-        if DATE_RE.match(text):
-            return date.fromisoformat(text)
-    except ValueError:
-        pass
-    raise InvalidInput(
-        f"{option} {value!r} is not a date in the form YYYY-MM-DD.", hint="For example 2026-01-31."
-    )
-
-
-def int_parse(value: str, *, option: str) -> int:
-    """A whole number given on the command line."""
-    text = (value or "").strip()
-    if not re.fullmatch(r"[+-]?\d+", text):
-        raise InvalidInput(f"{option} {value!r} is not a whole number.")
-    return int(text)
-
-
-def float_parse(value: str | None, *, option: str) -> float | None:
-    """A decimal number given on the command line, or None when the option was left out."""
-    if value is None:
-        return None
-    try:
-        return float(value.strip())
-    except ValueError:
-        raise InvalidInput(f"{option} {value!r} is not a decimal number.") from None
-
-
-def table_lines(rows: Iterable[Sequence[object]]) -> list[str]:
-    """Rows as lines of columns padded to their widest cell, two spaces apart."""
-    cells = [["-" if v is None or v == "" else str(v) for v in row] for row in rows]
-    if not cells:
-        return []
-    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
-    return [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
-    ]
 
 
 def _when(value: datetime | None) -> str:
@@ -296,14 +252,10 @@ def round_open_cmd(operation_code: str, number: str | None, start: str) -> None:
 
 
 def _transition_cmd(verb: str, operation_code: str, number: str, reason: str) -> None:
-    from opendtm.operations.choices import RoundStatus
     from opendtm.operations.services import round_transition
+    from opendtm.operations.workflow import ROUND_TRANSITIONS, target_of
 
-    to_status = {
-        "validate": RoundStatus.VALIDATED,
-        "publish": RoundStatus.PUBLISHED,
-        "reopen": RoundStatus.OPEN,
-    }[verb]
+    to_status = target_of(ROUND_TRANSITIONS, verb)
     user, round_ = _round_for(operation_code, number)
     before = round_.status
     round_transition(round=round_, to_status=to_status, actor=user, reason=reason)
