@@ -23,10 +23,10 @@ def table_lines(
 
     A column is right-aligned when every one of its cells below the header is a whole number.
     """
-    body = [list(row) for row in rows]
+    body: list[Sequence[object]] = [list(row) for row in rows]
     if not body:
         return []
-    values = [list(header), *body] if header is not None else body
+    values: list[Sequence[object]] = [header, *body] if header is not None else body
     cells = [[EMPTY if v is None or v == "" else str(v) for v in row] for row in values]
     count = len(cells[0])
     widths = [max(len(row[i]) for row in cells) for i in range(count)]
