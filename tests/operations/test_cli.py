@@ -11,9 +11,11 @@ from click.testing import CliRunner, Result
 from opendtm.accounts.choices import Role
 from opendtm.accounts.models import OperationGrant
 from opendtm.cli.main import cli
+from opendtm.cli.operations import round_group
 from opendtm.gazetteer.models import AdminUnit
 from opendtm.operations.choices import RoundStatus
 from opendtm.operations.models import Operation, Round, RoundTransition, Site
+from opendtm.operations.workflow import ROUND_TRANSITIONS
 from tests.factories import (
     GazetteerVersionFactory,
     OperationFactory,
@@ -226,6 +228,22 @@ def test_round_workflow(run: Run, tree: dict[str, AdminUnit]) -> None:
         f"1  published  2026-11-08  -  {stamp}  4 transitions",
         "3  open       2026-11-22  -  -                     0 transitions",
     ]
+
+
+def test_the_round_moves_are_the_workflow_table() -> None:
+    moves = {c.name: c for c in round_group.commands.values() if c.name not in {"open", "list"}}
+    assert {
+        name: ([p.required for p in c.params if p.name == "reason"], c.help)
+        for name, c in moves.items()
+    } == {
+        "validate": ([False], "open -> validated: the round's data are checked and complete."),
+        "publish": (
+            [False],
+            "validated -> published: figures become visible to viewers; the round is read-only.",
+        ),
+        "reopen": ([True], "validated -> open: the validated round takes changes again."),
+    }
+    assert set(moves) == {move.verb for move in ROUND_TRANSITIONS.values()}
 
 
 @pytest.mark.parametrize(
