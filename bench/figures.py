@@ -50,7 +50,7 @@ def _django(home: Path) -> None:
 def _gazetteer(records: int, rng: Any) -> dict[str, Any]:
     """Country, regions, provinces, municipalities, and `records` barangays (ids assigned here,
     parents before children). Returns the barangay ids with their municipality and province."""
-    from opendtm.figures.snapshot import rows_insert
+    from opendtm.core.bulk import rows_insert
     from opendtm.gazetteer.models import AdminUnit, GazetteerVersion
 
     version = GazetteerVersion.objects.create(
@@ -115,7 +115,7 @@ def setup(home: Path, records: int, sites: int) -> dict[str, Any]:
     """Database, gazetteer, public operation, open round with its records."""
     _django(home)
     from opendtm.accounts.services import user_for_cli
-    from opendtm.figures.snapshot import rows_insert
+    from opendtm.core.bulk import rows_insert
     from opendtm.ingest.models import ImportBatch
     from opendtm.mobility.models import BaselineAssessment, BaselineOrigin, SiteAssessment
     from opendtm.operations.models import Operation, Round, Site

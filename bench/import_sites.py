@@ -145,12 +145,12 @@ def setup(home: Path, rows: int, synthetic: bool) -> dict[str, Any]:
 
 def _sites_register(operation: Any, actor: Any, site_ids: list[str], units: pl.Series) -> None:
     """Register the sites as a bench fixture: the generated rows are valid by construction, so
-    they go straight through the bulk fast path (`gazetteer.bulk`), a column per field, instead
+    they go straight through the bulk fast path (`core.bulk`), a column per field, instead
     of model instances (Django's bulk_create took 192 s for a million sites)."""
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from opendtm.gazetteer.bulk import rows_insert
+    from opendtm.core.bulk import rows_insert
     from opendtm.operations.models import Site
 
     now = connection.ops.adapt_datetimefield_value(timezone.now())

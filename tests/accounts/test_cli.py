@@ -97,7 +97,8 @@ def test_create_grant_list_revoke(run: Run) -> None:
         (
             ("user", "grant", "taken", "--operation", "op-g", "--role", "owner"),
             None,
-            "error: 'owner' is not a role. Use one of: viewer, analyst, manager, admin.",
+            "error: Role 'owner' is not one of the accepted values. "
+            "Use one of: viewer, analyst, manager, admin.",
         ),
         (
             ("user", "grant", "taken", "--operation", "op-g"),

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from opendtm.accounts.choices import Role
 from opendtm.accounts.models import AuditEvent, OperationGrant
-from opendtm.accounts.services import grant_set, role_parse, user_create, user_for_cli
+from opendtm.accounts.services import grant_set, user_create, user_for_cli
+from opendtm.core.choices import choice_parse
 from opendtm.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from tests.factories import OperationFactory, SuperuserFactory, UserFactory
 
@@ -137,7 +138,8 @@ def test_below_admin_may_not_grant(role: Role) -> None:
             "bob",
             "owner",
             InvalidInput,
-            "'owner' is not a role. Use one of: viewer, analyst, manager, admin.",
+            "Role 'owner' is not one of the accepted values. "
+            "Use one of: viewer, analyst, manager, admin.",
         ),
         ("bob", None, NotFound, "bob has no role on operation op-x."),
     ],
@@ -155,9 +157,11 @@ def test_grant_set_refused(
 
 
 @given(st.text(max_size=12))
-def test_role_parse_accepts_exactly_the_roles(text: str) -> None:
+def test_a_role_is_parsed_like_every_choice(text: str) -> None:
     if text.strip().lower() in {"viewer", "analyst", "manager", "admin"}:
-        assert role_parse(text) == text.strip().lower()
+        parsed = choice_parse(Role, text, field="role")
+        assert (type(parsed), parsed) == (Role, text.strip().lower())
     else:
-        with pytest.raises(InvalidInput):
-            role_parse(text)
+        with pytest.raises(InvalidInput) as caught:
+            choice_parse(Role, text, field="role")
+        assert caught.value.message == f"Role {text!r} is not one of the accepted values."

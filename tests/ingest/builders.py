@@ -19,8 +19,8 @@ from typing import Any
 
 import polars as pl
 
+from opendtm.forms.reader import ISSUE_SCHEMA
 from opendtm.forms.spec import Field, FormSpec
-from opendtm.ingest.issues import ISSUE_SCHEMA
 
 _TYPES: dict[str, Any] = {
     "integer": pl.Int64,

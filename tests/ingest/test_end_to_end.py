@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from django.test import Client
 
 from opendtm.cli.main import cli
 from opendtm.core.errors import InvalidInput
@@ -98,6 +99,20 @@ def test_corrected_file_and_cli(operation, round_, actor, messy, tmp_path, monke
         ["officer", "dtm_site", "uuid-a", "ind_f_18_59", "15", "25", "recount on 12 Nov",
          "sites_corrected.csv"],
     ]  # fmt: skip
+    client = Client()
+    client.force_login(actor)
+    web = client.get("/o/phl-test/rounds/1/cleaning-log.csv")
+    assert (web.status_code, web.content.decode()) == (200, log.output)  # the same columns
+    table = runner.invoke(cli, ["cleaning-log", "--operation", "phl-test", "--round", "1"])
+    lines = table.output.splitlines()
+    assert lines[0].split() == rows[0]
+    assert [line.split()[2:] for line in lines[1:]] == [
+        ["officer", "dtm_site", "uuid-a", "ind", "100", "110", "recount", "on", "12", "Nov",
+         "sites_corrected.csv"],
+        ["officer", "dtm_site", "uuid-a", "ind_f_18_59", "15", "25", "recount", "on", "12",
+         "Nov", "sites_corrected.csv"],
+    ]  # fmt: skip
+    assert len({line.index("sites_corrected.csv") for line in lines[1:]}) == 1
 
 
 def test_dry_run_from_the_cli_writes_nothing(operation, round_, actor, messy, monkeypatch) -> None:

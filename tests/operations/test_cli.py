@@ -7,17 +7,15 @@ from collections.abc import Callable
 
 import pytest
 from click.testing import CliRunner, Result
-from hypothesis import given
-from hypothesis import strategies as st
 
 from opendtm.accounts.choices import Role
 from opendtm.accounts.models import OperationGrant
 from opendtm.cli.main import cli
-from opendtm.cli.operations import date_parse
-from opendtm.core.errors import InvalidInput
+from opendtm.cli.operations import round_group
 from opendtm.gazetteer.models import AdminUnit
 from opendtm.operations.choices import RoundStatus
 from opendtm.operations.models import Operation, Round, RoundTransition, Site
+from opendtm.operations.workflow import ROUND_TRANSITIONS
 from tests.factories import (
     GazetteerVersionFactory,
     OperationFactory,
@@ -232,6 +230,22 @@ def test_round_workflow(run: Run, tree: dict[str, AdminUnit]) -> None:
     ]
 
 
+def test_the_round_moves_are_the_workflow_table() -> None:
+    moves = {c.name: c for c in round_group.commands.values() if c.name not in {"open", "list"}}
+    assert {
+        name: ([p.required for p in c.params if p.name == "reason"], c.help)
+        for name, c in moves.items()
+    } == {
+        "validate": ([False], "open -> validated: the round's data are checked and complete."),
+        "publish": (
+            [False],
+            "validated -> published: figures become visible to viewers; the round is read-only.",
+        ),
+        "reopen": ([True], "validated -> open: the validated round takes changes again."),
+    }
+    assert set(moves) == {move.verb for move in ROUND_TRANSITIONS.values()}
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -412,30 +426,6 @@ def test_sites_bad_input_changes_nothing(
     SiteFactory(operation=op, site_id="S-1", admin_unit=tree["PH01"])
     assert error(run(*args)) == message
     assert list(Site.objects.values_list("site_id", "status")) == [("S-1", "open")]
-
-
-# --- date parsing --------------------------------------------------------------------------
-
-
-@given(st.dates())
-def test_date_parse_reads_every_iso_date(day: dt.date) -> None:
-    assert date_parse(day.isoformat(), option="--on") == day
-
-
-@given(st.text(max_size=12))
-def test_date_parse_refuses_anything_else(text: str) -> None:
-    try:
-        parsed = date_parse(text, option="--on")
-    except InvalidInput as exc:
-        assert str(exc).startswith(f"--on {text!r} is not a date in the form YYYY-MM-DD.")
-    else:
-        assert parsed.isoformat() == text.strip()
-
-
-@pytest.mark.parametrize("text", ["2026-1-05", "20260105", "2026-01-05T00:00", "05/01/2026", ""])
-def test_date_parse_is_strict(text: str) -> None:
-    with pytest.raises(InvalidInput):
-        date_parse(text, option="--start")
 
 
 def test_sites_list_status_follows_the_assessments(run: Run, tree: dict[str, AdminUnit]) -> None:

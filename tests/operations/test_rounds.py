@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from opendtm.accounts.choices import Role
 from opendtm.accounts.models import AuditEvent, OperationGrant
 from opendtm.core.errors import Conflict, InvalidInput, PermissionDenied
-from opendtm.operations.choices import RoundStatus
+from opendtm.operations.choices import RoundStatus, SiteStatus
 from opendtm.operations.models import Operation, Round, RoundTransition
 from opendtm.operations.services import (
     round_ensure_writable,
@@ -22,7 +22,12 @@ from opendtm.operations.services import (
     round_update,
     round_validate,
 )
-from opendtm.operations.workflow import ROUND_TRANSITIONS
+from opendtm.operations.workflow import (
+    ROUND_TRANSITIONS,
+    SITE_TRANSITIONS,
+    moves_from,
+    target_of,
+)
 from tests.factories import (
     GazetteerVersionFactory,
     OperationFactory,
@@ -148,6 +153,22 @@ def test_the_table_is_exactly_the_documented_one() -> None:
     assert {(a.value, b.value) for (a, b), t in ROUND_TRANSITIONS.items() if t.reason_required} == {
         ("validated", "open")
     }
+
+
+def test_the_moves_interfaces_offer_come_from_the_table() -> None:
+    assert [moves_from(ROUND_TRANSITIONS, s) for s in RoundStatus] == [
+        [RoundStatus.VALIDATED],
+        [RoundStatus.PUBLISHED, RoundStatus.OPEN],
+        [],
+    ]
+    assert {v: target_of(ROUND_TRANSITIONS, v) for v in ("validate", "publish", "reopen")} == {
+        "validate": RoundStatus.VALIDATED,
+        "publish": RoundStatus.PUBLISHED,
+        "reopen": RoundStatus.OPEN,
+    }
+    assert target_of(SITE_TRANSITIONS, "close") == SiteStatus.CLOSED
+    with pytest.raises(ValueError, match="no single move named 'close'"):
+        target_of(ROUND_TRANSITIONS, "close")
 
 
 @pytest.mark.parametrize(("from_status", "to_status"), list(product(RoundStatus.values, repeat=2)))

@@ -16,6 +16,7 @@ from django.db import models, transaction
 from opendtm.accounts.choices import Action, Role
 from opendtm.accounts.models import AuditEvent, OperationGrant
 from opendtm.accounts.roles import authorize, authorize_superuser
+from opendtm.core.choices import choice_parse
 from opendtm.core.errors import Conflict, InvalidInput, NotFound
 
 if TYPE_CHECKING:
@@ -61,16 +62,6 @@ def user_for_cli() -> User:
         user.set_unusable_password()
         user.save(update_fields=["password"])
     return user
-
-
-def role_parse(value: str) -> Role:
-    """A role from its name, any letter case; InvalidInput naming the allowed ones."""
-    cleaned = (value or "").strip().lower()
-    if cleaned not in Role.values:
-        raise InvalidInput(
-            f"{value!r} is not a role.", hint=f"Use one of: {', '.join(Role.values)}."
-        )
-    return Role(cleaned)
 
 
 @transaction.atomic
@@ -164,7 +155,7 @@ def grant_set(
     nothing; taking away a role the user does not hold is NotFound.
     """
     authorize(actor, Action.MANAGE_OPERATION, operation)
-    new_role = role_parse(role) if role is not None else None
+    new_role = choice_parse(Role, role, field="role") if role is not None else None
     user_model = get_user_model()
     user = user_model.objects.filter(username=(username or "").strip()).first()
     if user is None:

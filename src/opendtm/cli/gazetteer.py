@@ -8,47 +8,20 @@ from __future__ import annotations
 
 import re
 import sys
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 import polars as pl
 
+from opendtm.cli.options import date_parse
+from opendtm.cli.tables import table_lines
 from opendtm.core.errors import InvalidInput
 
 if TYPE_CHECKING:
     from opendtm.gazetteer.services import LoadResult
 
 LEVEL_NAMES = {0: "adm0", 1: "adm1", 2: "adm2", 3: "adm3", 4: "adm4"}
-
-
-def _date(value: str | None, *, option: str) -> date | None:
-    if value is None:
-        return None
-    text = value.strip()
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            return date.fromisoformat(text)
-    except ValueError:
-        pass
-    raise InvalidInput(
-        f"{option} {value!r} is not a date in the form YYYY-MM-DD.", hint="For example 2026-01-31."
-    )
-
-
-def _table(rows: list[list[object]]) -> list[str]:
-    """Rows as aligned columns: numbers to the right, text to the left."""
-    cells = [["-" if v is None or v == "" else str(v) for v in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
-    numeric = [all(isinstance(row[i], int) for row in rows[1:]) for i in range(len(widths))]
-    return [
-        "  ".join(
-            c.rjust(w) if right else c.ljust(w)
-            for c, w, right in zip(row, widths, numeric, strict=True)
-        ).rstrip()
-        for row in cells
-    ]
 
 
 def _summary(result: LoadResult) -> list[str]:
@@ -59,7 +32,8 @@ def _summary(result: LoadResult) -> list[str]:
             f"Nothing changed: {version.country_iso3} gazetteer version {version.label} already "
             f"holds this content ({total.unchanged:,} units unchanged, {result.seconds:.1f} s)."
         ]
-    rows: list[list[object]] = [["level", "created", "updated", "unchanged", "retired"]]
+    header = ["level", "created", "updated", "unchanged", "retired"]
+    rows: list[list[object]] = []
     for level, counts in result.levels.items():
         rows.append(
             [LEVEL_NAMES[level], counts.created, counts.updated, counts.unchanged, counts.retired]
@@ -68,7 +42,7 @@ def _summary(result: LoadResult) -> list[str]:
     lines = [
         f"Loaded {version.country_iso3} gazetteer version {version.label} from {version.source} "
         f"in {result.seconds:.1f} s.",
-        *_table(rows),
+        *table_lines(rows, header=header),
         f"alternative codes added: {result.codes_added:,}; other names added: "
         f"{result.names_added:,}; boundaries written: {result.boundaries_written:,}",
     ]
@@ -127,7 +101,7 @@ def load_command(
         country_iso3=country,
         builtin=bool(builtin),
         version_label=version_label,
-        valid_from=_date(valid_from, option="--valid-from"),
+        valid_from=None if valid_from is None else date_parse(valid_from, option="--valid-from"),
         actor=user_for_cli(),
     )
     for line in _summary(result):
@@ -153,20 +127,15 @@ def list_command(country: str | None) -> None:
     if not summaries:
         click.echo("No gazetteer loaded yet. Try `opendtm gazetteer load --builtin PHL`.")
         return
-    rows: list[list[object]] = [
-        [
-            "country",
-            "version",
-            "valid_from",
-            "loaded",
-            "adm0",
-            "adm1",
-            "adm2",
-            "adm3",
-            "adm4",
-            "source",
-        ]
+    header = [
+        "country",
+        "version",
+        "valid_from",
+        "loaded",
+        *(f"adm{level}" for level in range(5)),
+        "source",
     ]
+    rows: list[list[object]] = []
     for summary in summaries:
         v = summary.version
         rows.append(
@@ -179,7 +148,7 @@ def list_command(country: str | None) -> None:
                 v.source,
             ]
         )
-    for line in _table(rows):
+    for line in table_lines(rows, header=header):
         click.echo(line)
 
 
@@ -273,9 +242,7 @@ def diff_command(
     if changes.is_empty():
         return
     shown: list[str] = [c for c in columns if c != "share"]
-    rows: list[list[object]] = [list(shown)]
-    rows.extend(list(row) for row in changes.select(shown).iter_rows())
-    for line in _table(rows):
+    for line in table_lines(changes.select(shown).iter_rows(), header=shown):
         click.echo(line)
 
 

@@ -3,32 +3,21 @@ import service and the cleaning log query. Bad input becomes one `error:` line (
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
+from opendtm.cli.tables import table_lines
 from opendtm.core.errors import InvalidInput
+from opendtm.forms.definitions import BASELINE_FORM_ID, SITE_FORM_ID
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
     from opendtm.operations.models import Operation, Round
 
-FORMS = {"baseline": "dtm_baseline", "site": "dtm_site"}
-LOG_COLUMNS = [
-    "changed_at",
-    "changed_by",
-    "form_id",
-    "submission_id",
-    "field",
-    "old_value",
-    "new_value",
-    "reason",
-    "file",
-]
+FORMS = {"baseline": BASELINE_FORM_ID, "site": SITE_FORM_ID}
 
 
 def _target(operation_code: str, number: int) -> tuple[User, Operation, Round]:
@@ -90,32 +79,6 @@ def import_command(
         click.echo(line)
 
 
-def _log_rows(user: User, round_: Round) -> list[dict[str, Any]]:
-    from opendtm.ingest.queries import cleaning_log
-
-    return [
-        {
-            "changed_at": e.changed_at.strftime("%Y-%m-%d %H:%M:%S"),
-            "changed_by": e.changed_by.username if e.changed_by else "",
-            "form_id": e.form_id,
-            "submission_id": e.submission_id,
-            "field": e.field,
-            "old_value": "" if e.old_value is None else e.old_value,
-            "new_value": "" if e.new_value is None else e.new_value,
-            "reason": e.reason,
-            "file": e.batch.file_name,
-        }
-        for e in cleaning_log(user=user, round_=round_)
-    ]
-
-
-def _table(rows: list[dict[str, Any]]) -> str:
-    widths = {c: max([len(c), *(len(str(r[c])) for r in rows)]) for c in LOG_COLUMNS}
-    lines = ["  ".join(c.ljust(widths[c]) for c in LOG_COLUMNS)]
-    lines += ["  ".join(str(r[c]).ljust(widths[c]) for c in LOG_COLUMNS) for r in rows]
-    return "\n".join(line.rstrip() for line in lines)
-
-
 @click.command("cleaning-log")
 @click.option("--operation", "operation_code", required=True, help="Operation code.")
 @click.option("--round", "number", required=True, type=int, help="Round number.")
@@ -125,18 +88,22 @@ def cleaning_log_command(operation_code: str, number: int, fmt: str, output: Pat
     """Every value a corrected import changed in the round: old, new, who, when and why."""
     from opendtm.accounts.choices import Action
     from opendtm.accounts.roles import authorize
+    from opendtm.ingest.cleaning_log import (
+        CLEANING_LOG_COLUMNS,
+        cleaning_log_as_csv,
+        cleaning_log_rows,
+    )
+    from opendtm.ingest.queries import cleaning_log
 
     user, operation, round_ = _target(operation_code, number)
     authorize(user, Action.VIEW_RAW, operation)
-    rows = _log_rows(user, round_)
+    rows = list(cleaning_log_rows(cleaning_log(user=user, round_=round_)))
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=LOG_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        text = buffer.getvalue()
+        text = cleaning_log_as_csv(rows)
+    elif rows:
+        text = "\n".join(table_lines(rows, header=CLEANING_LOG_COLUMNS)) + "\n"
     else:
-        text = _table(rows) + "\n" if rows else "The cleaning log of this round is empty.\n"
+        text = "The cleaning log of this round is empty.\n"
     if output is None:
         click.echo(text, nl=False)
         return

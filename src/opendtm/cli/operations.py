@@ -7,67 +7,25 @@ Thin: parse the options (dates strictly as YYYY-MM-DD), call the services and qu
 from __future__ import annotations
 
 import csv
-import re
 import sys
-from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from opendtm.cli.options import date_parse, float_parse, int_parse
+from opendtm.cli.tables import table_lines
 from opendtm.core.errors import InvalidInput
+from opendtm.operations.choices import RoundStatus
+from opendtm.operations.workflow import ROUND_TRANSITIONS
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
     from opendtm.operations.models import Round
 
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
 # --- parsing and printing ------------------------------------------------------------------
-
-
-def date_parse(value: str, *, option: str) -> date:
-    """A date given as YYYY-MM-DD and nothing else (no 2026-1-5, no 20260105, no time)."""
-    text = (value or "").strip()
-    try:
-        if DATE_RE.match(text):
-            return date.fromisoformat(text)
-    except ValueError:
-        pass
-    raise InvalidInput(
-        f"{option} {value!r} is not a date in the form YYYY-MM-DD.", hint="For example 2026-01-31."
-    )
-
-
-def int_parse(value: str, *, option: str) -> int:
-    """A whole number given on the command line."""
-    text = (value or "").strip()
-    if not re.fullmatch(r"[+-]?\d+", text):
-        raise InvalidInput(f"{option} {value!r} is not a whole number.")
-    return int(text)
-
-
-def float_parse(value: str | None, *, option: str) -> float | None:
-    """A decimal number given on the command line, or None when the option was left out."""
-    if value is None:
-        return None
-    try:
-        return float(value.strip())
-    except ValueError:
-        raise InvalidInput(f"{option} {value!r} is not a decimal number.") from None
-
-
-def table_lines(rows: Iterable[Sequence[object]]) -> list[str]:
-    """Rows as lines of columns padded to their widest cell, two spaces apart."""
-    cells = [["-" if v is None or v == "" else str(v) for v in row] for row in rows]
-    if not cells:
-        return []
-    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
-    return [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
-    ]
 
 
 def _when(value: datetime | None) -> str:
@@ -302,46 +260,38 @@ def round_open_cmd(operation_code: str, number: str | None, start: str) -> None:
     click.echo(f"opened round {round_.number} of {op.code}, starting {round_.start_date}")
 
 
-def _transition_cmd(verb: str, operation_code: str, number: str, reason: str) -> None:
-    from opendtm.operations.choices import RoundStatus
-    from opendtm.operations.services import round_transition
-
-    to_status = {
-        "validate": RoundStatus.VALIDATED,
-        "publish": RoundStatus.PUBLISHED,
-        "reopen": RoundStatus.OPEN,
-    }[verb]
-    user, round_ = _round_for(operation_code, number)
-    before = round_.status
-    round_transition(round=round_, to_status=to_status, actor=user, reason=reason)
-    click.echo(f"round {round_.number} of {round_.operation.code}: {before} -> {round_.status}")
+# What each workflow move means, for its command's help; the moves themselves, their targets
+# and whether they need a reason come from operations.workflow.ROUND_TRANSITIONS.
+MOVE_HELP = {
+    "validate": "the round's data are checked and complete.",
+    "publish": "figures become visible to viewers; the round is read-only.",
+    "reopen": "the validated round takes changes again.",
+}
 
 
-@round_group.command("validate")
-@click.option("--operation", "operation_code", required=True, help="Operation code.")
-@click.option("--number", required=True, help="Round number.")
-@click.option("--reason", default="", help="Why (kept in the round's history).")
-def round_validate_cmd(operation_code: str, number: str, reason: str) -> None:
-    """open -> validated: the round's data are checked and complete."""
-    _transition_cmd("validate", operation_code, number, reason)
+def _move_command(verb: str, current: str, target: RoundStatus, needs_reason: bool) -> None:
+    """Add `opendtm round VERB` for one move of the round workflow."""
+
+    @round_group.command(verb, help=f"{current} -> {target}: {MOVE_HELP[verb]}")
+    @click.option("--operation", "operation_code", required=True, help="Operation code.")
+    @click.option("--number", required=True, help="Round number.")
+    @click.option(
+        "--reason",
+        required=needs_reason,
+        default=None if needs_reason else "",
+        help="Why (kept in the round's history).",
+    )
+    def command(operation_code: str, number: str, reason: str) -> None:
+        from opendtm.operations.services import round_transition
+
+        user, round_ = _round_for(operation_code, number)
+        before = round_.status
+        round_transition(round=round_, to_status=target, actor=user, reason=reason)
+        click.echo(f"round {round_.number} of {round_.operation.code}: {before} -> {round_.status}")
 
 
-@round_group.command("publish")
-@click.option("--operation", "operation_code", required=True, help="Operation code.")
-@click.option("--number", required=True, help="Round number.")
-@click.option("--reason", default="", help="Why (kept in the round's history).")
-def round_publish_cmd(operation_code: str, number: str, reason: str) -> None:
-    """validated -> published: figures become visible to viewers; the round is read-only."""
-    _transition_cmd("publish", operation_code, number, reason)
-
-
-@round_group.command("reopen")
-@click.option("--operation", "operation_code", required=True, help="Operation code.")
-@click.option("--number", required=True, help="Round number.")
-@click.option("--reason", required=True, help="Why the validated round takes changes again.")
-def round_reopen_cmd(operation_code: str, number: str, reason: str) -> None:
-    """validated -> open, with a reason."""
-    _transition_cmd("reopen", operation_code, number, reason)
+for (_current, _target), _move in ROUND_TRANSITIONS.items():
+    _move_command(_move.verb, _current, _target, _move.reason_required)
 
 
 @round_group.command("list")

@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from opendtm.cli.operations import table_lines
+from opendtm.cli.tables import table_lines
 from opendtm.core.errors import InvalidInput
 
 

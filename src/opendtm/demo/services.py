@@ -17,6 +17,7 @@ from django.contrib.auth.models import User
 from opendtm.demo.faults import baseline_spoil, choice_labels, sites_spoil
 from opendtm.demo.kobo_export import kobo_xlsx_write
 from opendtm.demo.scenario import LANDFALL, scenario_build
+from opendtm.forms.definitions import BASELINE_FORM_ID, SITE_FORM_ID
 from opendtm.forms.queries import form_spec_get
 from opendtm.gazetteer.services import gazetteer_load
 from opendtm.ingest.services import ImportResult, import_commit
@@ -74,8 +75,8 @@ def demo_run(
         is_public=True,
         actor=actor,
     )
-    baseline_form = form_spec_get(form_id="dtm_baseline")
-    site_form = form_spec_get(form_id="dtm_site")
+    baseline_form = form_spec_get(form_id=BASELINE_FORM_ID)
+    site_form = form_spec_get(form_id=SITE_FORM_ID)
     site_labels, baseline_labels = choice_labels(site_form), choice_labels(baseline_form)
     rng = np.random.default_rng(seed + 1)
     rounds: list[DemoRound] = []
@@ -87,8 +88,8 @@ def demo_run(
         spoiled_sites = sites_spoil(truth.sites, rng=rng, labels=site_labels)
         spoiled_baseline = baseline_spoil(truth.baseline, rng=rng, labels=baseline_labels)
         done.faults = {
-            "dtm_site": dict(spoiled_sites.applied),
-            "dtm_baseline": dict(spoiled_baseline.applied),
+            SITE_FORM_ID: dict(spoiled_sites.applied),
+            BASELINE_FORM_ID: dict(spoiled_baseline.applied),
         }
         site_file = directory / f"round{truth.number}_site_assessment.xlsx"
         baseline_file = directory / f"round{truth.number}_baseline_assessment.xlsx"
@@ -100,7 +101,7 @@ def demo_run(
             path=baseline_file,
         )
         done.files = [site_file, baseline_file]
-        for form_id, path in (("dtm_site", site_file), ("dtm_baseline", baseline_file)):
+        for form_id, path in ((SITE_FORM_ID, site_file), (BASELINE_FORM_ID, baseline_file)):
             result = import_commit(
                 operation=operation,
                 round=round_,

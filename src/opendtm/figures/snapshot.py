@@ -3,20 +3,19 @@
 The figures are computed first (reads only), then the round's old snapshot is deleted and the
 new one inserted, all inside the caller's transaction: a rebuild that fails at any point rolls
 back to the old snapshot, never to an empty one. Rows go in through each driver's fast path
-(COPY on PostgreSQL, executemany of one prepared statement on SQLite), never as model objects.
+(`core.bulk`: COPY on PostgreSQL, executemany on SQLite), never as model objects.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Any
 
 import polars as pl
 from django.contrib.auth.models import User
-from django.db import connection, models
 
+from opendtm.core.bulk import rows_insert, tables_analyze
 from opendtm.figures import live, rollup
 from opendtm.figures.measures import ADMIN_NAMES, LABEL_COLUMNS, ORIGIN_NAMES, SITE_NAMES
 from opendtm.figures.models import (
@@ -29,8 +28,6 @@ from opendtm.figures.models import (
 from opendtm.figures.suppression import MASK, admin_masks, origin_mask, site_mask
 from opendtm.mobility.models import BaselineAssessment, BaselineOrigin, SiteAssessment
 from opendtm.operations.models import Operation, Round
-
-_SQLITE_CHUNK = 10_000
 
 
 @dataclass
@@ -115,29 +112,6 @@ def figures_compute(*, round_: Round, operation: Operation, threshold: int) -> C
         for destination in range(location_level + 1)
     }
     return ComputedFigures(admin, sites, origins, deepest)
-
-
-def _columns(model: type[models.Model], names: Sequence[str]) -> list[str]:
-    fields = [model._meta.get_field(name) for name in names]
-    return [f.column for f in fields if isinstance(f, models.Field) and f.column]
-
-
-def rows_insert(
-    model: type[models.Model], names: Sequence[str], rows: Iterator[tuple[Any, ...]]
-) -> None:
-    """INSERT the rows (tuples in the order of the fields `names`) into the model's table."""
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    columns = ", ".join(quote(c) for c in _columns(model, names))
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(names))})"
-        while chunk := list(islice(rows, _SQLITE_CHUNK)):
-            cursor.executemany(sql, chunk)
 
 
 def _with(frame: pl.DataFrame, **constants: Any) -> Iterator[tuple[Any, ...]]:
@@ -235,15 +209,5 @@ def snapshot_write(
                 destination_level=destination,
             ),
         )
-    _analyze(SnapshotUnit, FigureRow, SiteFigureRow, OriginFigureRow)
+    tables_analyze(SnapshotUnit, FigureRow, SiteFigureRow, OriginFigureRow)
     return snapshot
-
-
-def _analyze(*tables: type[models.Model]) -> None:
-    """Refresh the planner's statistics of the tables just rewritten, so that a lookup by
-    unit is planned on the unit's index, not as a scan of the level (same SQL on both
-    databases)."""
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        for model in tables:
-            cursor.execute(f"ANALYZE {quote(model._meta.db_table)}")

@@ -27,6 +27,8 @@ from opendtm.forms.tables import (
 )
 from opendtm.forms.values import GEO_PARTS
 
+# The shape of a report line, for the reader's cell problems and the ingest rules' results alike
+# (`ingest.issues` builds on it): the one definition of the import report's columns.
 ISSUE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "sheet": pl.Utf8,
     "row": pl.Int64,

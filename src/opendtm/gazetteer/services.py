@@ -23,9 +23,9 @@ from django.db.models import Count, Q
 
 from opendtm.accounts.roles import authorize_superuser
 from opendtm.accounts.services import audit_record
+from opendtm.core.bulk import rows_insert, rows_update, tables_analyze
 from opendtm.core.errors import Conflict, InvalidInput
 from opendtm.gazetteer.builtin import builtin_table
-from opendtm.gazetteer.bulk import rows_insert, rows_update, tables_analyze
 from opendtm.gazetteer.checks import table_check
 from opendtm.gazetteer.choices import NameKind
 from opendtm.gazetteer.countries import Country, country_get
@@ -461,7 +461,7 @@ def _create_units(
 ) -> None:
     """Create new units level by level, parents first, so every parent id is known.
 
-    Rows go in through the driver's fast path (`bulk.rows_insert`), then one query per level
+    Rows go in through the driver's fast path (`core.bulk.rows_insert`), then one query per level
     reads back the new ids.
     """
     for level in range(1, MAX_LEVEL + 1):

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import polars as pl
 from django.db import connection
 
-from opendtm.gazetteer.bulk import rows_insert
+from opendtm.core.bulk import rows_insert
 from opendtm.gazetteer.crosswalk import changes_classify, links_find
 from opendtm.gazetteer.models import (
     AdminBoundary,

@@ -1,25 +1,17 @@
 """The shape of a report line, and how a rule turns a row mask into report lines, column-wise.
 
-ISSUE_SCHEMA is the contract shared with the export reader (`forms.reader`), so the reader's
-cell problems and the validator's rule results concatenate into one report frame.
+ISSUE_SCHEMA is the export reader's (`forms.reader`), defined there once: the reader's cell
+problems and the validator's rule results concatenate into one report frame, and the report
+file (`ingest.report`) has exactly its columns.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
+from opendtm.forms.reader import ISSUE_SCHEMA
 from opendtm.ingest.choices import Severity
 
-ISSUE_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
-    "sheet": pl.Utf8,
-    "row": pl.Int64,
-    "submission_id": pl.Utf8,
-    "field": pl.Utf8,
-    "value": pl.Utf8,
-    "rule": pl.Utf8,
-    "severity": pl.Utf8,
-    "message": pl.Utf8,
-}
 ISSUE_COLUMNS = list(ISSUE_SCHEMA)
 
 # Rules whose warnings are notes for the officer, not doubts about the row: they do not flag it.

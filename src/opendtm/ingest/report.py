@@ -7,8 +7,7 @@ from pathlib import Path
 import polars as pl
 
 from opendtm.core.errors import InvalidInput
-
-REPORT_COLUMNS = ["sheet", "row", "submission_id", "field", "value", "rule", "severity", "message"]
+from opendtm.ingest.issues import ISSUE_COLUMNS
 
 
 def report_path_default(path: Path) -> Path:
@@ -18,7 +17,7 @@ def report_path_default(path: Path) -> Path:
 
 def report_write(issues: pl.DataFrame, path: Path) -> Path:
     """Write the report; the columns are the same whatever the format."""
-    frame = issues.select(REPORT_COLUMNS)
+    frame = issues.select(ISSUE_COLUMNS)
     suffix = path.suffix.lower()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,7 @@
 round already holds that makes a re-import idempotent and a correction logged.
 
 Rows go in as plain tuples straight from Polars, a chunk at a time, through each driver's fast
-path (`gazetteer.bulk`: executemany on SQLite, COPY on PostgreSQL), never as model instances;
+path (`core.bulk`: executemany on SQLite, COPY on PostgreSQL), never as model instances;
 stored rows of the file's submission IDs are read once and compared column-wise in Polars.
 """
 
@@ -17,8 +17,8 @@ from typing import Any
 import polars as pl
 from django.db import connection, models
 
+from opendtm.core.bulk import rows_insert as bulk_rows_insert
 from opendtm.forms.spec import FormSpec
-from opendtm.gazetteer.bulk import rows_insert as bulk_rows_insert
 from opendtm.ingest.queries import frame_of
 from opendtm.ingest.tables import Table, canonical, extra_struct
 from opendtm.mobility.models import BaselineOrigin

@@ -3,12 +3,14 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from opendtm.forms.definitions import BASELINE_FORM_ID, SITE_FORM_ID
+
 
 class AssessmentForm(models.TextChoices):
     """The shipped forms whose submissions are stored as assessments (docs/domain.md §4)."""
 
-    BASELINE = "dtm_baseline", "Baseline (location) assessment"
-    SITE = "dtm_site", "Site assessment"
+    BASELINE = BASELINE_FORM_ID, "Baseline (location) assessment"
+    SITE = SITE_FORM_ID, "Site assessment"
 
 
 class Sector(models.TextChoices):

@@ -1,12 +1,8 @@
 """Controlled vocabularies of operations, rounds and sites (docs/domain.md §1, §2, §8)."""
 
-from typing import TypeVar
-
 from django.db import models
 
-from opendtm.core.errors import InvalidInput
-
-C = TypeVar("C", bound=models.TextChoices)
+from opendtm.core.choices import choice_parse as choice_parse  # re-exported for operations
 
 
 class CrisisType(models.TextChoices):
@@ -50,17 +46,3 @@ class SiteStatus(models.TextChoices):
     OPEN = "open", "Open"
     CLOSING = "closing", "Closing"
     CLOSED = "closed", "Closed"
-
-
-def choice_parse(choices: type[C], value: object, *, field: str) -> C:
-    """The choice named by `value` (its value, any letter case, stray spaces ignored).
-
-    InvalidInput names the field and lists the accepted values, so a typo is fixed at once.
-    """
-    cleaned = str(value if value is not None else "").strip().lower()
-    if cleaned not in choices.values:
-        raise InvalidInput(
-            f"{field[:1].upper()}{field[1:]} {value!r} is not one of the accepted values.",
-            hint=f"Use one of: {', '.join(choices.values)}.",
-        )
-    return choices(cleaned)

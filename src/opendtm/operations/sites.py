@@ -20,6 +20,7 @@ from django.utils import timezone
 from opendtm.accounts.choices import Action
 from opendtm.accounts.roles import authorize
 from opendtm.accounts.services import audit_record
+from opendtm.core.bulk import rows_insert
 from opendtm.core.errors import Conflict, InvalidInput, NotFound
 from opendtm.gazetteer.models import AdminUnit
 from opendtm.operations.checks import (
@@ -220,27 +221,6 @@ def _sites_build(
     return built
 
 
-def _rows_insert(model: type[models.Model], attnames: Sequence[str], rows: list[Any]) -> None:
-    """Insert rows of database-ready values (fields by attribute name) in one statement.
-
-    PostgreSQL: COPY through the driver on the same connection (and transaction); the
-    executemany of Django's cursor binds every parameter client-side in Python and costs ten
-    times more there. SQLite: executemany, one prepared statement stepped per row.
-    """
-    quote = connection.ops.quote_name
-    column_of = {f.attname: str(f.column) for f in model._meta.concrete_fields}
-    names = ", ".join(quote(column_of[a]) for a in attnames)
-    table = quote(model._meta.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            holes = ", ".join(["%s"] * len(attnames))
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({holes})", rows)
-
-
 def _sites_save(built: list[dict[str, Any]], *, operation: Operation, actor: User) -> list[Site]:
     """Insert the sites and the first entry of each one's status history, one statement per
     table whatever the number of sites, then return the new sites as model instances."""
@@ -266,9 +246,9 @@ def _sites_save(built: list[dict[str, Any]], *, operation: Operation, actor: Use
             ]
         )
     db_now = ops.adapt_datetimefield_value(now)
-    _rows_insert(Site, columns, params)
+    rows_insert(Site, columns, params)
     pks = dict(Site.objects.filter(operation=operation).order_by().values_list("site_id", "pk"))
-    _rows_insert(
+    rows_insert(
         SiteStatusChange,
         ["site_id", "from_status", "to_status", "on", "at", "by_id", "reason"],
         [

@@ -1,7 +1,9 @@
 """The transition tables of rounds and sites: the only moves their statuses may make.
 
 Services look every move up here; a move missing from a table is refused with the list of moves
-that are allowed. Why these moves and not others: docs/decisions/0001-roles-and-round-workflow.md.
+that are allowed. The CLI's commands and the web's buttons are derived from the same tables, so
+an interface never offers a move the service refuses. Why these moves and not others:
+docs/decisions/0001-roles-and-round-workflow.md.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ class Transition:
 
 ROUND_TRANSITIONS: dict[tuple[RoundStatus, RoundStatus], Transition] = {
     (RoundStatus.OPEN, RoundStatus.VALIDATED): Transition("validate"),
-    (RoundStatus.VALIDATED, RoundStatus.OPEN): Transition("reopen", reason_required=True),
     (RoundStatus.VALIDATED, RoundStatus.PUBLISHED): Transition("publish"),
+    (RoundStatus.VALIDATED, RoundStatus.OPEN): Transition("reopen", reason_required=True),
 }
 
 SITE_TRANSITIONS: dict[tuple[SiteStatus, SiteStatus], Transition] = {
@@ -38,6 +40,19 @@ SITE_TRANSITIONS: dict[tuple[SiteStatus, SiteStatus], Transition] = {
     (SiteStatus.CLOSING, SiteStatus.OPEN): Transition("cancel_closing", reason_required=True),
     (SiteStatus.CLOSED, SiteStatus.OPEN): Transition("reopen", reason_required=True),
 }
+
+
+def moves_from(table: dict[tuple[S, S], Transition], current: S) -> list[S]:
+    """The statuses `current` may move to, in the table's order (the order buttons show)."""
+    return [to for (frm, to) in table if frm == current]
+
+
+def target_of(table: dict[tuple[S, S], Transition], verb: str) -> S:
+    """The status the move named `verb` leads to (a verb of a table names one target)."""
+    targets = {to for (_frm, to), move in table.items() if move.verb == verb}
+    if len(targets) != 1:
+        raise ValueError(f"no single move named {verb!r}")
+    return targets.pop()
 
 
 def transition_find(

@@ -5,10 +5,11 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from opendtm.forms.definitions import BASELINE_FORM_ID, SITE_FORM_ID
 from opendtm.ingest.choices import Severity
 from opendtm.operations.choices import SiteStatus, SiteType
 
-IMPORT_FORMS = [("dtm_baseline", _("Baseline assessment")), ("dtm_site", _("Site assessment"))]
+IMPORT_FORMS = [(BASELINE_FORM_ID, _("Baseline assessment")), (SITE_FORM_ID, _("Site assessment"))]
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 

@@ -3,9 +3,6 @@ started in the browser (upload -> dry-run report -> confirm or cancel)."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,31 +13,16 @@ from django.views.decorators.http import require_GET, require_POST
 from opendtm.accounts.choices import Action
 from opendtm.accounts.roles import can
 from opendtm.core.errors import Conflict, InvalidInput, NotFound
+from opendtm.ingest.cleaning_log import cleaning_log_as_csv, cleaning_log_rows
 from opendtm.ingest.queries import batches_of, cleaning_log
 from opendtm.operations.choices import RoundStatus
 from opendtm.operations.models import Round
 from opendtm.operations.queries import round_get, round_transitions
 from opendtm.operations.services import round_transition
+from opendtm.operations.workflow import ROUND_TRANSITIONS, moves_from
 from opendtm.web import uploads
 from opendtm.web.access import OperationRequest, operation_view
 from opendtm.web.forms import IssueFilterForm, TransitionForm, UploadForm
-
-LOG_COLUMNS = [
-    "changed_at",
-    "changed_by",
-    "form_id",
-    "submission_id",
-    "field",
-    "old_value",
-    "new_value",
-    "reason",
-    "file",
-]
-MOVES = {
-    RoundStatus.OPEN: ["validated"],
-    RoundStatus.VALIDATED: ["published", "open"],
-    RoundStatus.PUBLISHED: [],
-}
 
 
 def _round(request: OperationRequest, number: int) -> Round:
@@ -62,8 +44,12 @@ def round_page(request: OperationRequest, number: int) -> HttpResponse:
             "operation": operation,
             "round": round_,
             "transitions": list(round_transitions(user=user, round_=round_)),
-            "moves": MOVES[RoundStatus(round_.status)] if may_manage else [],
-            "batches": list(batches_of(user=user, round_=round_)) if may_raw else None,
+            "moves": moves_from(ROUND_TRANSITIONS, RoundStatus(round_.status))
+            if may_manage
+            else [],
+            "batches": list(batches_of(user=user, round_=round_).select_related("imported_by"))
+            if may_raw
+            else None,
             "log": list(cleaning_log(user=user, round_=round_)[:200]) if may_raw else None,
             "may_import": can(user, Action.IMPORT, operation) and round_.status == RoundStatus.OPEN,
             "transition_form": TransitionForm(),
@@ -100,24 +86,8 @@ def round_move(request: OperationRequest, number: int) -> HttpResponse:
 def cleaning_log_csv(request: OperationRequest, number: int) -> HttpResponse:
     """The round's cleaning log as CSV (same columns as `opendtm cleaning-log --format csv`)."""
     round_ = _round(request, number)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(LOG_COLUMNS)
-    for e in cleaning_log(user=request.user, round_=round_):
-        writer.writerow(
-            [
-                e.changed_at.strftime("%Y-%m-%d %H:%M:%S"),
-                e.changed_by.username if e.changed_by else "",
-                e.form_id,
-                e.submission_id,
-                e.field,
-                "" if e.old_value is None else e.old_value,
-                "" if e.new_value is None else e.new_value,
-                e.reason,
-                e.batch.file_name,
-            ]
-        )
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    text = cleaning_log_as_csv(cleaning_log_rows(cleaning_log(user=request.user, round_=round_)))
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     name = f"{request.operation.code}-r{number}-cleaning-log.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

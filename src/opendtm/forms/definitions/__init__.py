@@ -13,6 +13,9 @@ from types import ModuleType
 
 from opendtm.forms.definitions import baseline, site
 
+BASELINE_FORM_ID: str = baseline.SETTINGS["form_id"]
+SITE_FORM_ID: str = site.SETTINGS["form_id"]
+
 SHIPPED: dict[str, ModuleType] = {
     baseline.SETTINGS["form_id"]: baseline,
     site.SETTINGS["form_id"]: site,
