@@ -14,6 +14,8 @@ round is served by the (round, submission_id) constraint.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import F, Q
 
@@ -100,7 +102,7 @@ def _sex_age_whole(model: str, groups: tuple[str, ...], total: str) -> models.Ch
     """Either none of the sex-and-age groups, or all of them adding up to `total`."""
     none = Q(**{f"{g}__isnull": True for g in groups})
     given = Q(**{f"{g}__isnull": False for g in groups})
-    added = F(groups[0])
+    added: Any = F(groups[0])
     for g in groups[1:]:
         added = added + F(g)
     return models.CheckConstraint(
