@@ -48,7 +48,7 @@ def _ids(world: World, pairs: list[tuple[int, str]]) -> list[int]:
 def expected_admin1(world: World) -> list[dict[str, Any]]:
     ids = _ids(world, [(1, "PH01"), (1, "PH02"), (2, "PH01"), (2, "PH02")])
     return [
-        _record(1, ids[0], adm1="PH01", round=R1, idps=142, males=57, females=63, origin="PH02"),
+        _record(1, ids[0], adm1="PH01", round=R1, idps=142, origin="PH02"),
         _record(1, ids[1], adm1="PH02", round=R1, idps=123),
         _record(1, ids[2], adm1="PH01", round=R2, idps=84),
         _record(1, ids[3], adm1="PH02", round=R2, idps=77),
@@ -67,8 +67,6 @@ def expected_admin2(world: World) -> list[dict[str, Any]]:
             adm2="PH01001",
             round=R1,
             idps=130,
-            males=57,
-            females=63,
             origin="PH02",
         ),
         _record(2, ids[1], adm1="PH01", adm2="PH01002", round=R1, idps=12, origin="PH02"),
@@ -93,7 +91,7 @@ def _ok(result: list[dict[str, Any]]) -> dict[str, Any]:
 def test_admin_levels_exact_records(public_world: World) -> None:
     client = Client()
     admin0 = [
-        _record(0, None, round=R1, idps=265, males=57, females=63),
+        _record(0, None, round=R1, idps=265),  # the sites' 120 people are not its IDPs
         _record(0, None, round=R2, idps=161),
     ]
     assert client.get("/v3/displacement/admin0", {"Operation": OPERATION_NAME}).json() == _ok(
@@ -225,6 +223,47 @@ def _client(base: str, key: str) -> Any:
     return OpenDTMApi(subscription_key=key, max_retries=0, timeout=20)
 
 
+# Round 1 (admin 3 locations): PH0100101 40 and PH0100102 90 IDPs (PH01001), PH0100201 12
+# (PH01002), PH0200101 120 (PH02001), PH0200201 3 (PH02002). All but PH0100201 and PH0200201
+# give the IDPs' sex and age: only PH01001 carries it.
+IDP_GROUPS = {
+    "PH0100101": (0, 5, 5, 10, 0, 0, 5, 5, 10, 0),
+    "PH0100102": (0, 10, 15, 20, 5, 0, 10, 10, 15, 5),
+    "PH0200101": (0, 10, 20, 30, 0, 0, 10, 20, 30, 0),
+}
+
+
+def _with_idp_sex_age(world: World) -> None:
+    """Give some round-1 baselines the IDPs' sex and age, and rebuild the round's snapshot."""
+    from opendtm.figures.services import figures_snapshot_build
+    from opendtm.mobility.models import IDP_SEX_AGE_FIELDS, BaselineAssessment
+
+    for pcode, groups in IDP_GROUPS.items():
+        BaselineAssessment.objects.filter(round=world.rounds[1], location__pcode=pcode).update(
+            **dict(zip(IDP_SEX_AGE_FIELDS, groups, strict=True))
+        )
+    figures_snapshot_build(round=world.rounds[1], actor=world.users["admin"])
+
+
+def caches_clear() -> None:
+    from django.core.cache import caches
+
+    from opendtm.api.cache import CACHE_ALIAS
+
+    caches[CACHE_ALIAS].clear()
+
+
+def test_numbers_by_sex_are_the_idps_where_every_location_gave_them(public_world: World) -> None:
+    _with_idp_sex_age(public_world)
+    every = expected_admin2(public_world)
+    every[0] |= {"numberMales": 60, "numberFemales": 70}  # 130 = 40 + 90, both locations gave it
+    answer = Client().get("/v3/displacement/admin2", {"Operation": OPERATION_NAME}).json()
+    assert answer == _ok(every)
+    # PH01 (PH0100201 did not give it) and PH02 (nor PH0200201): null, as is the country.
+    admin1 = Client().get("/v3/displacement/admin1").json()["result"]
+    assert {(r["numberMales"], r["numberFemales"]) for r in admin1} == {(None, None)}
+
+
 @pytest.mark.django_db(transaction=True)
 def test_dtmapi_client_against_a_running_server(live_server: Any) -> None:
     from tests.api.conftest import world_build
@@ -237,8 +276,22 @@ def test_dtmapi_client_against_a_running_server(live_server: Any) -> None:
     assert frame["admin2Pcode"].tolist() == ["PH01001", "PH02001"]
     assert frame["numPresentIdpInd"].tolist() == [84, 77]
     admin0 = api.get_idp_admin0_data(Admin0Pcode="PHL", ToReportingDate="2026-11-30")
-    assert admin0.to_dict("records") == [_record(0, None, round=R1, idps=265, males=57, females=63)]
+    assert admin0.to_dict("records") == [_record(0, None, round=R1, idps=265)]
     assert api.get_all_countries(to_pandas=False) == [
         {"admin0Name": "Philippines", "admin0Pcode": "PHL"}
     ]
     assert api.get_all_operations()["operation"].tolist() == [OPERATION_NAME]
+    _with_idp_sex_age(world)
+    caches_clear()
+    records = [
+        *api.get_idp_admin0_data(Operation=OPERATION_NAME, to_pandas=False),
+        *api.get_idp_admin1_data(Operation=OPERATION_NAME, to_pandas=False),
+        *api.get_idp_admin2_data(Operation=OPERATION_NAME, to_pandas=False),
+    ]
+    assert len(records) == 2 + 4 + 6
+    for r in records:
+        both = (r["numberMales"], r["numberFemales"])
+        assert both == (None, None) or sum(both) == r["numPresentIdpInd"], r
+    given = [(r.get("admin2Pcode"), r["numberMales"], r["numberFemales"]) for r in records
+             if r["numberMales"] is not None]  # fmt: skip
+    assert given == [("PH01001", 60, 70)]

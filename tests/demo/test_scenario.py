@@ -45,6 +45,22 @@ def test_sex_and_age_groups_add_up_to_site_population(scenario) -> None:
             assert site["hh"] <= site["ind"]
 
 
+IDP_GROUPS = [f"idp_{g}" for g in SADD_GROUPS]
+
+
+def test_most_baselines_give_the_idps_sex_and_age_adding_up_to_idp_ind(scenario) -> None:
+    counts = []
+    for truth in scenario.rounds:
+        with_idps = [r for r in truth.baseline if r["idp_ind"]]
+        given = [r for r in with_idps if IDP_GROUPS[0] in r]
+        for record in given:
+            assert sum(int(record[g]) for g in IDP_GROUPS) == record["idp_ind"]
+        assert all(g not in r for r in truth.baseline if not r["idp_ind"] for g in IDP_GROUPS)
+        assert all(all(g in r for g in IDP_GROUPS) for r in given)
+        counts.append((len(with_idps), len(given)))
+    assert counts == [(3427, 2883), (3402, 2892), (3273, 2800)]  # most, not all
+
+
 def test_every_pcode_is_a_real_barangay_chain(scenario) -> None:
     geo = barangays()
     chain = {

@@ -25,6 +25,7 @@ from tests.figures.conftest import B3, M1, M4, P1, P2, World
 
 pytestmark = pytest.mark.django_db
 
+AGES = ("age0_1", "age1_5", "age6_17", "age18_59", "age60_")
 ADMIN_TAGS = [
     "#affected+idps+hh",
     "#affected+idps+ind",
@@ -40,16 +41,9 @@ ADMIN_TAGS = [
     "#affected+sites+ind",
     "#indicator+sites+sadd+num",
     "#affected+sadd+ind",
-    "#affected+idps+f+age0_1",
-    "#affected+idps+f+age1_5",
-    "#affected+idps+f+age6_17",
-    "#affected+idps+f+age18_59",
-    "#affected+idps+f+age60_",
-    "#affected+idps+m+age0_1",
-    "#affected+idps+m+age1_5",
-    "#affected+idps+m+age6_17",
-    "#affected+idps+m+age18_59",
-    "#affected+idps+m+age60_",
+    *(f"#affected+sites+{sex}+{age}" for sex in "fm" for age in AGES),
+    "#indicator+locations+sadd+num",
+    *(f"#affected+idps+{sex}+{age}" for sex in "fm" for age in AGES),
 ]
 META_TAGS = ["#country+code", "#activity+code", "#round+code", "#date+reported"]
 CHANGE_TAGS = [
@@ -109,11 +103,15 @@ def test_hxl_parsed_by_libhxl_with_the_standard_tags(world: World, tmp_path: Pat
     assert [r.get("#affected+idps+ind") for r in rows] == ["133", "145"]
     assert [r.get("#affected+idps+hh") for r in rows] == ["31", "35"]
     assert rows[0].get("#affected+sites+ind") == "30"
-    assert rows[0].get("#affected+idps+f+age0_1") in (None, "")  # 1 person: suppressed
+    assert rows[0].get("#affected+sites+f+age0_1") in (None, "")  # 1 person: suppressed
     assert rows[0].get("#date+reported") == "2026-11-01"
     assert rows[0].get("#meta+suppressed") == (
-        "Female under 1; Female 1-5; Female 60+; Male under 1; Male 1-5; Male 18-59; Male 60+"
+        "Female under 1 in sites; Female 1-5 in sites; Female 60+ in sites; Male under 1 in sites;"
+        " Male 1-5 in sites; Male 18-59 in sites; Male 60+ in sites"
     )
+    # No baseline of the world gives the IDPs' sex and age: the units do not carry it.
+    assert [r.get("#indicator+locations+sadd+num") for r in rows] == ["0", "0"]
+    assert [r.get("#affected+idps+m+age18_59") for r in rows] == [None, None]
 
 
 def test_csv_human_headers_and_suppressed_cells_empty(world: World, tmp_path: Path) -> None:

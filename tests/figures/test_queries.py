@@ -17,6 +17,7 @@ from opendtm.figures.queries import (
     figures_origin_matrix,
     figures_time_series,
 )
+from opendtm.mobility.models import IDP_SEX_AGE_FIELDS
 from tests.figures.conftest import B1, B2, B3, B4, B5, B6, M1, M2, M3, M4, P1, P2, World
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +50,9 @@ ROUND_1 = {
     "ind_m_6_17": 12,  # 5 + 7
     "ind_m_18_59": 8,  # 3 + 5
     "ind_m_60p": 3,  # 1 + 2
+    # No baseline of the world gives the IDPs' sex and age: nothing known, nothing carried.
+    "idp_sadd_locations": 0,
+    **dict.fromkeys(IDP_SEX_AGE_FIELDS),
 }
 # Round 2: returns, S1 closed, S3 closing, B6 newly assessed.
 ROUND_2 = {
@@ -78,6 +82,9 @@ ROUND_2 = {
     "ind_m_6_17": 8,  # 6 + 2
     "ind_m_18_59": 6,  # 4 + 2
     "ind_m_60p": 2,
+    # B5 has no IDPs (its breakdown is known: none); the others gave none: nothing carried.
+    "idp_sadd_locations": 1,
+    **dict.fromkeys(IDP_SEX_AGE_FIELDS),
 }
 
 

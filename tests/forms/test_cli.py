@@ -31,7 +31,10 @@ def test_show_lists_fields_with_type_required_and_hxl(run: Run) -> None:
     assert lines[4] == "assessment_date\tdate\trequired\t#date+reported\tgeneral"
     assert lines[12] == "idp_present\tselect_one yes_no\trequired\t#affected+idps+present\tidp"
     assert "origin_pcode\ttext\trequired\t#adm2+origin+code\tidp/origins" in lines
-    assert len(lines) == 1 + 29
+    assert (
+        "idp_ind_m_60p\tinteger\toptional\t#affected+idps+m+age60_\tidp/idp_demographics" in lines
+    )
+    assert len(lines) == 1 + 39
 
 
 def test_export_writes_both_forms_and_prints_their_paths(run: Run, tmp_path: Path) -> None:

@@ -37,6 +37,11 @@ BASELINE = {
     "idp_hh_host": ("integer", False, None),
     "idp_hh_rented": ("integer", False, None),
     "idp_hh_makeshift": ("integer", False, None),
+    **{
+        f"idp_ind_{sex}_{age}": ("integer", False, None)
+        for sex in ("f", "m")
+        for age in ("lt1", "1_5", "6_17", "18_59", "60p")
+    },
     "displacement_cause": ("select_one", False, "displacement_cause"),
     "idp_arrival": ("select_one", False, "idp_arrival"),
     "origin_pcode": ("text", True, None),
@@ -200,6 +205,10 @@ def test_hxl_tags_of_the_reported_figures() -> None:
     }
     assert site.field("ind_f_lt1").hxl == "#affected+idps+f+age0_1"
     assert site.field("ind_m_60p").hxl == "#affected+idps+m+age60_"
+    assert baseline.field("idp_ind_f_lt1").hxl == "#affected+idps+f+age0_1"
+    assert baseline.field("idp_ind_m_60p").hxl == "#affected+idps+m+age60_"
+    assert baseline.field("idp_ind_f_18_59").label == "IDP females 18 to 59 years"
+    assert site.field("ind_f_18_59").label == "Females 18 to 59 years"
 
 
 def test_written_xlsform_has_hxl_column_and_settings(tmp_path: Path) -> None:
@@ -258,6 +267,11 @@ def test_baseline_compiles_to_an_xform_with_its_rules(tmp_path: Path) -> None:
         "and string-length(.) > string-length( /data/location/adm1_pcode )"
     )
     assert b["/data/location/gps"]["type"] == "geopoint"
+    groups = "/data/idp/idp_demographics"
+    assert b[f"{groups}/idp_ind_f_lt1"]["constraint"] == ". >= 0"
+    sum_rule = b[f"{groups}/idp_ind_m_60p"]["constraint"]
+    assert sum_rule.startswith(f". >= 0 and coalesce( {groups}/idp_ind_f_lt1 , 0) + ")
+    assert sum_rule.endswith(" + . =  /data/idp/idp_ind ")
     root = ET.fromstring(result.xform)
     assert [r.attrib["nodeset"] for r in root.iter(f"{XF}repeat")] == ["/data/idp/origins"]
     assert {i.attrib["id"] for i in root.iter(f"{XF}instance") if "id" in i.attrib} == {

@@ -11,6 +11,7 @@ import polars as pl
 from opendtm.forms.queries import form_spec_get
 from opendtm.forms.reader import ISSUE_SCHEMA, read_export
 from opendtm.forms.sources import rows_as_received
+from opendtm.mobility.models import IDP_SEX_AGE_FIELDS
 from tests.forms.workbooks import Rows, xlsx_write
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -37,6 +38,7 @@ BLANK_BASELINE = {
     "returnee_idp_hh": None,
     "returnee_idp_ind": None,
     "returnee_abroad_ind": None,
+    **dict.fromkeys(IDP_SEX_AGE_FIELDS),
 }
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from opendtm.forms.spec import FormSpec
 from opendtm.ingest.queries import context_load
 from opendtm.ingest.rules import Validation, validate
-from opendtm.mobility.models import SiteAssessment
+from opendtm.mobility.models import IDP_SEX_AGE_FIELDS, BaselineAssessment, SiteAssessment
 from opendtm.operations.choices import RoundStatus
 from opendtm.operations.models import Operation, Round
 from tests.factories import RoundFactory, SiteFactory
@@ -292,3 +292,56 @@ def test_sex_age_rejected_iff_sum_differs(
     rules = {line[3] for line in lines(result)}
     assert ("consistency.sex_age_sum" in rules) == (max(ind, 0) != sum(groups))
     assert result.rows_rejected == (1 if max(ind, 0) != sum(groups) else 0)
+
+
+IDP_GROUPS = dict(zip(IDP_SEX_AGE_FIELDS, (4, 10, 30, 40, 6, 4, 10, 30, 40, 6), strict=True))
+
+
+def test_baseline_idp_sex_age_all_or_none_and_adding_up(
+    baseline_form, operation, round_, actor
+) -> None:
+    rows = [
+        baseline_row(1, **IDP_GROUPS),  # 180 = idp_ind
+        baseline_row(2, idp_ind_f_lt1=4, idp_ind_m_lt1=4),
+        baseline_row(3, **{**IDP_GROUPS, "idp_ind_m_60p": 7}),
+        baseline_row(4, adm3_pcode="PH0102802", adm4_pcode="PH0102802001"),  # none given
+    ]
+    results = [run(baseline_form, operation, round_, [row]) for row in rows]
+    assert [line for r in results for line in lines(r) if "sex_age" in line[3]] == [
+        (2, "idp_ind", "180", "consistency.sex_age_partial", "error",
+         "2 of the 10 sex and age groups of idp_ind are given: give all of them or none"),
+        (2, "idp_ind", "180", "consistency.sex_age_sum", "error",
+         "the 10 sex and age groups add up to 181, not to idp_ind 180"),
+    ]  # fmt: skip
+    assert [line[1:4] for r in results for line in lines(r) if line[3] == "form.constraint"] == [
+        ("idp_ind_m_60p", "7", "form.constraint")
+    ]
+    assert [r.rows_rejected for r in results] == [0, 1, 1, 0]
+
+    from tests.ingest.test_services import commit
+
+    commit(baseline_form, operation, round_, actor, [rows[0], rows[3]])  # two locations
+    stored = BaselineAssessment.objects.filter(round=round_).order_by("submission_id")
+    assert [[getattr(b, n) for n in IDP_SEX_AGE_FIELDS] for b in stored] == [
+        [4, 10, 30, 40, 6, 4, 10, 30, 40, 6],
+        [None] * 10,
+    ]
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(groups=st.lists(st.one_of(st.none(), st.integers(0, 60)), min_size=10, max_size=10))
+def test_baseline_sex_age_rejected_iff_partial_or_not_adding_up(
+    baseline_form, operation, round_, groups
+) -> None:
+    given_ = [g for g in groups if g is not None]
+    row = baseline_row(1, **dict(zip(IDP_SEX_AGE_FIELDS, groups, strict=True)))
+    row |= {"idp_ind": max(sum(given_), 180), "idp_hh": 40}
+    result = run(baseline_form, operation, round_, [row])
+    rules = {line[3] for line in lines(result)}
+    partial = 0 < len(given_) < 10
+    off = len(given_) == 10 and sum(given_) != row["idp_ind"]
+    assert ("consistency.sex_age_partial" in rules) == partial
+    assert ("consistency.sex_age_sum" in rules) == off
+    assert result.rows_rejected == (1 if partial or off else 0)

@@ -36,6 +36,10 @@ def test_dashboard_shows_the_query_layer_headline(web_world: WebWorld, client: C
     assert f'data-measure="idp_ind">{number(value, hidden=value is None)}<' in html
     assert "<script>" not in html and "<script >" not in html  # no inline script
     assert 'id="map-data" type="application/json"' in html
+    # The pyramid is the people in sites that gave sex and age, and says so.
+    sites = headline.figures["sadd_sites"]
+    assert f'id="pyramid-note">People in {sites} sites with sex and age data.</p>' in html
+    assert sites == 2
 
 
 def test_home_query_count_is_pinned(

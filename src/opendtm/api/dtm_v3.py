@@ -24,6 +24,7 @@ from opendtm.api.cache import figures_response, v3_key
 from opendtm.api.errors import error_status
 from opendtm.api.fastpath import cacheable
 from opendtm.core.errors import InvalidInput, OpenDTMError
+from opendtm.figures.measures import IDP_SEX_AGE
 from opendtm.figures.queries import figures_by_admin, figures_origin_matrix
 from opendtm.gazetteer.countries import country_get
 from opendtm.operations.choices import CrisisType, RoundStatus
@@ -185,13 +186,15 @@ def _unit_filter(request: HttpRequest, level: int) -> pl.Expr:
     return keep
 
 
-def _sex_total(row: dict[str, Any], sex: str) -> int | None:
-    """Individuals of one sex in the sex-and-age breakdown; null where none was collected or
-    a cell is hidden."""
-    cells = [row[k] for k in row if k.startswith(f"ind_{sex}_")]
-    if not row.get("sadd_sites") or any(c is None for c in cells):
-        return None
-    return int(sum(cells))
+def _sexes(row: dict[str, Any]) -> tuple[int | None, int | None]:
+    """(numberMales, numberFemales) of the unit's IDPs from their sex-and-age groups, which add
+    up to idp_ind; both null where the unit does not carry them (a location with IDPs did not
+    give them) or a cell is hidden. Never from the sites: they hold only some of the IDPs."""
+    cells = {sex: [row[m.name] for m in IDP_SEX_AGE if m.name.startswith(f"idp_ind_{sex}_")]
+             for sex in ("m", "f")}  # fmt: skip
+    if row["idp_ind"] is None or any(c is None for group in cells.values() for c in group):
+        return None, None
+    return int(sum(cells["m"])), int(sum(cells["f"]))
 
 
 def _single_origins(user: Any, operation: Operation, number: int, level: int) -> dict[int, dict]:
@@ -249,6 +252,7 @@ def _records(request: HttpRequest, level: int) -> list[dict[str, Any]]:
                 for k in range(1, level + 1):
                     record[f"admin{k}Name"] = row[f"adm{k}_name"]
                     record[f"admin{k}Pcode"] = row[f"adm{k}_pcode"]
+                males, females = _sexes(row)
                 record |= {
                     "numPresentIdpInd": row["idp_ind"],
                     "reportingDate": f"{reported.isoformat()}T00:00:00",
@@ -256,8 +260,8 @@ def _records(request: HttpRequest, level: int) -> list[dict[str, Any]]:
                     "monthReportingDate": reported.month,
                     "roundNumber": round_.number,
                     "displacementReason": reason,
-                    "numberMales": _sex_total(row, "m"),
-                    "numberFemales": _sex_total(row, "f"),
+                    "numberMales": males,
+                    "numberFemales": females,
                     "idpOriginAdmin1Name": origin["name"] if origin else NOT_AVAILABLE,
                     "idpOriginAdmin1Pcode": origin["pcode"] if origin else NOT_AVAILABLE,
                     "assessmentType": "BA",

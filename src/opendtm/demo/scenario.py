@@ -48,6 +48,9 @@ SADD_GROUPS = [
     "ind_m_lt1", "ind_m_1_5", "ind_m_6_17", "ind_m_18_59", "ind_m_60p",
 ]  # fmt: skip
 SADD_SHARES = np.array([0.010, 0.052, 0.118, 0.272, 0.046, 0.011, 0.055, 0.124, 0.270, 0.042])
+# Key informants know the IDPs' sex and age in most locations, not all (DTM collects it where
+# it can): the share of baselines with IDPs that give the ten groups.
+BASELINE_SADD_SHARE = 0.85
 SITE_KINDS = [
     ("Elementary School", "evacuation_centre"),
     ("Covered Court", "evacuation_centre"),
@@ -353,6 +356,9 @@ def _baseline_round(
     number: int,
 ) -> None:
     rng = draw.rng
+    # The IDPs' sex and age come from a generator of their own, so that adding them left every
+    # other number of the scenario as it was.
+    sadd_rng = np.random.default_rng([draw.seed, number, 10])
     by_dest: dict[int, dict[str, int]] = {}
     for (dest, origin), n in now.items():
         if n > 0:
@@ -403,6 +409,9 @@ def _baseline_round(
                 set(rng.choice(PRIORITY_NEEDS, size=3, replace=False).tolist())
             ),
         }
+        if idp_ind and sadd_rng.random() < BASELINE_SADD_SHARE:
+            groups = sadd_rng.multinomial(idp_ind, SADD_SHARES / SADD_SHARES.sum())
+            record |= {f"idp_{g}": int(n) for g, n in zip(SADD_GROUPS, groups, strict=True)}
         truth.baseline.append(record)
         for mun, n in sorted(origins.items()):
             truth.origins.append(

@@ -247,7 +247,7 @@ def write_csv(pages: Iterable[Answer], out: IO[str], *, hxl: bool = False) -> in
     for page in pages:
         if not columns:
             columns = columns_of(page)
-            headers = {c.key: c.header for c in _all_measure_columns()}
+            headers = _headers(columns)
             writer.writerow(c.header for c in columns)
             if hxl:
                 writer.writerow(c.hxl for c in columns)
@@ -257,8 +257,11 @@ def write_csv(pages: Iterable[Answer], out: IO[str], *, hxl: bool = False) -> in
     return written
 
 
-def _all_measure_columns() -> list[Column]:
-    return _measures((*ADMIN_MEASURES, *SITE_MEASURES, *ORIGIN_MEASURES))
+def _headers(columns: list[Column]) -> dict[str, str]:
+    """Measure key -> header, as the export's own columns name it (`ind_f_lt1` is "Female
+    under 1 in sites" in a unit's row, "Female under 1" in a site's)."""
+    every = _measures((*ADMIN_MEASURES, *SITE_MEASURES, *ORIGIN_MEASURES))
+    return {c.key: c.header for c in (*every, *columns)}
 
 
 def _provenance_of(answer: Answer) -> list[Provenance]:
@@ -280,7 +283,7 @@ def write_xlsx(pages: Iterable[Answer], out: IO[bytes]) -> int:
     for page in pages:
         if first is None:
             first, columns = page, columns_of(page)
-            headers = {c.key: c.header for c in _all_measure_columns()}
+            headers = _headers(columns)
             for j, column in enumerate(columns):
                 sheet.write(0, j, column.header, bold)
         for row in export_frame(page).iter_rows():

@@ -32,7 +32,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from opendtm.core.errors import InvalidInput
-from opendtm.figures.measures import ADMIN_NAMES, LABEL_COLUMNS, SEX_AGE
+from opendtm.figures.measures import ADMIN_NAMES, IDP_SEX_AGE, LABEL_COLUMNS, SEX_AGE
 from opendtm.gazetteer.models import MAX_LEVEL, AdminUnit
 from opendtm.ingest.models import ImportBatch
 from opendtm.mobility.models import BaselineAssessment, BaselineOrigin, SiteAssessment
@@ -42,6 +42,10 @@ from opendtm.operations.models import Operation, Round
 LOWEST_ORIGIN_LEVEL = 2  # origins are reported at admin level 2 or finer (docs/domain.md §4.1)
 
 _SADD = Q(**{f"{m.name}__isnull": False for m in SEX_AGE})
+# A location whose IDPs' sex and age are known: it gave the ten groups, or it has no IDPs.
+_IDP_SADD = Q(**{f"{m.name}__isnull": False for m in IDP_SEX_AGE})
+_NO_IDPS = Q(idp_ind__isnull=True) | Q(idp_ind=0)
+_IDP_GROUPS = tuple(m.name for m in IDP_SEX_AGE)
 _BASELINE_SUMS = (
     "idp_hh",
     "idp_ind",
@@ -62,7 +66,13 @@ def _aliased(aggregates: dict[str, Any]) -> dict[str, Any]:
     return {f"agg_{name}": aggregate for name, aggregate in aggregates.items()}
 
 
-BASELINE_AGGREGATES = ("locations", "locations_flagged", *_BASELINE_SUMS)
+BASELINE_AGGREGATES = (
+    "locations",
+    "locations_flagged",
+    *_BASELINE_SUMS,
+    "idp_sadd_locations",
+    *_IDP_GROUPS,
+)
 
 
 def _baseline_aggregates() -> dict[str, Any]:
@@ -71,7 +81,27 @@ def _baseline_aggregates() -> dict[str, Any]:
             "locations": Count("id"),
             "locations_flagged": Count("id", filter=Q(flagged=True)),
             **{name: Sum(name) for name in _BASELINE_SUMS},
+            "idp_sadd_locations": Count("id", filter=_IDP_SADD | _NO_IDPS),
+            **{name: Sum(name, filter=_IDP_SADD) for name in _IDP_GROUPS},
         }
+    )
+
+
+def idp_breakdown(frame: pl.DataFrame) -> pl.DataFrame:
+    """The IDPs' ten sex-and-age groups where every assessed location of the unit gave them
+    (or has no IDPs), so that they add up to its idp_ind; null elsewhere, never a partial sum.
+    The one place the rule is written: live answers and the snapshot's roll-up both use it."""
+    known = (pl.col("locations") > 0) & (pl.col("idp_sadd_locations") == pl.col("locations"))
+    return frame.with_columns(
+        pl.when(known).then(pl.col(name).fill_null(0)).otherwise(None).alias(name)
+        for name in _IDP_GROUPS
+    )
+
+
+def _counts_filled(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every count 0 where a unit had no row of that kind, then the IDPs' breakdown rule."""
+    return idp_breakdown(
+        frame.with_columns(pl.col(n).fill_null(0) for n in ADMIN_NAMES if n not in _IDP_GROUPS)
     )
 
 
@@ -209,9 +239,7 @@ def admin_frame(
         .values_list("unit_key", *_aliased(dict.fromkeys(SITE_AGGREGATES))),
         {"unit_id": pl.Int64} | dict.fromkeys(SITE_AGGREGATES, pl.Int64),
     )
-    joined = base.join(site, on="unit_id", how="full", coalesce=True).with_columns(
-        pl.col(name).fill_null(0) for name in ADMIN_NAMES
-    )
+    joined = _counts_filled(base.join(site, on="unit_id", how="full", coalesce=True))
     units = AdminUnit.objects.filter(
         Q(id__in=baselines.values(base_key)) | Q(id__in=sites.values("unit_key"))
     )
@@ -237,11 +265,8 @@ def series_frame(*, rounds: list[Round], operation: Operation, unit: AdminUnit) 
         .values_list("round_id", *_aliased(dict.fromkeys(SITE_AGGREGATES))),
         {"round_id": pl.Int64} | dict.fromkeys(SITE_AGGREGATES, pl.Int64),
     )
-    return (
-        base.join(site, on="round_id", how="full", coalesce=True)
-        .with_columns(pl.col(name).fill_null(0) for name in ADMIN_NAMES)
-        .select("round_id", *ADMIN_NAMES)
-    )
+    joined = _counts_filled(base.join(site, on="round_id", how="full", coalesce=True))
+    return joined.select("round_id", *ADMIN_NAMES)
 
 
 # --- figures by site -----------------------------------------------------------------------

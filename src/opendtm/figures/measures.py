@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from opendtm.mobility.models import SEX_AGE_FIELDS
+from opendtm.mobility.models import IDP_SEX_AGE_FIELDS, SEX_AGE_FIELDS
 
 
 @dataclass(frozen=True)
@@ -33,13 +33,22 @@ _AGE = {
 }
 
 
-def _sex_age(field: str) -> Measure:
-    _ind, sex, bracket = field.split("_", 2)
-    words, tag = _AGE[bracket]
-    return Measure(field, f"{_SEX[sex]} {words}", f"#affected+idps+{sex}+{tag}", True)
+def _sex_age(field: str, *, label: str = "{sex} {age}", tag: str = "idps") -> Measure:
+    _ind, sex, bracket = field.removeprefix("idp_").split("_", 2)
+    words, age = _AGE[bracket]
+    text = label.format(sex=_SEX[sex], lower=_SEX[sex].lower(), age=words)
+    return Measure(field, text, f"#affected+{tag}+{sex}+{age}", True)
 
 
+# The groups of the people in sites, as a site's own row counts them ...
 SEX_AGE = tuple(_sex_age(field) for field in SEX_AGE_FIELDS)
+# ... as a unit's row sums them (only over sites that gave all ten) ...
+SITE_SEX_AGE = tuple(
+    _sex_age(field, label="{sex} {age} in sites", tag="sites") for field in SEX_AGE_FIELDS
+)
+# ... and the groups of all the IDPs of a unit, from its baselines: given only where every
+# assessed location with IDPs reported them (`live.idp_breakdown`), null otherwise.
+IDP_SEX_AGE = tuple(_sex_age(field, label="IDP {lower} {age}") for field in IDP_SEX_AGE_FIELDS)
 
 ADMIN_MEASURES: tuple[Measure, ...] = (
     Measure("locations", "Assessed locations", "#indicator+locations+num", False),
@@ -65,7 +74,14 @@ ADMIN_MEASURES: tuple[Measure, ...] = (
     Measure("site_ind", "IDP individuals in sites", "#affected+sites+ind", True),
     Measure("sadd_sites", "Sites with sex and age data", "#indicator+sites+sadd+num", False),
     Measure("sadd_ind", "Individuals covered by sex and age data", "#affected+sadd+ind", True),
-    *SEX_AGE,
+    *SITE_SEX_AGE,
+    Measure(
+        "idp_sadd_locations",
+        "Locations with the IDPs' sex and age",
+        "#indicator+locations+sadd+num",
+        False,
+    ),
+    *IDP_SEX_AGE,
 )
 
 SITE_MEASURES: tuple[Measure, ...] = (

@@ -21,6 +21,11 @@ def _count() -> models.BigIntegerField:
     return models.BigIntegerField(default=0)
 
 
+def _known() -> models.BigIntegerField:
+    """A count the unit may not carry (the IDPs' sex and age): null where it does not."""
+    return models.BigIntegerField(null=True)
+
+
 class FigureSnapshot(models.Model):
     """One build of a published round's figures, with where they came from (provenance).
 
@@ -142,6 +147,17 @@ class FigureRow(models.Model):
     ind_m_6_17 = _count()
     ind_m_18_59 = _count()
     ind_m_60p = _count()
+    idp_sadd_locations = _count()
+    idp_ind_f_lt1 = _known()
+    idp_ind_f_1_5 = _known()
+    idp_ind_f_6_17 = _known()
+    idp_ind_f_18_59 = _known()
+    idp_ind_f_60p = _known()
+    idp_ind_m_lt1 = _known()
+    idp_ind_m_1_5 = _known()
+    idp_ind_m_6_17 = _known()
+    idp_ind_m_18_59 = _known()
+    idp_ind_m_60p = _known()
 
     class Meta:
         indexes = [

@@ -4,8 +4,9 @@ The snapshot of a published round holds every level and every pair of origin and
 levels. Asking the database for each (five GROUP BYs over the round, twenty over its origins)
 costs minutes at a million rows, so the build asks once at the finest grain (`live`, GROUP BY
 location; GROUP BY origin as reported and location) and sums up from there with Polars. Every
-measure is a sum or a count, so a sum of sums is the same figure; the tests hold the snapshot
-equal to the live answers at every level.
+measure is a sum or a count, so a sum of sums is the same figure (the IDPs' sex-and-age groups
+too: a unit that carries them has only children that carry them, `live.idp_breakdown`); the
+tests hold the snapshot equal to the live answers at every level.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def admin_rolled(finest: pl.DataFrame, level: int, labels: pl.DataFrame) -> pl.D
         .agg(pl.col(n).sum() for n in ADMIN_NAMES)
         .filter(pl.col("pcode").is_not_null())
     )
-    return (
+    return live.idp_breakdown(
         labels.filter(pl.col("level") == level)
         .join(sums, on="pcode", how="inner")
         .select(*LABEL_COLUMNS, *ADMIN_NAMES)

@@ -5,7 +5,8 @@
 2. Complementary: in a group of cells that add up to a published total, never exactly one
    cell is hidden, or the total minus the visible cells would give it back: the smallest other
    non-zero cell of the group is hidden too, until no group has exactly one. The groups are the
-   units under one parent (their parent's row is the total), the ten sex-age groups of a row,
+   units under one parent (their parent's row is the total), the ten sex-age groups of a row
+   (the sites' ones; and the IDPs' ones together with the row's idp_ind, which they add up to),
    the sites in one location, and the origins reported in one current unit.
 3. Downward: a unit hidden by rule 2 keeps at least one hidden cell among its children, so its
    value cannot be rebuilt from the finer level either.
@@ -22,11 +23,20 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from opendtm.figures.measures import ADMIN_NAMES, ORIGIN_NAMES, PEOPLE, SEX_AGE, SITE_NAMES
+from opendtm.figures.measures import (
+    ADMIN_NAMES,
+    IDP_SEX_AGE,
+    ORIGIN_NAMES,
+    PEOPLE,
+    SEX_AGE,
+    SITE_NAMES,
+)
 
 MASK = "suppressed"
 _ROUNDS = 50  # complementary passes; each only adds hidden cells, so this is never reached
 _SEX_AGE = tuple(m.name for m in SEX_AGE)
+# The IDPs' groups add up to idp_ind, shown in the same row: the eleven cells are one group.
+_IDP_SEX_AGE = ("idp_ind", *(m.name for m in IDP_SEX_AGE))
 
 
 def _h(name: str) -> str:
@@ -131,7 +141,7 @@ def admin_masks(frames: dict[int, pl.DataFrame], threshold: int) -> dict[int, pl
                 pl.col("pcode").alias(group), *(pl.col(_h(n)).alias(f"_p_{n}") for n in names)
             )
             frame = _pushdown(frame, names, group, hidden)
-        frame = _complement(frame, names, group, [_SEX_AGE])
+        frame = _complement(frame, names, group, [_SEX_AGE, _IDP_SEX_AGE])
         parent = frame
         out[level] = _packed(frame, ADMIN_NAMES, names).drop("_parent", strict=False)
     return out

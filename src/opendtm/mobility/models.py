@@ -14,6 +14,8 @@ round is served by the (round, submission_id) constraint.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import F, Q
 
@@ -30,6 +32,10 @@ SEX_AGE_FIELDS = (
     "ind_m_60p",
 )
 
+# The IDPs of a location by the same ten groups, in the baseline form (`idp_ind_f_lt1`, ...):
+# optional, all ten or none, adding up to idp_ind when given.
+IDP_SEX_AGE_FIELDS = tuple(f"idp_{name}" for name in SEX_AGE_FIELDS)
+
 BASELINE_COUNTS = (
     "ki_count",
     "idp_hh",
@@ -42,6 +48,7 @@ BASELINE_COUNTS = (
     "returnee_idp_ind",
     "returnee_abroad_ind",
     "sites_count",
+    *IDP_SEX_AGE_FIELDS,
 )
 
 SITE_COUNTS = (
@@ -89,6 +96,18 @@ def _source_sheet() -> models.CharField:
 def _source_row() -> models.PositiveIntegerField:
     """The row number in that sheet as a spreadsheet shows it (the header is row 1)."""
     return models.PositiveIntegerField(help_text="Row in the sheet; the header is row 1.")
+
+
+def _sex_age_whole(model: str, groups: tuple[str, ...], total: str) -> models.CheckConstraint:
+    """Either none of the sex-and-age groups, or all of them adding up to `total`."""
+    none = Q(**{f"{g}__isnull": True for g in groups})
+    given = Q(**{f"{g}__isnull": False for g in groups})
+    added: Any = F(groups[0])
+    for g in groups[1:]:
+        added = added + F(g)
+    return models.CheckConstraint(
+        condition=none | (given & Q(**{total: added})), name=f"{model}_{total}_sex_age_whole"
+    )
 
 
 def _le(model: str, small: str, big: str) -> models.CheckConstraint:
@@ -139,6 +158,16 @@ class BaselineAssessment(models.Model):
     returnee_idp_ind = _count()
     returnee_abroad_ind = _count()
     sites_count = _count()
+    idp_ind_f_lt1 = _count()
+    idp_ind_f_1_5 = _count()
+    idp_ind_f_6_17 = _count()
+    idp_ind_f_18_59 = _count()
+    idp_ind_f_60p = _count()
+    idp_ind_m_lt1 = _count()
+    idp_ind_m_1_5 = _count()
+    idp_ind_m_6_17 = _count()
+    idp_ind_m_18_59 = _count()
+    idp_ind_m_60p = _count()
     priority_needs = models.JSONField(null=True, blank=True)
     flagged = models.BooleanField(default=False, help_text="Kept, with warnings to review.")
     extra = models.JSONField(default=dict, blank=True, help_text="Fields the operation added.")
@@ -155,6 +184,7 @@ class BaselineAssessment(models.Model):
             *_nonneg("baseline", BASELINE_COUNTS),
             _le("baseline", "idp_hh", "idp_ind"),
             _le("baseline", "returnee_idp_hh", "returnee_idp_ind"),
+            _sex_age_whole("baseline", IDP_SEX_AGE_FIELDS, "idp_ind"),
         ]
 
     def __str__(self) -> str:

@@ -107,7 +107,9 @@ def pyramid_data(values: dict[str, int | None]) -> dict[str, Any]:
 
 
 def headline_pyramid(headline: Headline) -> dict[str, Any]:
-    return pyramid_data(headline.figures)
+    """The round's pyramid: the people in the sites that gave all ten groups (`sites` of them),
+    not all the IDPs, whose breakdown the baselines give (`idp_ind_f_lt1`, ...)."""
+    return pyramid_data(headline.figures) | {"sites": headline.figures["sadd_sites"] or 0}
 
 
 def origins_top(matrix: OriginMatrix, count: int = 10) -> list[dict[str, Any]]:

@@ -1,7 +1,8 @@
 """Baseline (location) assessment, form id `dtm_baseline` (docs/domain.md §4.1).
 
 One submission per location per round, from key informants: are there IDPs and returnees, how
-many, in what shelter, why and since when they came, from where (the `origins` repeat), and what
+many (by sex and age where the informants know it: optional, all ten groups or none), in what
+shelter, why and since when they came, from where (the `origins` repeat), and what
 they need most.
 """
 
@@ -19,6 +20,7 @@ from opendtm.forms.definitions.common import (
     count_row,
     general_rows,
     metadata_rows,
+    sex_age_rows,
     yes_no_row,
 )
 
@@ -101,6 +103,18 @@ SURVEY: list[Row] = [
             ("idp_hh_makeshift", "IDP households in makeshift shelters"),
         ]
     ],
+    {"type": "end_group"},
+    {
+        "type": "begin_group",
+        "name": "idp_demographics",
+        "label": "Sex and age of the IDPs (where key informants know them)",
+        "relevant": IDP,
+    },
+    *sex_age_rows(
+        "idp_ind",
+        "IDP",
+        "The ten sex and age groups, when given, must add up to the IDP individuals.",
+    ),
     {"type": "end_group"},
     {
         "type": "select_one displacement_cause",

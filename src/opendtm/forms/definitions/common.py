@@ -125,6 +125,42 @@ def count_row(name: str, label: str, hxl: str, **extra: str) -> Row:
     return row
 
 
+# The sex and age groups, as (name suffix, label, HXL age attribute). Age brackets vary by
+# country: an operation changes them in its own copy of the form, the reader follows the form.
+AGE_GROUPS = [
+    ("lt1", "under 1 year", "age0_1"),
+    ("1_5", "1 to 5 years", "age1_5"),
+    ("6_17", "6 to 17 years", "age6_17"),
+    ("18_59", "18 to 59 years", "age18_59"),
+    ("60p", "60 years and over", "age60_"),
+]
+
+
+def sex_age_groups(total: str, people: str = "") -> list[tuple[str, str, str]]:
+    """(name, label, HXL) of the ten groups of `total`: `<total>_<sex>_<bracket>`, e.g.
+    ind_f_lt1 in the site form, idp_ind_f_lt1 in the baseline ("IDP females under 1 year")."""
+    return [
+        (
+            f"{total}_{sex}_{suffix}",
+            f"{people} {word.lower()} {label}" if people else f"{word} {label}",
+            f"#affected+idps+{sex}+{hxl}",
+        )
+        for sex, word in (("f", "Females"), ("m", "Males"))
+        for suffix, label, hxl in AGE_GROUPS
+    ]
+
+
+def sex_age_rows(total: str, people: str, message: str, **extra: str) -> list[Row]:
+    """Ten counts; the last one checks that together they make up `total` (the ingest also
+    checks that they are given all ten or none)."""
+    groups = sex_age_groups(total, people)
+    rows = [count_row(name, label, hxl, **extra) for name, label, hxl in groups]
+    others = " + ".join(f"coalesce(${{{name}}}, 0)" for name, _, _ in groups[:-1])
+    rows[-1]["constraint"] = f". >= 0 and {others} + . = ${{{total}}}"
+    rows[-1]["constraint_message"] = message
+    return rows
+
+
 def yes_no_row(name: str, label: str, hxl: str, **extra: str) -> Row:
     row: Row = {"type": "select_one yes_no", "name": name, "label": label, "hxl": hxl}
     row.update(extra)

@@ -18,6 +18,7 @@ from opendtm.forms.definitions.common import (
     count_row,
     general_rows,
     metadata_rows,
+    sex_age_rows,
     yes_no_row,
 )
 
@@ -27,32 +28,6 @@ SETTINGS: Row = {
     "form_title": "DTM site assessment",
     "default_language": DEFAULT_LANGUAGE,
 }
-
-# The sex and age groups, as (name suffix, label, HXL age attribute). Age brackets vary by
-# country: an operation changes them in its own copy of the form, the reader follows the form.
-AGE_GROUPS = [
-    ("lt1", "under 1 year", "age0_1"),
-    ("1_5", "1 to 5 years", "age1_5"),
-    ("6_17", "6 to 17 years", "age6_17"),
-    ("18_59", "18 to 59 years", "age18_59"),
-    ("60p", "60 years and over", "age60_"),
-]
-SEX_AGE = [
-    (f"ind_{sex}_{suffix}", f"{word} {label}", f"#affected+idps+{sex}+{hxl}")
-    for sex, word in (("f", "Females"), ("m", "Males"))
-    for suffix, label, hxl in AGE_GROUPS
-]
-
-
-def _sex_age_rows() -> list[Row]:
-    """Ten counts; the last one checks that together they make up the site's individuals."""
-    rows = [count_row(name, label, hxl) for name, label, hxl in SEX_AGE]
-    others = " + ".join(f"coalesce(${{{name}}}, 0)" for name, _, _ in SEX_AGE[:-1])
-    rows[-1]["constraint"] = f". >= 0 and {others} + . = ${{ind}}"
-    rows[-1]["constraint_message"] = (
-        "The ten sex and age groups must add up to the individuals of the site."
-    )
-    return rows
 
 
 def _at_most(total: str, what: str) -> dict[str, str]:
@@ -124,7 +99,9 @@ SURVEY: list[Row] = [
     ),
     {"type": "end_group"},
     {"type": "begin_group", "name": "demographics", "label": "Sex and age of the population"},
-    *_sex_age_rows(),
+    *sex_age_rows(
+        "ind", "", "The ten sex and age groups must add up to the individuals of the site."
+    ),
     {"type": "end_group"},
     {"type": "begin_group", "name": "vulnerabilities", "label": "Vulnerable persons"},
     count_row(

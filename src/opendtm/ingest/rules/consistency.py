@@ -15,7 +15,9 @@ from opendtm.ingest.context import ValidationContext
 from opendtm.ingest.issues import WARNING, issues_concat, issues_where
 from opendtm.ingest.joins import columns_joined
 
-SEX_AGE = re.compile(r"^ind_[fm]_\w+$")
+# Each total and the pattern of its sex-and-age groups: a site's people (`ind_f_lt1`, ...)
+# and the IDPs of a baseline location (`idp_ind_f_lt1`, ...).
+SEX_AGE = {"ind": re.compile(r"^ind_[fm]_\w+$"), "idp_ind": re.compile(r"^idp_ind_[fm]_\w+$")}
 HH_IND_PAIRS = (("hh", "ind"), ("idp_hh", "idp_ind"), ("returnee_idp_hh", "returnee_idp_ind"))
 VULNERABLE = ("pwd_ind", "plw_ind", "uasc_ind", "older_alone_ind")
 SHELTER = ("idp_hh_sites", "idp_hh_host", "idp_hh_rented", "idp_hh_makeshift")
@@ -27,24 +29,46 @@ def _all(frame: pl.DataFrame, *names: str) -> bool:
 
 
 def sex_age_sum(frame: pl.DataFrame) -> pl.DataFrame:
-    """The sex-and-age groups the form declares (`ind_f_*`, `ind_m_*`) add up to `ind`."""
-    groups = [c for c in frame.columns if SEX_AGE.match(c)]
-    if not groups or "ind" not in frame.columns:
-        return issues_concat([])
-    given = pl.any_horizontal([pl.col(g).is_not_null() for g in groups])
-    total = pl.sum_horizontal([pl.col(g).fill_null(0) for g in groups])
-    return issues_where(
-        frame,
-        given & pl.col("ind").is_not_null() & (total != pl.col("ind")),
-        field="ind",
-        rule="consistency.sex_age_sum",
-        message=pl.format(
-            "the {} sex and age groups add up to {}, not to ind {}",
-            pl.lit(len(groups)),
-            total,
-            pl.col("ind"),
-        ),
-    )
+    """The sex-and-age groups the form declares (`ind_f_*`, `ind_m_*` of a site; `idp_ind_f_*`,
+    `idp_ind_m_*` of a baseline) are given all or none (a missing group is not a zero), and
+    all of them add up to their total."""
+    out = []
+    for total, pattern in SEX_AGE.items():
+        groups = [c for c in frame.columns if pattern.match(c)]
+        if not groups or total not in frame.columns:
+            continue
+        given = pl.sum_horizontal([pl.col(g).is_not_null().cast(pl.Int32) for g in groups])
+        added = pl.sum_horizontal([pl.col(g).fill_null(0) for g in groups])
+        out.append(
+            issues_where(
+                frame,
+                (given > 0) & (given < len(groups)),
+                field=total,
+                rule="consistency.sex_age_partial",
+                message=pl.format(
+                    "{} of the {} sex and age groups of {} are given: give all of them or none",
+                    given,
+                    pl.lit(len(groups)),
+                    pl.lit(total),
+                ),
+            )
+        )
+        out.append(
+            issues_where(
+                frame,
+                (given == len(groups)) & pl.col(total).is_not_null() & (added != pl.col(total)),
+                field=total,
+                rule="consistency.sex_age_sum",
+                message=pl.format(
+                    "the {} sex and age groups add up to {}, not to {} {}",
+                    pl.lit(len(groups)),
+                    added,
+                    pl.lit(total),
+                    pl.col(total),
+                ),
+            )
+        )
+    return issues_concat(out)
 
 
 def households(frame: pl.DataFrame) -> pl.DataFrame:
