@@ -14,6 +14,7 @@ The records are clean: `faults.py` adds the mistakes a field team makes before e
 
 from __future__ import annotations
 
+import copy
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -271,12 +272,19 @@ def _site_round(
     if number == 3:
         closed_total = sum(int(round(present.get(b, 0) * _in_sites_share(3))) for b in by_brgy)
         relocation_sites = [s for s in sites if s.site_type == "relocation_site"]
-        # Drawn as before (and not used) so that the seeded records after it stay the same.
-        rng.multinomial(closed_total, np.full(len(relocation_sites), 1.0 / len(relocation_sites)))
+        # The relocation sites' records are drawn from a copy of the generator, and the main
+        # one draws what the earlier scenario drew (an even split of everyone, unused), so
+        # that the records drawn after them (the round's baselines) stay the same.
+        earlier = rng.multinomial(
+            closed_total, np.full(len(relocation_sites), 1.0 / len(relocation_sites))
+        )
         now, moved = _relocated(now, set(by_brgy), relocation_sites, geo)
-        for site in relocation_sites:
+        fork = copy.deepcopy(draw)
+        for site, unused in zip(relocation_sites, earlier, strict=True):
+            site.ind = int(unused)
+            _site_record(site, 0, geo, draw, number)
             site.ind = moved.get(site.site_id, 0)
-            truth.sites.append(_site_record(site, 0, geo, draw, number))
+            truth.sites.append(_site_record(site, 0, geo, fork, number))
     return now
 
 
