@@ -84,3 +84,23 @@ def test_rounds_show_returns_and_site_closures(scenario) -> None:
     relocation = [s for s in r3.sites if s["site_type"] == "relocation_site"]
     assert len(closed) == len(r2.sites)
     assert relocation and all(s["site_status"] == "open" for s in relocation)
+
+
+def test_sites_fit_inside_their_location_baseline(scenario) -> None:
+    """The people in a barangay's sites are IDPs of its baseline, and its sites not closed are
+    the sites it counts (in round 3, people of closed sites are in their province's relocation
+    site, and counted there)."""
+    for truth in scenario.rounds:
+        people: dict[object, int] = defaultdict(int)
+        sites: dict[object, int] = defaultdict(int)
+        for site in truth.sites:
+            people[site["adm4_pcode"]] += int(site["ind"])
+            sites[site["adm4_pcode"]] += site["site_status"] != "closed"
+        baselines = {b["adm4_pcode"]: b for b in truth.baseline}
+        assert set(people) <= set(baselines)
+        for pcode, n in people.items():
+            assert n <= int(baselines[pcode]["idp_ind"] or 0), (truth.number, pcode)
+            assert sites[pcode] == baselines[pcode]["sites_count"], (truth.number, pcode)
+    relocation = [s for s in scenario.rounds[2].sites if s["site_type"] == "relocation_site"]
+    closed_people = sum(int(s["ind"]) for s in scenario.rounds[1].sites)
+    assert 0 < sum(int(s["ind"]) for s in relocation) < closed_people

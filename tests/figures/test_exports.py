@@ -92,6 +92,7 @@ def test_hxl_parsed_by_libhxl_with_the_standard_tags(world: World, tmp_path: Pat
         "#geo+lon",
         "#indicator+locations+num",
         "#indicator+locations+flagged+num",
+        "#indicator+locations+sites_over+num",
         *ADMIN_TAGS,
         *CHANGE_TAGS,
         "#meta+change+note",
@@ -132,16 +133,18 @@ def test_csv_human_headers_and_suppressed_cells_empty(world: World, tmp_path: Pa
         "Admin 4 P-code",
         "Admin 4 name",
     ]
-    assert header[14:18] == [
+    assert header[14:19] == [
         "Assessed locations",
         "Flagged locations",
+        "Locations whose sites exceed their baseline",
         "IDP households",
         "IDP individuals",
     ]
     assert header[-2:] == ["Change across gazetteer versions", "Suppressed cells"]
     assert len(header) == 14 + len(ADMIN_MEASURES) + 8
     b3 = next(r for r in rows if r[10] == B3)
-    assert (b3[16], b3[17]) == ("", "")
+    hh, ind = header.index("IDP households"), header.index("IDP individuals")
+    assert (b3[hh], b3[ind]) == ("", "")
     assert b3[-1].startswith("IDP households; IDP individuals")
     text = path.read_text(encoding="utf-8")
     for private in ("E01", "E02", "r1-", "submission"):
@@ -178,6 +181,10 @@ def test_xlsx_workbook_with_about_sheet(world: World, tmp_path: Path) -> None:
     assert about["Operation"] == "typhoon"
     assert about["Round"] == "1 (published, reported 2026-11-01)"
     assert about["Suppression"].startswith("Empty cells marked in 'Suppressed cells' are hidden")
+    assert about["Locations whose sites exceed their baseline"].startswith(
+        "1 on a location whose sites hold more individuals than the IDPs its baseline reports"
+    )
+    assert b4[header.index("Locations whose sites exceed their baseline")] == 0
 
 
 def test_json_carries_provenance_totals_and_markers(world: World, tmp_path: Path) -> None:

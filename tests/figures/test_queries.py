@@ -26,6 +26,7 @@ pytestmark = pytest.mark.django_db
 ROUND_1 = {
     "locations": 5,  # B1..B5
     "locations_flagged": 1,  # B2
+    "locations_over_baseline": 0,  # each location's sites hold fewer than its IDPs
     "idp_hh": 66,  # 10 + 20 + 1 + 30 + 5
     "idp_ind": 278,  # 40 + 90 + 3 + 120 + 25
     "returnee_idp_hh": 0,
@@ -58,6 +59,7 @@ ROUND_1 = {
 ROUND_2 = {
     "locations": 6,
     "locations_flagged": 1,  # B4
+    "locations_over_baseline": 1,  # B5: 11 people in S3, no IDPs in its baseline
     "idp_hh": 40,  # 6 + 15 + 1 + 10 + 0 + 8
     "idp_ind": 164,  # 24 + 60 + 3 + 45 + 0 + 32
     "returnee_idp_hh": 34,  # 4 + 5 + 20 + 5
@@ -436,3 +438,27 @@ def test_time_series_refuses_what_it_cannot_answer(
     with pytest.raises(InvalidInput) as caught:
         figures_time_series(user=world.analyst, operation=world.operation, pcode=pcode, **dates)
     assert str(caught.value).startswith(message)
+
+
+def test_locations_whose_sites_exceed_their_baseline_are_flagged(world: World) -> None:
+    """Round 2: S3 holds 11 people in B5, whose baseline reports no IDPs."""
+    from opendtm.figures.snapshot import figures_compute
+
+    locations = figures_by_admin(
+        user=world.analyst, operation=world.operation, round_number=2, level=4, parent_pcode=P2
+    )
+    assert _rows(locations, "pcode", "idp_ind", "site_ind", "locations_over_baseline") == [
+        (B4, 45, 40, 0),
+        (B5, 0, 11, 1),
+        (B6, 32, 0, 0),
+    ]
+    towns = figures_by_admin(user=world.analyst, operation=world.operation, round_number=2, level=3)
+    assert _rows(towns, "pcode", "locations_over_baseline") == [(M1, 0), (M2, 0), (M3, 0), (M4, 1)]
+    series = figures_time_series(user=world.analyst, operation=world.operation, pcode=M4)
+    assert _rows(series, "round_number", "locations_over_baseline") == [(1, 0), (2, 1)]
+    # The snapshot rolls the flag up like every count: the same figure at every level.
+    computed = figures_compute(round_=world.rounds[2], operation=world.operation, threshold=5)
+    assert {
+        level: computed.admin[level].get_column("locations_over_baseline").to_list()
+        for level in (0, 2, 4)
+    } == {0: [1], 2: [0, 1], 4: [0, 0, 0, 0, 1, 0]}

@@ -22,7 +22,14 @@ def _assessments(*rows: dict[str, Any]) -> pl.DataFrame:
     schema: dict[str, Any] = dict.fromkeys(SOURCE_FIELDS, pl.Int64) | {"key": pl.Int64}
     for name in ("covered_area_m2", "water_lpd"):
         schema[name] = pl.Float64
-    for name in ("water_source", "health_access", "food_access", "children_in_school", "lighting"):
+    for name in (
+        "site_status",
+        "water_source",
+        "health_access",
+        "food_access",
+        "children_in_school",
+        "lighting",
+    ):
         schema[name] = pl.Utf8
     for name in ("latrines_separated", "handwashing", "security_incidents", "gbv_referral"):
         schema[name] = pl.Boolean
@@ -83,11 +90,72 @@ def test_values_and_scores_of_two_assessments() -> None:
         "gbv_referral": (None, "no_data"),
         "cfm": (None, "no_data"),
     }
-    # An empty site: no ratio of nobody, and no facility is missing for nobody.
+    # An empty site: no ratio of nobody, and nothing scored for nobody.
     empty = _by_indicator(frame, 2)
-    assert empty["people_per_tap"] == (None, "no_data")
-    assert empty["hh_no_shelter_share"] == (None, "no_data")
-    assert {status for _, status in empty.values()} == {"no_data", "no_standard"}
+    assert empty["people_per_tap"] == (None, "not_scored")
+    assert empty["hh_no_shelter_share"] == (None, "not_scored")
+    assert {status for _, status in empty.values()} == {"not_scored", "no_standard"}
+
+
+def test_the_shown_value_never_contradicts_its_score() -> None:
+    """12,851.8 m² for 3,722 people is 3.4529 m² each: below 3.5, and shown as 3.45."""
+    rows = [
+        {"key": 1, "ind": 3722, "covered_area_m2": 12851.8},
+        {"key": 2, "ind": 10_000, "covered_area_m2": 34_999.0},  # 3.4999: not shown as 3.50
+        {"key": 3, "ind": 200, "covered_area_m2": 700.0},  # exactly 3.5 meets
+        {"key": 4, "ind": 1001, "latrines": 50},  # 20.02 per latrine: not shown as 20
+        {"key": 5, "ind": 5001, "latrines": 100},  # 50.01: not shown as 50
+        {"key": 6, "ind": 1000, "hh": 1000, "hh_no_shelter": 0, "water_lpd": 14.96},
+        {"key": 7, "ind": 1000, "hh": 2001, "hh_no_shelter": 1},  # 0.04998 %: not shown as 0
+    ]
+    frame = indicators_frame(_assessments(*rows), ["key"], {})
+
+    def shown(key: int, indicator: str) -> tuple[str | None, str]:
+        return _by_indicator(frame, key)[indicator]
+
+    assert shown(1, "covered_area_pp") == ("3.45", "below")
+    assert shown(2, "covered_area_pp") == ("3.49", "below")
+    assert shown(3, "covered_area_pp") == ("3.5", "meets")
+    assert shown(4, "people_per_latrine") == ("20.1", "emergency")
+    assert shown(5, "people_per_latrine") == ("50.1", "below")
+    assert shown(6, "hh_no_shelter_share") == ("0", "meets")
+    assert shown(6, "water_lpd") == ("14.9", "below")
+    assert shown(7, "hh_no_shelter_share") == ("0.1", "below")
+
+
+def test_a_closed_or_empty_site_is_not_scored() -> None:
+    answers = {"site_management": True, "handwashing": False, "water_lpd": 20.0, "taps": 1}
+    frame = indicators_frame(
+        _assessments(
+            {"key": 1, "site_status": "closed", "ind": 40, "hh": 10, **answers},
+            {"key": 2, "site_status": "open", "ind": 0, "hh": 0, **answers},
+            {"key": 3, "site_status": "closing", "ind": 40, "hh": 10, **answers},
+        ),
+        ["key"],
+        {},
+    )
+    for key in (1, 2):
+        scored = _by_indicator(frame, key)
+        assert scored["site_management"] == ("yes", "not_scored")
+        assert scored["water_lpd"] == ("20", "not_scored")
+        assert {status for _, status in scored.values()} == {"not_scored", "no_standard"}
+    assert _by_indicator(frame, 3)["water_lpd"] == ("20", "meets")
+    assert _by_indicator(frame, 3)["handwashing"] == ("no", "below")
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    ind=st.integers(min_value=1, max_value=100_000),
+    area=st.floats(min_value=0, max_value=1_000_000, allow_nan=False),
+)
+def test_covered_space_shown_agrees_with_its_score(ind: int, area: float) -> None:
+    frame = indicators_frame(
+        _assessments({"key": 1, "ind": ind, "covered_area_m2": area}), ["key"], {}
+    )
+    value, status = _by_indicator(frame, 1)["covered_area_pp"]
+    assert value is not None
+    assert status == ("meets" if area / ind >= 3.5 else "below")
+    assert (float(value) >= 3.5) == (status == "meets")
 
 
 @settings(deadline=None, max_examples=60)  # a Polars frame per example: tens of ms
@@ -100,7 +168,9 @@ def test_people_per_tap_meets_exactly_when_the_sphere_ratio_holds(
 ) -> None:
     frame = indicators_frame(_assessments({"key": 1, "ind": ind, "taps": taps}), ["key"], {})
     _, status = _by_indicator(frame, 1)["people_per_tap"]
-    if taps is None or (taps == 0 and ind == 0):
+    if ind == 0:
+        assert status == "not_scored"
+    elif taps is None:
         assert status == "no_data"
     elif taps == 0:
         assert status == "below"

@@ -118,6 +118,33 @@ def test_site_profile_shows_the_latest_visible_sector_indicators(
     assert '<td class="num">9 litres</td>' in water and "status-below" in water
 
 
+def test_site_profile_shows_a_score_and_a_value_that_agree(
+    web_world: WebWorld, client: Client
+) -> None:
+    """3.45 m² a person is below 3.5 and shown as 3.45, never as "3.5"; a closed site
+    (S1 in round 2) is not scored."""
+    world = web_world.world
+    SiteAssessment.objects.filter(site=world.sites["S2"], round=world.rounds[1]).update(
+        ind=3722, covered_area_m2=12851.8
+    )
+    SiteAssessment.objects.filter(site=world.sites["S1"], round=world.rounds[2]).update(
+        water_lpd=20.0, site_management=True
+    )
+    client.force_login(web_world.users["viewer"])  # type: ignore[arg-type]
+    html = client.get("/o/typhoon/sites/S2/").content.decode()
+    space = html[html.index('data-indicator="covered_area_pp"') :].split("</tr>")[0]
+    assert '<td class="num">3.45 m²</td>' in space
+    assert '<span class="status status-below">Below the standard</span>' in space
+    client.force_login(web_world.users["analyst"])  # type: ignore[arg-type]
+    html = client.get("/o/typhoon/sites/S1/").content.decode()
+    assert "Sector indicators <small>round 2</small>" in html
+    table = html[html.index('id="site-indicators"') :].split("</table>")[0]
+    water = table[table.index('data-indicator="water_lpd"') :].split("</tr>")[0]
+    assert '<td class="num">20 litres</td>' in water and "status-not_scored" in water
+    assert "status-meets" not in table and "status-below" not in table
+    assert table.count("Not scored: the site is closed or empty") == 16  # all but water_source
+
+
 def test_dashboard_shades_the_units_that_have_outlines(web_world: WebWorld, client: Client) -> None:
     world = web_world.world
     for i, unit in enumerate(u for u in world.units.values() if u.level == 4):

@@ -36,6 +36,22 @@ SITE_FAULTS: dict[str, tuple[float, bool]] = {
     "number_as_text": (0.05, False),
 }
 
+# kind -> the rules of the import that catch it, one report line each per spoiled row: the
+# demo's reports hold exactly these lines, plus notes and the story's warnings below.
+FAULT_RULES: dict[str, tuple[str, ...]] = {
+    "unknown_pcode": ("gazetteer.unknown_pcode",),
+    "wrong_parent": ("gazetteer.parent_mismatch",),
+    "duplicate_submission": ("duplicate.submission_id",),
+    "hh_exceeds_ind": ("consistency.hh_le_ind", "form.constraint"),
+    "sadd_sum_off": ("consistency.sex_age_sum", "form.constraint"),
+    "choice_label": (),
+    "bare_psgc_code": (),
+    "number_as_text": (),
+}
+# Rules the scenario's story breaks on purpose, not its field teams: people go home and sites
+# close between rounds, so many populations change by more than the warning's threshold.
+STORY_RULES = frozenset({"previous_round.change"})
+
 
 @dataclass
 class Spoiled:

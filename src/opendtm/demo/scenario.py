@@ -14,6 +14,7 @@ The records are clean: `faults.py` adds the mistakes a field team makes before e
 
 from __future__ import annotations
 
+import copy
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -138,7 +139,7 @@ def scenario_build(*, seed: int = 7) -> Scenario:
         remaining = {o: 1.0 - s for o, s in returned_share.items()}
         now = {k: int(round(v * remaining[k[1]])) for k, v in flows.items()}
         truth = RoundTruth(number=number, start=start)
-        _site_round(truth, sites, now, geo, draw, number)
+        now = _site_round(truth, sites, now, geo, draw, number)
         returnees = {
             o: int(round(d * returned_share[o]))
             for o, d in zip(origins_idx.tolist(), displaced.tolist(), strict=True)
@@ -231,7 +232,10 @@ def _site_round(
     geo: Barangays,
     draw: _Draw,
     number: int,
-) -> None:
+) -> dict[tuple[int, int], int]:
+    """The round's site records; returns where the IDPs are after the round's moves (in
+    round 3, those of the closed sites are in their province's relocation site, and the
+    baseline counts them there: a location's sites never hold more people than its IDPs)."""
     rng = draw.rng
     present: dict[int, int] = {}
     for (dest, _o), n in now.items():
@@ -271,12 +275,42 @@ def _site_round(
     if number == 3:
         closed_total = sum(int(round(present.get(b, 0) * _in_sites_share(3))) for b in by_brgy)
         relocation_sites = [s for s in sites if s.site_type == "relocation_site"]
-        parts = rng.multinomial(
+        # The relocation sites' records are drawn from a copy of the generator, and the main
+        # one draws what the earlier scenario drew (an even split of everyone, unused), so
+        # that the records drawn after them (the round's baselines) stay the same.
+        earlier = rng.multinomial(
             closed_total, np.full(len(relocation_sites), 1.0 / len(relocation_sites))
         )
-        for site, ind in zip(relocation_sites, parts, strict=True):
-            site.ind = int(ind)
-            truth.sites.append(_site_record(site, 0, geo, draw, number))
+        now, moved = _relocated(now, set(by_brgy), relocation_sites, geo)
+        fork = copy.deepcopy(draw)
+        for site, unused in zip(relocation_sites, earlier, strict=True):
+            site.ind = int(unused)
+            _site_record(site, 0, geo, draw, number)
+            site.ind = moved.get(site.site_id, 0)
+            truth.sites.append(_site_record(site, 0, geo, fork, number))
+    return now
+
+
+def _relocated(
+    now: dict[tuple[int, int], int],
+    site_barangays: set[int],
+    relocation_sites: list[SiteTruth],
+    geo: Barangays,
+) -> tuple[dict[tuple[int, int], int], dict[str, int]]:
+    """Those in the sites of each barangay (its share in sites) move to their province's
+    relocation site: the flows after the move, and how many each relocation site received."""
+    site_of_province = {str(geo.adm2[s.barangay]): s for s in relocation_sites}
+    after = dict(now)
+    moved: dict[str, int] = {}
+    for (dest, origin), n in now.items():
+        k = int(round(n * _in_sites_share(3))) if dest in site_barangays else 0
+        if not k:
+            continue
+        target = site_of_province[str(geo.adm2[dest])]
+        after[(dest, origin)] -= k
+        after[(target.barangay, origin)] = after.get((target.barangay, origin), 0) + k
+        moved[target.site_id] = moved.get(target.site_id, 0) + k
+    return after, moved
 
 
 def _site_record(
@@ -364,9 +398,9 @@ def _baseline_round(
         if n > 0:
             mun = str(geo.adm3[origin])
             by_dest.setdefault(dest, {})[mun] = by_dest.setdefault(dest, {}).get(mun, 0) + n
-    sites_in: dict[int, int] = {}
+    sites_in: dict[int, int] = {}  # sites assessed this round and not closed, as sites_count
     for site in sites:
-        if site.status != "closed" and site.ind:
+        if site.status != "closed":
             sites_in[site.barangay] = sites_in.get(site.barangay, 0) + 1
     locations = sorted(set(origins_idx.tolist()) | set(by_dest))
     arrival = {1: "lt_1_week", 2: "1_4_weeks", 3: "1_3_months"}[number]

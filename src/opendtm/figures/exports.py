@@ -44,6 +44,11 @@ SUPPRESSED_NOTE = (
     "Empty cells marked in 'Suppressed cells' are hidden: counts of people below {t}, and "
     "cells hidden with them so that no hidden count can be worked out from a total."
 )
+OVER_BASELINE_NOTE = (
+    "1 on a location whose sites hold more individuals than the IDPs its baseline reports, or "
+    "more sites (not closed) than its sites_count: the two assessments disagree, review them. "
+    "A coarser unit counts its locations so flagged."
+)
 
 
 @dataclass(frozen=True)
@@ -317,6 +322,8 @@ def _about(answer: Answer) -> list[tuple[str, str]]:
                 else "None: exact values.",
             ),
         ]
+    if isinstance(answer, AdminFigures | TimeSeries):
+        lines.append(("Locations whose sites exceed their baseline", OVER_BASELINE_NOTE))
     return lines
 
 

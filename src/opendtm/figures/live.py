@@ -212,7 +212,7 @@ def admin_frame(
     *, round_: Round, operation: Operation, level: int, within: AdminUnit | None = None
 ) -> pl.DataFrame:
     """LABEL_COLUMNS + ADMIN_NAMES for every unit at `level` with a baseline or site row in the
-    round (restricted to the units under `within`), by P-code. Three queries."""
+    round (restricted to the units under `within`), by P-code. Five queries."""
     depth = operation.location_level - level
     base_key = _up("location", depth)
     baselines = BaselineAssessment.objects.filter(round=round_)
@@ -239,7 +239,14 @@ def admin_frame(
         .values_list("unit_key", *_aliased(dict.fromkeys(SITE_AGGREGATES))),
         {"unit_id": pl.Int64} | dict.fromkeys(SITE_AGGREGATES, pl.Int64),
     )
-    joined = _counts_filled(base.join(site, on="unit_id", how="full", coalesce=True))
+    over = over_baseline(
+        baselines=baselines, sites=sites, key=F(base_key), operation=operation, name="unit_id"
+    )
+    joined = _counts_filled(
+        base.join(site, on="unit_id", how="full", coalesce=True).join(
+            over, on="unit_id", how="left"
+        )
+    )
     units = AdminUnit.objects.filter(
         Q(id__in=baselines.values(base_key)) | Q(id__in=sites.values("unit_key"))
     )
@@ -247,7 +254,8 @@ def admin_frame(
 
 
 def series_frame(*, rounds: list[Round], operation: Operation, unit: AdminUnit) -> pl.DataFrame:
-    """round_id + ADMIN_NAMES of one unit in each of the rounds that has rows there. Two queries."""
+    """round_id + ADMIN_NAMES of one unit in each of the rounds that has rows there. Four
+    queries."""
     base_key = _up("location", operation.location_level - unit.level)
     base = _frame(
         BaselineAssessment.objects.filter(round__in=rounds, **{base_key: unit})
@@ -265,8 +273,66 @@ def series_frame(*, rounds: list[Round], operation: Operation, unit: AdminUnit) 
         .values_list("round_id", *_aliased(dict.fromkeys(SITE_AGGREGATES))),
         {"round_id": pl.Int64} | dict.fromkeys(SITE_AGGREGATES, pl.Int64),
     )
-    joined = _counts_filled(base.join(site, on="round_id", how="full", coalesce=True))
+    over = over_baseline(
+        baselines=BaselineAssessment.objects.filter(round__in=rounds, **{base_key: unit}),
+        sites=SiteAssessment.objects.filter(under("admin_unit", unit), round__in=rounds),
+        key=F("round_id"),
+        operation=operation,
+        name="round_id",
+    )
+    joined = _counts_filled(
+        base.join(site, on="round_id", how="full", coalesce=True).join(
+            over, on="round_id", how="left"
+        )
+    )
     return joined.select("round_id", *ADMIN_NAMES)
+
+
+def over_baseline(
+    *,
+    baselines: QuerySet[BaselineAssessment],
+    sites: QuerySet[SiteAssessment],
+    key: Any,
+    operation: Operation,
+    name: str,
+) -> pl.DataFrame:
+    """`name` (the value of `key` on the baseline rows) + `locations_over_baseline`: how many
+    locations' sites hold more people than their baseline's `idp_ind`, or more sites not
+    closed than its `sites_count` (the import's `consistency.sites_within_baseline`, on what
+    is stored). Only the locations with sites are read. Two queries."""
+    located = sites.annotate(location_key=unit_at("admin_unit", operation.location_level))
+    totals = _frame(
+        located.filter(location_key__isnull=False)
+        .values("round_id", "location_key")
+        .annotate(
+            agg_ind=Coalesce(Sum("ind"), 0),
+            agg_sites=Count("id", filter=~Q(site_status=SiteStatus.CLOSED)),
+        )
+        .order_by()
+        .values_list("round_id", "location_key", "agg_ind", "agg_sites"),
+        {"round_id": pl.Int64, "location_id": pl.Int64, "site_ind": pl.Int64, "sites": pl.Int64},
+    )
+    counted = _frame(
+        baselines.filter(location_id__in=located.values("location_key"))
+        .annotate(over_key=key)
+        .order_by()
+        .values_list("round_id", "location_id", "over_key", "idp_ind", "sites_count"),
+        {
+            "round_id": pl.Int64,
+            "location_id": pl.Int64,
+            "over_key": pl.Int64,
+            "idp_ind": pl.Int64,
+            "sites_count": pl.Int64,
+        },
+    )
+    over = (pl.col("site_ind") > pl.col("idp_ind").fill_null(0)) | (
+        pl.col("sites") > pl.col("sites_count")
+    )
+    return (
+        counted.join(totals, on=["round_id", "location_id"], how="inner")
+        .group_by(pl.col("over_key").alias(name))
+        .agg(locations_over_baseline=over.fill_null(False).sum().cast(pl.Int64))
+    )
 
 
 # --- figures by site -----------------------------------------------------------------------

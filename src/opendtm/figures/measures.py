@@ -53,6 +53,14 @@ IDP_SEX_AGE = tuple(_sex_age(field, label="IDP {lower} {age}") for field in IDP_
 ADMIN_MEASURES: tuple[Measure, ...] = (
     Measure("locations", "Assessed locations", "#indicator+locations+num", False),
     Measure("locations_flagged", "Flagged locations", "#indicator+locations+flagged+num", False),
+    # 1 on a location whose sites hold more people than its baseline's IDPs, or more sites
+    # (not closed) than its sites_count; a coarser unit counts its locations so flagged.
+    Measure(
+        "locations_over_baseline",
+        "Locations whose sites exceed their baseline",
+        "#indicator+locations+sites_over+num",
+        False,
+    ),
     Measure("idp_hh", "IDP households", "#affected+idps+hh", True),
     Measure("idp_ind", "IDP individuals", "#affected+idps+ind", True),
     Measure("returnee_idp_hh", "Returned IDP households", "#affected+returnees+internal+hh", True),

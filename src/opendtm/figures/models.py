@@ -123,6 +123,7 @@ class FigureRow(models.Model):
     suppressed = models.BigIntegerField(default=0)
     locations = _count()
     locations_flagged = _count()
+    locations_over_baseline = _count()
     idp_hh = _count()
     idp_ind = _count()
     returnee_idp_hh = _count()

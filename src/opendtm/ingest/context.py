@@ -48,6 +48,20 @@ PARENT_SCHEMA: dict[str, Any] = {"unit_id": pl.Int64, "parent_id": pl.Int64}
 SITE_SCHEMA: dict[str, Any] = {"site_id": pl.Utf8, "site_pk": pl.Int64, "site_unit": pl.Utf8}
 STORED_SCHEMA: dict[str, Any] = {"submission_id": pl.Utf8, "key_id": pl.Int64}
 PREVIOUS_SCHEMA: dict[str, Any] = {"key_id": pl.Int64, "previous": pl.Int64}
+# The other form's stored rows of the round, for the rules that compare the two forms: the
+# site assessments with the location (unit at the location level) each lies in, and the
+# baselines' IDPs and site counts.
+ROUND_SITES_SCHEMA: dict[str, Any] = {
+    "site_pk": pl.Int64,
+    "location_id": pl.Int64,
+    "ind": pl.Int64,
+    "site_status": pl.Utf8,
+}
+ROUND_BASELINES_SCHEMA: dict[str, Any] = {
+    "location_id": pl.Int64,
+    "idp_ind": pl.Int64,
+    "sites_count": pl.Int64,
+}
 
 
 def _setting(name: str, default: float) -> float:
@@ -86,7 +100,9 @@ class ValidationContext:
     edition had, so a chain coded on an older version stays valid; `gazetteer_version` the
     latest version's label (the one imports normalise to); `sites` is the operation's
     registry; `stored` the round's stored submissions of this form with their site or location
-    id; `previous` the previous round's population per site or location.
+    id; `previous` the previous round's population per site or location; `round_sites` and
+    `round_baselines` the round's stored site assessments and baselines (ROUND_SITES_SCHEMA,
+    ROUND_BASELINES_SCHEMA), which the cross-form rules compare the file with.
     """
 
     form: FormSpec
@@ -100,5 +116,11 @@ class ValidationContext:
     stored: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=STORED_SCHEMA))
     previous: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PREVIOUS_SCHEMA))
     previous_round: int | None = None
+    round_sites: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=ROUND_SITES_SCHEMA)
+    )
+    round_baselines: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=ROUND_BASELINES_SCHEMA)
+    )
     thresholds: Thresholds = field(default_factory=Thresholds)
     boundaries: Callable[[list[str]], dict[str, Any]] = lambda _codes: {}

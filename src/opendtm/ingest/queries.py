@@ -27,6 +27,8 @@ from opendtm.ingest.context import (
     CODE_SCHEMA,
     PARENT_SCHEMA,
     PREVIOUS_SCHEMA,
+    ROUND_BASELINES_SCHEMA,
+    ROUND_SITES_SCHEMA,
     SITE_SCHEMA,
     STORED_SCHEMA,
     UNIT_SCHEMA,
@@ -185,6 +187,34 @@ def _previous(form_id: str, round_: Round, codes: pl.DataFrame) -> tuple[pl.Data
     return previous, earlier
 
 
+def round_sites_frame(round_: Round, units: pl.DataFrame, location_level: int) -> pl.DataFrame:
+    """The round's stored site assessments (ROUND_SITES_SCHEMA), each with the location it
+    lies in: the ancestor of its unit at the location level (null for a coarser unit)."""
+    rows = frame_of(
+        SiteAssessment.objects.filter(round=round_).values_list(
+            "site_id", "admin_unit_id", "ind", "site_status"
+        ),
+        {"site_pk": pl.Int64, "unit_id": pl.Int64, "ind": pl.Int64, "site_status": pl.Utf8},
+    )
+    ancestor = units.select("unit_id", pl.col(f"anc{location_level}").alias("_pcode"))
+    ids = units.select(pl.col("pcode").alias("_pcode"), pl.col("unit_id").alias("location_id"))
+    return (
+        rows.join(ancestor, on="unit_id", how="left")
+        .join(ids.unique(subset="_pcode", keep="first"), on="_pcode", how="left")
+        .select(list(ROUND_SITES_SCHEMA))
+    )
+
+
+def round_baselines_frame(round_: Round) -> pl.DataFrame:
+    """The round's stored baselines: location, IDPs and sites counted (ROUND_BASELINES_SCHEMA)."""
+    return frame_of(
+        BaselineAssessment.objects.filter(round=round_).values_list(
+            "location_id", "idp_ind", "sites_count"
+        ),
+        ROUND_BASELINES_SCHEMA,
+    )
+
+
 def boundaries_of(pcodes: list[str], country_iso3: str) -> dict[str, Any]:
     """Polygons of these units, where boundaries are loaded."""
     found = AdminBoundary.objects.filter(
@@ -198,6 +228,7 @@ def context_load(*, operation: Operation, round_: Round, form: FormSpec) -> Vali
     units = units_frame(operation.country_iso3)
     codes = codes_frame(operation.country_iso3)
     previous, previous_number = _previous(form.form_id, round_, codes)
+    is_site = table_for(form.form_id).key == "site"
     has_boundaries = AdminBoundary.objects.filter(
         unit__country_iso3=operation.country_iso3.upper()
     ).exists()
@@ -219,6 +250,10 @@ def context_load(*, operation: Operation, round_: Round, form: FormSpec) -> Vali
         stored=_stored(form.form_id, round_.pk),
         previous=previous,
         previous_round=previous_number,
+        round_sites=round_sites_frame(round_, units, operation.location_level),
+        round_baselines=round_baselines_frame(round_)
+        if is_site
+        else pl.DataFrame(schema=ROUND_BASELINES_SCHEMA),
         thresholds=Thresholds.from_settings(),
         boundaries=(lambda codes: boundaries_of(codes, operation.country_iso3))
         if has_boundaries

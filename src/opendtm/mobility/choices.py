@@ -33,3 +33,4 @@ class StandardStatus(models.TextChoices):
     BELOW = "below", _("Below the standard")
     NO_DATA = "no_data", _("Not reported")
     NO_STANDARD = "no_standard", _("No standard")
+    NOT_SCORED = "not_scored", _("Not scored: the site is closed or empty")

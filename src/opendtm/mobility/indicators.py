@@ -13,6 +13,7 @@ a round) by `indicators_frame`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import polars as pl
 from django.utils.functional import Promise
@@ -20,16 +21,50 @@ from django.utils.translation import gettext_lazy as _
 
 from opendtm.mobility.choices import Sector, StandardStatus
 
-VERSION = "sphere-2018-v1"
+VERSION = "sphere-2018-v2"
 """The rule set's version: shown with the scores, bumped when a rule changes."""
+
+
+VALUE = pl.col("value")
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A numeric standard: the value is at least (or at most) `value`.
+
+    Declared as a number, not an expression, so that the page can show the value with the
+    precision the limit needs: a value is compared exactly and shown rounded so that the
+    shown number never looks on the other side of the limit from its score.
+    """
+
+    value: float
+    at_least: bool
+
+    def holds(self, expr: pl.Expr) -> pl.Expr:
+        return expr >= self.value if self.at_least else expr <= self.value
+
+    @property
+    def decimals(self) -> int:
+        """Decimals the limit is written with: 3.5 has one, 250 none."""
+        exponent = Decimal(str(self.value)).normalize().as_tuple().exponent
+        return max(0, -int(exponent))
+
+
+def at_least(value: float) -> Limit:
+    return Limit(value, at_least=True)
+
+
+def at_most(value: float) -> Limit:
+    return Limit(value, at_least=False)
 
 
 @dataclass(frozen=True)
 class Indicator:
     """One indicator: its value (an expression over the assessment's columns) and standard.
 
-    `meets` and `emergency` are expressions over the value (`pl.col("value")`); a null value
-    is `no_data`; an indicator without `meets` is shown without a score.
+    A numeric standard is a `limit` (and an `emergency` limit, met when the standard is not);
+    an answer's standard is `meets`, an expression over the value (`pl.col("value")`). A null
+    value is `no_data`; an indicator with neither is shown without a score.
     """
 
     key: str
@@ -39,8 +74,20 @@ class Indicator:
     value: pl.Expr
     standard: str | Promise = ""
     meets: pl.Expr | None = None
-    emergency: pl.Expr | None = None
+    limit: Limit | None = None
+    emergency: Limit | None = None
     choices_of: str | None = None  # a select_one field: its value is shown by its choice label
+
+    def meets_expr(self) -> pl.Expr | None:
+        return self.limit.holds(VALUE) if self.limit is not None else self.meets
+
+    def limits(self) -> list[Limit]:
+        return [x for x in (self.limit, self.emergency) if x is not None]
+
+    def decimals(self) -> int:
+        """Shown decimals: one more than the finest limit has (3.45 m² against 3.5 shows
+        3.45, not 3.5); one when the indicator has no numeric limit."""
+        return max((x.decimals for x in self.limits()), default=0) + 1
 
 
 def _per(numerator: str, denominator: str) -> pl.Expr:
@@ -65,8 +112,6 @@ def _yes(column: str) -> pl.Expr:
     return pl.col(column).cast(pl.Boolean)
 
 
-VALUE = pl.col("value")
-
 INDICATORS: tuple[Indicator, ...] = (
     Indicator(
         "site_management",
@@ -84,7 +129,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "%",
         _per("hh_no_shelter", "hh") * 100,
         _("none"),
-        meets=VALUE == 0,
+        limit=at_most(0),
     ),
     Indicator(
         "covered_area_pp",
@@ -93,7 +138,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "m²",
         _per("covered_area_m2", "ind"),
         _("≥ 3.5 m² per person"),
-        meets=VALUE >= 3.5,
+        limit=at_least(3.5),
     ),
     Indicator(
         "water_lpd",
@@ -102,7 +147,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "litres",
         pl.col("water_lpd").cast(pl.Float64),
         _("≥ 15 litres"),
-        meets=VALUE >= 15,
+        limit=at_least(15),
     ),
     Indicator(
         "people_per_tap",
@@ -111,7 +156,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "people",
         _people_per("taps"),
         _("≤ 250"),
-        meets=VALUE <= 250,
+        limit=at_most(250),
     ),
     Indicator(
         "people_per_latrine",
@@ -120,8 +165,8 @@ INDICATORS: tuple[Indicator, ...] = (
         "people",
         _people_per("latrines"),
         _("≤ 20 (≤ 50 in the first weeks)"),
-        meets=VALUE <= 20,
-        emergency=VALUE <= 50,
+        limit=at_most(20),
+        emergency=at_most(50),
     ),
     Indicator(
         "people_per_shower",
@@ -130,7 +175,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "people",
         _people_per("showers"),
         _("≤ 50"),
-        meets=VALUE <= 50,
+        limit=at_most(50),
     ),
     Indicator(
         "latrines_separated",
@@ -228,6 +273,7 @@ INDICATORS: tuple[Indicator, ...] = (
 )
 
 SOURCE_FIELDS: tuple[str, ...] = (
+    "site_status",
     "ind",
     "hh",
     "hh_no_shelter",
@@ -251,23 +297,47 @@ SOURCE_FIELDS: tuple[str, ...] = (
 """The assessment fields the indicators read (and nothing else of the submission)."""
 
 
+# A closed site, or one with nobody in it, has no living conditions to score.
+UNSCORED = (pl.col("site_status") == "closed").fill_null(False) | (pl.col("ind").fill_null(0) == 0)
+
+
 def _status(indicator: Indicator) -> pl.Expr:
-    if indicator.meets is None:
+    meets = indicator.meets_expr()
+    if meets is None:
         return pl.lit(StandardStatus.NO_STANDARD.value)
     short: pl.Expr = pl.lit(StandardStatus.BELOW.value)
     if indicator.emergency is not None:
         short = (
-            pl.when(indicator.emergency)
+            pl.when(indicator.emergency.holds(VALUE))
             .then(pl.lit(StandardStatus.EMERGENCY.value))
             .otherwise(short)
         )
     return (
-        pl.when(VALUE.is_null())
+        pl.when(UNSCORED)
+        .then(pl.lit(StandardStatus.NOT_SCORED.value))
+        .when(VALUE.is_null())
         .then(pl.lit(StandardStatus.NO_DATA.value))
-        .when(indicator.meets)
+        .when(meets)
         .then(pl.lit(StandardStatus.MEETS.value))
         .otherwise(short)
     )
+
+
+def _shown(indicator: Indicator) -> pl.Expr:
+    """The value rounded to the indicator's decimals; where rounding would carry a value that
+    misses a limit onto it (3.4996 to 3.50 against >= 3.5), one step short of the limit."""
+    decimals = indicator.decimals()
+    step = 10.0**-decimals
+    nearest = VALUE.round(decimals)
+    shown: pl.Expr = nearest
+    for limit in reversed(indicator.limits()):
+        short = limit.value - step if limit.at_least else limit.value + step
+        shown = (
+            pl.when(limit.holds(nearest) & ~limit.holds(VALUE))
+            .then(pl.lit(round(short, decimals)))
+            .otherwise(shown)
+        )
+    return shown.cast(pl.Utf8).str.replace(r"\.0$", "")
 
 
 def indicators_frame(
@@ -283,12 +353,10 @@ def indicators_frame(
     yes, no, none_working = str(_("yes")), str(_("no")), str(_("none working"))
     parts = []
     for order, indicator in enumerate(INDICATORS):
-        valued = assessments.select(*keys, indicator.value.alias("value"))
-        text = (
-            VALUE.round(1).cast(pl.Utf8).str.replace(r"\.0$", "")
-            if valued.schema["value"].is_numeric()
-            else VALUE
+        valued = assessments.select(
+            *keys, indicator.value.alias("value"), pl.col("site_status"), pl.col("ind")
         )
+        text = _shown(indicator) if valued.schema["value"].is_numeric() else VALUE
         if indicator.unit == "yes/no":
             text = pl.when(VALUE == 1).then(pl.lit(yes)).when(VALUE == 0).then(pl.lit(no))
         if indicator.choices_of:

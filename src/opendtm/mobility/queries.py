@@ -28,7 +28,14 @@ _TYPES: dict[str, Any] = {
         pl.Boolean,
     ),
     **dict.fromkeys(
-        ("water_source", "health_access", "food_access", "children_in_school", "lighting"),
+        (
+            "site_status",
+            "water_source",
+            "health_access",
+            "food_access",
+            "children_in_school",
+            "lighting",
+        ),
         pl.Utf8,
     ),
 }

@@ -158,7 +158,22 @@ def validate(parsed: ExportLike, ctx: ValidationContext) -> Validation:
     issues = issues_concat([*notes, reader, *parts, *repeat_issues])
     issues = without_reader_duplicates(issues, reader)
     issues = _propagate_repeat_errors(issues, main, repeats)
-    return _verdicts(main, repeats, issues, sheet)
+    cross = consistency.sites_within_baseline(_not_rejected(main, issues), ctx)
+    return _verdicts(main, repeats, issues_concat([issues, cross]), sheet)
+
+
+def _not_rejected(main: pl.DataFrame, issues: pl.DataFrame) -> pl.DataFrame:
+    """The main rows no error rejects: what the cross-form rules compare (only the columns
+    they read, so that the filter does not copy the whole wide frame)."""
+    wanted = ["_sheet", "_row", "_submission_id", "_location_id", "_location_pcode"]
+    wanted += ["_site_key", "_site_pk", "ind", "site_status", "idp_ind", "sites_count"]
+    errors = issues.filter((pl.col("severity") == ERROR) & pl.col("row").is_not_null()).select(
+        pl.col("sheet").alias("_sheet"), pl.col("row").alias("_row")
+    )
+    frame = main.select(c for c in wanted if c in main.columns)
+    keys = frame.select(pl.col("_sheet").cast(pl.Utf8), "_row")
+    bad = keys.join(errors.unique(), on=["_sheet", "_row"], how="semi").get_column("_row")
+    return frame.filter(~pl.col("_row").is_in(bad.implode()))
 
 
 def _repeat_rows(repeats: dict[str, pl.DataFrame]) -> pl.DataFrame:

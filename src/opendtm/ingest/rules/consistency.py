@@ -354,3 +354,108 @@ def sites(frame: pl.DataFrame, ctx: ValidationContext) -> tuple[pl.DataFrame, pl
     ]
     frame = frame.rename({"site_pk": "_site_pk", "site_unit": "_site_unit"})
     return frame, issues_concat(issues)
+
+
+def sites_within_baseline(kept: pl.DataFrame, ctx: ValidationContext) -> pl.DataFrame:
+    """Cross-form: a location's sites hold no more people than the IDPs its baseline reports,
+    and no more sites are assessed there (closed ones aside) than its `sites_count`.
+
+    Run by whichever form is imported second, on `kept`, the file's rows no other rule
+    rejected: the file's sites (one row per site) with the round's stored sites the file does
+    not replace, against the stored baselines; or the file's baselines against the round's
+    stored sites. Warnings, on the file's rows of each location where either count is over.
+    """
+    if "_location_id" not in kept.columns:
+        return issues_concat([])
+    located = kept.filter(pl.col("_location_id").is_not_null())
+    if "_site_key" in kept.columns:
+        if not ctx.round_baselines.height or "ind" not in kept.columns:
+            return issues_concat([])
+        status = pl.col("site_status") if "site_status" in kept.columns else pl.lit(None, pl.Utf8)
+        mine = (
+            located.filter(pl.col("_site_key").is_not_null())
+            .sort("_row")
+            .unique(subset="_site_key", keep="first", maintain_order=True)
+        )
+        in_file = mine.select(
+            pl.col("_site_pk").alias("site_pk"),
+            pl.col("_location_id").alias("location_id"),
+            pl.col("ind").cast(pl.Int64),
+            status.cast(pl.Utf8).alias("site_status"),
+        )
+        stored = ctx.round_sites.join(
+            in_file.filter(pl.col("site_pk").is_not_null()).select("site_pk"),
+            on="site_pk",
+            how="anti",
+        )
+        totals = _site_totals(pl.concat([in_file, stored])).join(
+            ctx.round_baselines, on="location_id", how="inner"
+        )
+        rows, people, count, shown = mine, "ind", "site_id", pl.col("_site_key")
+    else:
+        if not ctx.round_sites.height or "idp_ind" not in kept.columns:
+            return issues_concat([])
+        totals = _site_totals(ctx.round_sites)
+        baseline = located.select(
+            pl.col("_location_id").alias("location_id"),
+            pl.col("idp_ind").cast(pl.Int64),
+            (pl.col("sites_count") if "sites_count" in kept.columns else pl.lit(None)).cast(
+                pl.Int64
+            ),
+        )
+        totals = totals.join(baseline.unique(subset="location_id"), on="location_id")
+        rows, people, count, shown = located, "idp_ind", "sites_count", None
+    over = totals.filter(
+        (pl.col("_site_ind") > pl.col("idp_ind").fill_null(0))
+        | (pl.col("_sites") > pl.col("sites_count"))
+    )
+    if not over.height:
+        return issues_concat([])
+    joined = rows.drop([c for c in over.columns if c in rows.columns and c != "location_id"]).join(
+        over.rename({"location_id": "_location_id"}), on="_location_id", how="inner"
+    )
+    return issues_concat(
+        [
+            issues_where(
+                joined,
+                pl.col("_site_ind") > pl.col("idp_ind").fill_null(0),
+                field=people,
+                rule="consistency.sites_exceed_idps",
+                severity=WARNING,
+                message=pl.format(
+                    "the sites assessed in {} this round hold {} individuals, more than the {} "
+                    "IDPs (idp_ind) its baseline assessment reports",
+                    pl.col("_location_pcode"),
+                    pl.col("_site_ind"),
+                    pl.col("idp_ind").fill_null(0),
+                ),
+            ),
+            issues_where(
+                joined,
+                pl.col("_sites") > pl.col("sites_count"),
+                field=count,
+                rule="consistency.sites_exceed_count",
+                severity=WARNING,
+                value=shown,
+                message=pl.format(
+                    "{} sites that are not closed are assessed in {} this round, more than the "
+                    "{} sites (sites_count) its baseline assessment reports",
+                    pl.col("_sites"),
+                    pl.col("_location_pcode"),
+                    pl.col("sites_count"),
+                ),
+            ),
+        ]
+    )
+
+
+def _site_totals(sites: pl.DataFrame) -> pl.DataFrame:
+    """Per location: individuals in its sites and the sites not closed."""
+    return (
+        sites.filter(pl.col("location_id").is_not_null())
+        .group_by("location_id")
+        .agg(
+            _site_ind=pl.col("ind").sum(),
+            _sites=(pl.col("site_status").fill_null("") != "closed").sum(),
+        )
+    )
