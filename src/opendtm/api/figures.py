@@ -1,7 +1,9 @@
 """Endpoints of the figures: by admin unit, site, origin and round, and the headline.
 
-Thin: every number comes from `figures.queries` (which applies the role rules and suppresses
-small counts in published outputs), every download from `figures.exports`. `?format=csv|hxl`
+Thin: the parameters become one `figures.request.FiguresRequest`, answered by the one
+dispatcher (`figures.answers`, over `figures.queries`, which applies the role rules and
+suppresses small counts in published outputs) and keyed in the response cache from the same
+request; every download comes from `figures.exports`. `?format=csv|hxl`
 returns the same rows as a file: the page asked for, or every row when no `limit` is given.
 Answers of published rounds are kept by the response cache (`api.cache`), after access is
 checked; unpublished rounds are computed on every request.
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
@@ -21,15 +23,17 @@ from opendtm.api.access import operation_for, request_user
 from opendtm.api.cache import figures_response, json_response, own_key
 from opendtm.api.registry import DATE_FROM, DATE_TO, MAX_LIMIT, MAX_OFFSET
 from opendtm.api.schemas import FiguresPage, HeadlineOut, SeriesOut
-from opendtm.figures import queries
-from opendtm.figures.exports import Answer, answer_pages, export_frame, export_write
-from opendtm.figures.results import AdminFigures, OriginMatrix, SiteFigures
+from opendtm.figures.answers import Answer, figures_answer, figures_pages
+from opendtm.figures.choices import Grouping
+from opendtm.figures.exports import Answer as Table
+from opendtm.figures.exports import export_frame, export_write
+from opendtm.figures.request import PAGED, FiguresRequest
+from opendtm.figures.results import Headline, TimeSeries
 from opendtm.gazetteer.models import MAX_LEVEL
 
 router = Router(tags=["figures"])
 
 Format = Literal["json", "csv", "hxl"]
-Paged = AdminFigures | SiteFigures | OriginMatrix
 FORMAT = Query("json", description="json (default), csv, or hxl (CSV with an HXL tag row).")
 ROUND = Query(None, ge=1, description="Round number; default: the latest you may see.")
 PCODE = Query(None, description="Only rows within this admin unit (P-code or alt. code).")
@@ -41,11 +45,11 @@ EXACT = Query(False, description="Analysts and up: published values without supp
 JSON_LIMIT = 100
 
 
-def _rows(answer: Answer) -> list[dict[str, Any]]:
+def _rows(answer: Table) -> list[dict[str, Any]]:
     return list(export_frame(answer).iter_rows(named=True))
 
 
-def _download(pages: Iterable[Answer], fmt: str, name: str) -> HttpResponse:
+def _download(pages: Iterable[Table], fmt: str, name: str) -> HttpResponse:
     out = io.BytesIO()
     export_write(pages, fmt, out)
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
@@ -53,64 +57,67 @@ def _download(pages: Iterable[Answer], fmt: str, name: str) -> HttpResponse:
     return response
 
 
-def _answer(
-    fetch: Callable[[int | None, int], Paged],
-    fmt: str,
-    limit: int | None,
-    offset: int,
-    name: str,
-) -> dict[str, Any] | HttpResponse:
-    if fmt != "json":
-        if limit is None:
-            return _download(answer_pages(fetch), fmt, name)  # type: ignore[type-var]
-        return _download([fetch(limit, offset)], fmt, name)
-    limit = JSON_LIMIT if limit is None else limit
-    answer = fetch(limit, offset)
+def _json(answer: Answer) -> dict[str, Any]:
+    """The JSON body of an answer, by its kind."""
+    if isinstance(answer, Headline):
+        return {
+            "provenance": answer.provenance.as_dict(),
+            "figures": answer.figures,
+            "previous": answer.previous,
+            "change": answer.change,
+            "change_pct": answer.change_pct,
+        }
+    if isinstance(answer, TimeSeries):
+        rows = _rows(answer)
+        return {
+            "count": len(rows),
+            "unit": answer.unit,
+            "provenance": [p.as_dict() for p in answer.provenance],
+            "results": rows,
+        }
     return {
         "count": answer.total_rows,
-        "limit": limit,
-        "offset": offset,
+        "limit": answer.limit,
+        "offset": answer.offset,
         "provenance": answer.provenance.as_dict(),
         "totals": answer.totals,
         "results": _rows(answer),
     }
 
 
-def _cached(
+def _served(
     request: HttpRequest,
     schema: type[Schema],
-    produce: Callable[[], dict[str, Any] | HttpResponse],
-    *,
-    endpoint: str,
-    operation: Any,
-    round_number: int | None,
-    exact: bool,
-    pcode: str | None = None,
-    **params: Any,
+    fmt: str,
+    name: str,
+    grouping: Grouping,
+    **asked: Any,
 ) -> HttpResponse:
-    """The answer from the response cache when it is a published round's, else computed."""
-    key = own_key(
-        request,
-        endpoint=endpoint,
-        operation=operation,
-        round_number=round_number,
-        exact=exact,
-        pcode=pcode,
-        params=params,
-    )
+    """The answer to the question the endpoint's parameters ask, from the response cache when
+    it is a published round's (its key is derived from the same request), else computed."""
+    operation = operation_for(request, asked.pop("code"))
+    if fmt == "json" and grouping in PAGED and asked.get("limit") is None:
+        asked["limit"] = JSON_LIMIT
+    figures = FiguresRequest(operation=operation, grouping=grouping, **asked)
+    user = request_user(request)
 
     def made() -> HttpResponse:
-        result = produce()
-        return result if isinstance(result, HttpResponse) else json_response(schema, result)
+        if fmt != "json":
+            pages = figures_pages(user=user, request=figures)
+            return _download(pages, fmt, f"{operation.code}-{name}")
+        return json_response(schema, _json(figures_answer(user=user, request=figures)))
 
-    return figures_response(request, key, made)
+    return figures_response(request, own_key(request, figures, fmt=fmt), made)
+
+
+CSV: dict[str, Any] = {"responses": {200: {"content": {"text/csv": {}}}}}
 
 
 @router.get(
     "/operations/{code}/figures/admin",
     response=FiguresPage,
     summary="Figures by admin unit",
-    openapi_extra={"responses": {200: {"content": {"text/csv": {}}}}},
+    openapi_extra=CSV,
 )
 def figures_admin(
     request: HttpRequest,
@@ -124,36 +131,19 @@ def figures_admin(
     format: Format = FORMAT,
 ) -> Any:
     """IDPs, returnees, sites and sex-age of every unit at `level` with data, by P-code."""
-    operation = operation_for(request, code)
-    user = request_user(request)
-    return _cached(
+    return _served(
         request,
         FiguresPage,
-        lambda: _answer(
-            lambda lim, off: queries.figures_by_admin(
-                user=user,
-                operation=operation,
-                round_number=round,
-                level=level,
-                parent_pcode=pcode,
-                limit=lim,
-                offset=off,
-                exact=exact,
-            ),
-            format,
-            limit,
-            offset,
-            f"{operation.code}-admin{level}",
-        ),
-        endpoint="admin",
-        operation=operation,
+        format,
+        f"admin{level}",
+        Grouping.ADMIN,
+        code=code,
         round_number=round,
-        exact=exact,
-        pcode=pcode,
         level=level,
+        pcode=pcode,
         limit=limit,
         offset=offset,
-        format=format,
+        exact=exact,
     )
 
 
@@ -161,7 +151,7 @@ def figures_admin(
     "/operations/{code}/figures/sites",
     response=FiguresPage,
     summary="Figures by site",
-    openapi_extra={"responses": {200: {"content": {"text/csv": {}}}}},
+    openapi_extra=CSV,
 )
 def figures_sites(
     request: HttpRequest,
@@ -174,34 +164,18 @@ def figures_sites(
     format: Format = FORMAT,
 ) -> Any:
     """Every site assessed in the round, by site ID, with its population and change."""
-    operation = operation_for(request, code)
-    user = request_user(request)
-    return _cached(
+    return _served(
         request,
         FiguresPage,
-        lambda: _answer(
-            lambda lim, off: queries.figures_by_site(
-                user=user,
-                operation=operation,
-                round_number=round,
-                parent_pcode=pcode,
-                limit=lim,
-                offset=off,
-                exact=exact,
-            ),
-            format,
-            limit,
-            offset,
-            f"{operation.code}-sites",
-        ),
-        endpoint="sites",
-        operation=operation,
+        format,
+        "sites",
+        Grouping.SITE,
+        code=code,
         round_number=round,
-        exact=exact,
         pcode=pcode,
         limit=limit,
         offset=offset,
-        format=format,
+        exact=exact,
     )
 
 
@@ -209,7 +183,7 @@ def figures_sites(
     "/operations/{code}/figures/origins",
     response=FiguresPage,
     summary="IDPs by origin and current location",
-    openapi_extra={"responses": {200: {"content": {"text/csv": {}}}}},
+    openapi_extra=CSV,
 )
 def figures_origins(
     request: HttpRequest,
@@ -224,38 +198,20 @@ def figures_origins(
     format: Format = FORMAT,
 ) -> Any:
     """The origin matrix, by destination then origin."""
-    operation = operation_for(request, code)
-    user = request_user(request)
-    return _cached(
+    return _served(
         request,
         FiguresPage,
-        lambda: _answer(
-            lambda lim, off: queries.figures_origin_matrix(
-                user=user,
-                operation=operation,
-                round_number=round,
-                origin_level=origin_level,
-                destination_level=level,
-                parent_pcode=pcode,
-                limit=lim,
-                offset=off,
-                exact=exact,
-            ),
-            format,
-            limit,
-            offset,
-            f"{operation.code}-origins",
-        ),
-        endpoint="origins",
-        operation=operation,
+        format,
+        "origins",
+        Grouping.ORIGIN,
+        code=code,
         round_number=round,
-        exact=exact,
-        pcode=pcode,
         level=level,
         origin_level=origin_level,
+        pcode=pcode,
         limit=limit,
         offset=offset,
-        format=format,
+        exact=exact,
     )
 
 
@@ -263,7 +219,7 @@ def figures_origins(
     "/operations/{code}/figures/rounds",
     response=SeriesOut,
     summary="Time series of an admin unit",
-    openapi_extra={"responses": {200: {"content": {"text/csv": {}}}}},
+    openapi_extra=CSV,
 )
 def figures_rounds(
     request: HttpRequest,
@@ -277,24 +233,18 @@ def figures_rounds(
     """The unit's figures in every round you may see, oldest first (rounds reported between
     `date_from` and `date_to` when given; the first one's change is still against the round
     before it)."""
-    operation = operation_for(request, code)
-    series = queries.figures_time_series(
-        user=request_user(request),
-        operation=operation,
+    return _served(
+        request,
+        SeriesOut,
+        format,
+        f"{pcode.strip()}-rounds",
+        Grouping.ROUND,
+        code=code,
         pcode=pcode,
-        exact=exact,
         date_from=date_from,
         date_to=date_to,
+        exact=exact,
     )
-    if format != "json":
-        return _download([series], format, f"{operation.code}-{pcode}-rounds")
-    rows = _rows(series)
-    return {
-        "count": len(rows),
-        "unit": series.unit,
-        "provenance": [p.as_dict() for p in series.provenance],
-        "results": rows,
-    }
 
 
 @router.get(
@@ -304,26 +254,13 @@ def figures_headline(
     request: HttpRequest, code: str, round: int | None = ROUND, exact: bool = EXACT
 ) -> HttpResponse:
     """The round's totals for the whole operation and their change since the previous round."""
-    operation = operation_for(request, code)
-
-    def produce() -> dict[str, Any]:
-        headline = queries.figures_headline(
-            user=request_user(request), operation=operation, round_number=round, exact=exact
-        )
-        return {
-            "provenance": headline.provenance.as_dict(),
-            "figures": headline.figures,
-            "previous": headline.previous,
-            "change": headline.change,
-            "change_pct": headline.change_pct,
-        }
-
-    return _cached(
+    return _served(
         request,
         HeadlineOut,
-        produce,
-        endpoint="headline",
-        operation=operation,
+        "json",
+        "headline",
+        Grouping.HEADLINE,
+        code=code,
         round_number=round,
         exact=exact,
     )

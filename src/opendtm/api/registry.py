@@ -52,7 +52,7 @@ def rounds(
     operation = operation_for(request, code)
     rows = []
     for round_ in rounds_of(operation=operation, user=request_user(request)):
-        reported = round_.end_date or round_.start_date
+        reported = round_.reporting_date
         if not reported_within(reported, date_from, date_to):
             continue
         rows.append(
