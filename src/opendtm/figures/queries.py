@@ -54,7 +54,7 @@ from opendtm.figures.results import (
 )
 from opendtm.figures.series import SeriesPlace
 from opendtm.figures.sources import LiveFigures, RoundFigures, SnapshotFigures
-from opendtm.figures.suppression import is_hidden, masked, total_shown
+from opendtm.figures.suppression import MASK, is_hidden, masked, total_shown
 from opendtm.gazetteer.models import MAX_LEVEL, AdminUnit, GazetteerVersion
 from opendtm.operations.choices import RoundStatus
 from opendtm.operations.models import Operation, Round
@@ -541,7 +541,12 @@ def figures_time_series(
         for round_, row in zip(access.rounds, rows, strict=True)
         if reported_within(sources[round_.pk].provenance.reporting_date, date_from, date_to)
     ]
-    frame = pl.concat([row for _, row in kept]) if kept else pl.DataFrame(schema=SERIES_COLUMNS)
+    if kept:
+        frame = pl.concat([row for _, row in kept])
+    elif rows:  # no round in the date range: no row, with the columns' types
+        frame = rows[0].clear()
+    else:
+        frame = pl.DataFrame(schema=SERIES_COLUMNS).with_columns(pl.col(MASK).cast(pl.Int64))
     return TimeSeries(
         unit={c: labels[c] for c in LABEL_COLUMNS},
         rows=frame,

@@ -85,7 +85,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _round_choice(request: OperationRequest) -> tuple[list[Any], int | None]:
     rounds = list(rounds_of(operation=request.operation, user=request.user))
-    number = _figures_request(request, Grouping.HEADLINE).round_number
+    asked = FiguresRequest(
+        operation=request.operation,
+        grouping=Grouping.HEADLINE,
+        round_number=whole_number("round", request.GET.get("round")),
+    )
+    number = asked.round_number
     if number is None and rounds:
         number = fq.figures_default_round(user=request.user, operation=request.operation).number
     return rounds, number
