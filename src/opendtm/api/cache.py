@@ -130,8 +130,9 @@ def _key(parts: Iterable[Any]) -> str:
     return f"figures:{_VERSION}:{digest}"
 
 
-def _state(row: Sequence[Any]) -> RoundState:
-    """A round's number, dates and snapshot (id, build time, threshold), hashable."""
+def round_state(row: Sequence[Any]) -> RoundState:
+    """A round's number, status, dates and snapshot (id, build time, threshold), hashable,
+    from a row of `api.queries.round_states`: what `figures_key` takes as `states`."""
     return tuple(v.isoformat() if isinstance(v, dt.date | dt.datetime) else v for v in row)
 
 
@@ -158,7 +159,7 @@ def own_key(request: HttpRequest, figures: FiguresRequest, *, fmt: str) -> str |
     return figures_key(
         figures,
         fmt=fmt,
-        states=[_state(row[1:8]) for row in rows],
+        states=[round_state(row[1:8]) for row in rows],
         gazetteer_id=rows[0][8] if figures.pcode and rows else None,
         unpublished=lambda: can(request_user(request), Action.VIEW_UNPUBLISHED, operation),
     )
@@ -244,7 +245,7 @@ def v3_key(
     only through which operations they may see: callers seeing the same share entries.
     """
     rounds = [
-        (row[0], *_state(row[1:]))
+        (row[0], *round_state(row[1:]))
         for row in round_states([o.pk for o in operations])
         if row[2] == RoundStatus.PUBLISHED
     ]
