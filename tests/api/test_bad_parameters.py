@@ -8,21 +8,10 @@ from typing import Any
 
 from opendtm.api.v1 import api
 from tests.api.conftest import World, client_for
+from tests.web.test_bad_parameters import BAD_VALUES as PAGE_VALUES
 
 F = "/api/v1/operations/typhoon/figures"
-BAD_VALUES = (
-    "abc",
-    "-1",
-    "0",
-    "9",
-    "1.5",
-    "99999999999999999999",
-    "x" * 300,
-    "",
-    "2000-01-01",
-    "2000-13-45",
-    "true",
-)
+BAD_VALUES = (*PAGE_VALUES, "2000-13-45", "true")  # the pages' table, and a date and a flag
 VALID = {"code": "typhoon", "pcode": "PH01", "country": "PHL"}
 
 

@@ -14,14 +14,15 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Iterable
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from opendtm.api.access import operation_for, request_user
 from opendtm.api.cache import figures_response, json_response, own_key
-from opendtm.api.registry import DATE_FROM, DATE_TO, MAX_LIMIT, MAX_OFFSET
+from opendtm.api.registry import MAX_LIMIT, MAX_OFFSET
 from opendtm.api.schemas import FiguresPage, HeadlineOut, SeriesOut
 from opendtm.figures.answers import Answer, figures_answer, figures_pages
 from opendtm.figures.choices import Grouping
@@ -34,15 +35,59 @@ from opendtm.gazetteer.models import MAX_LEVEL
 router = Router(tags=["figures"])
 
 Format = Literal["json", "csv", "hxl"]
-FORMAT = Query("json", description="json (default), csv, or hxl (CSV with an HXL tag row).")
-ROUND = Query(None, ge=1, description="Round number; default: the latest you may see.")
-PCODE = Query(None, description="Only rows within this admin unit (P-code or alt. code).")
-LIMIT = Query(
-    None, ge=0, le=MAX_LIMIT, description="Rows per page (JSON default 100, at most 10,000)."
-)
-OFFSET = Query(0, ge=0, le=MAX_OFFSET, description="Rows to skip.")
-EXACT = Query(False, description="Analysts and up: published values without suppression.")
 JSON_LIMIT = 100
+CSV: dict[str, Any] = {"responses": {200: {"content": {"text/csv": {}}}}}
+
+
+# The parameters of each endpoint, once: they become the FiguresRequest that is answered and
+# keyed (`_served`), by the field names of FiguresRequest (`round` is its `round_number`).
+
+
+EXACT = Field(False, description="Analysts and up: published values without suppression.")
+FORMAT: Any = Field("json", description="json (default), csv, or hxl (CSV with an HXL tag row).")
+
+
+class _Exact(Schema):
+    round: int | None = Field(
+        None, ge=1, description="Round number; default: the latest you may see."
+    )
+    exact: bool = EXACT
+
+
+class _Table(_Exact):
+    pcode: str | None = Field(
+        None, description="Only rows within this admin unit (P-code or alt. code)."
+    )
+    limit: int | None = Field(
+        None, ge=0, le=MAX_LIMIT, description="Rows per page (JSON default 100, at most 10,000)."
+    )
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="Rows to skip.")
+    format: Format = FORMAT
+
+
+class SitesQuery(_Table):
+    pass
+
+
+class AdminQuery(_Table):
+    level: int = Field(1, ge=0, le=MAX_LEVEL, description="Admin level of the rows.")
+
+
+class OriginsQuery(_Table):
+    level: int = Field(1, ge=0, le=MAX_LEVEL, description="Admin level of the destination.")
+    origin_level: int = Field(2, ge=1, le=MAX_LEVEL, description="Admin level of the origin.")
+
+
+class SeriesQuery(Schema):
+    pcode: str = Field(..., min_length=1, description="The admin unit (P-code or alt. code).")
+    date_from: dt.date | None = Field(None, description="Reporting date on or after (YYYY-MM-DD).")
+    date_to: dt.date | None = Field(None, description="Reporting date on or before (YYYY-MM-DD).")
+    exact: bool = EXACT
+    format: Format = FORMAT
+
+
+class HeadlineQuery(_Exact):
+    pass
 
 
 def _rows(answer: Table) -> list[dict[str, Any]]:
@@ -87,16 +132,20 @@ def _json(answer: Answer) -> dict[str, Any]:
 
 def _served(
     request: HttpRequest,
-    schema: type[Schema],
-    fmt: str,
-    name: str,
+    code: str,
     grouping: Grouping,
-    **asked: Any,
+    query: Schema,
+    schema: type[Schema],
+    name: str,
 ) -> HttpResponse:
     """The answer to the question the endpoint's parameters ask, from the response cache when
     it is a published round's (its key is derived from the same request), else computed."""
-    operation = operation_for(request, asked.pop("code"))
-    if fmt == "json" and grouping in PAGED and asked.get("limit") is None:
+    operation = operation_for(request, code)
+    asked = query.model_dump()
+    fmt = asked.pop("format", "json")
+    if "round" in asked:
+        asked["round_number"] = asked.pop("round")
+    if fmt == "json" and grouping in PAGED and asked["limit"] is None:
         asked["limit"] = JSON_LIMIT
     figures = FiguresRequest(operation=operation, grouping=grouping, **asked)
     user = request_user(request)
@@ -110,157 +159,96 @@ def _served(
     return figures_response(request, own_key(request, figures, fmt=fmt), made)
 
 
-CSV: dict[str, Any] = {"responses": {200: {"content": {"text/csv": {}}}}}
+@dataclass(frozen=True)
+class _Endpoint:
+    """One figures endpoint: its path under /operations/{code}/figures/, the question it asks,
+    its parameters and its answer's schema. Registered by `_register`, one view each."""
+
+    path: str
+    grouping: Grouping
+    query: type[Schema]
+    schema: type[Schema]
+    summary: str
+    doc: str
+
+    def name(self, query: Any) -> str:
+        """The download's file name (after the operation's code)."""
+        if self.grouping == Grouping.ADMIN:
+            return f"admin{query.level}"
+        if self.grouping == Grouping.ROUND:
+            return f"{query.pcode.strip()}-rounds"
+        return self.path
 
 
-@router.get(
-    "/operations/{code}/figures/admin",
-    response=FiguresPage,
-    summary="Figures by admin unit",
-    openapi_extra=CSV,
-)
-def figures_admin(
-    request: HttpRequest,
-    code: str,
-    round: int | None = ROUND,
-    level: int = Query(1, ge=0, le=MAX_LEVEL, description="Admin level of the rows."),
-    pcode: str | None = PCODE,
-    limit: int | None = LIMIT,
-    offset: int = OFFSET,
-    exact: bool = EXACT,
-    format: Format = FORMAT,
-) -> Any:
-    """IDPs, returnees, sites and sex-age of every unit at `level` with data, by P-code."""
-    return _served(
-        request,
-        FiguresPage,
-        format,
-        f"admin{level}",
+ENDPOINTS = (
+    _Endpoint(
+        "admin",
         Grouping.ADMIN,
-        code=code,
-        round_number=round,
-        level=level,
-        pcode=pcode,
-        limit=limit,
-        offset=offset,
-        exact=exact,
-    )
-
-
-@router.get(
-    "/operations/{code}/figures/sites",
-    response=FiguresPage,
-    summary="Figures by site",
-    openapi_extra=CSV,
-)
-def figures_sites(
-    request: HttpRequest,
-    code: str,
-    round: int | None = ROUND,
-    pcode: str | None = PCODE,
-    limit: int | None = LIMIT,
-    offset: int = OFFSET,
-    exact: bool = EXACT,
-    format: Format = FORMAT,
-) -> Any:
-    """Every site assessed in the round, by site ID, with its population and change."""
-    return _served(
-        request,
+        AdminQuery,
         FiguresPage,
-        format,
+        "Figures by admin unit",
+        "IDPs, returnees, sites and sex-age of every unit at `level` with data, by P-code.",
+    ),
+    _Endpoint(
         "sites",
         Grouping.SITE,
-        code=code,
-        round_number=round,
-        pcode=pcode,
-        limit=limit,
-        offset=offset,
-        exact=exact,
-    )
-
-
-@router.get(
-    "/operations/{code}/figures/origins",
-    response=FiguresPage,
-    summary="IDPs by origin and current location",
-    openapi_extra=CSV,
-)
-def figures_origins(
-    request: HttpRequest,
-    code: str,
-    round: int | None = ROUND,
-    level: int = Query(1, ge=0, le=MAX_LEVEL, description="Admin level of the destination."),
-    origin_level: int = Query(2, ge=1, le=MAX_LEVEL, description="Admin level of the origin."),
-    pcode: str | None = PCODE,
-    limit: int | None = LIMIT,
-    offset: int = OFFSET,
-    exact: bool = EXACT,
-    format: Format = FORMAT,
-) -> Any:
-    """The origin matrix, by destination then origin."""
-    return _served(
-        request,
+        SitesQuery,
         FiguresPage,
-        format,
+        "Figures by site",
+        "Every site assessed in the round, by site ID, with its population and change.",
+    ),
+    _Endpoint(
         "origins",
         Grouping.ORIGIN,
-        code=code,
-        round_number=round,
-        level=level,
-        origin_level=origin_level,
-        pcode=pcode,
-        limit=limit,
-        offset=offset,
-        exact=exact,
-    )
-
-
-@router.get(
-    "/operations/{code}/figures/rounds",
-    response=SeriesOut,
-    summary="Time series of an admin unit",
-    openapi_extra=CSV,
-)
-def figures_rounds(
-    request: HttpRequest,
-    code: str,
-    pcode: str = Query(..., min_length=1, description="The admin unit (P-code or alt. code)."),
-    date_from: dt.date | None = DATE_FROM,
-    date_to: dt.date | None = DATE_TO,
-    exact: bool = EXACT,
-    format: Format = FORMAT,
-) -> Any:
-    """The unit's figures in every round you may see, oldest first (rounds reported between
-    `date_from` and `date_to` when given; the first one's change is still against the round
-    before it)."""
-    return _served(
-        request,
-        SeriesOut,
-        format,
-        f"{pcode.strip()}-rounds",
+        OriginsQuery,
+        FiguresPage,
+        "IDPs by origin and current location",
+        "The origin matrix, by destination then origin.",
+    ),
+    _Endpoint(
+        "rounds",
         Grouping.ROUND,
-        code=code,
-        pcode=pcode,
-        date_from=date_from,
-        date_to=date_to,
-        exact=exact,
-    )
-
-
-@router.get(
-    "/operations/{code}/figures/headline", response=HeadlineOut, summary="Headline of a round"
-)
-def figures_headline(
-    request: HttpRequest, code: str, round: int | None = ROUND, exact: bool = EXACT
-) -> HttpResponse:
-    """The round's totals for the whole operation and their change since the previous round."""
-    return _served(
-        request,
-        HeadlineOut,
-        "json",
+        SeriesQuery,
+        SeriesOut,
+        "Time series of an admin unit",
+        "The unit's figures in every round you may see, oldest first (rounds reported between "
+        "`date_from` and `date_to` when given; the first one's change is still against the "
+        "round before it).",
+    ),
+    _Endpoint(
         "headline",
         Grouping.HEADLINE,
-        code=code,
-        round_number=round,
-        exact=exact,
-    )
+        HeadlineQuery,
+        HeadlineOut,
+        "Headline of a round",
+        "The round's totals for the whole operation and their change since the previous round.",
+    ),
+)
+
+
+def _register(endpoint: _Endpoint) -> None:
+    def view(request: HttpRequest, code: str, query: Any) -> HttpResponse:
+        return _served(
+            request, code, endpoint.grouping, query, endpoint.schema, endpoint.name(query)
+        )
+
+    # ninja reads the parameters from the annotations: the endpoint's own query schema
+    view.__annotations__ = {
+        "request": HttpRequest,
+        "code": str,
+        "query": Annotated[endpoint.query, Query()],
+        "return": HttpResponse,
+    }
+    view.__name__ = view.__qualname__ = f"figures_{endpoint.path}"
+    view.__doc__ = endpoint.doc
+    tables = endpoint.grouping != Grouping.HEADLINE
+    router.get(
+        f"/operations/{{code}}/figures/{endpoint.path}",
+        response=endpoint.schema,
+        summary=endpoint.summary,
+        openapi_extra=CSV if tables else None,
+    )(view)
+
+
+for _endpoint in ENDPOINTS:
+    _register(_endpoint)
