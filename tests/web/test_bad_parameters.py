@@ -31,6 +31,7 @@ BAD_VALUES = (
     "x" * 300,
     "",
     "2000-01-01",
+    "PH\x00",  # a NUL, which PostgreSQL refuses in text
 )
 VALID_PATH = {
     "code": "typhoon",
