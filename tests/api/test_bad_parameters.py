@@ -59,3 +59,23 @@ def test_no_bad_value_in_any_parameter_gives_a_server_error(world: World) -> Non
                 seen[path, name, value] = client.get(url, given).status_code
     assert {case: status for case, status in seen.items() if status >= 500} == {}
     assert len(seen) == 48 * len(BAD_VALUES)  # the 48 parameters of the 9 operations
+
+
+def test_a_nul_anywhere_is_refused_before_any_query(world: World) -> None:
+    """PostgreSQL refuses a NUL in any text: it was a 500 there, in the operation code."""
+    client = client_for(world, "token")
+    refused = {
+        "/api/v1/operations/PH%00/rounds": client.get("/api/v1/operations/PH%00/rounds"),
+        "/api/v1/operations/typhoon/sites?pcode=": client.get(
+            "/api/v1/operations/typhoon/sites", {"pcode": "PH\x00"}
+        ),
+    }
+    for answer in refused.values():
+        assert answer.status_code == 400
+        assert answer.json() == {
+            "detail": "A parameter holds a NUL character: no name, code or value can hold one.",
+            "code": "invalid_input",
+        }
+    page = client_for(world, "viewer").get("/o/typhoon/", {"round": "1\x00"})
+    assert page.status_code == 400
+    assert b"A parameter holds a NUL character" in page.content

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from http import HTTPStatus
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404
 from django.utils.translation import gettext as _
@@ -45,13 +45,32 @@ def error_page(request: HttpRequest, status: int, message: str = "") -> HttpResp
     return render(request, TEMPLATE, context, status=status)
 
 
+NUL = "\x00"
+NUL_MESSAGE = "A parameter holds a NUL character: no name, code or value can hold one."
+
+
+def _holds_nul(request: HttpRequest) -> bool:
+    """A NUL anywhere in the path or the parameters (PostgreSQL refuses it in any text, so it
+    would fail in whichever query first met it)."""
+    if NUL in request.path:
+        return True
+    given = [request.GET] + ([request.POST] if request.method == "POST" else [])
+    return any(NUL in k or any(NUL in v for v in vs) for d in given for k, vs in d.lists())
+
+
 class ErrorPageMiddleware:
-    """A project error escaping a view becomes its page, with the error type's status."""
+    """A project error escaping a view becomes its page, with the error type's status; a
+    request holding a NUL is refused before any view (the API's in its JSON error shape)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _holds_nul(request):
+            if request.path.startswith(("/api/", "/v3/")):
+                body = {"detail": NUL_MESSAGE, "code": "invalid_input"}
+                return JsonResponse(body, status=400)
+            return error_page(request, 400, NUL_MESSAGE)
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
