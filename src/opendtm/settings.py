@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "opendtm.web.errors.ErrorPageMiddleware",  # project errors -> 400/403/404 pages
 ]
 
 ROOT_URLCONF = "opendtm.urls"

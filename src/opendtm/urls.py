@@ -13,3 +13,9 @@ urlpatterns = [
     path("v3/", include(v3_urls)),
     path("", include("opendtm.web.urls")),
 ]
+
+# Django's own refusals get the site's error page (web.errors), as the project's errors do.
+handler400 = "opendtm.web.errors.bad_request"
+handler403 = "opendtm.web.errors.permission_denied"
+handler404 = "opendtm.web.errors.page_not_found"
+handler500 = "opendtm.web.errors.server_error"

@@ -3,6 +3,8 @@ access checked first, 304s, and what a cached answer costs in queries."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import fields, replace
 from typing import Any
 
 import pytest
@@ -13,11 +15,16 @@ from django.utils import timezone
 
 from opendtm.accounts.choices import Role
 from opendtm.accounts.models import OperationGrant
+from opendtm.api.cache import figures_key, round_state
 from opendtm.api.models import ApiToken
+from opendtm.api.queries import round_states
+from opendtm.figures.choices import Grouping
 from opendtm.figures.models import FigureSnapshot
+from opendtm.figures.request import FiguresRequest
 from opendtm.figures.services import figures_snapshot_build
 from opendtm.operations.services import round_publish, round_validate
 from tests.api.conftest import World, client_for
+from tests.factories import OperationFactory
 
 F = "/api/v1/operations/typhoon/figures"
 ADMIN1 = f"{F}/admin?round=1&level=1"
@@ -248,3 +255,72 @@ def test_grants_change_nothing_cached_for_others(world: World) -> None:
         user=world.users["outsider"], operation=world.operation, role=Role.VIEWER
     )
     assert outsider.get(ADMIN1).json() == client_for(world, "token").get(ADMIN1).json()
+
+
+def _states(world: World) -> list[Any]:
+    return [round_state(row[1:8]) for row in round_states([world.operation.pk])]
+
+
+def _never() -> bool:
+    raise AssertionError("the caller's role was read, though the answer does not depend on it")
+
+
+def _key(
+    world: World,
+    request: FiguresRequest,
+    *,
+    fmt: str = "json",
+    gazetteer_id: int | None = 7,
+    unpublished: Any = _never,
+) -> str | None:
+    return figures_key(
+        request, fmt=fmt, states=_states(world), gazetteer_id=gazetteer_id, unpublished=unpublished
+    )
+
+
+def test_the_key_is_the_request_every_field_of_it(world: World) -> None:
+    """Requests differing in any one field get different keys; equal requests the same one.
+    A field added to FiguresRequest without a variant here fails the first assertion."""
+    op = world.operation
+    base = FiguresRequest(operation=op, grouping=Grouping.ADMIN, round_number=1, pcode="PH01")
+    other = {
+        "operation": OperationFactory(code="flood", location_level=3),
+        "grouping": Grouping.SITE,
+        "round_number": 2,
+        "level": 2,
+        "origin_level": 3,
+        "pcode": "PH02",
+        "exact": True,
+        "date_from": dt.date(2026, 1, 1),
+        "date_to": dt.date(2026, 12, 31),
+        "limit": 10,
+        "offset": 5,
+    }
+    assert set(other) == {f.name for f in fields(FiguresRequest)}
+    keys = {
+        name: _key(world, replace(base, **{name: value}), unpublished=lambda: True)
+        for name, value in other.items()
+    }
+    assert None not in keys.values()
+    assert len({_key(world, base), *keys.values()}) == len(other) + 1
+    again = FiguresRequest(operation=op, grouping="admin", round_number=1, pcode=" PH01 ")
+    assert again == base
+    assert _key(world, again) == _key(world, base)
+    assert _key(world, base, fmt="csv") != _key(world, base)
+    # another gazetteer version: the same P-code may name another unit
+    assert _key(world, base, gazetteer_id=8) != _key(world, base)
+
+
+def test_the_key_reads_the_role_only_when_the_answer_depends_on_it(world: World) -> None:
+    published = FiguresRequest(
+        operation=world.operation, grouping=Grouping.HEADLINE, round_number=1
+    )
+    assert _key(world, published) is not None  # _never: the role is not read
+    # exact values for a caller who may not see them: refused by the query, not kept
+    assert _key(world, replace(published, exact=True), unpublished=lambda: False) is None
+    # no round named while round 3 is open: the role decides which round is the default
+    default = replace(published, round_number=None)
+    assert _key(world, default, unpublished=lambda: True) is None  # open round 3: live
+    assert _key(world, default, unpublished=lambda: False) is not None  # round 2
+    series = FiguresRequest(operation=world.operation, grouping=Grouping.ROUND, pcode="PH01")
+    assert _key(world, series) is None  # a time series reads every round: not kept

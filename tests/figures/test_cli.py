@@ -144,7 +144,8 @@ REFUSALS = [
     (
         "vic",
         ["--by", "round"],
-        "--by round needs the admin unit: give --pcode. For example --pcode PH05.",
+        # the rule of FiguresRequest, the same words in the CLI, the web and the API
+        "A time series needs the P-code of an admin unit. Give its pcode, for example PH05.",
     ),
     ("vic", ["--format", "xlsx"], "An XLSX workbook needs a file: give --output PATH.xlsx."),
     (

@@ -3,7 +3,8 @@ sent, under a key that names everything the answer depends on.
 
 Published figures never change once their snapshot is built, so the same question gets the
 same bytes until the snapshot is rebuilt, the round reopened or republished, or a round's
-dates edited. The key therefore holds, besides the endpoint and its normalised parameters, the
+dates edited. The key therefore holds, besides the question (every field of its
+`figures.request.FiguresRequest`, the one shape the endpoint also answers) and the format, the
 state of every published round the answer reads (number, dates, snapshot id, build time and
 threshold) read fresh on every request with one query (`api.queries.round_states`): a
 rebuild makes a new key, a reopened round has no snapshot and is not cached, and nothing stale
@@ -25,7 +26,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from django.conf import settings
@@ -39,6 +40,8 @@ from opendtm.accounts.choices import Action
 from opendtm.accounts.roles import can
 from opendtm.api.access import DTM_KEY_HEADER, request_user
 from opendtm.api.queries import round_states
+from opendtm.figures.choices import Grouping
+from opendtm.figures.request import FiguresRequest
 from opendtm.operations.choices import RoundStatus
 from opendtm.operations.models import Operation
 
@@ -131,8 +134,9 @@ def _key(parts: Iterable[Any]) -> str:
     return f"figures:{_VERSION}:{digest}"
 
 
-def _state(row: Sequence[Any]) -> RoundState:
-    """A round's number, dates and snapshot (id, build time, threshold), hashable."""
+def round_state(row: Sequence[Any]) -> RoundState:
+    """A round's number, status, dates and snapshot (id, build time, threshold), hashable,
+    from a row of `api.queries.round_states`: what `figures_key` takes as `states`."""
     return tuple(v.isoformat() if isinstance(v, dt.date | dt.datetime) else v for v in row)
 
 
@@ -148,35 +152,56 @@ def _usable(state: RoundState, *, exact: bool) -> bool:
 # --- keys -------------------------------------------------------------------------------------
 
 
-def own_key(
-    request: HttpRequest,
-    *,
-    endpoint: str,
-    operation: Operation,
-    round_number: int | None,
-    exact: bool,
-    pcode: str | None,
-    params: dict[str, Any],
-) -> str | None:
-    """The key of an own-API figures answer, or None when it is not a published round's answer
-    from its snapshot (then it is computed, and any refusal raised, by the endpoint itself).
+def own_key(request: HttpRequest, figures: FiguresRequest, *, fmt: str) -> str | None:
+    """The key of an own-API figures answer (`figures_key`), with the facts it needs read for
+    this request: the rounds' states (one query), and the caller's role only when the answer
+    depends on it. Call after `operation_for`: the caller may read the published figures."""
+    operation = figures.operation
+    rows = round_states(
+        [operation.pk], gazetteer_of=operation.country_iso3 if figures.pcode else None
+    )
+    return figures_key(
+        figures,
+        fmt=fmt,
+        states=[round_state(row[1:8]) for row in rows],
+        gazetteer_id=rows[0][8] if figures.pcode and rows else None,
+        unpublished=lambda: can(request_user(request), Action.VIEW_UNPUBLISHED, operation),
+    )
 
-    Call after `operation_for`: the requester may read the operation's published figures.
+
+def figures_key(
+    figures: FiguresRequest,
+    *,
+    fmt: str,
+    states: Sequence[RoundState],
+    gazetteer_id: int | None,
+    unpublished: Callable[[], bool],
+) -> str | None:
+    """The key of the answer to `figures` rendered as `fmt`, or None when it is not a
+    published round's answer from its snapshot (then it is computed, and any refusal raised,
+    by the endpoint itself).
+
+    The one derivation of a figures key: every field of the request is part of it (a field
+    added to `FiguresRequest` is keyed without a change here), with the states of the rounds
+    the answer reads (`api.queries.round_states`, by number), the country's latest gazetteer
+    version when a P-code is named, and the access facts: `unpublished()` says whether the
+    caller may see unpublished rounds, asked only when the answer depends on it.
     """
-    rows = round_states([operation.pk], gazetteer_of=operation.country_iso3 if pcode else None)
-    rounds = [_state(row[1:8]) for row in rows]
-    published = [r for r in rounds if r[1] == RoundStatus.PUBLISHED]
+    if figures.grouping == Grouping.ROUND:
+        return None  # a time series reads every round the caller may see: not kept
+    published = [r for r in states if r[1] == RoundStatus.PUBLISHED]
+    number, exact = figures.round_number, figures.exact
     # The role matters for exact values, and for the default round when the latest round is
     # not published (then it is the default of those who may see it); not otherwise.
-    needs_role = exact or (round_number is None and rounds[-1:] != published[-1:])
-    unpublished = needs_role and can(request_user(request), Action.VIEW_UNPUBLISHED, operation)
-    if exact and not unpublished:
+    needs_role = exact or (number is None and list(states[-1:]) != published[-1:])
+    may_see = needs_role and unpublished()
+    if exact and not may_see:
         return None  # refused by the figures query: exact values are for analysts
-    if round_number is None:
-        seen = rounds if unpublished else published
+    if number is None:
+        seen = states if may_see else published
         target = seen[-1] if seen else None
     else:
-        target = next((r for r in rounds if r[0] == round_number), None)
+        target = next((r for r in states if r[0] == number), None)
     if target is None:
         return None
     # The round itself and the published rounds before it (the change is measured against
@@ -184,23 +209,30 @@ def own_key(
     read = [r for r in published if r[0] <= target[0]]
     if target not in read or not all(_usable(r, exact=exact) for r in read):
         return None
-    within = (pcode.strip(), rows[0][8]) if pcode else None
     return _key(
         (
             "own",
-            endpoint,
-            operation.pk,
-            operation.code,
-            operation.country_iso3,
-            operation.location_level,
+            fmt,
+            _request_parts(figures),
             target[0],
-            exact,
             None if exact else settings.OPENDTM_SUPPRESSION_THRESHOLD,
-            within,
-            tuple(sorted((k, repr(v)) for k, v in params.items())),
+            gazetteer_id if figures.pcode else None,
             tuple(read),
         )
     )
+
+
+def _request_parts(figures: FiguresRequest) -> tuple[tuple[str, Any], ...]:
+    """Every field of the request, by name; the operation by what its answers depend on."""
+    parts = []
+    for field in fields(figures):
+        value = getattr(figures, field.name)
+        if isinstance(value, Operation):
+            value = (value.pk, value.code, value.country_iso3, value.location_level)
+        elif isinstance(value, dt.date):
+            value = value.isoformat()
+        parts.append((field.name, value))
+    return tuple(parts)
 
 
 def v3_key(
@@ -217,7 +249,7 @@ def v3_key(
     only through which operations they may see: callers seeing the same share entries.
     """
     rounds = [
-        (row[0], *_state(row[1:]))
+        (row[0], *round_state(row[1:]))
         for row in round_states([o.pk for o in operations])
         if row[2] == RoundStatus.PUBLISHED
     ]

@@ -152,7 +152,7 @@ def _operations(request: HttpRequest) -> list[Operation]:
 
 
 def _reporting_date(round_: Round) -> dt.date:
-    return round_.end_date or round_.start_date
+    return round_.reporting_date
 
 
 def _rounds(request: HttpRequest, operation: Operation) -> list[Round]:

@@ -18,22 +18,20 @@ goes down the normal stack with the request as it came, and is answered there.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
-from functools import cache
-from typing import Any, get_args, get_type_hints
+from typing import Any
 
 from django.conf import settings
 from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.core.handlers.exception import convert_exception_to_response
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.locale import LocaleMiddleware
 from django.urls import Resolver404, get_resolver
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
-from ninja.params.models import Query
-from pydantic_core import PydanticUndefined
+from ninja import Schema
+from pydantic import ValidationError
 
 from opendtm.api.cache import cached_response
 from opendtm.core.errors import OpenDTMError
@@ -72,53 +70,22 @@ def cacheable_routes() -> dict[str, KeyFunction]:
 
 # --- parameters ---------------------------------------------------------------------------
 
-Kind = type[int] | type[bool] | type[str]
-Spec = dict[str, tuple[Kind, Any]]
-_FLAGS = {"true": True, "false": False, "1": True, "0": False}
 
-
-@cache
-def query_spec(endpoint: Callable[..., Any]) -> Spec:
-    """A django-ninja endpoint's query parameters as (int, bool or str, default), read from its
-    signature, so that a key is read with the endpoint's own names and defaults. A required
-    parameter's default is None: absent, it makes no key."""
-    hints = get_type_hints(endpoint)
-    spec: Spec = {}
-    for name, parameter in inspect.signature(endpoint).parameters.items():
-        declared = parameter.default
-        if not isinstance(declared, Query):
-            continue
-        hint = hints[name]
-        kind: Kind = bool if hint is bool else int if int in (hint, *get_args(hint)) else str
-        spec[name] = (kind, None if declared.default is PydanticUndefined else declared.default)
-    return spec
-
-
-def query_values(request: HttpRequest, spec: Spec) -> dict[str, Any] | None:
-    """The query parameters of `spec`, or None when one is given in a form this reader does
-    not know: twice, empty, or not plain (digits; true, false, 1 or 0). What it reads,
-    django-ninja parses to the same value; what it does not is left to django-ninja (an answer
-    not cached, or a 400), so a key never names another question than the endpoint answers."""
-    values: dict[str, Any] = {}
-    for name, (kind, default) in spec.items():
+def query_read(request: HttpRequest, schema: type[Schema]) -> Schema | None:
+    """The query string read into an endpoint's query schema, as django-ninja reads it (the
+    same pydantic model), or None when a parameter is given twice or empty, or does not
+    validate: django-ninja answers those itself (a 422, or an answer computed every time), so
+    a key never names another question than the endpoint answers."""
+    values: dict[str, str] = {}
+    for name in request.GET:
         given = request.GET.getlist(name)
-        if not given:
-            values[name] = default
-            continue
-        if len(given) > 1 or not given[0]:
+        if len(given) != 1 or not given[0]:
             return None
-        raw = given[0]
-        if kind is bool:
-            if raw not in _FLAGS:
-                return None
-            values[name] = _FLAGS[raw]
-        elif kind is int:
-            if not (raw.isascii() and raw.isdigit()):
-                return None
-            values[name] = int(raw)
-        else:
-            values[name] = raw
-    return values
+        values[name] = given[0]
+    try:
+        return schema.model_validate(values)
+    except ValidationError:
+        return None
 
 
 # --- the middleware -----------------------------------------------------------------------
@@ -139,7 +106,9 @@ class _PathlessLocale(LocaleMiddleware):
         translation.activate(translation.get_language_from_request(request, check_path=False))
         request.LANGUAGE_CODE = translation.get_language()
 
-    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
         patch_vary_headers(response, ("Accept-Language",))
         response.headers.setdefault("Content-Language", translation.get_language())
         return response

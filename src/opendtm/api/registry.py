@@ -12,6 +12,7 @@ from ninja import Query, Router
 from opendtm.api.access import operation_for, request_user
 from opendtm.api.schemas import AdminUnitPage, OperationPage, RoundPage, SitePage
 from opendtm.core.periods import date_range_check, reported_within
+from opendtm.figures.request import MAX_OFFSET
 from opendtm.gazetteer.countries import country_get
 from opendtm.gazetteer.models import MAX_LEVEL, AdminUnitCode
 from opendtm.gazetteer.queries import current_units
@@ -20,7 +21,6 @@ from opendtm.operations.queries import admin_unit_for_code, operation_list, roun
 router = Router(tags=["registry"])
 
 MAX_LIMIT = 10_000
-MAX_OFFSET = 2**31 - 1  # beyond what a database integer holds; no answer is that long
 Limit = Query(100, ge=0, le=MAX_LIMIT, description="Rows per page (at most 10,000).")
 Offset = Query(0, ge=0, le=MAX_OFFSET, description="Rows to skip.")
 DATE_FROM = Query(None, description="Reporting date on or after (YYYY-MM-DD).")
@@ -52,7 +52,7 @@ def rounds(
     operation = operation_for(request, code)
     rows = []
     for round_ in rounds_of(operation=operation, user=request_user(request)):
-        reported = round_.end_date or round_.start_date
+        reported = round_.reporting_date
         if not reported_within(reported, date_from, date_to):
             continue
         rows.append(

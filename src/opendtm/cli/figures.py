@@ -1,7 +1,8 @@
 """`opendtm figures`: displacement figures by admin unit, site, origin or round, as a table in
 the terminal or as a file partners use (CSV, XLSX, HXL, JSON, GeoJSON).
 
-Thin: parse the options, call `opendtm.figures.queries` page by page and write through
+Thin: build a `FiguresRequest` from the options, read its pages through the one dispatcher
+(`figures.answers`) and write them through
 `opendtm.figures.exports`. A file is written next to its target and renamed when complete, so
 a failed export never leaves half a file behind.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import itertools
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -19,61 +20,12 @@ import click
 
 from opendtm.core.errors import InvalidInput
 from opendtm.figures.choices import ExportFormat, Grouping
+from opendtm.figures.request import DEFAULT_LEVEL, DEFAULT_ORIGIN_LEVEL
+
+BY = [g for g in Grouping.values if g != Grouping.HEADLINE]  # the headline tops --by admin
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import User
-
     from opendtm.figures.results import Headline
-    from opendtm.operations.models import Operation
-
-DEFAULT_LEVEL = 1
-DEFAULT_ORIGIN_LEVEL = 2
-
-
-def _pages(
-    by: str,
-    *,
-    user: User,
-    operation: Operation,
-    number: int | None,
-    level: int,
-    origin_level: int,
-    pcode: str | None,
-    exact: bool,
-) -> Iterator[Any]:
-    """The answer's pages (one for a time series)."""
-    from opendtm.figures import queries
-    from opendtm.figures.exports import answer_pages
-
-    common: dict[str, Any] = {"user": user, "operation": operation, "exact": exact}
-    if by == Grouping.ROUND:
-        if not pcode:
-            raise InvalidInput(
-                "--by round needs the admin unit: give --pcode.", hint="For example --pcode PH05."
-            )
-        yield queries.figures_time_series(**common, pcode=pcode)
-        return
-    common |= {"round_number": number, "parent_pcode": pcode}
-    if by == Grouping.SITE:
-        yield from answer_pages(
-            lambda limit, offset: queries.figures_by_site(**common, limit=limit, offset=offset)
-        )
-    elif by == Grouping.ORIGIN:
-        yield from answer_pages(
-            lambda limit, offset: queries.figures_origin_matrix(
-                **common,
-                origin_level=origin_level,
-                destination_level=level,
-                limit=limit,
-                offset=offset,
-            )
-        )
-    else:
-        yield from answer_pages(
-            lambda limit, offset: queries.figures_by_admin(
-                **common, level=level, limit=limit, offset=offset
-            )
-        )
 
 
 def headline_lines(headline: Headline) -> list[str]:
@@ -142,7 +94,7 @@ def _write(pages: Iterable[Any], fmt: str, output: Path | None) -> int:
 )
 @click.option(
     "--by",
-    type=click.Choice(Grouping.values),
+    type=click.Choice(BY),
     default=Grouping.ADMIN.value,
     show_default=True,
     help="Break down by admin unit, site, origin -> current location, or across rounds.",
@@ -179,15 +131,28 @@ def figures_command(
 ) -> None:
     """Displacement figures of a round: IDPs, returnees, sex and age, sites, change since the
     previous round, origins, or one unit across rounds. Published rounds hide small counts."""
+    from dataclasses import replace
+
     from opendtm.accounts.choices import Action
     from opendtm.accounts.roles import authorize
     from opendtm.accounts.services import user_for_cli
-    from opendtm.figures.queries import figures_headline
+    from opendtm.figures.answers import figures_answer, figures_pages
+    from opendtm.figures.request import FiguresRequest
+    from opendtm.figures.results import Headline
     from opendtm.figures.services import figures_snapshot_build
     from opendtm.operations.queries import operation_get, round_get
 
     user = user_for_cli()
     operation = operation_get(user=user, code=operation_code)
+    asked = FiguresRequest(
+        operation=operation,
+        grouping=Grouping(by),
+        round_number=number,
+        level=level,
+        origin_level=origin_level,
+        pcode=pcode,
+        exact=exact,
+    )
     if fmt == ExportFormat.XLSX and output is None:
         raise InvalidInput("An XLSX workbook needs a file: give --output PATH.xlsx.")
     if fmt != ExportFormat.TABLE:
@@ -202,22 +167,12 @@ def figures_command(
             f"Rebuilt the figures of round {number} of {operation.code} "
             f"(suppression threshold {snapshot.threshold})."
         )
-    pages = _pages(
-        by,
-        user=user,
-        operation=operation,
-        number=number,
-        level=level,
-        origin_level=origin_level,
-        pcode=pcode,
-        exact=exact,
-    )
+    pages = figures_pages(user=user, request=asked)
     first = next(pages)  # the first page checks every option before anything is printed
     pages = itertools.chain([first], pages)
     if fmt == ExportFormat.TABLE and by == Grouping.ADMIN and output is None:
-        headline = figures_headline(
-            user=user, operation=operation, round_number=number, exact=exact
-        )
+        headline = figures_answer(user=user, request=replace(asked, grouping=Grouping.HEADLINE))
+        assert isinstance(headline, Headline)
         for line in headline_lines(headline):
             click.echo(line)
         click.echo("")

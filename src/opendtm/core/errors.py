@@ -1,6 +1,8 @@
 """Errors meant for a person: one clear line saying what is wrong and what to do.
 
-Services raise these; the CLI, web and API turn them into a message, never a traceback.
+Services raise these; the CLI, web and API turn them into a message, never a traceback. Each
+type carries its HTTP status and a stable code, so the web and the API answer an error alike
+(`api.errors`, `web.errors`) and no view picks a status of its own.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ class OpenDTMError(Exception):
     """Base for every error a user can fix. `str()` is the message shown to them."""
 
     exit_code = 1
+    http_status = 400
+    code = "invalid_input"
 
     def __init__(self, message: str, *, hint: str = "") -> None:
         self.message = message
@@ -23,6 +27,9 @@ class OpenDTMError(Exception):
 class NotFound(OpenDTMError):
     """The thing named does not exist (unknown operation, round, P-code, file)."""
 
+    http_status = 404
+    code = "not_found"
+
 
 class InvalidInput(OpenDTMError):
     """The input is malformed or breaks a rule; nothing was written."""
@@ -31,8 +38,13 @@ class InvalidInput(OpenDTMError):
 class Conflict(OpenDTMError):
     """The request is valid but the current state refuses it (published round, duplicate code)."""
 
+    http_status = 409
+    code = "conflict"
+
 
 class PermissionDenied(OpenDTMError):
     """The user's role on the operation does not allow the action."""
 
     exit_code = 3
+    http_status = 403
+    code = "permission_denied"

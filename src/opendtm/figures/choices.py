@@ -11,12 +11,14 @@ class FigureSource(models.TextChoices):
 
 
 class Grouping(models.TextChoices):
-    """The ways figures are broken down (`opendtm figures --by`)."""
+    """The questions figures answer (`figures.request.FiguresRequest.grouping`): the ways they
+    are broken down (`opendtm figures --by`), and the headline of a round."""
 
     ADMIN = "admin", "By admin unit"
     SITE = "site", "By site"
     ORIGIN = "origin", "Origin -> current location"
     ROUND = "round", "Across rounds (time series)"
+    HEADLINE = "headline", "A round's totals and their change"
 
 
 class ExportFormat(models.TextChoices):

@@ -38,7 +38,7 @@ from opendtm.figures.results import (
 from opendtm.figures.suppression import MASK
 
 Answer = AdminFigures | SiteFigures | OriginMatrix | TimeSeries
-A = TypeVar("A", AdminFigures, SiteFigures, OriginMatrix)
+A = TypeVar("A", bound=AdminFigures | SiteFigures | OriginMatrix)
 PAGE_SIZE = 50_000
 SUPPRESSED_NOTE = (
     "Empty cells marked in 'Suppressed cells' are hidden: counts of people below {t}, and "

@@ -37,6 +37,7 @@ from opendtm.figures.measures import (
     SITE_NAMES,
 )
 from opendtm.figures.models import FigureSnapshot
+from opendtm.figures.request import origin_level_check, page_check
 from opendtm.figures.results import (
     ADMIN_COLUMNS,
     ORIGIN_COLUMNS,
@@ -53,7 +54,7 @@ from opendtm.figures.results import (
 )
 from opendtm.figures.series import SeriesPlace
 from opendtm.figures.sources import LiveFigures, RoundFigures, SnapshotFigures
-from opendtm.figures.suppression import is_hidden, masked
+from opendtm.figures.suppression import MASK, is_hidden, masked, total_shown
 from opendtm.gazetteer.models import MAX_LEVEL, AdminUnit, GazetteerVersion
 from opendtm.operations.choices import RoundStatus
 from opendtm.operations.models import Operation, Round
@@ -168,7 +169,7 @@ def _source(access: _Access, round_: Round, *, exact: bool) -> _Source:
         country_iso3=access.operation.country_iso3,
         round_number=round_.number,
         round_status=round_.status,
-        reporting_date=round_.end_date or round_.start_date,
+        reporting_date=round_.reporting_date,
         previous_round_number=previous.number if previous else None,
         source=source.value,
         built_at=built,
@@ -224,13 +225,6 @@ def _within(operation: Operation, pcode: str | None, *, finest: int) -> AdminUni
     return unit
 
 
-def _page(limit: int | None, offset: int) -> None:
-    if limit is not None and limit < 0:
-        raise InvalidInput(f"Limit {limit} is negative.")
-    if offset < 0:
-        raise InvalidInput(f"Offset {offset} is negative.")
-
-
 # --- change against the previous round -------------------------------------------------------
 
 
@@ -270,16 +264,23 @@ def _with_change(
     for n in names:
         before = pl.when(pl.col("_seen").is_null()).then(0).otherwise(pl.col(f"_p_{n}"))
         now = pl.when(is_hidden(measures, n)).then(None).otherwise(pl.col(n))
-        change = now - before
-        columns += [
-            before.cast(pl.Int64).alias(f"{n}_previous"),
-            change.cast(pl.Int64).alias(f"{n}_change"),
-            pl.when(before == 0)
-            .then(None)
-            .otherwise((change * 100.0 / before).round(1))
-            .alias(f"{n}_change_pct"),
-        ]
+        columns += _change(n, now, before)
     return joined.with_columns(columns).drop("_seen", *(f"_p_{n}" for n in names))
+
+
+def _change(name: str, now: pl.Expr, before: pl.Expr) -> list[pl.Expr]:
+    """`<name>_previous`, `<name>_change` and `<name>_change_pct` of a value against its value
+    before: the one place a change and its % are computed (tables, series and headline). Null
+    when either side is; the % is null when the value before is 0, rounded to 0.1."""
+    change = now - before
+    return [
+        before.cast(pl.Int64).alias(f"{name}_previous"),
+        change.cast(pl.Int64).alias(f"{name}_change"),
+        pl.when(before == 0)
+        .then(None)
+        .otherwise((change * 100.0 / before).round(1))
+        .alias(f"{name}_change_pct"),
+    ]
 
 
 def _totals(
@@ -308,7 +309,7 @@ def figures_by_admin(
 ) -> AdminFigures:
     """Figures of every unit at `level` (0 = country) with data in the round, under
     `parent_pcode` if given, by P-code, with the change in IDPs since the previous round."""
-    _page(limit, offset)
+    page_check(limit, offset)
     live.level_check(operation, level)
     access, round_, source = _round_and_source(user, operation, round_number, exact)
     within = _within(operation, parent_pcode, finest=level)
@@ -389,7 +390,7 @@ def figures_by_site(
 ) -> SiteFigures:
     """Every site assessed in the round (under `parent_pcode` if given), by site code, with its
     status this round, coordinates and the change in its population since the previous round."""
-    _page(limit, offset)
+    page_check(limit, offset)
     access, round_, source = _round_and_source(user, operation, round_number, exact)
     within = _within(operation, parent_pcode, finest=MAX_LEVEL)
     rows, total_rows = source.figures.sites(within, limit, offset)
@@ -447,12 +448,8 @@ def figures_origin_matrix(
 ) -> OriginMatrix:
     """IDPs by place of origin (rolled up to `origin_level`) and current location (at
     `destination_level`, under `parent_pcode` if given), by destination then origin."""
-    _page(limit, offset)
-    if not isinstance(origin_level, int) or not 1 <= origin_level <= MAX_LEVEL:
-        raise InvalidInput(
-            f"Origin level {origin_level!r} is not an admin level from 1 to {MAX_LEVEL}.",
-            hint="Origins are reported at admin level 2 or finer; level 1 rolls them up.",
-        )
+    page_check(limit, offset)
+    origin_level_check(origin_level)
     live.level_check(operation, destination_level, what="Destination level")
     _, _round, source = _round_and_source(user, operation, round_number, exact)
     within = _within(operation, parent_pcode, finest=destination_level)
@@ -462,7 +459,7 @@ def figures_origin_matrix(
     sums, coarser_rows = source.figures.origin_totals(origin_level, destination_level, within)
     threshold = source.provenance.threshold
     totals: dict[str, int | None] = {
-        n: None if threshold is not None and 0 < sums[n] < threshold else sums[n]
+        n: total_shown(sums[n], threshold)
         for n in ORIGIN_NAMES
         if n in PEOPLE  # a sum of "locations reporting" over origins counts nothing useful
     }
@@ -542,7 +539,12 @@ def figures_time_series(
         for round_, row in zip(access.rounds, rows, strict=True)
         if reported_within(sources[round_.pk].provenance.reporting_date, date_from, date_to)
     ]
-    frame = pl.concat([row for _, row in kept]) if kept else pl.DataFrame(schema=SERIES_COLUMNS)
+    if kept:
+        frame = pl.concat([row for _, row in kept])
+    elif rows:  # no round in the date range: no row, with the columns' types
+        frame = rows[0].clear()
+    else:
+        frame = pl.DataFrame(schema=SERIES_COLUMNS).with_columns(pl.col(MASK).cast(pl.Int64))
     return TimeSeries(
         unit={c: labels[c] for c in LABEL_COLUMNS},
         rows=frame,
@@ -564,13 +566,19 @@ def figures_headline(
     )
     figures = _totals(current, ADMIN_NAMES, ADMIN_NAMES)
     prior = _totals(before, ADMIN_NAMES, ADMIN_NAMES) if before is not None else None
-    change: dict[str, int | None] = {}
-    pct: dict[str, float | None] = {}
-    for n in ADMIN_NAMES:
-        now, then = figures[n], prior[n] if prior is not None else None
-        diff = now - then if now is not None and then is not None else None
-        change[n] = diff
-        pct[n] = round(diff * 100.0 / then, 1) if diff is not None and then else None
+    change: dict[str, Any] = dict.fromkeys(ADMIN_NAMES)
+    pct: dict[str, Any] = dict.fromkeys(ADMIN_NAMES)
+    if prior is not None:
+        both = pl.DataFrame(
+            [[figures[n] for n in ADMIN_NAMES] + [prior[n] for n in ADMIN_NAMES]],
+            schema={f"{side}{n}": pl.Int64 for side in ("now_", "then_") for n in ADMIN_NAMES},
+            orient="row",
+        )
+        row = both.select(
+            e for n in ADMIN_NAMES for e in _change(n, pl.col(f"now_{n}"), pl.col(f"then_{n}"))
+        ).row(0, named=True)
+        change = {n: row[f"{n}_change"] for n in ADMIN_NAMES}
+        pct = {n: row[f"{n}_change_pct"] for n in ADMIN_NAMES}
     return Headline(
         provenance=source.provenance,
         figures=figures,

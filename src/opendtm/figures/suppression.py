@@ -43,10 +43,20 @@ def _h(name: str) -> str:
     return f"_h_{name}"
 
 
+def _small(count: pl.Expr, threshold: int) -> pl.Expr:
+    """Rule 1, the one place it is written: a count from 1 to threshold - 1."""
+    return ((count > 0) & (count < threshold)).fill_null(False)
+
+
 def _primary(frame: pl.DataFrame, names: Sequence[str], threshold: int) -> pl.DataFrame:
-    return frame.with_columns(
-        ((pl.col(n) > 0) & (pl.col(n) < threshold)).fill_null(False).alias(_h(n)) for n in names
-    )
+    return frame.with_columns(_small(pl.col(n), threshold).alias(_h(n)) for n in names)
+
+
+def total_shown(total: int, threshold: int | None) -> int | None:
+    """A total as published: hidden (None) when rule 1 hides it; `threshold` None: exact."""
+    if threshold is None:
+        return total
+    return None if pl.select(_small(pl.lit(total), threshold)).item() else total
 
 
 def _candidate(name: str) -> pl.Expr:

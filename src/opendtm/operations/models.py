@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -136,6 +137,11 @@ class Round(AttributedModel):
     @property
     def is_read_only(self) -> bool:
         return self.status == RoundStatus.PUBLISHED
+
+    @property
+    def reporting_date(self) -> dt.date:
+        """The date a round's figures are reported on: its end, or its start while open-ended."""
+        return self.end_date or self.start_date
 
 
 class RoundTransition(models.Model):

@@ -4,7 +4,7 @@
 (`operations.queries.operation_get`) and asks `accounts.roles.authorize` for the action; the
 view gets the operation as `request.operation`. Refusals: an anonymous visitor is sent to the
 login page; a logged-in user gets 404 for an operation they may not see (its existence is not
-revealed) and 403 for an action their role does not allow.
+revealed) and 403 for an action their role does not allow, as pages of `web.errors`.
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ from functools import wraps
 from typing import Any, cast
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
 
 from opendtm.accounts.choices import Action
 from opendtm.accounts.roles import authorize
@@ -33,12 +32,12 @@ class OperationRequest(HttpRequest):
     operation: Operation
 
 
-def _refuse(request: HttpRequest, exc: OpenDTMError, status: int) -> HttpResponse:
+def _refused(request: HttpRequest, exc: OpenDTMError) -> HttpResponseBase:
+    """An anonymous visitor refused is sent to log in; anyone else gets the error's own page
+    (`web.errors`: 404, 403)."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    if status == 404:
-        raise Http404(str(exc))
-    return render(request, "web/error.html", {"message": str(exc)}, status=status)
+    raise exc
 
 
 def operation_view(action: Action) -> Callable[[View], View]:
@@ -49,22 +48,12 @@ def operation_view(action: Action) -> Callable[[View], View]:
         def wrapper(request: HttpRequest, code: str, **kwargs: Any) -> HttpResponseBase:
             try:
                 operation = operation_get(user=request.user, code=code)
-            except NotFound as exc:
-                return _refuse(request, exc, 404)
-            try:
                 authorize(request.user, action, operation)
-            except PermissionDenied as exc:
-                return _refuse(request, exc, 403)
-            typed = cast(OperationRequest, request)
-            typed.operation = operation
-            try:
+                typed = cast(OperationRequest, request)
+                typed.operation = operation
                 return view(typed, **kwargs)
-            except NotFound as exc:
-                if not request.user.is_authenticated:
-                    return redirect_to_login(request.get_full_path())
-                raise Http404(str(exc)) from None
-            except PermissionDenied as exc:
-                return _refuse(request, exc, 403)
+            except (NotFound, PermissionDenied) as exc:
+                return _refused(request, exc)
 
         return wrapper
 

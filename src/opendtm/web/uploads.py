@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 import threading
 from dataclasses import asdict, dataclass, field
@@ -25,6 +26,9 @@ from django.db import close_old_connections, connection
 from opendtm.core.errors import NotFound, OpenDTMError
 
 REPORT_NAME = "report.csv"
+TOKEN_BYTES = 16
+# What `secrets.token_urlsafe(TOKEN_BYTES)` makes: 22 characters of the URL-safe alphabet.
+TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")
 ISSUE_ROWS_SHOWN = 500
 
 
@@ -101,7 +105,7 @@ def job_create(
 ) -> UploadJob:
     stored, sha = upload_store(upload)
     job = UploadJob(
-        token=secrets.token_urlsafe(16),
+        token=secrets.token_urlsafe(TOKEN_BYTES),
         operation=operation,
         round_number=round_number,
         form_id=form_id,
@@ -117,7 +121,7 @@ def job_create(
 
 def job_get(token: str, *, operation: str) -> UploadJob:
     """The job of this token in this operation; NotFound otherwise."""
-    if not token.replace("-", "").replace("_", "").isalnum():
+    if not TOKEN.fullmatch(token):  # before the name reaches the file system
         raise NotFound("No such upload.")
     path = jobs_root() / token / "state.json"
     if not path.exists():

@@ -1,7 +1,9 @@
 """The pages: thin views that authorize (web.access), call the query layer, render.
 
-Figures come from `figures.queries` only; downloads go through `figures.exports`, the same
-code as `opendtm figures --format ...`.
+Figures come from `figures.queries` only: a page's query string becomes a `FiguresRequest`
+(`_figures_request`) answered by `figures.answers`, as the CLI's options and the API's
+parameters do; downloads go through `figures.exports`, the same code as
+`opendtm figures --format ...`.
 """
 
 from __future__ import annotations
@@ -20,9 +22,17 @@ from opendtm.accounts.choices import Action
 from opendtm.accounts.roles import can
 from opendtm.core.errors import InvalidInput, NotFound
 from opendtm.figures import queries as fq
-from opendtm.figures.choices import ExportFormat
-from opendtm.figures.exports import answer_pages, export_write
+from opendtm.figures.answers import figures_answer, figures_pages
+from opendtm.figures.choices import ExportFormat, Grouping
+from opendtm.figures.exports import export_write
 from opendtm.figures.measures import SITE_NAMES
+from opendtm.figures.request import (
+    DEFAULT_LEVEL,
+    DEFAULT_ORIGIN_LEVEL,
+    FiguresRequest,
+    whole_number,
+)
+from opendtm.figures.results import TimeSeries
 from opendtm.gazetteer.outlines import outline_levels, unit_outlines
 from opendtm.mobility import indicators as site_rules
 from opendtm.mobility.choices import Sector, StandardStatus
@@ -43,16 +53,28 @@ DOWNLOAD_FORMATS = {
     ExportFormat.JSON: ("application/json", "json"),
     ExportFormat.GEOJSON: ("application/geo+json", "geojson"),
 }
-KINDS = ("admin", "site", "origin", "series")
+KINDS = {
+    "admin": Grouping.ADMIN,
+    "site": Grouping.SITE,
+    "origin": Grouping.ORIGIN,
+    "series": Grouping.ROUND,
+}
 
 
-def _int(value: str | None, default: int | None = None) -> int | None:
-    if value in (None, ""):
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise InvalidInput(f"{value!r} is not a whole number.") from None
+def _figures_request(
+    request: OperationRequest, grouping: Grouping, *, level: int = DEFAULT_LEVEL
+) -> FiguresRequest:
+    """The figures question a page's query string asks: `round`, `level` (default `level`),
+    `origin_level`, and the unit as `parent` (drill-down) or `pcode`."""
+    query = request.GET
+    return FiguresRequest(
+        operation=request.operation,
+        grouping=grouping,
+        round_number=whole_number("round", query.get("round")),
+        level=whole_number("level", query.get("level"), level),
+        origin_level=whole_number("origin_level", query.get("origin_level"), DEFAULT_ORIGIN_LEVEL),
+        pcode=query.get("parent") or query.get("pcode"),
+    )
 
 
 @require_GET
@@ -63,7 +85,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _round_choice(request: OperationRequest) -> tuple[list[Any], int | None]:
     rounds = list(rounds_of(operation=request.operation, user=request.user))
-    number = _int(request.GET.get("round"))
+    asked = FiguresRequest(
+        operation=request.operation,
+        grouping=Grouping.HEADLINE,
+        round_number=whole_number("round", request.GET.get("round")),
+    )
+    number = asked.round_number
     if number is None and rounds:
         number = fq.figures_default_round(user=request.user, operation=request.operation).number
     return rounds, number
@@ -146,16 +173,7 @@ def _breakdown_context(answer: Any, finest: int) -> dict[str, Any]:
 def breakdown(request: OperationRequest) -> HttpResponse:
     """The breakdown table at one level under a unit (HTMX partial of the dashboard)."""
     operation = request.operation
-    number = _int(request.GET.get("round"))
-    level = _int(request.GET.get("level"), 1) or 0
-    parent = request.GET.get("parent") or None
-    answer = fq.figures_by_admin(
-        user=request.user,
-        operation=operation,
-        round_number=number,
-        level=level,
-        parent_pcode=parent,
-    )
+    answer = figures_answer(user=request.user, request=_figures_request(request, Grouping.ADMIN))
     template = "web/_breakdown.html" if request.htmx else "web/breakdown.html"  # type: ignore[attr-defined]
     return render(
         request,
@@ -168,52 +186,15 @@ def breakdown(request: OperationRequest) -> HttpResponse:
     )
 
 
-def _answer_pages(request: OperationRequest, kind: str) -> Iterator[Any]:
-    operation, user = request.operation, request.user
-    number = _int(request.GET.get("round"))
-    pcode = request.GET.get("parent") or request.GET.get("pcode") or None
-    if kind == "series":
-        if not pcode:
-            raise InvalidInput("A time series needs the admin unit: add ?pcode=...")
-        yield fq.figures_time_series(user=user, operation=operation, pcode=pcode)
-        return
-    common: dict[str, Any] = {
-        "user": user,
-        "operation": operation,
-        "round_number": number,
-        "parent_pcode": pcode,
-    }
-    if kind == "site":
-        yield from answer_pages(
-            lambda limit, offset: fq.figures_by_site(**common, limit=limit, offset=offset)
-        )
-    elif kind == "origin":
-        level = _int(request.GET.get("level"), 0) or 0
-        yield from answer_pages(
-            lambda limit, offset: fq.figures_origin_matrix(
-                **common,
-                origin_level=_int(request.GET.get("origin_level"), 2) or 2,
-                destination_level=level,
-                limit=limit,
-                offset=offset,
-            )
-        )
-    else:
-        level = _int(request.GET.get("level"), 1) or 0
-        yield from answer_pages(
-            lambda limit, offset: fq.figures_by_admin(
-                **common, level=level, limit=limit, offset=offset
-            )
-        )
-
-
 @require_GET
 @operation_view(Action.EXPORT)
 def download(request: OperationRequest, kind: str, fmt: str) -> HttpResponse:
     """A table as CSV, XLSX, HXL, JSON or GeoJSON, written by figures.exports."""
     if kind not in KINDS or fmt not in DOWNLOAD_FORMATS:
         raise Http404("Unknown download.")
-    pages = _answer_pages(request, kind)
+    grouping = KINDS[kind]
+    asked = _figures_request(request, grouping, level=0 if grouping == Grouping.ORIGIN else 1)
+    pages = figures_pages(user=request.user, request=asked)
     first = next(pages)  # checks every parameter before anything is written
     buffer = io.BytesIO()
 
@@ -225,7 +206,7 @@ def download(request: OperationRequest, kind: str, fmt: str) -> HttpResponse:
     content_type, extension = DOWNLOAD_FORMATS[ExportFormat(fmt)]
     number = (
         (first.provenance[-1].round_number if first.provenance else "none")
-        if kind == "series"
+        if isinstance(first, TimeSeries)
         else first.provenance.round_number
     )
     name = f"{request.operation.code}-r{number}-{kind}.{extension}"
