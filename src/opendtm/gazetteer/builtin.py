@@ -144,7 +144,9 @@ def psgc_units() -> tuple[pl.DataFrame, str]:
                 "old_names",
             )
         )
-    digest.update(TABLE_FILE.encode() + b"\0" + table_bytes())
+    # the table's rows, not its comment lines: rewording the notes is not a new gazetteer
+    rows = b"".join(line for line in table_bytes().splitlines(True) if not line.startswith(b"#"))
+    digest.update(TABLE_FILE.encode() + b"\0" + rows)
     return _metro_manila_districts(pl.concat(frames)), digest.hexdigest()
 
 
