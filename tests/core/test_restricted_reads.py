@@ -32,6 +32,10 @@ EXEMPT = {
     "api.queries.round_states": "cache keys of operations the gate already admitted",
     "ingest.queries.sites_frame": "validation context of an import authorized for IMPORT",
     "ingest.queries.context_load": "validation context of an import authorized for IMPORT",
+    "ingest.queries.round_sites_frame": "validation context of an import authorized for IMPORT",
+    "ingest.queries.round_baselines_frame": (
+        "validation context of an import authorized for IMPORT"
+    ),
     "ingest.queries.batch_identical_exists": "the import service, after IMPORT is authorized",
 }
 
