@@ -607,8 +607,8 @@ def report(
         "run is also given as a share of its requests/s.",
     ]
     after = [
-        "Load before: the machine's 1-minute load average as the run started (the machine is "
-        "shared with two other sessions). Server CPU/request: CPU time of the gunicorn workers "
+        "Load before: the machine's 1-minute load average as the run started (wrk itself runs "
+        "on the same 2 cores). Server CPU/request: CPU time of the gunicorn workers "
         "divided by the requests served; it depends much less than requests/s on what else "
         "runs (though it grows with contention), and requests/s is bounded by 2 cores / "
         "(server CPU per request + wrk's share). For the live run it also counts answers still "
