@@ -279,3 +279,23 @@ def test_v3_query_count_does_not_grow_with_rows(public_world: World) -> None:
     with CaptureQueriesContext(connection) as large:
         client.get("/v3/displacement/admin2")
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_csv_site_names_that_are_formulas_come_out_as_text(world: World) -> None:
+    from opendtm.operations.models import Site
+    from tests.factories import SiteAssessmentFactory
+
+    Site.objects.filter(pk=world.sites["S1"].pk).update(name='=HYPERLINK("http://x","Click me")')
+    Site.objects.filter(pk=world.sites["S2"].pk).update(name="@SUM(1+1)*cmd|' /C calc'!A0")
+    for site in ("S1", "S2"):
+        SiteAssessmentFactory(round=world.rounds[3], site=world.sites[site], hh=3, ind=12)
+    response = client_for(world, "token").get(f"{F}/sites", {"round": 3, "format": "csv"})
+    lines = response.content.decode().splitlines()
+    assert lines[1:] == [
+        'PHL,typhoon,3,2027-01-05,S1,"\'=HYPERLINK(""http://x"",""Click me"")",'
+        "evacuation_centre,open,PH01,Adm1 PH01,PH01001,Adm2 PH01001,PH0100101,Adm3 PH0100101,"
+        ",,11.3,,no,no,3,12,0,0,0,0,0,0,0,0,0,0,6,-3,-50.0,24,-12,-50.0,",  # -12 stays a number
+        "PHL,typhoon,3,2027-01-05,S2,'@SUM(1+1)*cmd|' /C calc'!A0,"
+        "evacuation_centre,open,PH02,Adm1 PH02,PH02001,Adm2 PH02001,PH0200101,Adm3 PH0200101,"
+        ",,,,no,no,3,12,0,0,0,0,0,0,0,0,0,0,0,3,,0,12,,",
+    ]

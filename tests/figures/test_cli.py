@@ -187,3 +187,33 @@ def test_failed_export_leaves_no_file(world: World, run: Run, tmp_path: Path) ->
     result = run("vic", "--level", "9", "--format", "csv", "--output", str(target))
     assert result.exit_code == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_exported_site_names_that_are_formulas_come_out_as_text(
+    world: World, run: Run, tmp_path: Path
+) -> None:
+    import openpyxl
+
+    from opendtm.operations.models import Site
+
+    link, cmd = '=HYPERLINK("http://x","Click me")', "@SUM(1+1)*cmd|' /C calc'!A0"
+    Site.objects.filter(pk=world.sites["S1"].pk).update(name=link)
+    Site.objects.filter(pk=world.sites["S2"].pk).update(name=cmd)
+    lines = ok(run("ana", "--by", "site", "--round", "2", "--format", "csv"))
+    assert [line.split(",")[4] for line in lines[1:]] == ["S1", "S2", "S3"]
+    assert lines[1].startswith(
+        'PHL,typhoon,2,2026-11-08,S1,"\'=HYPERLINK(""http://x"",""Click me"")",',
+    )
+    assert lines[2].startswith("PHL,typhoon,2,2026-11-08,S2,'@SUM(1+1)*cmd|' /C calc'!A0,")
+    hxl = ok(run("ana", "--by", "site", "--round", "2", "--format", "hxl"))
+    assert hxl[1].startswith("#country+code,")  # the tag row is left as it is
+    assert hxl[2:] == lines[1:]
+    workbook = tmp_path / "sites.xlsx"
+    ok(run("ana", "--by", "site", "--round", "2", "--format", "xlsx", "--output", str(workbook)))
+    sheet = openpyxl.load_workbook(workbook)["Figures"]
+    assert [(c.value, c.data_type) for c in sheet["F"][:3]] == [
+        ("Site name", "s"),
+        ("'" + link, "s"),
+        ("'" + cmd, "s"),
+    ]
+    assert [(c.value, c.data_type) for c in sheet["C"][1:3]] == [(2, "n"), (2, "n")]

@@ -314,3 +314,51 @@ def test_time_series_export(world: World) -> None:
         ("1", "published", "25"),
         ("2", "open", "32"),
     ]
+
+
+LINK = '=HYPERLINK("http://x","Click me")'
+CMD = "@SUM(1+1)*cmd|' /C calc'!A0"
+
+
+def _sites_named_as_formulas(world: World) -> Any:
+    from opendtm.operations.models import Site
+
+    Site.objects.filter(pk=world.sites["S1"].pk).update(name=LINK)
+    Site.objects.filter(pk=world.sites["S2"].pk).update(name=CMD)
+    return lambda limit, offset: figures_by_site(
+        user=world.analyst, operation=world.operation, round_number=2, limit=limit, offset=offset
+    )
+
+
+@pytest.mark.parametrize("fmt", ["csv", "hxl"])
+def test_site_names_that_are_formulas_come_out_as_text(
+    world: World, tmp_path: Path, fmt: str
+) -> None:
+    path = tmp_path / f"sites.{fmt}"
+    _write(answer_pages(_sites_named_as_formulas(world)), fmt, path)
+    header, *rows = _csv(path)
+    name = header.index("Site name")
+    if fmt == "hxl":
+        tags = rows.pop(0)
+        assert tags[name] == "#loc+site+name"  # a tag row starts with #: left as it is
+    raw = path.read_text(encoding="utf-8")
+    assert '"\'=HYPERLINK(""http://x"",""Click me"")"' in raw
+    assert "'@SUM(1+1)*cmd|' /C calc'!A0" in raw
+    assert [r[name] for r in rows] == ["'" + LINK, "'" + CMD, "Site S3"]
+
+
+def test_site_names_that_are_formulas_are_string_cells_in_xlsx(
+    world: World, tmp_path: Path
+) -> None:
+    path = tmp_path / "sites.xlsx"
+    _write(answer_pages(_sites_named_as_formulas(world)), "xlsx", path)
+    sheet = openpyxl.load_workbook(path)["Figures"]
+    header = [c.value for c in sheet[1]]
+    name, ind = header.index("Site name"), header.index("Individuals")
+    rows = list(sheet.iter_rows(min_row=2))
+    assert [(r[name].value, r[name].data_type) for r in rows] == [
+        ("'" + LINK, "s"),
+        ("'" + CMD, "s"),
+        ("Site S3", "s"),
+    ]
+    assert [(r[ind].value, r[ind].data_type) for r in rows] == [(0, "n"), (40, "n"), (11, "n")]

@@ -261,3 +261,55 @@ def test_baseline_with_origins_and_extra_fields(baseline_form, operation, round_
         ("origins", "PH03008 20 90; PH0300801 10 50", "PH03008 20 90; PH0300801 10 60")
     ]
     assert BaselineOrigin.objects.count() == 2
+
+
+LINK = '=HYPERLINK("http://x","Click me")'
+CMD = "@SUM(1+1)*cmd|' /C calc'!A0"
+
+
+def test_report_values_that_are_formulas_come_out_as_text(
+    site_form, operation, round_, actor, tmp_path
+) -> None:
+    rows = [site_row(1, site_id=LINK), site_row(2, site_id=CMD), site_row(3, hh=-12)]
+    report = tmp_path / "sites.report.csv"
+    commit(site_form, operation, round_, actor, rows, report=report)
+    assert report.read_text().splitlines()[:4] == [
+        "sheet,row,submission_id,field,value,rule,severity,message",
+        'export.csv,2,site-1,site_id,"\'=HYPERLINK(""http://x"",""Click me"")",'
+        "form.constraint,error,\"site_id breaks the form's rule `regex(., '^[A-Za-z0-9_.-]+$')`: "
+        'got =HYPERLINK(""http://x"",""Click me"")"',
+        "export.csv,3,site-2,site_id,'@SUM(1+1)*cmd|' /C calc'!A0,form.constraint,error,"
+        "\"site_id breaks the form's rule `regex(., '^[A-Za-z0-9_.-]+$')`: "
+        "got @SUM(1+1)*cmd|' /C calc'!A0\"",
+        "export.csv,4,site-3,hh,-12,form.constraint,error,"
+        "hh breaks the form's rule `. >= 0`: got -12",
+    ]
+    workbook = tmp_path / "sites.report.xlsx"
+    commit(site_form, operation, round_, actor, rows, report=workbook, dry_run=True)
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(workbook)["report"]
+    assert [(c.value, c.data_type) for c in sheet["E"][1:4]] == [
+        ("'" + LINK, "s"),
+        ("'" + CMD, "s"),
+        ("-12", "s"),  # the report's value column is text: kept as the file had it
+    ]
+    assert (sheet["B2"].value, sheet["B2"].data_type) == (2, "n")
+
+
+def test_cleaning_log_values_that_are_formulas_come_out_as_text(
+    site_form, operation, round_, actor
+) -> None:
+    from opendtm.ingest.cleaning_log import cleaning_log_as_csv, cleaning_log_rows
+    from opendtm.ingest.queries import cleaning_log
+
+    commit(site_form, operation, round_, actor, [site_row(1)])
+    commit(site_form, operation, round_, actor, [site_row(1, site_name=LINK)], reason=CMD)
+    text = cleaning_log_as_csv(cleaning_log_rows(cleaning_log(user=actor, round_=round_)))
+    when = CleaningLogEntry.objects.get().changed_at.strftime("%Y-%m-%d %H:%M:%S")
+    assert text == (
+        "changed_at,changed_by,form_id,submission_id,field,old_value,new_value,reason,file\n"
+        f"{when},officer,dtm_site,site-1,site_name,Site 1,"
+        '"\'=HYPERLINK(""http://x"",""Click me"")",\'@SUM(1+1)*cmd|\' /C calc\'!A0,'
+        "export.csv\n"
+    )

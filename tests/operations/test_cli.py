@@ -453,3 +453,23 @@ def test_sites_list_status_follows_the_assessments(run: Run, tree: dict[str, Adm
     shown = ok(run("sites", "show", *base, "EC-1"))
     assert "status     closed (round 1, reported 2026-11-03)" in shown
     assert "closed     2026-11-03" in shown
+
+
+def test_sites_csv_names_that_are_formulas_come_out_as_text(
+    run: Run, tree: dict[str, AdminUnit]
+) -> None:
+    operation = OperationFactory(code="op-f")
+    SiteFactory(
+        operation=operation, site_id="F-1", name='=HYPERLINK("http://x","Click me")',
+        admin_unit=tree["PH0100101"], latitude=-12, longitude=3.5,
+    )  # fmt: skip
+    SiteFactory(
+        operation=operation, site_id="F-2", name="@SUM(1+1)*cmd|' /C calc'!A0",
+        admin_unit=tree["PH0100101"], latitude=None, longitude=None,
+    )  # fmt: skip
+    lines = ok(run("sites", "list", "--operation", "op-f", "--format", "csv"))
+    assert [line.split(",", 2)[:2] for line in lines[1:]] == [
+        ["F-1", '"\'=HYPERLINK(""http://x""'],
+        ["F-2", "'@SUM(1+1)*cmd|' /C calc'!A0"],
+    ]
+    assert lines[1].split(",")[-4:-2] == ["-12.0", "3.5"]  # numbers stay numbers

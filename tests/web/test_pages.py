@@ -206,3 +206,23 @@ def test_the_trend_downloads_as_the_cli_exports_it(web_world: WebWorld, client: 
     assert response["Content-Disposition"] == 'attachment; filename="typhoon-r2-series.csv"'
     lines = response.content.decode().splitlines()
     assert [line.split(",")[2] for line in lines[1:]] == ["1", "2"]  # the round column
+
+
+def test_a_site_download_names_formulas_as_text(web_world: WebWorld, client: Client) -> None:
+    from opendtm.operations.models import Site
+
+    sites = web_world.world.sites
+    Site.objects.filter(pk=sites["S1"].pk).update(name='=HYPERLINK("http://x","Click me")')
+    Site.objects.filter(pk=sites["S2"].pk).update(name="@SUM(1+1)*cmd|' /C calc'!A0")
+    client.force_login(web_world.users["analyst"])  # type: ignore[arg-type]
+    response = client.get("/o/typhoon/download/site.csv?round=2")
+    lines = response.content.decode().splitlines()
+    assert [line.split(",")[4:6] for line in lines[:1]] == [["Site ID", "Site name"]]
+    assert lines[1].startswith(
+        'PHL,typhoon,2,2026-11-08,S1,"\'=HYPERLINK(""http://x"",""Click me"")",'
+        "evacuation_centre,closed,"
+    )
+    assert lines[1].endswith(",8,-8,-100.0,30,-30,-100.0,")  # numbers stay numbers
+    assert lines[2].startswith(
+        "PHL,typhoon,2,2026-11-08,S2,'@SUM(1+1)*cmd|' /C calc'!A0,evacuation_centre,open,"
+    )

@@ -17,6 +17,7 @@ import polars as pl
 from opendtm.cli.options import date_parse
 from opendtm.cli.tables import table_lines
 from opendtm.core.errors import InvalidInput
+from opendtm.core.spreadsheets import frame_csv_text, frame_write_csv
 
 if TYPE_CHECKING:
     from opendtm.gazetteer.services import LoadResult
@@ -229,7 +230,7 @@ def diff_command(
         "note",
     ]
     if output_format == "csv":
-        sys.stdout.write(changes.select(columns).write_csv())
+        sys.stdout.write(frame_csv_text(changes.select(columns)))
         return
     between = crosswalk_versions(
         country_iso3=country, from_version=from_version, to_version=to_version
@@ -294,9 +295,9 @@ def resolve_command(
         )
     rows = resolve_rows(codes_resolve(country_iso3=country, codes=sent))
     if output is not None:
-        rows.write_csv(output)
+        frame_write_csv(rows, output)
     else:
-        sys.stdout.write(rows.write_csv())
+        sys.stdout.write(frame_csv_text(rows))
     counts = dict(rows["status"].value_counts().iter_rows())
     found = ", ".join(
         f"{status} {counts.get(status, 0)}"
@@ -362,9 +363,9 @@ def match_command(
         parent_column=parent_column,
     )
     if output is not None:
-        frame.write_csv(output)
+        frame_write_csv(frame, output)
     else:
-        sys.stdout.write(frame.write_csv())
+        sys.stdout.write(frame_csv_text(frame))
     counts = dict(frame["status"].value_counts().iter_rows())
     found = ", ".join(f"{status} {counts.get(status, 0)}" for status in MatchStatus.values)
     click.echo(

@@ -6,7 +6,6 @@ Thin: parse the options (dates strictly as YYYY-MM-DD), call the services and qu
 
 from __future__ import annotations
 
-import csv
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -354,6 +353,7 @@ def sites_list_cmd(
     fmt: str,
 ) -> None:
     """One site per line: site ID, status, type, admin P-code, name (or CSV)."""
+    from opendtm.core.spreadsheets import CsvWriter
     from opendtm.operations.queries import operation_get, sites_of
 
     if fmt not in ("table", "csv"):
@@ -364,7 +364,7 @@ def sites_list_cmd(
         user=user, operation=op, status=status, site_type=site_type, admin_pcode=admin_pcode
     )
     if fmt == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer = CsvWriter(sys.stdout)
         writer.writerow(CSV_COLUMNS)
         for s in found:
             writer.writerow(

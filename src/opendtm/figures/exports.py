@@ -9,7 +9,6 @@ by page (`answer_pages`), so an export of a million rows streams to its file in 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -19,6 +18,7 @@ from typing import IO, Any, TypeVar
 
 import polars as pl
 
+from opendtm.core.spreadsheets import CsvWriter, xlsx_write_cell
 from opendtm.figures.choices import ExportFormat
 from opendtm.figures.measures import (
     ADMIN_MEASURES,
@@ -245,7 +245,7 @@ def _text(value: Any, column: Column, headers: dict[str, str]) -> Any:
 
 def write_csv(pages: Iterable[Answer], out: IO[str], *, hxl: bool = False) -> int:
     """CSV with a header row (and, for HXL, the tag row under it); returns the rows written."""
-    writer = csv.writer(out, lineterminator="\n")
+    writer = CsvWriter(out)
     columns: list[Column] = []
     headers: dict[str, str] = {}
     written = 0
@@ -290,17 +290,17 @@ def write_xlsx(pages: Iterable[Answer], out: IO[bytes]) -> int:
             first, columns = page, columns_of(page)
             headers = _headers(columns)
             for j, column in enumerate(columns):
-                sheet.write(0, j, column.header, bold)
+                xlsx_write_cell(sheet, 0, j, column.header, bold)
         for row in export_frame(page).iter_rows():
             written += 1
             for j, (value, column) in enumerate(zip(row, columns, strict=True)):
                 if value is not None and value != []:
-                    sheet.write(written, j, _text(value, column, headers))
+                    xlsx_write_cell(sheet, written, j, _text(value, column, headers))
     about = book.add_worksheet("About")
     lines = _about(first) if first is not None else []
     for i, (key, value) in enumerate(lines):
-        about.write(i, 0, key, bold)
-        about.write(i, 1, value)
+        xlsx_write_cell(about, i, 0, key, bold)
+        xlsx_write_cell(about, i, 1, value)
     book.close()
     return written
 

@@ -6,10 +6,10 @@ give the same columns with the same values; the entries come from `queries.clean
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
 
+from opendtm.core.spreadsheets import CsvWriter
 from opendtm.ingest.models import CleaningLogEntry
 
 CLEANING_LOG_COLUMNS = (
@@ -42,9 +42,10 @@ def cleaning_log_rows(entries: Iterable[CleaningLogEntry]) -> Iterator[tuple[str
 
 
 def cleaning_log_as_csv(rows: Iterable[Sequence[str]]) -> str:
-    """Rows of `cleaning_log_rows` as CSV text, the header line first."""
+    """Rows of `cleaning_log_rows` as CSV text, the header line first, safe to open in a
+    spreadsheet (values are text people typed)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = CsvWriter(buffer)
     writer.writerow(CLEANING_LOG_COLUMNS)
     writer.writerows(rows)
     return buffer.getvalue()

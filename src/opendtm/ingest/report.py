@@ -7,6 +7,7 @@ from pathlib import Path
 import polars as pl
 
 from opendtm.core.errors import InvalidInput
+from opendtm.core.spreadsheets import frame_write_csv, frame_write_xlsx
 from opendtm.ingest.issues import ISSUE_COLUMNS
 
 
@@ -16,15 +17,16 @@ def report_path_default(path: Path) -> Path:
 
 
 def report_write(issues: pl.DataFrame, path: Path) -> Path:
-    """Write the report; the columns are the same whatever the format."""
+    """Write the report; the columns are the same whatever the format, and the text (site
+    names, values from the file) cannot run as a formula in the spreadsheet that opens it."""
     frame = issues.select(ISSUE_COLUMNS)
     suffix = path.suffix.lower()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if suffix == ".xlsx":
-            frame.write_excel(path, worksheet="report", autofit=True)
+            frame_write_xlsx(frame, path, worksheet="report")
         elif suffix == ".csv":
-            frame.write_csv(path)
+            frame_write_csv(frame, path)
         else:
             raise InvalidInput(
                 f"Report {path.name}: unknown format {suffix or '(none)'}.",
