@@ -163,9 +163,16 @@ def test_rows_insert_stores_exact_text_nulls_and_dates_from_a_generator() -> Non
 
 
 @settings(max_examples=25, deadline=None)
-@given(texts=st.lists(st.text(alphabet=st.characters(exclude_characters="\x00")), max_size=4))
+@given(
+    texts=st.lists(
+        # NUL is refused by PostgreSQL; a lone surrogate is no text at all (not UTF-8 encodable)
+        st.text(alphabet=st.characters(exclude_characters="\x00", exclude_categories=("Cs",))),
+        max_size=4,
+    )
+)
 def test_any_text_but_nul_round_trips(texts: list[str]) -> None:
     unit = AdminUnit.objects.filter(pcode="PH01").first() or admin_tree(depth=1, fanout=1)["PH01"]
+    AdminUnitCode.objects.filter(unit=unit, kind="other").delete()  # whatever an example left
     rows = [("PHL", f"C{i}", unit.pk, "other", text[:300]) for i, text in enumerate(texts)]
     rows_insert(AdminUnitCode, ("country_iso3", "code", "unit", "kind", "note"), rows)
     stored = AdminUnitCode.objects.filter(unit=unit, kind="other").order_by("code")
