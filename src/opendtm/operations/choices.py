@@ -2,8 +2,6 @@
 
 from django.db import models
 
-from opendtm.core.choices import choice_parse as choice_parse  # re-exported for operations
-
 
 class CrisisType(models.TextChoices):
     TYPHOON = "typhoon", "Typhoon / cyclone"

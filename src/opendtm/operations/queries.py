@@ -28,11 +28,12 @@ from django.db.models.functions import Coalesce
 from opendtm.accounts.choices import Action
 from opendtm.accounts.queries import operations_visible_to, operations_where
 from opendtm.accounts.roles import can
+from opendtm.core.choices import choice_parse
 from opendtm.core.errors import NotFound
 from opendtm.gazetteer.models import MAX_LEVEL, AdminUnit, GazetteerVersion
 from opendtm.gazetteer.queries import unit_resolve, units_resolve
 from opendtm.mobility.models import SiteAssessment
-from opendtm.operations.choices import SiteStatus, SiteType, choice_parse
+from opendtm.operations.choices import SiteStatus, SiteType
 from opendtm.operations.models import Operation, Round, RoundTransition, Site, SiteStatusChange
 
 if TYPE_CHECKING:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from opendtm.accounts.choices import Action
 from opendtm.accounts.roles import authorize, authorize_superuser
 from opendtm.accounts.services import audit_record
+from opendtm.core.choices import choice_parse
 from opendtm.core.errors import Conflict, InvalidInput
 from opendtm.gazetteer.countries import country_get
 from opendtm.gazetteer.models import GazetteerVersion
@@ -28,7 +29,7 @@ from opendtm.operations.checks import (
     operation_code_clean,
     text_clean,
 )
-from opendtm.operations.choices import CrisisType, McofPhase, RoundStatus, choice_parse
+from opendtm.operations.choices import CrisisType, McofPhase, RoundStatus
 from opendtm.operations.models import Operation, Round, RoundTransition
 from opendtm.operations.queries import gazetteer_version_latest
 from opendtm.operations.sites import (

@@ -21,6 +21,7 @@ from opendtm.accounts.choices import Action
 from opendtm.accounts.roles import authorize
 from opendtm.accounts.services import audit_record
 from opendtm.core.bulk import rows_insert
+from opendtm.core.choices import choice_parse
 from opendtm.core.errors import Conflict, InvalidInput, NotFound
 from opendtm.gazetteer.models import AdminUnit
 from opendtm.operations.checks import (
@@ -31,7 +32,7 @@ from opendtm.operations.checks import (
     iso,
     text_clean,
 )
-from opendtm.operations.choices import SiteStatus, SiteType, choice_parse
+from opendtm.operations.choices import SiteStatus, SiteType
 from opendtm.operations.models import Operation, Site, SiteStatusChange
 from opendtm.operations.queries import admin_units_for_codes
 from opendtm.operations.workflow import SITE_TRANSITIONS, transition_find
