@@ -47,9 +47,15 @@ def test_date_parse_is_strict(text: str) -> None:
     )
 
 
-@given(st.integers())
+@given(st.integers(min_value=-(10**18) + 1, max_value=10**18 - 1))
 def test_int_parse_reads_every_whole_number(n: int) -> None:
     assert int_parse(f" {n} ", option="--number") == n
+
+
+def test_int_parse_refuses_a_number_no_database_integer_holds() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        int_parse("9" * 19, option="--number")
+    assert caught.value.message == f"--number {'9' * 19!r} is not a whole number."
 
 
 @pytest.mark.parametrize("text", ["", "1.0", "one", "1e3", "٣", "+"])

@@ -12,7 +12,6 @@ from datetime import date
 from opendtm.core.errors import InvalidInput
 
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-INT_RE = re.compile(r"[+-]?[0-9]+")
 
 
 def date_parse(value: str, *, option: str) -> date:
@@ -29,11 +28,14 @@ def date_parse(value: str, *, option: str) -> date:
 
 
 def int_parse(value: str, *, option: str) -> int:
-    """A whole number given on the command line."""
-    text = (value or "").strip()
-    if not INT_RE.fullmatch(text):
+    """A whole number given on the command line: the rule of every whole number given as text
+    (`figures.request.whole_number`, bounded so no database integer overflows), required."""
+    from opendtm.figures.request import whole_number
+
+    number = whole_number(option, value)
+    if number is None:
         raise InvalidInput(f"{option} {value!r} is not a whole number.")
-    return int(text)
+    return number
 
 
 def float_parse(value: str | None, *, option: str) -> float | None:
