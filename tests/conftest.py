@@ -49,6 +49,19 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             pytest.fail(f"OPENDTM_REQUIRE_FULL is set and {reason}", pytrace=False)
 
 
+@pytest.fixture(autouse=True)
+def _answers_forgotten() -> None:
+    """Each test starts with no published answer kept by this process (`api.cache`,
+    `api.replay`): they live as long as the process, and a test's rows are rolled back."""
+    from django.core.cache import caches
+
+    from opendtm.api.cache import CACHE_ALIAS
+    from opendtm.api.replay import KEPT
+
+    caches[CACHE_ALIAS].clear()
+    KEPT.clear()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> None:
     """On PostgreSQL, keep autovacuum off the test database's tables.

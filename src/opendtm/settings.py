@@ -98,6 +98,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Published answers replayed while nothing they depend on changed (api/replay.py)
+    "opendtm.api.replay.AnswerReplayMiddleware",
     # Cached API answers, sent through the header-setting middleware below only (api/fastpath.py)
     "opendtm.api.fastpath.CachedAnswerMiddleware",
     "django.middleware.security.SecurityMiddleware",

@@ -57,11 +57,22 @@ def public_world(db: Any) -> World:
     return world_build(public=True)
 
 
-@pytest.fixture(autouse=True)
-def _figures_cache_empty() -> None:
-    """Each test starts with an empty response cache (the cache lives as long as the process)."""
+@pytest.fixture
+def no_replay(settings: Any) -> None:
+    """The server without the replay of sent answers (`api.replay`), for tests of what lies
+    behind it: the response cache and the short path."""
+    settings.MIDDLEWARE = [
+        m for m in settings.MIDDLEWARE if m != "opendtm.api.replay.AnswerReplayMiddleware"
+    ]
+
+
+def answers_forget() -> None:
+    """Forget every published answer kept by this process (the response cache and the
+    replayed responses), so the next request computes its answer."""
     from django.core.cache import caches
 
     from opendtm.api.cache import CACHE_ALIAS
+    from opendtm.api.replay import KEPT
 
     caches[CACHE_ALIAS].clear()
+    KEPT.clear()

@@ -29,6 +29,8 @@ from tests.factories import OperationFactory
 F = "/api/v1/operations/typhoon/figures"
 ADMIN1 = f"{F}/admin?round=1&level=1"
 V3 = "/v3/displacement/admin1"
+# What the cache answers, not the replay of a sent answer in front of it (test_replay.py)
+pytestmark = pytest.mark.usefixtures("no_replay")
 
 
 def _queries(client: Client, url: str, **headers: str) -> tuple[Any, int]:

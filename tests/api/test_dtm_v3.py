@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from opendtm.operations.models import Operation
-from tests.api.conftest import OPERATION_NAME, World
+from tests.api.conftest import OPERATION_NAME, World, answers_forget
 
 NA = "Not available"
 
@@ -245,14 +245,6 @@ def _with_idp_sex_age(world: World) -> None:
     figures_snapshot_build(round=world.rounds[1], actor=world.users["admin"])
 
 
-def caches_clear() -> None:
-    from django.core.cache import caches
-
-    from opendtm.api.cache import CACHE_ALIAS
-
-    caches[CACHE_ALIAS].clear()
-
-
 def test_numbers_by_sex_are_the_idps_where_every_location_gave_them(public_world: World) -> None:
     _with_idp_sex_age(public_world)
     every = expected_admin2(public_world)
@@ -282,7 +274,7 @@ def test_dtmapi_client_against_a_running_server(live_server: Any) -> None:
     ]
     assert api.get_all_operations()["operation"].tolist() == [OPERATION_NAME]
     _with_idp_sex_age(world)
-    caches_clear()
+    answers_forget()
     records = [
         *api.get_idp_admin0_data(Operation=OPERATION_NAME, to_pandas=False),
         *api.get_idp_admin1_data(Operation=OPERATION_NAME, to_pandas=False),

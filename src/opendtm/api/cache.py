@@ -52,6 +52,7 @@ VARY = ("Authorization", DTM_KEY_HEADER)
 _VERSION = "1"  # bump when the shape of answers changes without a snapshot rebuild
 
 RoundState = tuple[Any, ...]
+_PUBLISHED = "_opendtm_published_answer"
 
 
 @dataclass(frozen=True)
@@ -105,11 +106,24 @@ def _store(response: HttpResponse) -> Stored:
     return Stored(body=body, etag=_etag(body), headers=headers)
 
 
+def answer_replayable(request: HttpRequest) -> None:
+    """Mark the request's answer as a kept published one (`api.replay` may replay it)."""
+    setattr(request, _PUBLISHED, True)
+
+
+def answer_is_published(request: HttpRequest) -> bool:
+    """Whether the request was answered with a kept published answer."""
+    return getattr(request, _PUBLISHED, False)
+
+
 def cached_response(request: HttpRequest, key: str) -> HttpResponse | None:
     """The answer kept under `key` as it is sent (or its 304), None when none is kept. Call
     after the access check; the short path (`api.fastpath`) sends it as it is."""
     stored = caches[CACHE_ALIAS].get(key)
-    return _send(request, stored) if stored is not None else None
+    if stored is None:
+        return None
+    answer_replayable(request)
+    return _send(request, stored)
 
 
 def figures_response(
@@ -126,6 +140,7 @@ def figures_response(
     stored = _store(response)
     if key is not None and len(stored.body) <= MAX_BODY:
         caches[CACHE_ALIAS].set(key, stored)
+        answer_replayable(request)
     return _send(request, stored)
 
 

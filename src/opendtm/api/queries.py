@@ -178,3 +178,85 @@ def round_states(
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *operation_ids])
         return [tuple(row) for row in cursor.fetchall()]
+
+
+# --- what a kept answer depends on ----------------------------------------------------------
+
+_SEPARATOR = "\x1f"  # between the values of a row (no stored code, date or number holds it)
+
+
+def _row_text(columns: Sequence[str]) -> str:
+    """The columns of a row as one text, NULL told apart from an empty text."""
+    return f" || '{_SEPARATOR}' || ".join(f"COALESCE(CAST({c} AS TEXT), '~')" for c in columns)
+
+
+def _aggregate(vendor: str, rows: str) -> str:
+    """One text of every `v` of the subquery `rows`, in order (rows in the same order give the
+    same text: a change of order is only a missed replay, never a wrong one)."""
+    if vendor == "postgresql":
+        return f"(SELECT string_agg(v, chr(30) ORDER BY v) FROM ({rows}) x)"
+    return f"(SELECT group_concat(v, char(30)) FROM ({rows} ORDER BY v) x)"
+
+
+@cache
+def _facts_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+
+    def table(model: type[models.Model]) -> str:
+        return quote(model._meta.db_table)
+
+    def cols(alias: str, *names: str) -> list[str]:
+        return [f"{alias}.{quote(n)}" for n in names]
+
+    user_model = get_user_model()
+    caller = (
+        f"SELECT {_row_text([*cols('u', 'id', 'is_active', 'is_superuser'), 'fresh'])} AS v FROM "
+        f"(SELECT t.{quote('user_id')} AS uid, CASE WHEN t.{quote('last_used')} > %s THEN 1 "
+        f"ELSE 0 END AS fresh FROM {table(ApiToken)} t WHERE t.{quote('digest')} = %s) k "
+        f"JOIN {table(user_model)} u ON u.{quote('id')} = k.uid"
+    )
+    from opendtm.accounts.models import OperationGrant
+
+    grant = _row_text(cols("g", "operation_id", "role"))
+    grants = (
+        f"SELECT {grant} AS v FROM {table(OperationGrant)} g "
+        f"JOIN {table(ApiToken)} t ON t.{quote('user_id')} = g.{quote('user_id')} "
+        f"WHERE t.{quote('digest')} = %s"
+    )
+    operation_columns = [str(f.column) for f in Operation._meta.concrete_fields]
+    operations = f"SELECT {_row_text(cols('o', *operation_columns))} AS v FROM {table(Operation)} o"
+    round_ = _row_text(
+        [
+            *cols("r", "id", "operation_id", "number", "status", "start_date", "end_date"),
+            *cols("s", "id", "built_at", "threshold"),
+        ]
+    )
+    rounds = (
+        f"SELECT {round_} AS v "
+        f"FROM {table(Round)} r LEFT JOIN {table(FigureSnapshot)} s "
+        f"ON s.{quote('round_id')} = r.{quote('id')}"
+    )
+    gazetteers = (
+        f"SELECT {_row_text(['g.' + quote('country_iso3'), 'MAX(g.' + quote('id') + ')'])} AS v "
+        f"FROM {table(GazetteerVersion)} g GROUP BY g.{quote('country_iso3')}"
+    )
+    parts = [_aggregate(vendor, sql) for sql in (caller, grants, operations, rounds, gazetteers)]
+    return "SELECT " + ", ".join(parts)
+
+
+def answer_facts(digest: str | None) -> tuple[Any, ...]:
+    """Everything a published answer's bytes and its access depend on, read in one query, as
+    values to compare: the caller (a token's user: active, superuser, and whether the token's
+    `last_used` is recent enough to be left alone), the caller's roles, every operation, every
+    round with its snapshot, and each country's latest gazetteer version.
+
+    Equal facts mean an answer sent before is the answer now, to the same caller
+    (`api.replay`). They read more than any one answer depends on (a change to any round
+    anywhere changes them), because a needless recomputation is cheap and a wrong answer is
+    not. `digest` is the stored form of the presented token, None for none."""
+    since = timezone.now() - LAST_USED_RESOLUTION
+    since_param = connection.ops.adapt_datetimefield_value(since)
+    with connection.cursor() as cursor:
+        cursor.execute(_facts_sql(connection.vendor), [since_param, digest, digest])
+        row = cursor.fetchone()
+    return tuple(row)
