@@ -199,3 +199,10 @@ def test_kept_answers_stay_within_their_bounds(monkeypatch: pytest.MonkeyPatch) 
     assert kept._bytes == 101
     kept.drop(("3",))
     assert list(kept._entries) == [("4",)] and kept._bytes == 1
+
+
+def test_a_host_not_allowed_is_refused_as_without_the_replay(public_world: World) -> None:
+    client = Client()
+    assert client.get(ADMIN1).status_code == 200
+    assert client.get(ADMIN1, headers={"Host": "evil.example"}).status_code == 400
+    assert len(KEPT._entries) == 1

@@ -7,8 +7,8 @@ the rounds read as model instances, the question parsed and validated, the key d
 hashed, and the header-setting middleware run: about 0.7 ms of CPU, against 0.24 ms for a
 constant answer (docs/performance.md, "API under load"). `AnswerReplayMiddleware`, first in
 settings.MIDDLEWARE, keeps the final response of a published answer (status, every header,
-body) under the request that got it: path, query string, and every request header an answer
-may vary on. The same request is answered with those bytes after one query
+body) under the request that got it: scheme, host (checked against ALLOWED_HOSTS first), path,
+query string, and every request header an answer may vary on. The same request is answered with those bytes after one query
 (`api.queries.answer_facts`) finds everything the answer and its access depend on as it was
 read before the answer was made. Any difference (a revoked token, a withdrawn role, a round
 reopened or rebuilt, an operation made private, a token whose `last_used` is due) sends the
@@ -28,6 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import Resolver404, get_resolver
 from django.utils.cache import cc_delim_re
@@ -135,7 +137,15 @@ class AnswerReplayMiddleware:
             or meta.get("HTTP_IF_NONE_MATCH")
         ):
             return self.get_response(request)
+        try:
+            host = request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware checks it
+        except DisallowedHost:
+            return self.get_response(request)  # refused there
+        if settings.SECURE_SSL_REDIRECT and not request.is_secure():
+            return self.get_response(request)  # redirected by SecurityMiddleware
         key = (
+            request.scheme,
+            host,
             request.path_info,
             meta.get("QUERY_STRING", ""),
             *(request.headers.get(h, "\0") for h in KEYED_HEADERS),
