@@ -8,11 +8,12 @@ hashed, and the header-setting middleware run: about 0.7 ms of CPU, against 0.24
 constant answer (docs/performance.md, "API under load"). `AnswerReplayMiddleware`, first in
 settings.MIDDLEWARE, keeps the final response of a published answer (status, every header,
 body) under the request that got it: scheme, host (checked against ALLOWED_HOSTS first), path,
-query string, and every request header an answer may vary on. The same request is answered with those bytes after one query
-(`api.queries.answer_facts`) finds everything the answer and its access depend on as it was
-read before the answer was made. Any difference (a revoked token, a withdrawn role, a round
-reopened or rebuilt, an operation made private, a token whose `last_used` is due) sends the
-request down the normal path, which decides and answers it, and keeps the new answer.
+query string, and every request header an answer may vary on. The same request is answered
+with those bytes after one query (`api.queries.answer_facts`) finds everything the answer and
+its access depend on as it was read before the answer was made. Any difference (a revoked
+token, a withdrawn role, a round published or its snapshot rebuilt, an operation made private,
+a token whose `last_used` is due) sends the request down the normal path, which decides and
+answers it, and keeps the new answer.
 
 Facts are read before the answer is made, so a change made while it is made leaves the kept
 facts stale and the answer is not replayed. Requests with a cookie (browser sessions: their
@@ -32,7 +33,6 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import Resolver404, get_resolver
-from django.utils.cache import cc_delim_re
 
 from opendtm.api.access import DTM_KEY_HEADER
 from opendtm.api.cache import answer_is_published
@@ -117,7 +117,7 @@ def _may_be_published(request: HttpRequest) -> bool:
 
 def _replayable_headers(response: HttpResponseBase) -> bool:
     keyed = {h.lower() for h in KEYED_HEADERS}
-    varied = {h.strip().lower() for h in cc_delim_re.split(response.headers.get("Vary", ""))}
+    varied = {h.strip().lower() for h in response.headers.get("Vary", "").split(",")}
     return varied - {""} <= keyed | {"cookie"}
 
 
@@ -156,20 +156,19 @@ class AnswerReplayMiddleware:
         facts = answer_facts(_digest(request))
         if kept is not None:
             if kept.facts == facts:
-                response = HttpResponse(kept.body, status=kept.status)
+                replayed = HttpResponse(kept.body, status=kept.status)
                 for name, value in kept.headers:
-                    response.headers[name] = value
-                return response
+                    replayed.headers[name] = value
+                return replayed
             KEPT.drop(key)
         response = self.get_response(request)
         if (
             answer_is_published(request)
+            and isinstance(response, HttpResponse)
             and response.status_code == 200
-            and not response.streaming
             and not response.cookies
             and _replayable_headers(response)
         ):
-            assert isinstance(response, HttpResponse)
             KEPT.put(
                 key,
                 Kept(
