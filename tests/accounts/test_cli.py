@@ -210,3 +210,66 @@ def test_password_refusals_change_nothing(
     user.refresh_from_db()
     assert user.password == before
     assert not AuditEvent.objects.filter(action="user.password").exists()
+
+
+def test_deactivate_refuses_every_token_and_reactivate_undoes(run: Run) -> None:
+    from django.test import Client
+
+    from opendtm.api.services import token_create
+
+    ana = UserFactory(username="ana")
+    secret = token_create(username="ana", actor=ana).secret
+    client = Client(headers={"Authorization": f"Bearer {secret}"})
+    assert client.get("/api/v1/operations").status_code == 200
+    assert ok(run("user", "deactivate", "ana", "--reason", "left the mission")) == [
+        "ana is deactivated"
+    ]
+    assert client.get("/api/v1/operations").status_code == 401
+    assert ok(run("user", "deactivate", "ana", "--reactivate", "--reason", "back")) == [
+        "ana is active"
+    ]
+    assert client.get("/api/v1/operations").status_code == 200
+    events = AuditEvent.objects.filter(action__startswith="user.", object_id=str(ana.pk)).order_by(
+        "pk"
+    )
+    assert [(e.action, e.actor.username, e.reason, e.changes) for e in events] == [
+        ("user.deactivate", "tester", "left the mission", {"is_active": [True, False]}),
+        ("user.activate", "tester", "back", {"is_active": [False, True]}),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("user", "deactivate", "ana", "--reason", " "),
+            "error: A reason is required to deactivate or reactivate an account.",
+        ),
+        (("user", "deactivate", "nobody", "--reason", "x"), "error: No user 'nobody'."),
+        (
+            ("user", "deactivate", "tester", "--reason", "x"),
+            "error: tester cannot deactivate their own account.",
+        ),
+    ],
+)
+def test_deactivate_refusals_change_nothing(run: Run, args: tuple[str, ...], message: str) -> None:
+    UserFactory(username="ana")
+    run("user", "list")  # the CLI's own account exists
+    line = error(run(*args))
+    assert line.startswith(message)
+    assert User.objects.filter(is_active=False).count() == 0
+    assert (
+        not AuditEvent.objects.filter(action__startswith="user.")
+        .exclude(action="user.create")
+        .exists()
+    )
+
+
+def test_an_ordinary_account_may_not_deactivate(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    UserFactory(username="ana")
+    UserFactory(username="vic")
+    monkeypatch.setenv("OPENDTM_USER", "vic")
+    assert "vic may not deactivate or reactivate user accounts" in error(
+        run("user", "deactivate", "ana", "--reason", "x")
+    )
+    assert User.objects.get(username="ana").is_active

@@ -105,3 +105,71 @@ def test_cli_api_schema(tmp_path: Path) -> None:
     missing = CliRunner().invoke(cli, ["api", "schema", "--output", str(tmp_path / "no" / "x")])
     assert missing.exit_code == 1
     assert "folder" in missing.stderr
+
+
+def _cli(*args: str) -> Any:
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_cli_lists_and_revokes_tokens_at_once(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENDTM_USER", "tester")
+    ana, vic = UserFactory(username="ana"), UserFactory(username="vic")
+    weekly = token_create(username="ana", name="weekly", actor=ana)
+    token_create(username="vic", actor=vic)
+    client = Client(headers={"Authorization": f"Bearer {weekly.secret}"})
+    assert client.get("/api/v1/operations").status_code == 200
+    first, second = ApiToken.objects.order_by("pk")
+    listed = _cli("user", "token", "--list")
+    assert listed.exit_code == 0, listed.output
+    lines = listed.stdout.splitlines()
+    assert [line.split()[:3] for line in lines] == [
+        [str(first.pk), "ana", "weekly"],
+        [str(second.pk), "vic", "-"],
+    ]
+    assert "last used" in lines[0] and "never used" in lines[1]
+    only_vic = _cli("user", "token", "--list", "vic").stdout.splitlines()
+    assert [line.split()[0] for line in only_vic] == [str(second.pk)]
+    revoked = _cli("user", "token", "--revoke", str(first.pk), "--reason", "laptop lost")
+    assert revoked.exit_code == 0, revoked.output
+    assert revoked.stdout == f"revoked token {first.pk} (weekly) of ana\n"
+    assert client.get("/api/v1/operations").status_code == 401  # the very next request
+    assert list(ApiToken.objects.values_list("pk", flat=True)) == [second.pk]
+    event = AuditEvent.objects.get(action="api_token_revoke")
+    assert (event.actor.username, event.reason) == ("tester", "laptop lost")
+    assert event.summary == "API token weekly of ana revoked"
+
+
+def test_a_user_lists_and_revokes_only_their_own_tokens(db: Any) -> None:
+    from opendtm.api.queries import tokens_visible_to
+    from opendtm.api.services import token_revoke
+
+    ana, vic = UserFactory(username="ana"), UserFactory(username="vic")
+    token_create(username="ana", actor=ana)
+    theirs = token_create(username="vic", actor=vic).token
+    assert [t.user.username for t in tokens_visible_to(ana)] == ["ana"]
+    with pytest.raises(PermissionDenied, match="ana may not revoke API tokens of vic"):
+        token_revoke(token_id=theirs.pk, actor=ana)
+    with pytest.raises(NotFound, match="No API token 999"):
+        token_revoke(token_id=999, actor=ana)
+    assert ApiToken.objects.count() == 2
+    assert not AuditEvent.objects.filter(action="api_token_revoke").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["user", "token"],
+        ["user", "token", "ana", "--revoke", "1"],
+        ["user", "token", "--list", "--revoke", "1"],
+    ],
+)
+def test_cli_token_needs_exactly_one_thing_to_do(
+    db: Any, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    monkeypatch.setenv("OPENDTM_USER", "tester")
+    UserFactory(username="ana")
+    token_create(username="ana", actor=SuperuserFactory(username="boss"))
+    result = _cli(*args)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: Give USERNAME to issue a token, or --list")
+    assert ApiToken.objects.count() == 1

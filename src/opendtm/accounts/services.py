@@ -146,6 +146,41 @@ def user_password_set(*, username: str, password: str, actor: User | None) -> Us
 
 
 @transaction.atomic
+def user_active_set(*, username: str, active: bool, actor: User | None, reason: str) -> User:
+    """Deactivate a login account, or reactivate it (instance administrators only, with a
+    reason). A deactivated account keeps its rows and its audit trail but can do nothing: it
+    cannot log in, its roles grant nothing and its API tokens are refused from the next
+    request on. An administrator cannot deactivate their own account (someone must remain)."""
+    authorize_superuser(actor, "deactivate or reactivate user accounts")
+    if not (reason or "").strip():
+        raise InvalidInput(
+            "A reason is required to deactivate or reactivate an account.",
+            hint="Give it with --reason, e.g. --reason 'left the mission'.",
+        )
+    found = get_user_model().objects.filter(username=(username or "").strip()).first()
+    if found is None:
+        raise NotFound(f"No user {username!r}.", hint="List them with `opendtm user list`.")
+    if not active and actor is not None and found.pk == actor.pk:
+        raise Conflict(
+            f"{found.username} cannot deactivate their own account.",
+            hint="Ask another instance administrator to do it.",
+        )
+    if found.is_active == active:
+        return found
+    found.is_active = active
+    found.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        action="user.activate" if active else "user.deactivate",
+        obj=found,
+        summary=f"{'reactivated' if active else 'deactivated'} {found.username}",
+        reason=reason.strip(),
+        changes={"is_active": [not active, active]},
+    )
+    return found
+
+
+@transaction.atomic
 def grant_set(
     *, username: str, operation: Operation, role: Role | str | None, actor: User | None
 ) -> OperationGrant | None:

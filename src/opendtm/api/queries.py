@@ -19,8 +19,10 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import connection, models
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from opendtm.accounts.roles import is_superuser
 from opendtm.api.models import ApiToken
 from opendtm.api.services import token_digest
 from opendtm.figures.models import FigureSnapshot
@@ -104,6 +106,15 @@ def token_user(secret: str) -> User | None:
     if last_used is None or now - last_used > LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token_id).update(last_used=now)
     return user
+
+
+def tokens_visible_to(user: User, *, username: str | None = None) -> QuerySet[ApiToken]:
+    """The API tokens `user` may list (their own; an instance administrator's: everyone's),
+    of `username` only when given, oldest first. Only names and dates: secrets are not kept."""
+    tokens = ApiToken.objects.select_related("user").order_by("pk")
+    if not is_superuser(user):
+        tokens = tokens.filter(user_id=user.pk)
+    return tokens.filter(user__username=username) if username else tokens
 
 
 @cache

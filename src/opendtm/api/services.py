@@ -56,3 +56,26 @@ def token_create(*, username: str, name: str = "", actor: User | None) -> Issued
         summary=f"API token {name or token.pk} issued to {user.username}",
     )
     return IssuedToken(token=token, secret=secret)
+
+
+@transaction.atomic
+def token_revoke(*, token_id: int, actor: User | None, reason: str = "") -> ApiToken:
+    """Revoke a token at once: it is deleted, so the next request with it is refused (the
+    audit trail keeps who revoked which token of whom, and why). A user may revoke their own
+    tokens; revoking someone else's is for instance administrators."""
+    token = ApiToken.objects.select_related("user").filter(pk=token_id).first()
+    if token is None:
+        raise NotFound(
+            f"No API token {token_id}.", hint="List the tokens with `opendtm user token --list`."
+        )
+    if actor is None or actor.pk != token.user_id:
+        authorize_superuser(actor, f"revoke API tokens of {token.user.username}")
+    audit_record(
+        actor=actor,
+        action="api_token_revoke",
+        obj=token,
+        summary=f"API token {token.name or token.pk} of {token.user.username} revoked",
+        reason=reason,
+    )
+    token.delete()
+    return token

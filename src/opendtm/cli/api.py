@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from opendtm.cli.tables import table_lines
 from opendtm.cli.users import user as user_group
 from opendtm.core.errors import InvalidInput
 
@@ -53,14 +54,52 @@ def api_schema_cmd(output: Path | None) -> None:
 
 
 @user_group.command("token")
-@click.argument("username")
+@click.argument("username", required=False)
 @click.option("--name", default="", help="What the token is for, e.g. 'weekly report script'.")
-def user_token_cmd(username: str, name: str) -> None:
-    """Issue an API token for USERNAME and print it once (it is stored hashed)."""
+@click.option("--list", "listing", is_flag=True, help="List tokens (of USERNAME if given).")
+@click.option(
+    "--revoke", "revoke_id", type=int, default=None, help="Revoke the token with this id."
+)
+@click.option("--reason", default="", help="Why a token is revoked, for the audit trail.")
+def user_token_cmd(
+    username: str | None, name: str, listing: bool, revoke_id: int | None, reason: str
+) -> None:
+    """Issue an API token for USERNAME and print it once (it is stored hashed); or --list the
+    tokens, or --revoke one by its id (refused from the next request on)."""
     from opendtm.accounts.services import user_for_cli
+
+    actor = user_for_cli()
+    if listing + (revoke_id is not None) + (username is not None and not listing) != 1:
+        raise InvalidInput(
+            "Give USERNAME to issue a token, or --list [USERNAME], or --revoke ID.",
+            hint="e.g. `opendtm user token ana --name 'weekly script'`.",
+        )
+    if listing:
+        from opendtm.api.queries import tokens_visible_to
+
+        rows = [
+            (
+                str(t.pk),
+                t.user.username,
+                t.name or "-",
+                f"created {t.created:%Y-%m-%d %H:%M}",
+                f"last used {t.last_used:%Y-%m-%d %H:%M}" if t.last_used else "never used",
+            )
+            for t in tokens_visible_to(actor, username=username)
+        ]
+        for line in table_lines(rows) if rows else ["no API tokens"]:
+            click.echo(line)
+        return
+    if revoke_id is not None:
+        from opendtm.api.services import token_revoke
+
+        revoked = token_revoke(token_id=revoke_id, actor=actor, reason=reason)
+        click.echo(f"revoked token {revoke_id} ({revoked.name or 'no name'}) of {revoked.user}")
+        return
     from opendtm.api.services import token_create
 
-    issued = token_create(username=username, name=name, actor=user_for_cli())
+    assert username is not None
+    issued = token_create(username=username, name=name, actor=actor)
     click.echo(issued.secret)
     click.echo(
         f"token {issued.token.name or issued.token.pk} for {username}: copy it now, it is not "

@@ -85,6 +85,20 @@ def user_grant_cmd(username: str, operation_code: str, role: str | None, revoke:
         click.echo(f"{grant.user.username} is {grant.role} on {op.code}")
 
 
+@user.command("deactivate")
+@click.argument("username")
+@click.option("--reason", required=True, help="Why, for the audit trail.")
+@click.option("--reactivate", is_flag=True, help="Give a deactivated account its access back.")
+def user_deactivate_cmd(username: str, reason: str, reactivate: bool) -> None:
+    """Deactivate USERNAME: no login, no role, every API token refused (--reactivate undoes)."""
+    from opendtm.accounts.services import user_active_set, user_for_cli
+
+    changed = user_active_set(
+        username=username, active=reactivate, actor=user_for_cli(), reason=reason
+    )
+    click.echo(f"{changed.username} is {'active' if changed.is_active else 'deactivated'}")
+
+
 @user.command("list")
 def user_list_cmd() -> None:
     """One account per line: username, administrator or user, active or not, roles."""
