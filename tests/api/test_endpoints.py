@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from opendtm.accounts.choices import Role
 from opendtm.accounts.models import OperationGrant
 from opendtm.api.models import ApiToken
 from tests.api.conftest import World, answers_forget, client_for
+from tests.empty_answers import answer_rows, empty_world_build
 from tests.factories import SiteFactory
 
 F = "/api/v1/operations/typhoon/figures"
@@ -296,3 +298,44 @@ def test_csv_site_names_that_are_formulas_come_out_as_text(world: World) -> None
         "evacuation_centre,open,PH02,Adm1 PH02,PH02001,Adm2 PH02001,PH0200101,Adm3 PH0200101,"
         ",,,,no,no,3,12,0,0,0,0,0,0,0,0,0,0,0,3,,0,12,,",
     ]
+
+
+EMPTY_TABLES = [
+    pytest.param("admin", {"level": 1}, id="admin1"),
+    pytest.param("admin", {"level": 4}, id="admin4"),
+    pytest.param("sites", {}, id="sites"),
+    pytest.param("origins", {"level": 1, "origin_level": 2}, id="origins"),
+    pytest.param("rounds", {"pcode": "PH01", "date_from": "2030-01-01"}, id="rounds"),
+]
+
+
+@pytest.mark.parametrize(("path", "params"), EMPTY_TABLES)
+def test_figures_without_rows_are_well_formed_in_every_format(
+    db: Any, tmp_path: Path, path: str, params: dict[str, Any]
+) -> None:
+    """A round that holds nothing answers in JSON, CSV and HXL as well-formed as a full one:
+    anonymous on the published round, an analyst on the open one."""
+    world = empty_world_build(tmp_path / "data", public=True)
+    analyst = Client()
+    analyst.force_login(world.analyst)
+    for client, number in ((Client(), 1), (analyst, 2)):
+        asked = params if path == "rounds" else {**params, "round": number}
+        body = client.get(f"{F}/{path}", asked)
+        assert body.status_code == 200, body.content
+        assert (body.json()["count"], body.json()["results"]) == (0, [])
+        for fmt in ("csv", "hxl"):
+            response = client.get(f"{F}/{path}", {**asked, "format": fmt})
+            assert response.status_code == 200
+            header, rows = answer_rows(fmt, response.content)
+            assert (header[:3], rows) == (["Country", "Operation", "Round"], [])
+
+
+def test_headline_and_v3_of_empty_rounds_are_well_formed(db: Any, tmp_path: Path) -> None:
+    empty_world_build(tmp_path / "data", public=True)
+    client = Client()
+    headline = client.get(f"{F}/headline").json()
+    assert headline["figures"]["idp_ind"] == 0 and headline["provenance"]["round_number"] == 1
+    for level, records in ((0, 1), (1, 0), (2, 0)):  # admin 0: the country, with its zeros
+        body = client.get(f"/v3/displacement/admin{level}", {"Admin0Pcode": "PHL"}).json()
+        assert (body["isSuccess"], body["totalRecordsCount"]) == (True, records)
+        assert [r["numPresentIdpInd"] for r in body["result"]] == [0] * records

@@ -12,6 +12,8 @@ from click.testing import CliRunner, Result
 from opendtm.cli.main import cli
 from opendtm.figures.models import FigureSnapshot
 from opendtm.ingest.models import ImportBatch
+from tests.empty_answers import FORMATS as EMPTY_FORMATS
+from tests.empty_answers import answer_rows, empty_world_build
 from tests.figures.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -217,3 +219,39 @@ def test_exported_site_names_that_are_formulas_come_out_as_text(
         ("'" + cmd, "s"),
     ]
     assert [(c.value, c.data_type) for c in sheet["C"][1:3]] == [(2, "n"), (2, "n")]
+
+
+EMPTY_BY = [
+    pytest.param(["--by", "admin", "--level", "3"], 0, id="admin"),
+    pytest.param(["--by", "site"], 0, id="site"),
+    pytest.param(["--by", "origin", "--level", "2", "--origin-level", "3"], 0, id="origin"),
+    # one row per round, of zeros: a time series has a row for every round it keeps
+    pytest.param(["--by", "round", "--pcode", "PH01"], None, id="round"),
+]
+
+
+@pytest.mark.parametrize(("args", "rows"), EMPTY_BY)
+def test_every_format_of_an_empty_round_is_well_formed(
+    run: Run, tmp_path: Path, args: list[str], rows: int | None
+) -> None:
+    """`opendtm figures --by origin --format json` on a round with no origins printed
+    `"rows": [{"rows": [`; every `--by` in every `--format` reads back as its format."""
+    empty_world_build(tmp_path / "data")
+    for user, number in (("vic", 1), ("ana", 2)):
+        expected = number if rows is None else rows
+        for fmt in EMPTY_FORMATS:
+            where = ["--round", str(number), "--format", fmt]
+            if fmt == "xlsx":
+                target = tmp_path / f"{user}.xlsx"
+                assert ok(run(user, *args, *where, "--output", str(target))) == [
+                    f"Wrote {expected} rows to {target} (xlsx)."
+                ]
+                data = target.read_bytes()
+            else:
+                result = run(user, *args, *where)
+                assert result.exit_code == 0, result.output
+                data = result.stdout_bytes
+                if fmt == "table" and "admin" in args:  # the headline, then a blank line
+                    data = data.split(b"\n\n", 1)[1]
+            _header, found = answer_rows(fmt, data)
+            assert len(found) == expected, (user, fmt)

@@ -4,6 +4,7 @@ suppressed cells empty (never 0) and named; nothing but aggregates."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -13,7 +14,10 @@ import hxl
 import openpyxl
 import pytest
 
-from opendtm.figures.exports import answer_pages, export_write
+from opendtm.figures.answers import figures_pages
+from opendtm.figures.choices import Grouping
+from opendtm.figures.exports import _TABLE as TABLE_COLUMNS
+from opendtm.figures.exports import answer_pages, columns_of, export_write
 from opendtm.figures.measures import ADMIN_MEASURES
 from opendtm.figures.queries import (
     figures_by_admin,
@@ -21,6 +25,9 @@ from opendtm.figures.queries import (
     figures_origin_matrix,
     figures_time_series,
 )
+from opendtm.figures.request import FiguresRequest
+from tests.empty_answers import FORMATS as EMPTY_FORMATS
+from tests.empty_answers import answer_rows, empty_world_build
 from tests.figures.conftest import B3, M1, M4, P1, P2, World
 
 pytestmark = pytest.mark.django_db
@@ -362,3 +369,49 @@ def test_site_names_that_are_formulas_are_string_cells_in_xlsx(
         ("Site S3", "s"),
     ]
     assert [(r[ind].value, r[ind].data_type) for r in rows] == [(0, "n"), (40, "n"), (11, "n")]
+
+
+# --- answers without rows (issue 11, item 9) ------------------------------------------------
+
+EMPTY_QUESTIONS = [
+    # admin 0 is the country: it has its row (of zeros) even when nothing is stored
+    *(pytest.param(Grouping.ADMIN, {"level": n}, id=f"admin{n}") for n in range(1, 5)),
+    pytest.param(Grouping.SITE, {}, id="site"),
+    *(
+        pytest.param(Grouping.ORIGIN, {"level": n, "origin_level": o}, id=f"origin{o}-admin{n}")
+        for n, o in ((0, 2), (1, 2), (4, 4))
+    ),
+    # a time series keeps only the rounds reported in its range: none here
+    pytest.param(Grouping.ROUND, {"pcode": "PH01", "date_from": dt.date(2030, 1, 1)}, id="round"),
+]
+
+
+@pytest.mark.parametrize("number", [1, 2], ids=["published", "open"])
+@pytest.mark.parametrize(("grouping", "options"), EMPTY_QUESTIONS)
+def test_every_answer_without_rows_is_a_well_formed_file(
+    tmp_path: Path, number: int, grouping: Grouping, options: dict[str, Any]
+) -> None:
+    """Each format of the answer, read back by a strict reader of that format."""
+    world = empty_world_build(tmp_path / "data")
+    user = world.viewer if number == 1 else world.analyst
+    asked = FiguresRequest(
+        operation=world.operation, grouping=grouping, round_number=number, **options
+    )
+    pages = list(figures_pages(user=user, request=asked))
+    assert [page.rows.height for page in pages] == [0]
+    table = " ".join(h for h, _key, _kind in TABLE_COLUMNS[type(pages[0])]).split()
+    expected = {
+        "table": table,
+        "csv": [c.header for c in columns_of(pages[0])],
+        "hxl": [c.header for c in columns_of(pages[0])],
+        "xlsx": [c.header for c in columns_of(pages[0])],
+        "json": [],
+        "geojson": [],
+    }
+    for fmt in EMPTY_FORMATS:
+        out = io.BytesIO()
+        assert export_write(pages, fmt, out) == 0, fmt
+        assert answer_rows(fmt, out.getvalue()) == (expected[fmt], []), fmt
+        if fmt in ("json", "geojson") and grouping != Grouping.ROUND:
+            body = json.loads(out.getvalue())
+            assert (body["total_rows"], body["provenance"][0]["round_number"]) == (0, number)

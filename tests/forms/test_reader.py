@@ -284,6 +284,44 @@ def test_without_a_repeat_sheet_the_repeat_is_empty(tmp_path: Path) -> None:
         "origin_ind",
     ]  # fmt: skip
     assert parsed.main.height == 4
+    assert parsed.issues.filter(pl.col("rule") == "repeat.missing").rows() == [
+        (KOBO_TITLE, None, None, "origins", None, "repeat.missing", "warning",
+         "the workbook has no sheet 'origins' or 'Places of origin of the IDPs' (its sheets: "
+         f"{KOBO_TITLE}): no origins rows were read"),
+    ]  # fmt: skip
+
+
+def test_a_csv_without_its_repeat_file_says_no_repeat_rows_were_read() -> None:
+    parsed = read_export(form=BASELINE, path=FIXTURES / "central_baseline.csv")
+    assert parsed.issues.filter(pl.col("rule") == "repeat.missing")["message"].to_list() == [
+        "a CSV file holds one table: no origins rows were read (give them as a file of their "
+        "own: --repeat origins=FILE)"
+    ]
+
+
+def test_an_orphan_that_names_its_submission_by_uuid_is_an_error_of_it(tmp_path: Path) -> None:
+    """`_parent_index` 42 matches no `_index`, but `_submission__uuid` names a1b2-0001: the
+    row stays an orphan (an error) of that submission instead of one of nobody's."""
+    sheets = kobo_baseline_sheets()
+    parent = sheets["origins"][0].index("_parent_index")
+    sheets["origins"][1][parent] = 42
+    parsed = read_export(form=BASELINE, path=xlsx_write(tmp_path / "b.xlsx", sheets))
+    frame = parsed.repeats["origins"]
+    assert frame.select("_row", "_parent_row", "_submission_id").rows() == [
+        (2, 2, "a1b2-0001"),
+        (3, 2, "a1b2-0001"),
+        (4, 4, "a1b2-0003"),
+        (5, None, None),  # its uuid a1b2-0009 names nobody either
+    ]
+    orphans = parsed.issues.filter(pl.col("rule") == "repeat.orphan")
+    assert orphans.select("row", "submission_id", "value", "message").rows() == [
+        (2, "a1b2-0001", "42",
+         "origins row points at no submission: _parent_index '42' matches no _index in "
+         f"{KOBO_TITLE}, but its _submission__uuid is submission a1b2-0001 (row 2), which is "
+         "rejected with it"),
+        (5, None, "9", "origins row has no parent submission: _parent_index '9' matches no "
+         f"_index in {KOBO_TITLE}"),
+    ]  # fmt: skip
 
 
 def test_repeat_sheet_found_by_label_and_joined_on_the_submission_uuid(tmp_path: Path) -> None:

@@ -175,3 +175,20 @@ def baseline_row(n: int = 1, **changes: Any) -> dict[str, Any]:
     }
     row.update(changes)
     return row
+
+
+OWN_APPS = frozenset(
+    {"accounts", "api", "core", "figures", "forms", "gazetteer", "ingest", "mobility", "operations"}
+)
+
+
+def database_fingerprint() -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table of OpenDTM's apps (and the users), as values in key order: a
+    refused import must leave it equal, to the last value."""
+    from django.apps import apps
+
+    tables: dict[str, list[tuple[Any, ...]]] = {}
+    for model in apps.get_models():
+        if model._meta.app_label in OWN_APPS or model._meta.label == "auth.User":
+            tables[model._meta.label] = list(model.objects.order_by("pk").values_list())
+    return tables

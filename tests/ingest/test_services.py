@@ -23,6 +23,7 @@ def commit(
 ) -> ImportResult:
     dry_run = kw.pop("dry_run", False)
     reason = kw.pop("reason", "")
+    clear_repeats = kw.pop("clear_repeats", False)
     return import_parsed_commit(
         operation=operation,
         round=round_,
@@ -31,6 +32,7 @@ def commit(
         report_path=report,
         dry_run=dry_run,
         reason=reason,
+        clear_repeats=clear_repeats,
     )
 
 
@@ -177,8 +179,13 @@ def test_dry_run_writes_nothing_but_the_report(
         "sheet", "row", "submission_id", "field", "value", "rule", "severity", "message",
     ]  # fmt: skip
     assert sheet.get_column("rule").to_list() == [
-        "site.registered", "site.registered", "form.constraint", "consistency.hh_le_ind",
+        "import.dry_run", "site.registered", "site.registered", "form.constraint",
+        "consistency.hh_le_ind",
     ]  # fmt: skip
+    assert sheet.row(0) == (
+        None, None, None, None, None, "import.dry_run", "warning",
+        "dry run: nothing was imported; these are the lines an import of this file would report",
+    )  # fmt: skip
 
 
 def test_published_round_refuses_before_anything(site_form, operation, round_, actor) -> None:
@@ -289,12 +296,13 @@ def test_report_values_that_are_formulas_come_out_as_text(
     import openpyxl
 
     sheet = openpyxl.load_workbook(workbook)["report"]
-    assert [(c.value, c.data_type) for c in sheet["E"][1:4]] == [
+    assert sheet["F2"].value == "import.dry_run"  # the dry run's report says so first
+    assert [(c.value, c.data_type) for c in sheet["E"][2:5]] == [
         ("'" + LINK, "s"),
         ("'" + CMD, "s"),
         ("-12", "s"),  # the report's value column is text: kept as the file had it
     ]
-    assert (sheet["B2"].value, sheet["B2"].data_type) == (2, "n")
+    assert (sheet["B3"].value, sheet["B3"].data_type) == (2, "n")
 
 
 def test_cleaning_log_values_that_are_formulas_come_out_as_text(

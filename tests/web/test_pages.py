@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 import shapely
 from django.test import Client
 
@@ -17,6 +18,7 @@ from opendtm.ingest.models import ImportBatch
 from opendtm.mobility.models import SiteAssessment
 from opendtm.web.middleware import POLICY
 from opendtm.web.staticfinders import plotly_bundle, plotly_style_ids
+from tests.empty_answers import answer_rows, empty_world_build
 from tests.web.conftest import WebWorld
 
 MESSY = Path(__file__).resolve().parents[1] / "ingest" / "fixtures" / "sites_messy.csv"
@@ -226,3 +228,20 @@ def test_a_site_download_names_formulas_as_text(web_world: WebWorld, client: Cli
     assert lines[2].startswith(
         "PHL,typhoon,2,2026-11-08,S2,'@SUM(1+1)*cmd|' /C calc'!A0,evacuation_centre,open,"
     )
+
+
+@pytest.mark.parametrize("kind", ["admin", "site", "origin", "series"])
+def test_downloads_of_an_empty_round_are_well_formed(
+    db: Any, client: Client, tmp_path: Path, kind: str
+) -> None:
+    """Every download format of a round that holds nothing reads back as its format (the
+    JSON and GeoJSON ones were `"rows": [{"rows": [`)."""
+    world = empty_world_build(tmp_path / "data")
+    client.force_login(world.analyst)
+    for round_number in (1, 2):
+        asked = {"round": round_number, **({"pcode": "PH01"} if kind == "series" else {})}
+        for fmt in ("csv", "hxl", "json", "geojson", "xlsx"):
+            response = client.get(f"/o/typhoon/download/{kind}.{fmt}", asked)
+            assert response.status_code == 200, response.content
+            _header, rows = answer_rows(fmt, response.content)
+            assert len(rows) == (2 if kind == "series" else 0), (round_number, fmt)

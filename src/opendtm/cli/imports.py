@@ -50,6 +50,11 @@ def _repeats(values: tuple[str, ...]) -> dict[str, Path] | None:
 @click.option("--dry-run", is_flag=True, help="Validate and write the report; store nothing.")
 @click.option("--report", "report", type=click.Path(path_type=Path), help="Report .csv or .xlsx.")
 @click.option("--reason", default="", help="Why (recorded with every corrected value).")
+@click.option(
+    "--clear-repeats",
+    is_flag=True,
+    help="Remove the stored origins of submissions the file brings none for (needs --reason).",
+)
 def import_command(
     kind: str,
     file: Path,
@@ -59,6 +64,7 @@ def import_command(
     dry_run: bool,
     report: Path | None,
     reason: str,
+    clear_repeats: bool,
 ) -> None:
     """Import a KoboToolbox/ODK export (XLSX or CSV) of the baseline or site form into a round."""
     from opendtm.ingest.services import import_commit
@@ -72,6 +78,7 @@ def import_command(
         repeat_files=_repeats(repeat),
         dry_run=dry_run,
         reason=reason,
+        clear_repeats=clear_repeats,
         actor=user,
         report_path=report,
     )

@@ -354,16 +354,18 @@ def _head(answer: Answer) -> dict[str, Any]:
 def write_json(pages: Iterable[Answer], out: IO[str]) -> int:
     """{"provenance": [...], ..., "suppressed_marker": ..., "rows": [{...}, ...]}, streamed."""
     written = 0
+    started = False  # the head is written once, from the first page, even an empty one
     for page in pages:
-        if written == 0:
+        if not started:
             head = _head(page) | {
                 "suppressed_marker": "null, with the key listed in the row's 'suppressed'"
             }
             out.write(json.dumps(head, default=_json_value)[:-1] + ', "rows": [')
+            started = True
         for row in export_frame(page).iter_rows(named=True):
             out.write(("," if written else "") + "\n" + json.dumps(row, default=_json_value))
             written += 1
-    if written == 0:
+    if not started:
         out.write('{"rows": [')
     out.write("\n]}\n")
     return written
@@ -373,17 +375,19 @@ def write_geojson(pages: Iterable[Answer], out: IO[str]) -> int:
     """A FeatureCollection of points (unit centroids, site coordinates, current unit of an
     origin row); a row without coordinates has a null geometry. Streamed."""
     written = 0
+    started = False
     for page in pages:
-        if written == 0:
+        if not started:
             head = {"type": "FeatureCollection"} | _head(page)
             out.write(json.dumps(head, default=_json_value)[:-1] + ', "features": [')
+            started = True
         for row in export_frame(page).iter_rows(named=True):
             lat, lon = row["latitude"], row["longitude"]
             point = {"type": "Point", "coordinates": [lon, lat]} if None not in (lat, lon) else None
             feature = {"type": "Feature", "geometry": point, "properties": row}
             out.write(("," if written else "") + "\n" + json.dumps(feature, default=_json_value))
             written += 1
-    if written == 0:
+    if not started:
         out.write('{"type": "FeatureCollection", "features": [')
     out.write("\n]}\n")
     return written

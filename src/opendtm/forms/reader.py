@@ -138,6 +138,8 @@ def read_export(
         fields = form.repeat_fields(repeat)
         if raw is None:
             repeats[repeat] = _empty_repeat(fields)
+            if main.height:
+                issues.append(_repeat_missing(form, repeat, source, main_name))
             continue
         columns = columns_match(raw.frame.columns, form, fields)
         ignored.extend(h for h in columns.ignored if h not in ignored)
@@ -180,6 +182,38 @@ def _repeat_sheets(form: FormSpec, source: Source) -> dict[str, str]:
                 found[repeat] = sheet
                 break
     return found
+
+
+def _repeat_missing(form: FormSpec, repeat: str, source: Source, main_sheet: str) -> pl.DataFrame:
+    """A note that the file brings no rows of a repeat: no sheet of that name, or a CSV."""
+    if source.workbook is not None:
+        names = " or ".join(
+            repr(n) for n in dict.fromkeys((repeat, form.group_labels.get(repeat))) if n
+        )
+        message = (
+            f"the workbook has no sheet {names} (its sheets: {', '.join(source.sheet_names)}): "
+            f"no {repeat} rows were read"
+        )
+    else:
+        message = (
+            f"a CSV file holds one table: no {repeat} rows were read (give them as a file of "
+            f"their own: --repeat {repeat}=FILE)"
+        )
+    return pl.DataFrame(
+        [
+            {
+                "sheet": main_sheet,
+                "row": None,
+                "submission_id": None,
+                "field": repeat,
+                "value": None,
+                "rule": "repeat.missing",
+                "severity": "warning",
+                "message": message,
+            }
+        ],
+        schema=ISSUE_SCHEMA,
+    )
 
 
 def _check_is_export(
@@ -269,34 +303,65 @@ def _repeat_join(
         table.frame.drop("_submission_id")
         .join(parents, left_on=left, right_on="__join", how="left", maintain_order="left")
         .rename({"__parent_submission": "_submission_id"})
+        .with_columns(__orphan=pl.col("_parent_row").is_null())
     )
+    uuid_header = meta.get("parent_uuid")
+    if role != "parent_uuid" and uuid_header is not None and has["id"]:
+        joined = _orphans_by_uuid(joined, main)
     header = meta[role]
-    orphans = joined.filter(pl.col("_parent_row").is_null())
+    orphans = joined.filter(pl.col("__orphan"))
     issues = []
     if orphans.height:
         value = pl.col(left).cast(pl.Utf8)
+        missing = pl.format(f"{header} '{{}}' matches no {target} in {main_sheet}", value)
         issues.append(
             orphans.select(
                 pl.col("_sheet").alias("sheet"),
                 pl.col("_row").alias("row"),
-                pl.lit(None, pl.Utf8).alias("submission_id"),
+                pl.col("_submission_id").alias("submission_id"),
                 pl.lit(header, pl.Utf8).alias("field"),
                 value.alias("value"),
                 pl.lit("repeat.orphan", pl.Utf8).alias("rule"),
                 pl.lit("error", pl.Utf8).alias("severity"),
-                pl.when(value.is_null())
-                .then(pl.lit(f"{repeat} row has no parent submission: {header} is empty"))
-                .otherwise(
+                pl.when(pl.col("_submission_id").is_not_null())
+                .then(
+                    # Its submission is known all the same: the row is an error of it.
                     pl.format(
-                        f"{repeat} row has no parent submission: {header} '{{}}' matches no "
-                        f"{target} in {main_sheet}",
-                        value,
+                        f"{repeat} row points at no submission: {{}}, but its {uuid_header} is "
+                        f"submission {{}} (row {{}}), which is rejected with it",
+                        missing,
+                        pl.col("_submission_id"),
+                        pl.col("_parent_row"),
                     )
                 )
+                .when(value.is_null())
+                .then(pl.lit(f"{repeat} row has no parent submission: {header} is empty"))
+                .otherwise(pl.format(f"{repeat} row has no parent submission: {{}}", missing))
                 .alias("message"),
             )
         )
     return joined, issues
+
+
+def _orphans_by_uuid(joined: pl.DataFrame, main: pl.DataFrame) -> pl.DataFrame:
+    """Repeat rows whose parent index or key matches nothing, attached to their submission by
+    `_submission__uuid` where it names one: they stay orphans (an error), but of a known
+    submission, which they reject, instead of leaving it without its repeat rows."""
+    by_uuid = (
+        main.select(pl.col("_submission_id").alias("__uuid"), pl.col("_row").alias("__uuid_row"))
+        .filter(pl.col("__uuid").is_not_null())
+        .unique("__uuid", keep="first", maintain_order=True)
+    )
+    found = joined.join(
+        by_uuid, left_on="__parent_uuid", right_on="__uuid", how="left", maintain_order="left"
+    )
+    orphan = pl.col("__orphan")
+    return found.with_columns(
+        _parent_row=pl.when(orphan).then(pl.col("__uuid_row")).otherwise(pl.col("_parent_row")),
+        _submission_id=pl.when(orphan & pl.col("__uuid_row").is_not_null())
+        .then(pl.col("__parent_uuid"))
+        .otherwise(pl.col("_submission_id")),
+    ).drop("__uuid_row")
 
 
 def _main_columns(frame: pl.DataFrame, fields: tuple[Field, ...]) -> pl.DataFrame:

@@ -15,7 +15,16 @@ from opendtm.ingest.choices import Severity
 ISSUE_COLUMNS = list(ISSUE_SCHEMA)
 
 # Rules whose warnings are notes for the officer, not doubts about the row: they do not flag it.
-NOTE_RULES = frozenset({"site.registered", "column.ignored", "form.constraint_unchecked"})
+NOTE_RULES = frozenset(
+    {
+        "site.registered",
+        "column.ignored",
+        "form.constraint_unchecked",
+        "repeat.missing",
+        "repeat.removed",
+        "import.dry_run",
+    }
+)
 
 ERROR = Severity.ERROR.value
 WARNING = Severity.WARNING.value

@@ -43,6 +43,11 @@ class ImportBatch(models.Model):
     rows_new = models.PositiveIntegerField(default=0)
     rows_replaced = models.PositiveIntegerField(default=0)
     rows_unchanged = models.PositiveIntegerField(default=0)
+    repeats_cleared = models.PositiveIntegerField(
+        default=0,
+        help_text="Stored repeat rows (origins) this import removed because the user said they "
+        "were to be cleared (--clear-repeats); why is the batch's reason.",
+    )
     ignored_columns = models.JSONField(default=list, blank=True)
 
     class Meta:

@@ -1,10 +1,12 @@
 """The import service: the one path every field export takes into a round (CLI, web, demo).
 
-Read by the form, validate, write the report, then in ONE transaction: the batch with its files
-as received (compressed, packed in a thread during validation), sites to register, new rows,
-replaced rows (each changed value to the cleaning log), the report lines and the audit event.
-Anything failing inside leaves the database as it was. Importing the same file again records
-nothing (see docs/decisions/0002-import-storage.md).
+Read by the form, validate, then in ONE transaction: the batch with its files as received
+(compressed, packed in a thread during validation), sites to register, new rows, replaced rows
+(each changed value to the cleaning log), the report lines and the audit event. Anything
+failing inside leaves the database as it was; the report is put beside the file only once the
+transaction committed (`ingest.report`). A re-import that would remove stored repeat rows the
+file does not bring again is refused unless asked (`ingest.repeats`). Importing the same file
+again records nothing (see docs/decisions/0002-import-storage.md).
 """
 
 from __future__ import annotations
@@ -23,10 +25,16 @@ from opendtm.accounts.services import audit_record
 from opendtm.core.errors import Conflict, InvalidInput
 from opendtm.forms.spec import FormSpec
 from opendtm.ingest.files import Packing, files_store
-from opendtm.ingest.issues import ISSUE_COLUMNS
+from opendtm.ingest.issues import ISSUE_COLUMNS, issues_concat
 from opendtm.ingest.models import CleaningLogEntry, ImportBatch, ImportIssue
 from opendtm.ingest.queries import batch_identical_exists, context_load
-from opendtm.ingest.report import report_path_default, report_write
+from opendtm.ingest.repeats import (
+    repeats_clear_check,
+    repeats_removal_lines,
+    repeats_removal_refused,
+    repeats_removal_summary,
+)
+from opendtm.ingest.report import ReportDraft, report_path_default
 from opendtm.ingest.rules import ExportLike, Validation, validate
 from opendtm.ingest.storage import (
     Plan,
@@ -60,6 +68,7 @@ class ImportResult:
     issues: pl.DataFrame = field(repr=False)
     batch: ImportBatch | None = None
     already_imported: bool = False  # the same file again: nothing changed, nothing recorded
+    repeats_removed: str | None = None  # the line saying which stored repeat rows go, if any
 
     def summary_lines(self) -> list[str]:
         head = "dry run, nothing written: " if self.dry_run else ""
@@ -71,6 +80,8 @@ class ImportResult:
             f"unchanged {self.rows_unchanged}, sites registered {self.sites_registered}, "
             f"values changed {self.changes_logged}",
         ]
+        if self.repeats_removed is not None:
+            lines.append(self.repeats_removed)
         if self.already_imported:
             lines.append("this file was already imported into the round: nothing changed")
         if self.report_path is not None:
@@ -87,6 +98,7 @@ def import_commit(
     repeat_files: dict[str, Path] | None = None,
     dry_run: bool = False,
     reason: str = "",
+    clear_repeats: bool = False,
     actor: User,
     report_path: Path | None = None,
     form: FormSpec | None = None,
@@ -95,8 +107,13 @@ def import_commit(
 
     `form` is the operation's own version of the form; by default the shipped one. The report
     goes to `report_path`, by default `<input stem>.report.csv` beside the input.
+    `clear_repeats` (with a `reason`) lets the import remove the stored repeat rows of the
+    submissions it brings none for; without it such an import is refused.
     """
     _check_target(operation=operation, round=round, actor=actor)
+    repeats_clear_check(clear_repeats=clear_repeats, reason=reason)
+    report = report_path or report_path_default(Path(path))
+    ReportDraft(report)  # an unknown report format is refused before the file is read
     table_for(form_id)
     from opendtm.forms.queries import form_spec_get
     from opendtm.forms.reader import read_export
@@ -109,8 +126,9 @@ def import_commit(
         parsed=parsed,
         dry_run=dry_run,
         reason=reason,
+        clear_repeats=clear_repeats,
         actor=actor,
-        report_path=report_path or report_path_default(Path(path)),
+        report_path=report,
     )
 
 
@@ -128,19 +146,20 @@ def import_parsed_commit(
     parsed: ExportLike,
     dry_run: bool = False,
     reason: str = "",
+    clear_repeats: bool = False,
     actor: User,
     report_path: Path | None,
 ) -> ImportResult:
     """Validate and store an export already read by `forms.reader.read_export`."""
     _check_target(operation=operation, round=round, actor=actor)
+    repeats_clear_check(clear_repeats=clear_repeats, reason=reason)
+    draft = ReportDraft(report_path) if report_path is not None else None
     form = parsed.form
     table = table_for(form.form_id)
     packing = None if dry_run else Packing(dict(parsed.sources))
     ctx = context_load(operation=operation, round_=round, form=form)
     checked = validate(parsed, ctx)
     assert checked.rows_read == checked.rows_accepted + checked.rows_rejected
-    if report_path is not None:
-        report_write(checked.issues, report_path)
     # Filtering copies every column: skipped when every row is accepted (memory of big files).
     accepted = (
         checked.main if checked.rows_rejected == 0 else checked.main.filter(pl.col("_accepted"))
@@ -148,10 +167,20 @@ def import_parsed_commit(
     origins = checked.repeats.get("origins")
     if dry_run:
         plan = _plan(accepted, table, form, round, origins, ctx.units)
-        return _result(parsed, checked, plan, report_path, dry_run=True, sites=_new_sites(accepted))
+        issues = _with_removals(checked.issues, plan, dry_run=True, clear=clear_repeats)
+        if draft is not None:
+            draft.write(issues, dry_run=True)
+            draft.publish()
+        sites = _new_sites(accepted)
+        result = _result(parsed, checked, plan, report_path, dry_run=True, sites=sites)
+        result.issues = issues
+        result.repeats_removed = repeats_removal_summary(
+            plan, dry_run=True, clear_repeats=clear_repeats
+        )
+        return result
     try:
         with transaction.atomic():
-            return _store(
+            result = _store(
                 operation=operation,
                 round=round,
                 parsed=parsed,
@@ -161,15 +190,30 @@ def import_parsed_commit(
                 units=ctx.units,
                 packing=packing,
                 reason=reason,
+                clear_repeats=clear_repeats,
                 actor=actor,
-                report_path=report_path,
+                draft=draft,
             )
+        if draft is not None:  # committed: the report may now say so
+            draft.publish()
+        return result
     except IntegrityError as exc:
         raise InvalidInput(
             f"The database refused the import of {parsed.file_name}: {exc}. Nothing was written.",
             hint="A row breaks a rule of the database that the form did not check; "
             "fix the row (or the form's constraints) and import again.",
         ) from None
+    finally:
+        if draft is not None:  # refused or interrupted: no report claims an import
+            draft.discard()
+
+
+def _with_removals(issues: pl.DataFrame, plan: Plan, *, dry_run: bool, clear: bool) -> pl.DataFrame:
+    """The report's lines with those of the stored repeat rows that go first (if any)."""
+    if not plan.repeats_removed.height:
+        return issues
+    lines = repeats_removal_lines(plan, dry_run=dry_run, clear_repeats=clear)
+    return issues_concat([lines, issues])
 
 
 def _plan(
@@ -200,13 +244,20 @@ def _store(
     units: pl.DataFrame,
     packing: Packing | None,
     reason: str,
+    clear_repeats: bool,
     actor: User,
-    report_path: Path | None,
+    draft: ReportDraft | None,
 ) -> ImportResult:
     round_ensure_writable(round)  # again, under the transaction's lock
     form = parsed.form
     origins = checked.repeats.get("origins")
     plan = _plan(accepted, table, form, round, origins, units)
+    if plan.repeats_removed.height and not clear_repeats:
+        raise repeats_removal_refused(plan, file_name=parsed.file_name, round_number=round.number)
+    issues = _with_removals(checked.issues, plan, dry_run=False, clear=True)
+    if draft is not None:  # written now, put in place once the transaction committed
+        draft.write(issues)
+    report_path = draft.path if draft is not None else None
     writes = plan.new.height + plan.replaced.height
     if not writes and batch_identical_exists(
         round_=round, form_id=form.form_id, sha256=parsed.sha256
@@ -230,6 +281,7 @@ def _store(
         rows_new=plan.new.height,
         rows_replaced=plan.replaced.height,
         rows_unchanged=plan.unchanged,
+        repeats_cleared=plan.repeat_rows_removed,
         ignored_columns=list(parsed.ignored_columns),
     )
     if packing is not None:
@@ -256,7 +308,7 @@ def _store(
     _log_insert(
         plan.log, round=round, batch=batch, form_id=form.form_id, actor=actor, reason=reason
     )
-    _issues_insert(checked.issues, batch=batch)
+    _issues_insert(issues, batch=batch)
     audit_record(
         actor=actor,
         action="import.commit",
@@ -269,11 +321,14 @@ def _store(
             "new": plan.new.height,
             "replaced": plan.replaced.height,
             "unchanged": plan.unchanged,
+            "repeats_cleared": plan.repeat_rows_removed,
             "sha256": parsed.sha256,
         },
     )
     result = _result(parsed, checked, plan, report_path, dry_run=False, sites=registered)
     result.batch = batch
+    result.issues = issues
+    result.repeats_removed = repeats_removal_summary(plan, dry_run=False, clear_repeats=True)
     return result
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -38,6 +38,19 @@ LOG_SCHEMA: dict[str, Any] = {
 }
 
 
+REMOVED_SCHEMA: dict[str, Any] = {
+    "_submission_id": pl.Utf8,
+    "_sheet": pl.Utf8,
+    "_row": pl.Int64,
+    "repeat": pl.Utf8,
+    "removed": pl.Int64,
+}
+
+
+def _no_removals() -> pl.DataFrame:
+    return pl.DataFrame(schema=REMOVED_SCHEMA)
+
+
 @dataclass
 class Plan:
     """Which accepted rows are new, which replace a stored row, which are already stored as is."""
@@ -46,6 +59,13 @@ class Plan:
     replaced: pl.DataFrame
     unchanged: int
     log: pl.DataFrame  # LOG_SCHEMA: one line per changed value
+    # REMOVED_SCHEMA: replaced submissions whose stored repeat rows would all go, the file
+    # bringing none for them (a missing repeat sheet, orphaned rows): how many each.
+    repeats_removed: pl.DataFrame = field(default_factory=_no_removals)
+
+    @property
+    def repeat_rows_removed(self) -> int:
+        return int(self.repeats_removed.get_column("removed").sum())
 
 
 def _chunks(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -174,14 +194,14 @@ def _origins_text(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _origins_compare(
-    new: pl.DataFrame,
     origins: pl.DataFrame | None,
     units: pl.DataFrame,
     *,
     round_id: int,
     ids: list[str],
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Add an `origins` column to both sides of the comparison (baseline only)."""
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The origins of both sides as one text per submission (baseline only), and the stored
+    origins of the submissions for which the file brings none (`submission_id`, `removed`)."""
     schema = {
         "submission_id": pl.Utf8,
         "pcode": pl.Utf8,
@@ -217,7 +237,12 @@ def _origins_compare(
             ).values_list("assessment__submission_id", "origin__pcode", "origin_hh", "origin_ind")
         )
     stored = pl.DataFrame(rows, schema=schema, orient="row")
-    return _origins_text(fresh), _origins_text(stored)
+    removed = (
+        stored.group_by("submission_id")
+        .agg(removed=pl.len().cast(pl.Int64))
+        .join(fresh.select("submission_id").unique(), on="submission_id", how="anti")
+    )
+    return _origins_text(fresh), _origins_text(stored), removed
 
 
 def plan_changes(
@@ -248,8 +273,9 @@ def plan_changes(
     ids = candidates.get_column("_submission_id").to_list()
     new_side = _new_side(candidates, table, form)
     stored = _stored_side(table, form, candidates, round_id=round_id, ids=ids)
+    removed = pl.DataFrame(schema={"submission_id": pl.Utf8, "removed": pl.Int64})
     if table.key == "location" and units is not None:
-        fresh_o, stored_o = _origins_compare(new_side, origins, units, round_id=round_id, ids=ids)
+        fresh_o, stored_o, removed = _origins_compare(origins, units, round_id=round_id, ids=ids)
         new_side = new_side.join(fresh_o, on="submission_id", how="left", maintain_order="left")
         stored = stored.join(stored_o, on="submission_id", how="left")
     fields = [c for c in new_side.columns if c != "submission_id"]
@@ -277,11 +303,20 @@ def plan_changes(
         .sort("_row", "_order")
         .select(list(LOG_SCHEMA))
     )
+    replaced = accepted.filter(sids.is_in(changed))
     return Plan(
         new=accepted.filter(~sids.is_in(stored_ids)),
-        replaced=accepted.filter(sids.is_in(changed)),
+        replaced=replaced,
         unchanged=int(candidates.filter(sids.is_in(stored_ids) & ~sids.is_in(changed)).height),
         log=log,
+        repeats_removed=replaced.select("_submission_id", pl.col("_sheet").cast(pl.Utf8), "_row")
+        .join(
+            removed.rename({"submission_id": "_submission_id"}),
+            on="_submission_id",
+            how="inner",
+            maintain_order="left",
+        )
+        .select("_submission_id", "_sheet", "_row", pl.lit("origins").alias("repeat"), "removed"),
     )
 
 

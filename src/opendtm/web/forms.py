@@ -44,6 +44,20 @@ class UploadForm(forms.Form):
     form_id = forms.ChoiceField(label=_("Form"), choices=IMPORT_FORMS)
     file = forms.FileField(label=_("Export file (.xlsx or .csv)"))
     reason = forms.CharField(label=_("Reason (recorded with corrected values)"), required=False)
+    clear_repeats = forms.BooleanField(
+        label=_(
+            "Clear the stored origins of the submissions this file brings none for (needs a reason)"
+        ),
+        required=False,
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("clear_repeats") and not str(data.get("reason") or "").strip():
+            self.add_error(
+                "reason", _("Say why the stored origins are to be cleared: a reason is needed.")
+            )
+        return data
 
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]

@@ -106,6 +106,7 @@ def import_upload(request: OperationRequest, number: int) -> HttpResponse:
             upload=form.cleaned_data["file"],
             user_id=request.user.pk,  # type: ignore[arg-type]
             reason=form.cleaned_data["reason"],
+            clear_repeats=form.cleaned_data["clear_repeats"],
         )
         uploads.job_start(job, dry_run=True)
         return redirect("web:import-job", code=request.operation.code, token=job.token)

@@ -45,6 +45,7 @@ class UploadJob:
     stored: str
     user_id: int
     reason: str = ""
+    clear_repeats: bool = False  # the stored origins the file brings none for may go
     state: str = "validating"  # validating, validated, importing, imported, cancelled, failed
     message: str = ""
     summary: dict[str, Any] = field(default_factory=dict)
@@ -102,6 +103,7 @@ def job_create(
     upload: UploadedFile,
     user_id: int,
     reason: str,
+    clear_repeats: bool = False,
 ) -> UploadJob:
     stored, sha = upload_store(upload)
     job = UploadJob(
@@ -114,6 +116,7 @@ def job_create(
         stored=str(stored),
         user_id=user_id,
         reason=reason,
+        clear_repeats=clear_repeats,
     )
     job.save()
     return job
@@ -153,6 +156,7 @@ def _run(job: UploadJob, *, dry_run: bool, thread: bool) -> None:
             path=Path(job.stored),
             dry_run=dry_run,
             reason=job.reason,
+            clear_repeats=job.clear_repeats,
             actor=actor,
             report_path=job.report,
         )
@@ -167,6 +171,7 @@ def _run(job: UploadJob, *, dry_run: bool, thread: bool) -> None:
             "sites_registered": result.sites_registered,
             "changes_logged": result.changes_logged,
             "already_imported": result.already_imported,
+            "repeats_removed": result.repeats_removed,
         }
         job.batch_id = result.batch.pk if result.batch is not None else None
         job.state = "validated" if dry_run else "imported"
