@@ -5,12 +5,17 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
+import polars as pl
 import pytest
 from click.testing import CliRunner
 from django.test import Client
 
 from opendtm.cli.main import cli
 from opendtm.core.errors import InvalidInput
+from opendtm.demo.faults import choice_labels, sites_spoil
+from opendtm.demo.kobo_export import kobo_xlsx_write
+from opendtm.demo.scenario import scenario_build
 from opendtm.ingest.models import CleaningLogEntry, ImportBatch
 from opendtm.ingest.services import import_commit
 from opendtm.mobility.models import SiteAssessment
@@ -145,3 +150,22 @@ def test_not_an_export_is_refused_whole(operation, round_, actor, tmp_path, monk
     assert out.exit_code == 1
     assert len(out.output.strip().splitlines()) == 1 and out.output.startswith("error: ")
     assert "Traceback" not in out.output
+
+
+def test_demo_sites_repeated_four_times_are_read_not_a_panic(
+    operation, round_, actor, site_form, tmp_path
+) -> None:
+    """The demo's round-1 site export (as a CSV, its rows four times over) made Polars panic in
+    the sex-and-age rule: a retyped column was in pieces unlike the others (issue 11)."""
+    sites = scenario_build(seed=7).rounds[0].sites
+    spoiled = sites_spoil(sites, rng=np.random.default_rng(1), labels=choice_labels(site_form))
+    book = kobo_xlsx_write(form=site_form, records=spoiled.records, path=tmp_path / "s.xlsx")
+    rows = pl.read_excel(book, infer_schema_length=0)
+    path = tmp_path / "sites_x4.csv"
+    pl.concat([rows] * 4).write_csv(path)
+    result = import_commit(
+        operation=operation, round=round_, form_id="dtm_site", path=path, actor=actor,
+        report_path=None, dry_run=True,
+    )  # fmt: skip
+    assert (result.rows_read, result.rows_accepted) == (4 * rows.height, 0)
+    assert not ImportBatch.objects.exists() and not SiteAssessment.objects.exists()

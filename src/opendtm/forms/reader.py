@@ -122,7 +122,7 @@ def read_export(
             name=main_sheet, frame=pl.DataFrame(schema=dict.fromkeys(headers, pl.Utf8))
         )
         frames.append(table_read(form, main_fields, empty, main_columns).frame)
-    main = pl.concat(frames, how="vertical") if len(frames) > 1 else frames[0]
+    main = _contiguous(frames)
     main_name = str(main_sheet)
 
     ignored = list(main_columns.ignored)
@@ -158,6 +158,22 @@ def read_export(
         ignored_columns=ignored,
         sources={"main": path, **{name: extra[name].path for name in sorted(extra)}},
     )
+
+
+def _contiguous(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """The batches as one frame whose every column is one chunk, built a column at a time so
+    that each column's batch pieces are freed as soon as it is copied (peak: one column more).
+
+    The rules attach one-chunk columns (joins) beside these: a frame whose columns are cut
+    differently can make Polars 2.1 panic ("assertion failed: i < self.len()" in `pl.format`).
+    """
+    if len(frames) == 1:
+        return frames[0]
+    columns = []
+    for name in frames[0].columns:
+        columns.append(pl.concat([f.get_column(name) for f in frames], rechunk=True))
+        frames[:] = [f.drop(name) for f in frames]  # the caller's list too: pieces freed
+    return pl.DataFrame(columns)
 
 
 def _by_row(frames: list[pl.DataFrame]) -> pl.DataFrame:

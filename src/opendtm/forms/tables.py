@@ -130,7 +130,12 @@ def table_read(
             slow_exprs.append(parsed.error.fill_null(False).alias(f"__error__{name}"))
         redone = _staged(frame, [p for p in slow.values() if p is not None], slow_exprs)
         typed = typed.with_columns(redone.get_columns())
-    return Table(raw=raw, columns=columns, frame=typed.filter(~pl.col("__blank")).drop("__blank"))
+    # One chunk per column: a column typed again above comes back in the pieces the engine
+    # worked in, beside one-piece columns, and Polars 2.1 panics on such a frame later
+    # (`pl.format` after a filter: "assertion failed: i < self.len()"). A frame read from a
+    # file is contiguous anyway; only the retyped columns are copied.
+    frame = typed.filter(~pl.col("__blank")).drop("__blank").rechunk()
+    return Table(raw=raw, columns=columns, frame=frame)
 
 
 def _staged(frame: pl.DataFrame, parsed: list[Parsed], exprs: list[pl.Expr]) -> pl.DataFrame:
