@@ -169,3 +169,67 @@ def test_demo_sites_repeated_four_times_are_read_not_a_panic(
     )  # fmt: skip
     assert (result.rows_read, result.rows_accepted) == (4 * rows.height, 0)
     assert not ImportBatch.objects.exists() and not SiteAssessment.objects.exists()
+
+
+def site_lines(rows: list[tuple[str, str, str | None]]) -> list[str]:
+    """The messy export's first (valid) row once per (site, submission, and if given the
+    count put in hh, ind and ind_f_18_59, the other sex-and-age groups 0)."""
+    header, first = (FIXTURES / "sites_messy.csv").read_text().splitlines()[:2]
+    cells = first.split(",")
+    lines = [header]
+    for site, uuid, count in rows:
+        row = list(cells)
+        row[4], row[28] = site, uuid
+        if count is not None:
+            row[15:25] = ["0"] * 10
+            row[13] = row[14] = row[18] = count
+        lines.append(",".join(row))
+    return lines
+
+
+def test_counts_beyond_the_bound_are_rejected_and_the_figures_stay_right(
+    operation, round_, actor, tmp_path
+) -> None:
+    """Two sites of 2^62 people made the published round show -9,223,372,036,854,745,668."""
+    huge = str(2**62)
+    path = tmp_path / "huge.csv"
+    rows = [("S-001", "uuid-a", None), ("S-002", "uuid-b", huge), ("S-003", "uuid-c", huge)]
+    path.write_text("\n".join(site_lines(rows)) + "\n")
+    result = import_commit(
+        operation=operation, round=round_, form_id="dtm_site", path=path, actor=actor,
+        report_path=None,
+    )  # fmt: skip
+    assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (3, 1, 2)
+    out_of_range = result.issues.filter(pl.col("rule") == "value.out_of_range")
+    assert out_of_range.select("row", "field").rows() == [
+        (3, "hh"), (3, "ind"), (3, "ind_f_18_59"), (4, "hh"), (4, "ind"), (4, "ind_f_18_59"),
+    ]  # fmt: skip
+    assert list(SiteAssessment.objects.values_list("site__site_id", "hh", "ind")) == [
+        ("S-001", 20, 100)
+    ]
+
+
+def test_a_round_holds_at_most_round_rows_max_rows(
+    operation, round_, actor, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setattr("opendtm.ingest.rules.ROUND_ROWS_MAX", 2)
+    first = tmp_path / "two.csv"
+    first.write_text("\n".join(site_lines([("S-001", "u1", None), ("S-002", "u2", None)])) + "\n")
+    import_commit(
+        operation=operation, round=round_, form_id="dtm_site", path=first, actor=actor,
+        report_path=None,
+    )  # fmt: skip
+    before = counts()
+    more = tmp_path / "more.csv"
+    more.write_text("\n".join(site_lines([("S-001", "u1", None), ("S-003", "u3", None)])) + "\n")
+    with pytest.raises(InvalidInput) as refused:
+        import_commit(
+            operation=operation, round=round_, form_id="dtm_site", path=more, actor=actor,
+            report_path=None,
+        )  # fmt: skip
+    assert str(refused.value) == (
+        "more.csv: the round would hold 3 site assessments, more than 2, the most one round "
+        "holds. Nothing was imported. Check that the file is the export of one round, or split "
+        "it between rounds."
+    )
+    assert counts() == before and not more.with_name("more.report.csv").exists()

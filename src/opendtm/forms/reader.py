@@ -16,16 +16,18 @@ import polars as pl
 
 from opendtm.core.errors import InvalidInput
 from opendtm.forms.headers import VALUE_TYPES, ColumnMap, columns_match
+from opendtm.forms.limits import INTEGER_MAX
 from opendtm.forms.sources import RawTable, Source, sha256_of, source_read
 from opendtm.forms.spec import Field, FormSpec
 from opendtm.forms.tables import (
     DTYPES,
     Table,
+    field_bound,
     field_columns,
     field_parse,
     table_read,
 )
-from opendtm.forms.values import GEO_PARTS
+from opendtm.forms.values import GEO_PARTS, INTEGER_RE
 
 # The shape of a report line, for the reader's cell problems and the ingest rules' results alike
 # (`ingest.issues` builds on it): the one definition of the import report's columns.
@@ -231,6 +233,10 @@ def _table_issues(
         values = table.raw.frame[bad["__i"]].lazy().select(parsed.value.alias("value")).collect()
         rule, template = MESSAGES[f.type]
         message = template.format(name=f.name, list=f.list_name or "")
+        shown = pl.col("value").fill_null("")
+        rules, messages = pl.lit(rule, pl.Utf8), pl.format(message, shown)
+        if f.type == "integer":
+            rules, messages = _integer_issue(f, shown, rules, messages)
         issues.append(
             pl.concat([bad, values], how="horizontal").select(
                 pl.col("_sheet").alias("sheet"),
@@ -238,12 +244,36 @@ def _table_issues(
                 pl.col("_submission_id").alias("submission_id"),
                 pl.lit(f.name, pl.Utf8).alias("field"),
                 pl.col("value"),
-                pl.lit(rule, pl.Utf8).alias("rule"),
+                rules.alias("rule"),
                 pl.lit("error", pl.Utf8).alias("severity"),
-                pl.format(message, pl.col("value").fill_null("")).alias("message"),
+                messages.alias("message"),
             )
         )
     return issues
+
+
+def _integer_issue(
+    f: Field, shown: pl.Expr, rule: pl.Expr, message: pl.Expr
+) -> tuple[pl.Expr, pl.Expr]:
+    """A whole number the field cannot take is `value.out_of_range`, saying its bound."""
+    whole = shown.str.contains(INTEGER_RE)
+    low = whole & shown.str.starts_with("-")
+    most = field_bound(f)
+    whose = "number the form allows" if f.maximum is not None else "whole number a form holds"
+    return (
+        pl.when(whole).then(pl.lit("value.out_of_range")).otherwise(rule),
+        pl.when(low)
+        .then(
+            pl.format(
+                f"{f.name} {{}} is less than {-INTEGER_MAX:,}, the smallest whole number a form "
+                "holds",
+                shown,
+            )
+        )
+        .when(whole)
+        .then(pl.format(f"{f.name} {{}} is more than {most:,}, the largest {whose}", shown))
+        .otherwise(message),
+    )
 
 
 def _repeat_join(

@@ -14,6 +14,7 @@ from datetime import date
 
 import polars as pl
 
+from opendtm.forms.limits import INTEGER_MAX
 from opendtm.forms.spec import Choice
 
 INTEGER_RE = r"^[+-]?\d+(\.0*)?$"
@@ -66,10 +67,16 @@ def integer_parse(text: pl.Expr) -> pl.Expr:
     return pl.when(text.str.contains(INTEGER_RE)).then(digits.cast(pl.Int64, strict=False))
 
 
+def integer_bounded(out: pl.Expr, maximum: int) -> tuple[pl.Expr, pl.Expr]:
+    """`out` where it lies in -INTEGER_MAX..maximum, else null; and where it lies outside."""
+    outside = ((out > maximum) | (out < -INTEGER_MAX)).fill_null(False)
+    return pl.when(~outside).then(out), outside
+
+
 def decimal_parse(text: pl.Expr) -> pl.Expr:
-    """'12.5', '12,5' (decimal comma), '1e3' -> float; 'inf', 'nan', 'abc' -> null."""
+    """'12.5', '12,5' (decimal comma), '1e3' -> float; 'inf', 'nan', '1e309', 'abc' -> null."""
     number = text.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
-    return pl.when(text.str.contains(DECIMAL_RE)).then(number)
+    return pl.when(text.str.contains(DECIMAL_RE) & number.is_finite()).then(number)
 
 
 def date_parse(text: pl.Expr) -> pl.Expr:

@@ -14,6 +14,8 @@ from typing import Protocol
 
 import polars as pl
 
+from opendtm.core.errors import InvalidInput
+from opendtm.forms.limits import ROUND_ROWS_MAX
 from opendtm.forms.spec import FormSpec
 from opendtm.ingest.context import ValidationContext
 from opendtm.ingest.issues import (
@@ -159,7 +161,33 @@ def validate(parsed: ExportLike, ctx: ValidationContext) -> Validation:
     issues = without_reader_duplicates(issues, reader)
     issues = _propagate_repeat_errors(issues, main, repeats)
     cross = consistency.sites_within_baseline(_not_rejected(main, issues), ctx)
-    return _verdicts(main, repeats, issues_concat([issues, cross]), sheet)
+    checked = _verdicts(main, repeats, issues_concat([issues, cross]), sheet)
+    _check_round_room(checked.main, ctx, parsed.file_name)
+    return checked
+
+
+def _check_round_room(main: pl.DataFrame, ctx: ValidationContext, file_name: str) -> None:
+    """Refuse a file after which the round would hold more than ROUND_ROWS_MAX rows of the form
+    (the bound that keeps every figure inside 64-bit integers): the stored ones and those of
+    the file's accepted rows that are new submissions."""
+    stored = ctx.stored.lazy().select(pl.col("submission_id").alias("_submission_id"))
+    new = (
+        main.lazy()
+        .filter(pl.col("_accepted"))
+        .select("_submission_id")
+        .join(stored, on="_submission_id", how="anti")
+        .select(pl.len())
+        .collect()
+        .item()
+    )
+    total = ctx.stored.height + new
+    if total > ROUND_ROWS_MAX:
+        what = "site" if "site_id" in main.columns else "baseline"
+        raise InvalidInput(
+            f"{file_name}: the round would hold {total:,} {what} assessments, more than "
+            f"{ROUND_ROWS_MAX:,}, the most one round holds. Nothing was imported.",
+            hint="Check that the file is the export of one round, or split it between rounds.",
+        )
 
 
 def _not_rejected(main: pl.DataFrame, issues: pl.DataFrame) -> pl.DataFrame:
