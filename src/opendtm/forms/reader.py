@@ -27,7 +27,7 @@ from opendtm.forms.tables import (
     field_parse,
     table_read,
 )
-from opendtm.forms.values import GEO_PARTS, INTEGER_RE
+from opendtm.forms.values import GEO_PARTS, INTEGER_RE, controls_shown_text
 
 # The shape of a report line, for the reader's cell problems and the ingest rules' results alike
 # (`ingest.issues` builds on it): the one definition of the import report's columns.
@@ -127,7 +127,7 @@ def read_export(
     main = _contiguous(frames)
     main_name = str(main_sheet)
 
-    ignored = list(main_columns.ignored)
+    ignored = [controls_shown_text(h) for h in main_columns.ignored]
     issues = [_by_row(main_issues)]
     repeats: dict[str, pl.DataFrame] = {}
     for repeat in form.repeats:
@@ -142,7 +142,8 @@ def read_export(
             repeats[repeat] = _empty_repeat(fields)
             continue
         columns = columns_match(raw.frame.columns, form, fields)
-        ignored.extend(h for h in columns.ignored if h not in ignored)
+        shown = [controls_shown_text(h) for h in columns.ignored]
+        ignored.extend(h for h in shown if h not in ignored)
         table = table_read(form, fields, raw, columns)
         joined, orphan_issues = _repeat_join(repeat, table, main, main_name)
         issues.append(_by_row([*orphan_issues, *_table_issues(form, fields, table, joined)]))

@@ -32,6 +32,8 @@ from opendtm.ingest.rules.form import form_rules, without_reader_duplicates
 from opendtm.ingest.rules.gazetteer import admin_resolve, origins_resolve
 from opendtm.ingest.rules.geography import gps_rules
 from opendtm.ingest.rules.previous_round import change_rule
+from opendtm.ingest.rules.text import issues_printable, text_cleaned, text_lengths, too_long
+from opendtm.ingest.tables import table_for
 
 
 class ExportLike(Protocol):
@@ -89,8 +91,11 @@ def _main_rules(
     main: pl.DataFrame, ctx: ValidationContext, sheet: str
 ) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
     form = ctx.form
+    main, text = text_cleaned(main, form.main_fields())
     main, gazetteer = admin_resolve(main, ctx)
     parts = [
+        text,
+        too_long(main, text_lengths(table_for(form.form_id).model)),
         gazetteer,
         form_rules(main, form.main_fields(), form, sheet=sheet),
         consistency.submission_ids(main),
@@ -141,6 +146,8 @@ def validate(parsed: ExportLike, ctx: ValidationContext) -> Validation:
     repeat_issues: list[pl.DataFrame] = []
     for name, frame in parsed.repeats.items():
         fields = form.repeat_fields(name)
+        frame, text = text_cleaned(frame, fields)
+        repeat_issues.append(text)
         evaluated = _with_parent_fields(frame, main, form)
         repeat_issues.append(form_rules(evaluated, fields, form, sheet=name))
         resolved, origin_issues = origins_resolve(frame, ctx)
@@ -163,6 +170,7 @@ def validate(parsed: ExportLike, ctx: ValidationContext) -> Validation:
     cross = consistency.sites_within_baseline(_not_rejected(main, issues), ctx)
     checked = _verdicts(main, repeats, issues_concat([issues, cross]), sheet)
     _check_round_room(checked.main, ctx, parsed.file_name)
+    checked.issues = issues_printable(checked.issues)
     return checked
 
 
