@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import codecs
+import csv
+import io
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from opendtm.core.errors import InvalidInput
 from opendtm.forms import delimited
 from opendtm.forms.queries import form_spec_get
 from opendtm.forms.reader import read_export
-from opendtm.forms.sources import rows_as_received
+from opendtm.forms.sources import rows_as_received, source_read
 
 SITE = form_spec_get(form_id="dtm_site")
 UNICODE_TEXT = "site_id\tsite_name\thh\r\nS-1\tSto. Niño\t3\r\nS-2\tBañadero\t4\r\n"
@@ -125,3 +130,108 @@ def test_a_quote_never_closed_is_named(tmp_path: Path) -> None:
         "open.csv: row 3 opens a quote mark that is never closed, so the rest of the file "
         "would be one cell." + QUOTING
     )
+
+
+# --- any dialect ---------------------------------------------------------------------------
+# A table written in a random dialect reads back exactly; a damaged one reads or is refused
+# with InvalidInput, never another exception.
+
+HEADERS = st.lists(
+    st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True), min_size=1, max_size=5, unique=True
+).map(lambda names: ["site_id", *(n for n in names if n != "site_id")])
+CELLS = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\r\n"), max_size=12)
+DIALECTS = st.fixed_dictionaries(
+    {
+        "delimiter": st.sampled_from([",", ";", "\t"]),
+        "lineterminator": st.sampled_from(["\n", "\r\n", "\r"]),
+        "quoting": st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]),
+        "encoding": st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le-bom"]),
+    }
+)
+
+
+def dialect_bytes(rows: list[list[str]], dialect: dict[str, Any]) -> bytes:
+    out = io.StringIO()
+    options = {k: v for k, v in dialect.items() if k != "encoding"}
+    csv.writer(out, **options).writerows(rows)
+    text = out.getvalue()
+    if dialect["encoding"] == "utf-16-le-bom":  # Excel's "Unicode text"
+        return codecs.BOM_UTF16_LE + text.encode("utf-16-le")
+    return text.encode(dialect["encoding"])
+
+
+@st.composite
+def tables(draw: st.DrawFn) -> list[list[str]]:
+    headers = draw(HEADERS)
+    rows = draw(st.lists(st.lists(CELLS, min_size=len(headers), max_size=len(headers)), max_size=6))
+    return [headers, *rows]
+
+
+def raw_cells(path: Path) -> list[list[str]]:
+    source = source_read(path)
+    name = source.sheet_names[0]
+    frames = [b.frame for b in source.batches(name)]
+    rows = [list(r) for f in frames for r in f.rows()]
+    return [source.headers(name), *([("" if c is None else c) for c in r] for r in rows)]
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(table=tables(), dialect=DIALECTS)
+def test_a_table_in_any_dialect_reads_back_exactly(
+    tmp_path: Path, table: list[list[str]], dialect: dict[str, Any]
+) -> None:
+    path = tmp_path / "any.csv"
+    path.write_bytes(dialect_bytes(table, dialect))
+    # A row of one empty cell is a blank line, which a CSV cannot tell from no row.
+    expected = [table[0], *(r for r in table[1:] if r != [""])]
+    assert raw_cells(path) == expected
+
+
+DAMAGE = st.lists(
+    st.tuples(
+        st.sampled_from(["cut", "insert", "replace", "repeat"]),
+        st.floats(min_value=0, max_value=1),
+        st.binary(min_size=1, max_size=4),
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+def damaged(data: bytes, damage: list[tuple[str, float, bytes]]) -> bytes:
+    for kind, where, junk in damage:
+        at = int(where * len(data))
+        if kind == "cut":
+            data = data[:at]
+        elif kind == "insert":
+            data = data[:at] + junk + data[at:]
+        elif kind == "replace":
+            data = data[:at] + junk + data[at + len(junk) :]
+        else:
+            data = data[:at] + data[at : at + 40] * 3 + data[at + 40 :]
+    return data
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(table=tables(), dialect=DIALECTS, damage=DAMAGE)
+def test_a_damaged_csv_in_any_dialect_reads_or_is_refused(
+    tmp_path: Path,
+    table: list[list[str]],
+    dialect: dict[str, Any],
+    damage: list[tuple[str, float, bytes]],
+) -> None:
+    path = tmp_path / "damaged.csv"
+    path.write_bytes(
+        damaged(
+            dialect_bytes([[*table[0], "hh"], *([*r, "3"] for r in table[1:])], dialect), damage
+        )
+    )
+    try:
+        read_export(form=SITE, path=path)
+        rows_as_received(path, "damaged.csv", [2, 3])
+    except InvalidInput as refused:
+        assert "\n" not in str(refused)
