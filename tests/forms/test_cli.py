@@ -31,9 +31,9 @@ def test_show_lists_fields_with_type_required_and_hxl(run: Run) -> None:
     assert lines[4] == "assessment_date\tdate\trequired\t#date+reported\tgeneral"
     assert lines[12] == "idp_present\tselect_one yes_no\trequired\t#affected+idps+present\tidp"
     assert "origin_pcode\ttext\trequired\t#adm2+origin+code\tidp/origins" in lines
-    assert (
-        "idp_ind_m_60p\tinteger\toptional\t#affected+idps+m+age60_\tidp/idp_demographics" in lines
-    )
+    assert "idp_ind\tinteger <= 10,000,000\trequired\t#affected+idps+ind\tidp" in lines
+    groups = "\t#affected+idps+m+age60_\tidp/idp_demographics"
+    assert f"idp_ind_m_60p\tinteger <= 10,000,000\toptional{groups}" in lines
     assert len(lines) == 1 + 39
 
 

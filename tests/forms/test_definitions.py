@@ -252,15 +252,17 @@ def test_baseline_compiles_to_an_xform_with_its_rules(tmp_path: Path) -> None:
     b = binds(result.xform)
     assert b["/data/general/assessment_date"]["type"] == "date"
     assert b["/data/general/assessment_date"]["required"] == "true()"
-    assert b["/data/key_informants/ki_count"]["constraint"] == ". >= 1"
+    assert b["/data/key_informants/ki_count"]["constraint"] == ". >= 1 and . <= 10000000"
     assert b["/data/idp/idp_hh"]["relevant"] == " /data/idp/idp_present  = 'yes'"
-    assert b["/data/idp/idp_ind"]["constraint"] == ". >= coalesce( /data/idp/idp_hh , 0)"
+    assert b["/data/idp/idp_ind"]["constraint"] == (
+        ". >= coalesce( /data/idp/idp_hh , 0) and . <= 10000000"
+    )
     assert b["/data/idp/idp_ind"][f"{JR}constraintMsg"] == (
-        "IDP individuals cannot be fewer than IDP households."
+        "IDP individuals cannot be fewer than IDP households. It cannot be more than 10,000,000."
     )
     assert b["/data/idp/origins/origin_ind"]["constraint"] == (
         ". >= coalesce( ../origin_hh , 0) and sum(../../origins/origin_ind) <= "
-        "coalesce( /data/idp/idp_ind , 0)"
+        "coalesce( /data/idp/idp_ind , 0) and . <= 10000000"
     )
     assert b["/data/location/adm2_pcode"]["constraint"] == (
         "regex(., '^[A-Z]{2}[0-9A-Z]+$') and starts-with(.,  /data/location/adm1_pcode ) "
@@ -268,10 +270,10 @@ def test_baseline_compiles_to_an_xform_with_its_rules(tmp_path: Path) -> None:
     )
     assert b["/data/location/gps"]["type"] == "geopoint"
     groups = "/data/idp/idp_demographics"
-    assert b[f"{groups}/idp_ind_f_lt1"]["constraint"] == ". >= 0"
+    assert b[f"{groups}/idp_ind_f_lt1"]["constraint"] == ". >= 0 and . <= 10000000"
     sum_rule = b[f"{groups}/idp_ind_m_60p"]["constraint"]
     assert sum_rule.startswith(f". >= 0 and coalesce( {groups}/idp_ind_f_lt1 , 0) + ")
-    assert sum_rule.endswith(" + . =  /data/idp/idp_ind ")
+    assert sum_rule.endswith(" + . =  /data/idp/idp_ind  and . <= 10000000")
     root = ET.fromstring(result.xform)
     assert [r.attrib["nodeset"] for r in root.iter(f"{XF}repeat")] == ["/data/idp/origins"]
     assert {i.attrib["id"] for i in root.iter(f"{XF}instance") if "id" in i.attrib} == {
@@ -289,11 +291,14 @@ def test_site_compiles_to_an_xform_with_its_rules(tmp_path: Path) -> None:
     b = binds(result.xform)
     assert b["/data/location/gps"]["required"] == "true()"
     assert b["/data/population/ind"]["constraint"] == (
-        ". >=  /data/population/hh  and . <= 15 *  /data/population/hh "
+        ". >=  /data/population/hh  and . <= 15 *  /data/population/hh  and . <= 1000000"
+    )
+    assert b["/data/population/hh"][f"{JR}constraintMsg"] == (
+        "A count cannot be negative. It cannot be more than 1,000,000."
     )
     sum_rule = b["/data/demographics/ind_m_60p"]["constraint"]
     assert sum_rule.startswith(". >= 0 and coalesce( /data/demographics/ind_f_lt1 , 0) + ")
-    assert sum_rule.endswith(" + . =  /data/population/ind ")
+    assert sum_rule.endswith(" + . =  /data/population/ind  and . <= 1000000")
     assert b["/data/health/diseases"]["constraint"] == (
         "not(selected(., 'none') and count-selected(.) > 1)"
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from opendtm.core.errors import InvalidInput, NotFound
-from opendtm.forms.queries import form_spec_get
+from opendtm.forms.queries import field_maximum, form_spec_get
 from opendtm.forms.spec import Choice, Field
 from opendtm.forms.xlsform import XLSFormRows, shipped_rows, write_xlsform
 from tests.forms.workbooks import xlsx_write
@@ -122,3 +122,29 @@ def test_a_missing_xlsform_is_refused(tmp_path: Path) -> None:
         str(refused.value)
         == f"XLSForm file {tmp_path / 'nope.xlsx'} does not exist. Check the path."
     )
+
+
+@pytest.mark.parametrize(
+    ("constraint", "maximum"),
+    [
+        (". >= 0 and . <= 1000000", 1_000_000),
+        (". >= ${hh} and . <= 15 * ${hh} and . <= 1000000", 1_000_000),
+        (". <= 12 and . <= 7", 7),
+        (". <= 5 or . = 9", None),  # the bound may not hold for every row
+        ("(. <= 5)", None),
+        (". <= ${ind}", None),
+        (". >= 0", None),
+        (None, None),
+    ],
+)
+def test_an_integers_maximum_is_the_at_most_part_of_its_constraint(
+    constraint: str | None, maximum: int | None
+) -> None:
+    assert field_maximum(constraint) == maximum
+
+
+def test_the_shipped_forms_bound_every_count() -> None:
+    for form_id, most in (("dtm_site", 1_000_000), ("dtm_baseline", 10_000_000)):
+        spec = form_spec_get(form_id=form_id)
+        integers = [f for f in spec.fields if f.type == "integer"]
+        assert integers and {f.maximum for f in integers} == {most}

@@ -9,6 +9,7 @@ import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 
+from opendtm.forms.limits import INTEGER_MAX
 from opendtm.forms.queries import form_spec_get
 from opendtm.forms.spec import Choice
 from opendtm.forms.values import (
@@ -20,6 +21,7 @@ from opendtm.forms.values import (
     decimal_fast,
     decimal_parse,
     geopoint_parse,
+    integer_bounded,
     integer_fast,
     integer_parse,
     select_multiple_parse,
@@ -84,8 +86,17 @@ def test_decimal_forms_and_refusals() -> None:
         -1000.0,
         2.0,
     ]
-    refused = ["inf", "nan", "NaN", "-infinity", "1.2.3", "1,2,3", "abc", ""]
+    refused = ["inf", "nan", "NaN", "-infinity", "1.2.3", "1,2,3", "abc", "", "1e309", "-1e400"]
     assert parse(refused, decimal_parse) == [None] * len(refused)
+
+
+@given(INT64, st.integers(min_value=0, max_value=INTEGER_MAX))
+def test_integers_are_kept_only_within_their_bounds(n: int, maximum: int) -> None:
+    frame = pl.DataFrame({"n": [n]}, schema={"n": pl.Int64})
+    kept, outside = integer_bounded(pl.col("n"), maximum)
+    row = frame.select(kept.alias("kept"), outside.alias("outside")).row(0)
+    inside = -INTEGER_MAX <= n <= maximum
+    assert row == ((n if inside else None), not inside)
 
 
 @given(st.text(max_size=12))

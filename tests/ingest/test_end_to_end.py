@@ -5,12 +5,17 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
+import polars as pl
 import pytest
 from click.testing import CliRunner
 from django.test import Client
 
 from opendtm.cli.main import cli
 from opendtm.core.errors import InvalidInput
+from opendtm.demo.faults import choice_labels, sites_spoil
+from opendtm.demo.kobo_export import kobo_xlsx_write
+from opendtm.demo.scenario import scenario_build
 from opendtm.ingest.models import CleaningLogEntry, ImportBatch
 from opendtm.ingest.services import import_commit
 from opendtm.mobility.models import SiteAssessment
@@ -145,3 +150,86 @@ def test_not_an_export_is_refused_whole(operation, round_, actor, tmp_path, monk
     assert out.exit_code == 1
     assert len(out.output.strip().splitlines()) == 1 and out.output.startswith("error: ")
     assert "Traceback" not in out.output
+
+
+def test_demo_sites_repeated_four_times_are_read_not_a_panic(
+    operation, round_, actor, site_form, tmp_path
+) -> None:
+    """The demo's round-1 site export (as a CSV, its rows four times over) made Polars panic in
+    the sex-and-age rule: a retyped column was in pieces unlike the others (issue 11)."""
+    sites = scenario_build(seed=7).rounds[0].sites
+    spoiled = sites_spoil(sites, rng=np.random.default_rng(1), labels=choice_labels(site_form))
+    book = kobo_xlsx_write(form=site_form, records=spoiled.records, path=tmp_path / "s.xlsx")
+    rows = pl.read_excel(book, infer_schema_length=0)
+    path = tmp_path / "sites_x4.csv"
+    pl.concat([rows] * 4).write_csv(path)
+    result = import_commit(
+        operation=operation, round=round_, form_id="dtm_site", path=path, actor=actor,
+        report_path=None, dry_run=True,
+    )  # fmt: skip
+    assert (result.rows_read, result.rows_accepted) == (4 * rows.height, 0)
+    assert not ImportBatch.objects.exists() and not SiteAssessment.objects.exists()
+
+
+def site_lines(rows: list[tuple[str, str, str | None]]) -> list[str]:
+    """The messy export's first (valid) row once per (site, submission, and if given the
+    count put in hh, ind and ind_f_18_59, the other sex-and-age groups 0)."""
+    header, first = (FIXTURES / "sites_messy.csv").read_text().splitlines()[:2]
+    cells = first.split(",")
+    lines = [header]
+    for site, uuid, count in rows:
+        row = list(cells)
+        row[4], row[28] = site, uuid
+        if count is not None:
+            row[15:25] = ["0"] * 10
+            row[13] = row[14] = row[18] = count
+        lines.append(",".join(row))
+    return lines
+
+
+def test_counts_beyond_the_bound_are_rejected_and_the_figures_stay_right(
+    operation, round_, actor, tmp_path
+) -> None:
+    """Two sites of 2^62 people made the published round show -9,223,372,036,854,745,668."""
+    huge = str(2**62)
+    path = tmp_path / "huge.csv"
+    rows = [("S-001", "uuid-a", None), ("S-002", "uuid-b", huge), ("S-003", "uuid-c", huge)]
+    path.write_text("\n".join(site_lines(rows)) + "\n")
+    result = import_commit(
+        operation=operation, round=round_, form_id="dtm_site", path=path, actor=actor,
+        report_path=None,
+    )  # fmt: skip
+    assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (3, 1, 2)
+    out_of_range = result.issues.filter(pl.col("rule") == "value.out_of_range")
+    assert out_of_range.select("row", "field").rows() == [
+        (3, "hh"), (3, "ind"), (3, "ind_f_18_59"), (4, "hh"), (4, "ind"), (4, "ind_f_18_59"),
+    ]  # fmt: skip
+    assert list(SiteAssessment.objects.values_list("site__site_id", "hh", "ind")) == [
+        ("S-001", 20, 100)
+    ]
+
+
+def test_a_round_holds_at_most_round_rows_max_rows(
+    operation, round_, actor, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setattr("opendtm.ingest.rules.ROUND_ROWS_MAX", 2)
+    first = tmp_path / "two.csv"
+    first.write_text("\n".join(site_lines([("S-001", "u1", None), ("S-002", "u2", None)])) + "\n")
+    import_commit(
+        operation=operation, round=round_, form_id="dtm_site", path=first, actor=actor,
+        report_path=None,
+    )  # fmt: skip
+    before = counts()
+    more = tmp_path / "more.csv"
+    more.write_text("\n".join(site_lines([("S-001", "u1", None), ("S-003", "u3", None)])) + "\n")
+    with pytest.raises(InvalidInput) as refused:
+        import_commit(
+            operation=operation, round=round_, form_id="dtm_site", path=more, actor=actor,
+            report_path=None,
+        )  # fmt: skip
+    assert str(refused.value) == (
+        "more.csv: the round would hold 3 site assessments, more than 2, the most one round "
+        "holds. Nothing was imported. Check that the file is the export of one round, or split "
+        "it between rounds."
+    )
+    assert counts() == before and not more.with_name("more.report.csv").exists()

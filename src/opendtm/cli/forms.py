@@ -48,13 +48,16 @@ def export_command(directory: Path, form_id: str, operation_code: str | None) ->
 @forms_group.command("show")
 @click.argument("form_id", type=click.Choice(shipped_form_ids()))
 def show_command(form_id: str) -> None:
-    """List the questions of a shipped form: name, type, required, HXL tag, group path."""
+    """List the questions of a shipped form: name, type (with its maximum), required, HXL
+    tag, group path."""
     from opendtm.forms.queries import form_spec_get
 
     spec = form_spec_get(form_id=form_id)
     click.echo(f"{spec.form_id} version {spec.version}: {spec.title}")
     for f in spec.fields:
         kind = f"{f.type} {f.list_name}" if f.list_name else f.type
+        if f.maximum is not None:
+            kind += f" <= {f.maximum:,}"
         click.echo(
             "\t".join(
                 [

@@ -6,6 +6,7 @@ is exactly what KoboToolbox or ODK would deploy from the same file.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Iterator
 from functools import lru_cache
@@ -26,6 +27,8 @@ _TYPE_NAMES = {
     "select one external": "select_one_external",
 }
 _TRUE = {"yes", "true", "true()", "1"}
+_AND = re.compile(r"\s+and\s+")
+_AT_MOST = re.compile(r"^\.\s*<=\s*(\d+)$")
 
 
 def form_spec_get(*, form_id: str, path: Path | None = None) -> FormSpec:
@@ -94,6 +97,7 @@ def spec_from_pyxform(data: dict[str, Any]) -> FormSpec:
                 hxl=str(hxl) if hxl else None,
                 group_path=path,
                 repeat=repeat,
+                maximum=field_maximum(bind.get("constraint")) if kind == "integer" else None,
             )
         )
     choices = {
@@ -112,6 +116,15 @@ def spec_from_pyxform(data: dict[str, Any]) -> FormSpec:
         repeats=tuple(repeats),
         group_labels=group_labels,
     )
+
+
+def field_maximum(constraint: str | None) -> int | None:
+    """The bound N of an `and`-part `. <= N` of a constraint (the smallest, if several); None
+    without one, or when the constraint has an `or` (the part may not hold for every row)."""
+    if not constraint or re.search(r"\bor\b", constraint):
+        return None
+    bounds = [int(m.group(1)) for part in _AND.split(constraint) if (m := _AT_MOST.match(part))]
+    return min(bounds, default=None)
 
 
 def _walk(

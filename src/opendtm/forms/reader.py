@@ -16,16 +16,18 @@ import polars as pl
 
 from opendtm.core.errors import InvalidInput
 from opendtm.forms.headers import VALUE_TYPES, ColumnMap, columns_match
+from opendtm.forms.limits import INTEGER_MAX
 from opendtm.forms.sources import RawTable, Source, sha256_of, source_read
 from opendtm.forms.spec import Field, FormSpec
 from opendtm.forms.tables import (
     DTYPES,
     Table,
+    field_bound,
     field_columns,
     field_parse,
     table_read,
 )
-from opendtm.forms.values import GEO_PARTS
+from opendtm.forms.values import GEO_PARTS, INTEGER_RE, controls_shown_text
 
 # The shape of a report line, for the reader's cell problems and the ingest rules' results alike
 # (`ingest.issues` builds on it): the one definition of the import report's columns.
@@ -122,10 +124,10 @@ def read_export(
             name=main_sheet, frame=pl.DataFrame(schema=dict.fromkeys(headers, pl.Utf8))
         )
         frames.append(table_read(form, main_fields, empty, main_columns).frame)
-    main = pl.concat(frames, how="vertical") if len(frames) > 1 else frames[0]
+    main = _contiguous(frames)
     main_name = str(main_sheet)
 
-    ignored = list(main_columns.ignored)
+    ignored = [controls_shown_text(h) for h in main_columns.ignored]
     issues = [_by_row(main_issues)]
     repeats: dict[str, pl.DataFrame] = {}
     for repeat in form.repeats:
@@ -142,7 +144,8 @@ def read_export(
                 issues.append(_repeat_missing(form, repeat, source, main_name))
             continue
         columns = columns_match(raw.frame.columns, form, fields)
-        ignored.extend(h for h in columns.ignored if h not in ignored)
+        shown = [controls_shown_text(h) for h in columns.ignored]
+        ignored.extend(h for h in shown if h not in ignored)
         table = table_read(form, fields, raw, columns)
         joined, orphan_issues = _repeat_join(repeat, table, main, main_name)
         issues.append(_by_row([*orphan_issues, *_table_issues(form, fields, table, joined)]))
@@ -160,6 +163,22 @@ def read_export(
         ignored_columns=ignored,
         sources={"main": path, **{name: extra[name].path for name in sorted(extra)}},
     )
+
+
+def _contiguous(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """The batches as one frame whose every column is one chunk, built a column at a time so
+    that each column's batch pieces are freed as soon as it is copied (peak: one column more).
+
+    The rules attach one-chunk columns (joins) beside these: a frame whose columns are cut
+    differently can make Polars 2.1 panic ("assertion failed: i < self.len()" in `pl.format`).
+    """
+    if len(frames) == 1:
+        return frames[0]
+    columns = []
+    for name in frames[0].columns:
+        columns.append(pl.concat([f.get_column(name) for f in frames], rechunk=True))
+        frames[:] = [f.drop(name) for f in frames]  # the caller's list too: pieces freed
+    return pl.DataFrame(columns)
 
 
 def _by_row(frames: list[pl.DataFrame]) -> pl.DataFrame:
@@ -249,6 +268,10 @@ def _table_issues(
         values = table.raw.frame[bad["__i"]].lazy().select(parsed.value.alias("value")).collect()
         rule, template = MESSAGES[f.type]
         message = template.format(name=f.name, list=f.list_name or "")
+        shown = pl.col("value").fill_null("")
+        rules, messages = pl.lit(rule, pl.Utf8), pl.format(message, shown)
+        if f.type == "integer":
+            rules, messages = _integer_issue(f, shown, rules, messages)
         issues.append(
             pl.concat([bad, values], how="horizontal").select(
                 pl.col("_sheet").alias("sheet"),
@@ -256,12 +279,36 @@ def _table_issues(
                 pl.col("_submission_id").alias("submission_id"),
                 pl.lit(f.name, pl.Utf8).alias("field"),
                 pl.col("value"),
-                pl.lit(rule, pl.Utf8).alias("rule"),
+                rules.alias("rule"),
                 pl.lit("error", pl.Utf8).alias("severity"),
-                pl.format(message, pl.col("value").fill_null("")).alias("message"),
+                messages.alias("message"),
             )
         )
     return issues
+
+
+def _integer_issue(
+    f: Field, shown: pl.Expr, rule: pl.Expr, message: pl.Expr
+) -> tuple[pl.Expr, pl.Expr]:
+    """A whole number the field cannot take is `value.out_of_range`, saying its bound."""
+    whole = shown.str.contains(INTEGER_RE)
+    low = whole & shown.str.starts_with("-")
+    most = field_bound(f)
+    whose = "number the form allows" if f.maximum is not None else "whole number a form holds"
+    return (
+        pl.when(whole).then(pl.lit("value.out_of_range")).otherwise(rule),
+        pl.when(low)
+        .then(
+            pl.format(
+                f"{f.name} {{}} is less than {-INTEGER_MAX:,}, the smallest whole number a form "
+                "holds",
+                shown,
+            )
+        )
+        .when(whole)
+        .then(pl.format(f"{f.name} {{}} is more than {most:,}, the largest {whose}", shown))
+        .otherwise(message),
+    )
 
 
 def _repeat_join(

@@ -18,6 +18,7 @@ import fastexcel
 import polars as pl
 
 from opendtm.core.errors import InvalidInput
+from opendtm.forms.delimited import csv_refusal, csv_text
 
 ZIP_MAGIC = b"PK\x03\x04"
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: .xls or encrypted .xlsx
@@ -78,7 +79,7 @@ class Source:
             return self.table(name).frame.columns
         assert self.csv_input is not None
         data, separator = self.csv_input
-        with _csv_errors(self.path, data, self.head):
+        with _csv_errors(self.path, data, self.head, separator):
             return pl.scan_csv(data, separator=separator, **CSV_OPTIONS).collect_schema().names()
 
     def table(self, name: str) -> RawTable:
@@ -111,7 +112,7 @@ class Source:
         assert self.csv_input is not None
         data, separator = self.csv_input
         first = FIRST_ROW
-        with _csv_errors(self.path, data, self.head):
+        with _csv_errors(self.path, data, self.head, separator):
             scan = pl.scan_csv(data, separator=separator, **CSV_OPTIONS)
             for frame in scan.collect_batches(chunk_size=rows):
                 yield RawTable(name=self.path.name, frame=frame, first_row=first)
@@ -212,16 +213,14 @@ def _workbook(path: Path) -> fastexcel.ExcelReader:
 
 
 def _csv_input(path: Path, head: bytes) -> tuple[Path | bytes, str]:
-    """What Polars reads (the file, or UTF-8 bytes of a UTF-16 file) and the delimiter.
+    """What Polars reads (the file, or the UTF-8 text with LF line ends of a UTF-16 or bare-CR
+    file: `delimited.csv_text`) and the delimiter.
 
     Polars would replace bad bytes in a header silently, so the header line is checked first;
     a header longer than the head read may end inside a character, so only a complete line is
     judged.
     """
-    source: Path | bytes = path
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        source = path.read_bytes().decode("utf-16").encode("utf-8")  # Excel's "Unicode text"
-        head = source[:HEAD_BYTES]
+    source, head = csv_text(path, head)
     start = len(UTF8_BOM) if head.startswith(UTF8_BOM) else 0
     line, newline, _ = head[start:].partition(b"\n")
     _check_utf8(path.name, head[: start + len(line)], start, final=bool(newline))
@@ -230,16 +229,17 @@ def _csv_input(path: Path, head: bytes) -> tuple[Path | bytes, str]:
 
 def _csv_table(path: Path, head: bytes, csv_input: tuple[Path | bytes, str]) -> RawTable:
     data, separator = csv_input
-    with _csv_errors(path, data, head):
+    with _csv_errors(path, data, head, separator):
         # Polars skips a UTF-8 BOM itself, and refuses cells that are not UTF-8
         frame = pl.read_csv(data, separator=separator, raise_if_empty=True, **CSV_OPTIONS)
     return RawTable(name=path.name, frame=frame)
 
 
 @contextmanager
-def _csv_errors(path: Path, data: Path | bytes, head: bytes) -> Iterator[None]:
-    """Polars' errors while parsing a CSV as one InvalidInput naming the file (and, for text
-    that is not UTF-8, the first bad byte)."""
+def _csv_errors(path: Path, data: Path | bytes, head: bytes, separator: str) -> Iterator[None]:
+    """Polars' errors (and panics) while parsing a CSV as one InvalidInput naming the file and
+    saying what is wrong in the officer's words (`delimited.csv_refusal`): for text that is
+    not UTF-8, the first bad byte."""
     name = path.name
     try:
         yield
@@ -247,13 +247,11 @@ def _csv_errors(path: Path, data: Path | bytes, head: bytes) -> Iterator[None]:
         raise InvalidInput(f"{name} is empty.") from None
     except InvalidInput:
         raise
-    except Exception as exc:
+    except (Exception, pl.exceptions.PanicException) as exc:
         if "utf-8" in str(exc).lower() or "utf8" in str(exc).lower():
             start = len(UTF8_BOM) if head.startswith(UTF8_BOM) else 0
             _check_utf8(name, data if isinstance(data, bytes) else path.read_bytes(), start)
-        raise InvalidInput(
-            f"{name} cannot be read as CSV ({_first_line(exc)}).", hint=RESAVE_HINT
-        ) from None
+        raise csv_refusal(name, data, separator, exc) from None
 
 
 def _check_utf8(name: str, data: bytes, start: int, *, final: bool = True) -> None:

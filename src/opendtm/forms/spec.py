@@ -32,6 +32,9 @@ class Field:
     hxl: str | None = None
     group_path: tuple[str, ...] = ()  # names of the enclosing groups / repeats, outermost first
     repeat: str | None = None  # name of the enclosing repeat, if any
+    # An integer's upper bound: the `. <= N` part of its constraint (forms.queries). The reader
+    # refuses a larger cell (`value.out_of_range`), as it refuses one beyond INTEGER_MAX.
+    maximum: int | None = None
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from opendtm.forms.headers import VALUE_TYPES, ColumnMap
+from opendtm.forms.limits import INTEGER_MAX
 from opendtm.forms.sources import RawTable
 from opendtm.forms.spec import Field, FormSpec
 from opendtm.forms.values import (
@@ -28,6 +29,7 @@ from opendtm.forms.values import (
     decimal_parse,
     dictionary_parse,
     geopoint_parse,
+    integer_bounded,
     integer_fast,
     integer_parse,
     onehot_fast,
@@ -130,7 +132,12 @@ def table_read(
             slow_exprs.append(parsed.error.fill_null(False).alias(f"__error__{name}"))
         redone = _staged(frame, [p for p in slow.values() if p is not None], slow_exprs)
         typed = typed.with_columns(redone.get_columns())
-    return Table(raw=raw, columns=columns, frame=typed.filter(~pl.col("__blank")).drop("__blank"))
+    # One chunk per column: a column typed again above comes back in the pieces the engine
+    # worked in, beside one-piece columns, and Polars 2.1 panics on such a frame later
+    # (`pl.format` after a filter: "assertion failed: i < self.len()"). A frame read from a
+    # file is contiguous anyway; only the retyped columns are copied.
+    frame = typed.filter(~pl.col("__blank")).drop("__blank").rechunk()
+    return Table(raw=raw, columns=columns, frame=frame)
 
 
 def _staged(frame: pl.DataFrame, parsed: list[Parsed], exprs: list[pl.Expr]) -> pl.DataFrame:
@@ -189,12 +196,22 @@ def field_parse(
             out, suspect = {"integer": integer_fast, "decimal": decimal_fast, "date": date_fast}[
                 f.type
             ](raw)
+        if f.type == "integer":
+            out, outside = integer_bounded(out, field_bound(f))
+            suspect = suspect | outside
         return Parsed(outputs=[out.alias(f.name)], error=suspect, value=raw)
     if f.type == "select_one":
         out = select_one_parse(text, choices)
     else:
         out = {"integer": integer_parse, "decimal": decimal_parse, "date": date_parse}[f.type](text)
+    if f.type == "integer":
+        out, _ = integer_bounded(out, field_bound(f))
     return Parsed(outputs=[out.alias(f.name)], error=text.is_not_null() & out.is_null(), value=text)
+
+
+def field_bound(f: Field) -> int:
+    """The largest whole number an integer field takes: its form's maximum, else INTEGER_MAX."""
+    return INTEGER_MAX if f.maximum is None else min(f.maximum, INTEGER_MAX)
 
 
 def _geopoint_parse(f: Field, columns: ColumnMap, *, fast: bool) -> Parsed | None:

@@ -14,6 +14,7 @@ from datetime import date
 
 import polars as pl
 
+from opendtm.forms.limits import INTEGER_MAX
 from opendtm.forms.spec import Choice
 
 INTEGER_RE = r"^[+-]?\d+(\.0*)?$"
@@ -26,12 +27,34 @@ SERIAL_MAX = 2958465  # 9999-12-31
 TRUE_WORDS = ("1", "1.0", "true", "yes")
 FALSE_WORDS = ("0", "0.0", "false", "no")
 GEO_PARTS = ("lat", "lon", "alt", "acc")
+# Control characters no answer holds (C0 but tab, LF and CR; DEL). PostgreSQL refuses NUL in
+# text, SQLite keeps it: text values lose them (`ingest.rules.text`), what a report shows has
+# each as its visible symbol (U+2400 + code; DEL U+2421), the same on both databases.
+CONTROLS = [chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)]
+CONTROL_RE = "[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]"
+PICTURES = [chr(0x2421) if c == "\x7f" else chr(0x2400 + ord(c)) for c in CONTROLS]
+_PICTURE_OF = str.maketrans(dict(zip(CONTROLS, PICTURES, strict=True)))
 
 
 def cell(header: str) -> pl.Expr:
     """The text of a cell with surrounding spaces removed; an empty cell is null."""
     text = pl.col(header).str.strip_chars()
     return pl.when(text.str.len_bytes() > 0).then(text)
+
+
+def controls_removed(text: pl.Expr) -> pl.Expr:
+    """Text without the control characters no answer holds (CONTROLS)."""
+    return text.str.replace_all(CONTROL_RE, "")
+
+
+def controls_shown(text: pl.Expr) -> pl.Expr:
+    """Text with each control character as its visible symbol (NUL as U+2400), for reports."""
+    return text.str.replace_many(CONTROLS, PICTURES)
+
+
+def controls_shown_text(text: str) -> str:
+    """`controls_shown` of one string (a header, a sheet name)."""
+    return text.translate(_PICTURE_OF)
 
 
 def normalise(text: str) -> str:
@@ -66,10 +89,16 @@ def integer_parse(text: pl.Expr) -> pl.Expr:
     return pl.when(text.str.contains(INTEGER_RE)).then(digits.cast(pl.Int64, strict=False))
 
 
+def integer_bounded(out: pl.Expr, maximum: int) -> tuple[pl.Expr, pl.Expr]:
+    """`out` where it lies in -INTEGER_MAX..maximum, else null; and where it lies outside."""
+    outside = ((out > maximum) | (out < -INTEGER_MAX)).fill_null(False)
+    return pl.when(~outside).then(out), outside
+
+
 def decimal_parse(text: pl.Expr) -> pl.Expr:
-    """'12.5', '12,5' (decimal comma), '1e3' -> float; 'inf', 'nan', 'abc' -> null."""
+    """'12.5', '12,5' (decimal comma), '1e3' -> float; 'inf', 'nan', '1e309', 'abc' -> null."""
     number = text.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
-    return pl.when(text.str.contains(DECIMAL_RE)).then(number)
+    return pl.when(text.str.contains(DECIMAL_RE) & number.is_finite()).then(number)
 
 
 def date_parse(text: pl.Expr) -> pl.Expr:

@@ -25,6 +25,7 @@ def columns_joined(
         frame.select(names)
         .join(right, on=names, how="left", maintain_order="left", nulls_equal=nulls_equal)
         .drop(names)
+        .rechunk()  # one chunk like the frame's columns (see forms.reader._contiguous)
     )
     if matched.height != frame.height:
         raise ValueError(f"columns_joined: the key {on!r} is not unique in the right frame")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from opendtm.forms.definitions.common import (
     DEFAULT_LANGUAGE,
     FORM_VERSION,
+    LOCATION_COUNT_MAX,
     PCODE_REGEX,
     PRIORITY_NEEDS,
     YES_NO,
@@ -18,6 +19,7 @@ from opendtm.forms.definitions.common import (
     admin_rows,
     choice_list,
     count_row,
+    counts_bounded,
     general_rows,
     metadata_rows,
     sex_age_rows,
@@ -202,6 +204,8 @@ SURVEY: list[Row] = [
     },
     {"type": "end_group"},
 ]
+# Every count of a location at most LOCATION_COUNT_MAX (the device and the import both check it).
+SURVEY = counts_bounded(SURVEY, LOCATION_COUNT_MAX)
 
 CHOICES: list[Row] = [
     *YES_NO,

@@ -7,6 +7,13 @@ from typing import Any
 Row = dict[str, Any]
 
 FORM_VERSION = "2026.1"
+
+# Upper bounds of every count, declared in each count's constraint (`. <= N`), so that the
+# device refuses a larger number and the import reads the bound from the form (`Field.maximum`):
+# no real site holds a million people, no location ten million. They keep every figure far
+# from overflowing (docs/forms.md, docs/import.md "Limits").
+SITE_COUNT_MAX = 1_000_000
+LOCATION_COUNT_MAX = 10_000_000
 DEFAULT_LANGUAGE = "English (en)"
 
 # Shape of a COD-AB P-code: ISO alpha-2 country prefix, then digits (some gazetteers use
@@ -123,6 +130,22 @@ def count_row(name: str, label: str, hxl: str, **extra: str) -> Row:
     row["constraint_message"] = "A count cannot be negative."
     row.update(extra)
     return row
+
+
+def counts_bounded(rows: list[Row], maximum: int) -> list[Row]:
+    """Every integer question of the survey with `and . <= maximum` in its constraint."""
+    out = []
+    for row in rows:
+        if row.get("type") == "integer":
+            constraint = row.get("constraint") or ". >= 0"
+            message = row.get("constraint_message") or "A count cannot be negative."
+            row = {
+                **row,
+                "constraint": f"{constraint} and . <= {maximum}",
+                "constraint_message": f"{message} It cannot be more than {maximum:,}.",
+            }
+        out.append(row)
+    return out
 
 
 # The sex and age groups, as (name suffix, label, HXL age attribute). Age brackets vary by

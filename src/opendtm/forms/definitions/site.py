@@ -11,11 +11,13 @@ from opendtm.forms.definitions.common import (
     DEFAULT_LANGUAGE,
     FORM_VERSION,
     PRIORITY_NEEDS,
+    SITE_COUNT_MAX,
     YES_NO,
     Row,
     admin_rows,
     choice_list,
     count_row,
+    counts_bounded,
     general_rows,
     metadata_rows,
     sex_age_rows,
@@ -250,6 +252,8 @@ SURVEY: list[Row] = [
     },
     {"type": "end_group"},
 ]
+# Every count of a site at most SITE_COUNT_MAX (the device and the import both check it).
+SURVEY = counts_bounded(SURVEY, SITE_COUNT_MAX)
 
 CHOICES: list[Row] = [
     *YES_NO,

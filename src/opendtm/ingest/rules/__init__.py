@@ -14,6 +14,8 @@ from typing import Protocol
 
 import polars as pl
 
+from opendtm.core.errors import InvalidInput
+from opendtm.forms.limits import ROUND_ROWS_MAX
 from opendtm.forms.spec import FormSpec
 from opendtm.ingest.context import ValidationContext
 from opendtm.ingest.issues import (
@@ -30,6 +32,8 @@ from opendtm.ingest.rules.form import form_rules, without_reader_duplicates
 from opendtm.ingest.rules.gazetteer import admin_resolve, origins_resolve
 from opendtm.ingest.rules.geography import gps_rules
 from opendtm.ingest.rules.previous_round import change_rule
+from opendtm.ingest.rules.text import issues_printable, text_cleaned, text_lengths, too_long
+from opendtm.ingest.tables import table_for
 
 
 class ExportLike(Protocol):
@@ -87,8 +91,11 @@ def _main_rules(
     main: pl.DataFrame, ctx: ValidationContext, sheet: str
 ) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
     form = ctx.form
+    main, text = text_cleaned(main, form.main_fields())
     main, gazetteer = admin_resolve(main, ctx)
     parts = [
+        text,
+        too_long(main, text_lengths(table_for(form.form_id).model)),
         gazetteer,
         form_rules(main, form.main_fields(), form, sheet=sheet),
         consistency.submission_ids(main),
@@ -139,6 +146,8 @@ def validate(parsed: ExportLike, ctx: ValidationContext) -> Validation:
     repeat_issues: list[pl.DataFrame] = []
     for name, frame in parsed.repeats.items():
         fields = form.repeat_fields(name)
+        frame, text = text_cleaned(frame, fields)
+        repeat_issues.append(text)
         evaluated = _with_parent_fields(frame, main, form)
         repeat_issues.append(form_rules(evaluated, fields, form, sheet=name))
         resolved, origin_issues = origins_resolve(frame, ctx)
@@ -159,7 +168,34 @@ def validate(parsed: ExportLike, ctx: ValidationContext) -> Validation:
     issues = without_reader_duplicates(issues, reader)
     issues = _propagate_repeat_errors(issues, main, repeats)
     cross = consistency.sites_within_baseline(_not_rejected(main, issues), ctx)
-    return _verdicts(main, repeats, issues_concat([issues, cross]), sheet)
+    checked = _verdicts(main, repeats, issues_concat([issues, cross]), sheet)
+    _check_round_room(checked.main, ctx, parsed.file_name)
+    checked.issues = issues_printable(checked.issues)
+    return checked
+
+
+def _check_round_room(main: pl.DataFrame, ctx: ValidationContext, file_name: str) -> None:
+    """Refuse a file after which the round would hold more than ROUND_ROWS_MAX rows of the form
+    (the bound that keeps every figure inside 64-bit integers): the stored ones and those of
+    the file's accepted rows that are new submissions."""
+    stored = ctx.stored.lazy().select(pl.col("submission_id").alias("_submission_id"))
+    new = (
+        main.lazy()
+        .filter(pl.col("_accepted"))
+        .select("_submission_id")
+        .join(stored, on="_submission_id", how="anti")
+        .select(pl.len())
+        .collect()
+        .item()
+    )
+    total = ctx.stored.height + new
+    if total > ROUND_ROWS_MAX:
+        what = "site" if "site_id" in main.columns else "baseline"
+        raise InvalidInput(
+            f"{file_name}: the round would hold {total:,} {what} assessments, more than "
+            f"{ROUND_ROWS_MAX:,}, the most one round holds. Nothing was imported.",
+            hint="Check that the file is the export of one round, or split it between rounds.",
+        )
 
 
 def _not_rejected(main: pl.DataFrame, issues: pl.DataFrame) -> pl.DataFrame:
