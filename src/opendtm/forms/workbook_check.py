@@ -189,21 +189,22 @@ class _Archive:
             total += info.file_size
             if info.file_size > limits.ZIP_ENTRY_MAX_BYTES:
                 raise self.refuse(
-                    f"part {info.filename!r} unpacks to {_size(info.file_size)}, more than the "
-                    f"{_size(limits.ZIP_ENTRY_MAX_BYTES)} OpenDTM reads from one part.",
+                    f"part {info.filename!r} unpacks to {size_text(info.file_size)}, more than the "
+                    f"{size_text(limits.ZIP_ENTRY_MAX_BYTES)} OpenDTM reads from one part.",
                     hint=_LARGE_HINT,
                 )
             if total > limits.ZIP_TOTAL_MAX_BYTES:
                 raise self.refuse(
-                    f"the workbook unpacks to more than {_size(limits.ZIP_TOTAL_MAX_BYTES)}, more "
-                    "than OpenDTM reads from one workbook.",
+                    "the workbook unpacks to more than "
+                    f"{size_text(limits.ZIP_TOTAL_MAX_BYTES)}, more than OpenDTM reads from one "
+                    "workbook.",
                     hint=_LARGE_HINT,
                 )
             ratio = info.file_size / max(info.compress_size, 1)
             if info.file_size > limits.ZIP_RATIO_FROM_BYTES and ratio > limits.ZIP_MAX_RATIO:
                 raise self.refuse(
-                    f"part {info.filename!r} unpacks from {_size(info.compress_size)} to "
-                    f"{_size(info.file_size)} ({ratio:,.0f} times), more than the "
+                    f"part {info.filename!r} unpacks from {size_text(info.compress_size)} to "
+                    f"{size_text(info.file_size)} ({ratio:,.0f} times), more than the "
                     f"{limits.ZIP_MAX_RATIO} times of any real workbook: it is a zip bomb or is "
                     "damaged."
                 )
@@ -232,8 +233,8 @@ class _Archive:
             raise self.refuse(f"the workbook has no {name!r}.")
         if info.file_size > limits.XML_PART_MAX_BYTES:
             raise self.refuse(
-                f"part {info.filename!r} is {_size(info.file_size)}, more than the "
-                f"{_size(limits.XML_PART_MAX_BYTES)} it may have."
+                f"part {info.filename!r} is {size_text(info.file_size)}, more than the "
+                f"{size_text(limits.XML_PART_MAX_BYTES)} it may have."
             )
         data = b"".join(self._stream(info))
         try:
@@ -303,7 +304,7 @@ class _Archive:
                 return
         raise self.refuse(
             f"a text of the workbook is longer than Excel's {limits.CELL_TEXT_MAX_CHARS:,} "
-            f"characters for a cell ({_size(len(raw))} of XML or more): the workbook was not "
+            f"characters for a cell ({size_text(len(raw))} of XML or more): the workbook was not "
             "written by Excel, or is damaged.",
         )
 
@@ -330,7 +331,10 @@ _TEXT_MAX_XML = limits.CELL_TEXT_MAX_CHARS * 12  # a longest text's XML at most 
 _LARGE_HINT = "Export it as CSV (which has no such limit) or split it, and import that."
 
 
-def _size(n: int) -> str:
+def size_text(n: int) -> str:
+    """A size as the messages give it: 1.5 GiB, 200.0 MiB, 1,234 bytes."""
+    if n >= limits.GiB:
+        return f"{n / limits.GiB:,.1f} GiB"
     return f"{n / limits.MiB:,.1f} MiB" if n >= limits.MiB else f"{n:,} bytes"
 
 
@@ -448,7 +452,7 @@ class _SheetScan:
 
     def _row_too_large(self) -> InvalidInput:
         return self.refuse(
-            f"a row is more than {_size(limits.XML_ROW_MAX_BYTES)} of XML, more than OpenDTM "
+            f"a row is more than {size_text(limits.XML_ROW_MAX_BYTES)} of XML, more than OpenDTM "
             "reads.",
             hint=_LARGE_HINT,
         )
@@ -494,10 +498,8 @@ class _SheetScan:
             return False
         if not cells.height:
             return True
-        numbers = {
-            letters: self.column(letters, ref)
-            for letters, ref in cells.group_by("letters").agg(pl.col("ref").first()).iter_rows()
-        }
+        firsts = cells.group_by("letters", maintain_order=True).agg(pl.col("ref").first())
+        numbers = {letters: self.column(letters, ref) for letters, ref in firsts.iter_rows()}
         cells = cells.with_columns(
             row=pl.col("ref").str.slice(pl.col("letters").str.len_bytes()),
             col=pl.col("letters").replace_strict(numbers, return_dtype=pl.Int64),

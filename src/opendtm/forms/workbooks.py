@@ -32,6 +32,7 @@ from opendtm.forms.workbook_check import (
     cell_name,
     file_tag,
     scrubbed,
+    size_text,
     workbook_check,
     workbook_damaged,
 )
@@ -94,8 +95,8 @@ def workbook_read(path: Path, *, sheets: list[str] | None = None) -> Workbook:
         size = path.stat().st_size
         if size > limits.XLS_MAX_BYTES:
             raise InvalidInput(
-                f"{path.name} is a legacy Excel workbook (.xls) of {size / limits.MiB:,.0f} MiB, "
-                f"more than the {limits.XLS_MAX_BYTES // limits.MiB} MiB OpenDTM reads.",
+                f"{path.name} is a legacy Excel workbook (.xls) of {size_text(size)}, more "
+                f"than the {size_text(limits.XLS_MAX_BYTES)} OpenDTM reads.",
                 hint="Save it from Excel as an Excel workbook (.xlsx) or as CSV, and import that.",
             )
         facts = WorkbookFacts(sheets={})
@@ -142,7 +143,11 @@ def _child_read(
     """Run the child on the workbook; its sheet names and the sheets it read, in order."""
     with tempfile.TemporaryDirectory(prefix="opendtm-workbook-") as name:
         folder = Path(name)
-        request = {"path": str(path.resolve()), "sheets": sheets}
+        request = {
+            "path": str(path.resolve()),
+            "sheets": sheets,
+            "memory": limits.READ_MEMORY_BYTES,
+        }
         (folder / "request.json").write_text(json.dumps(request))
         env = dict(os.environ)
         root = str(Path(opendtm.__file__).resolve().parent.parent)
@@ -179,8 +184,8 @@ def _child_failure(
     if (folder / "failure.json").exists():
         failure = json.loads((folder / "failure.json").read_text())
     stderr = done.stderr.decode("utf-8", errors="replace")[-1000:]
-    if done.returncode == EXIT_UNREADABLE:
-        return workbook_damaged(path, failure["detail"])
+    if done.returncode == EXIT_UNREADABLE or failure["kind"] == "panic":
+        return workbook_damaged(path, f"{failure['kind']}: {failure['detail']}")
     log.info(
         "workbook reader failed (%s): exit %s, %s: %s; %s",
         file_tag(path),
@@ -191,6 +196,6 @@ def _child_failure(
     )
     return InvalidInput(
         f"{path.name} is too large or too damaged to read within the memory limit of "
-        f"{limits.READ_MEMORY_BYTES / limits.GiB:,.0f} GiB.",
+        f"{size_text(limits.READ_MEMORY_BYTES)}.",
         hint="Check that it is the export you meant, export it again (or as CSV), and import that.",
     )
