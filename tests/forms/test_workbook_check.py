@@ -19,7 +19,7 @@ from opendtm.core.errors import InvalidInput
 from opendtm.forms.queries import form_spec_get
 from opendtm.forms.reader import read_export
 from opendtm.forms.sources import rows_as_received
-from opendtm.forms.workbook_check import DAMAGED_HINT
+from opendtm.forms.workbook_cells import DAMAGED_HINT
 from tests.forms.workbooks import MAIN_NS, row_xml, text_row, xlsx_parts_write
 
 SITE = form_spec_get(form_id="dtm_site")

@@ -15,7 +15,7 @@ from opendtm.core.errors import InvalidInput
 from opendtm.forms import limits
 from opendtm.forms.queries import form_spec_get
 from opendtm.forms.reader import read_export
-from opendtm.forms.workbook_check import DAMAGED_HINT, cell_name
+from opendtm.forms.workbook_cells import DAMAGED_HINT, cell_name
 from tests.forms.workbooks import read_measured, row_xml, text_row, xlsx_parts_write
 
 FIXTURES = Path(__file__).parent / "fixtures"

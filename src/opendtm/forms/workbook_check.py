@@ -6,12 +6,8 @@ process. It copies a shared text into every cell that uses it, trusts shared-tex
 reads as the first text) and reads Excel's error cells (#N/A) as empty cells. So the archive is
 measured here first, streamed in bounded memory: its entries and their sizes, the shared texts'
 number and length, every cell reference of every sheet, and where the error cells are (the
-reader reports them on their rows). The limits are those of `forms.limits`.
-
-A sheet is scanned column-wise with Polars in the layout Excel, KoboToolbox (xlsxwriter),
-openpyxl and LibreOffice write (`<c r="A1" t="s"><v>0</v></c>`); any other layout (prefixed
-names, attributes in another order, cells without references) goes through expat, exactly and
-more slowly.
+reader reports them on their rows; each sheet is scanned by `workbook_cells`). The limits are
+those of `forms.limits`.
 """
 
 from __future__ import annotations
@@ -21,64 +17,33 @@ import html
 import logging
 import re
 import xml.etree.ElementTree as ET
-import xml.parsers.expat
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-
-import polars as pl
+from xml.parsers.expat import ExpatError
 
 from opendtm.core.errors import InvalidInput
 from opendtm.forms import limits
+from opendtm.forms.workbook_cells import (
+    DAMAGED_HINT,
+    LARGE_HINT,
+    ROOT,
+    SheetFacts,
+    SheetScan,
+    size_text,
+    too_many_cells,
+)
 
 log = logging.getLogger(__name__)
 
 CHUNK_BYTES = 8 * limits.MiB
-DAMAGED_HINT = (
-    "Export it again from KoboToolbox or ODK Central (or open it in Excel and save it again as "
-    "an Excel workbook), and import that."
-)
-# The error values calamine reads; it refuses a workbook holding any other (#SPILL!, #CALC!).
-EXCEL_ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"})
 SHARED_STRINGS = "xl/sharedstrings.xml"  # where calamine reads them, whatever the relationships
-RELATIONSHIPS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PREFIX = rb"(?:([A-Za-z_][\w.-]*):)?"
-_ROOT = re.compile(rb"<" + _PREFIX + rb"(worksheet|sst|workbook|Relationships)[\s>/]")
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
-_REF = re.compile(r"([A-Za-z]{1,3})([0-9]{1,7})")
 _TAGS = re.compile(rb"<[^>]*>")
-# Fast path: one match per cell, its start tag, its formula and the start of its value.
-_CELL = r'<c r="[^"]*"[^>]*>(?:<f[^<]*(?:</f>|/>))?(?:<v>[^<]*|<is)?'
-# Every tag that matters, however written; equal to the plain forms' count in the fast layout.
-_ANY_TAG = r"<(?:[A-Za-z_][\w.-]*:)?(?:c|v|is)[\s/>]|\st\s*="
-
-
-@dataclass
-class SheetFacts:
-    """Where a sheet's values are (0-based; -1 when it has none) and its Excel error cells."""
-
-    name: str
-    first_row: int = -1
-    last_row: int = -1
-    first_col: int = -1
-    last_col: int = -1
-    errors: list[tuple[int, int, str]] = field(default_factory=list)  # (row, column, "#N/A")
-
-    @property
-    def cells(self) -> int:
-        if self.first_row < 0:
-            return 0
-        return (self.last_row - self.first_row + 1) * (self.last_col - self.first_col + 1)
-
-    def extend(self, rows: tuple[int, int], cols: tuple[int, int]) -> None:
-        if self.first_row < 0:
-            self.first_row, self.last_row = rows
-            self.first_col, self.last_col = cols
-            return
-        self.first_row, self.last_row = min(self.first_row, rows[0]), max(self.last_row, rows[1])
-        self.first_col, self.last_col = min(self.first_col, cols[0]), max(self.last_col, cols[1])
+_TEXT_MAX_XML = limits.CELL_TEXT_MAX_CHARS * 12  # a longest text's XML at most (entities, runs)
 
 
 @dataclass
@@ -112,16 +77,6 @@ def scrubbed(detail: str, path: Path) -> str:
     return _QUOTED.sub("'…'", " ".join(text.split()))[:400]
 
 
-def cell_name(row: int, col: int) -> str:
-    """A 0-based position as Excel names it: (0, 0) -> A1."""
-    letters = ""
-    col += 1
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return f"{letters}{row + 1}"
-
-
 def workbook_check(path: Path) -> WorkbookFacts:
     """Refuse (InvalidInput) a workbook that claims more than the limits, or that would be
     misread; otherwise where each sheet's values and error cells are."""
@@ -130,7 +85,7 @@ def workbook_check(path: Path) -> WorkbookFacts:
             return _Archive(path, archive).check()
     except InvalidInput:
         raise
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, ExpatError) as exc:
         raise workbook_damaged(path, f"{type(exc).__name__}: {exc}") from None
     except (NotImplementedError, RuntimeError) as exc:  # compression method, encryption
         raise workbook_damaged(path, f"{type(exc).__name__}: {exc}") from None
@@ -160,10 +115,10 @@ class _Archive:
         facts: dict[str, SheetFacts] = {}
         cells = 0
         for name, part in sheets:
-            sheet = _SheetScan(self, name, part, strings).facts()
+            sheet = SheetScan(self.file, name, partial(self._stream, part), strings).facts()
             cells += sheet.cells
             if cells > limits.WORKBOOK_MAX_CELLS:
-                raise self._too_many_cells(sheet, cells)
+                raise too_many_cells(self.file, sheet, cells)
             facts[name] = sheet
         return WorkbookFacts(sheets=facts)
 
@@ -191,14 +146,14 @@ class _Archive:
                 raise self.refuse(
                     f"part {info.filename!r} unpacks to {size_text(info.file_size)}, more than the "
                     f"{size_text(limits.ZIP_ENTRY_MAX_BYTES)} OpenDTM reads from one part.",
-                    hint=_LARGE_HINT,
+                    hint=LARGE_HINT,
                 )
             if total > limits.ZIP_TOTAL_MAX_BYTES:
                 raise self.refuse(
                     "the workbook unpacks to more than "
                     f"{size_text(limits.ZIP_TOTAL_MAX_BYTES)}, more than OpenDTM reads from one "
                     "workbook.",
-                    hint=_LARGE_HINT,
+                    hint=LARGE_HINT,
                 )
             ratio = info.file_size / max(info.compress_size, 1)
             if info.file_size > limits.ZIP_RATIO_FROM_BYTES and ratio > limits.ZIP_MAX_RATIO:
@@ -222,7 +177,7 @@ class _Archive:
 
     def _prolog_check(self, info: zipfile.ZipInfo, head: bytes) -> None:
         """No DTD (Office parts never have one: it is how XML entity bombs are declared)."""
-        root = _ROOT.search(head)
+        root = ROOT.search(head)
         prolog = head[: root.start()] if root else head
         if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog:
             raise self.refuse(f"part {info.filename!r} declares a DTD, which no workbook has.")
@@ -272,7 +227,7 @@ class _Archive:
         for chunk in self._stream(info):
             buffer = carry + chunk
             if not separator:
-                root = _ROOT.search(buffer)
+                root = ROOT.search(buffer)
                 separator = b"<" + (root.group(1) + b":" if root and root.group(1) else b"") + b"si"
             parts = buffer.split(separator)
             carry = parts.pop()
@@ -288,7 +243,7 @@ class _Archive:
                 raise self.refuse(
                     f"the workbook holds more than {limits.SHARED_STRINGS_MAX:,} different "
                     "texts, more than OpenDTM reads from one workbook.",
-                    hint=_LARGE_HINT,
+                    hint=LARGE_HINT,
                 )
         if not prolog:  # the last text, with the end of the part
             self._text_check(carry)
@@ -307,318 +262,3 @@ class _Archive:
             f"characters for a cell ({size_text(len(raw))} of XML or more): the workbook was not "
             "written by Excel, or is damaged.",
         )
-
-    def _too_many_cells(self, sheet: SheetFacts, total: int) -> InvalidInput:
-        rows = sheet.last_row - sheet.first_row + 1
-        cols = sheet.last_col - sheet.first_col + 1
-        first = cell_name(sheet.first_row, sheet.first_col)
-        last = cell_name(sheet.last_row, sheet.last_col)
-        more = "" if total == sheet.cells else f" ({total:,} with the sheets before it)"
-        return self.refuse(
-            f"sheet {sheet.name!r} spans {rows:,} rows by {cols:,} columns, from {first} to "
-            f"{last}: {sheet.cells:,} cells{more}, more than the "
-            f"{limits.WORKBOOK_MAX_CELLS:,} OpenDTM reads from one workbook.",
-            hint=(
-                "A value far below or to the right of the data stretches the sheet: delete the "
-                "empty rows under the data and the empty columns to its right (or copy the data "
-                "to a new workbook), save, and import again. A larger export can be imported as "
-                "CSV."
-            ),
-        )
-
-
-_TEXT_MAX_XML = limits.CELL_TEXT_MAX_CHARS * 12  # a longest text's XML at most (entities, runs)
-_LARGE_HINT = "Export it as CSV (which has no such limit) or split it, and import that."
-
-
-def size_text(n: int) -> str:
-    """A size as the messages give it: 1.5 GiB, 200.0 MiB, 1,234 bytes."""
-    if n >= limits.GiB:
-        return f"{n / limits.GiB:,.1f} GiB"
-    return f"{n / limits.MiB:,.1f} MiB" if n >= limits.MiB else f"{n:,} bytes"
-
-
-class _SheetScan:
-    """Every cell reference of one sheet, its value rectangle and its error cells."""
-
-    def __init__(self, archive: _Archive, name: str, part: zipfile.ZipInfo, strings: int) -> None:
-        self.archive = archive
-        self.name = name
-        self.part = part
-        self.strings = strings
-        self.columns: dict[str, int] = {}  # column letters -> 0-based number
-
-    def facts(self) -> SheetFacts:
-        facts = SheetFacts(self.name)
-        if self._fast(facts):
-            return facts
-        facts = SheetFacts(self.name)
-        self._slow(facts)
-        return facts
-
-    def refuse(self, what: str, hint: str = DAMAGED_HINT) -> InvalidInput:
-        return self.archive.refuse(f"sheet {self.name!r}, {what}", hint=hint)
-
-    # -- cell references
-
-    def column(self, letters: str, ref: str) -> int:
-        found = self.columns.get(letters)
-        if found is not None:
-            return found
-        if not letters.isascii() or not letters.isalpha():
-            raise self.refuse(f"cell reference {ref[:20]!r} is not a cell reference.")
-        number = 0
-        for ch in letters.upper():
-            number = number * 26 + ord(ch) - 64
-        if number > limits.SHEET_MAX_COLUMNS:
-            raise self.refuse(
-                f"cell {ref[:20]}: column {letters[:20]} is beyond Excel's last column, XFD "
-                f"(column {limits.SHEET_MAX_COLUMNS:,}); no spreadsheet program writes such a cell."
-            )
-        self.columns[letters] = number - 1
-        return number - 1
-
-    def row(self, digits: str, ref: str) -> int:
-        if not digits.isascii() or not digits.isdigit() or int(digits) < 1:
-            raise self.refuse(f"cell reference {ref[:20]!r} is not a cell reference.")
-        if int(digits) > limits.SHEET_MAX_ROWS:
-            raise self.refuse(
-                f"cell {ref[:20]} is beyond Excel's last row ({limits.SHEET_MAX_ROWS:,}); no "
-                "spreadsheet program writes such a cell."
-            )
-        return int(digits) - 1
-
-    def position(self, ref: str) -> tuple[int, int]:
-        letters = ref.rstrip("0123456789")
-        return self.row(ref[len(letters) :], ref), self.column(letters, ref)
-
-    # -- what a valued cell may hold
-
-    def shared_text_check(self, ref: str, value: str) -> None:
-        if value.isascii() and value.isdigit() and len(value) <= 9 and int(value) < self.strings:
-            return
-        raise self.refuse(
-            f"cell {ref}: the cell points to shared text {value[:20]!r}, which the workbook does "
-            "not have (it has texts 0 to "
-            f"{self.strings - 1:,}): the workbook is damaged or was not written by Excel.",
-        )
-
-    def error_add(self, facts: SheetFacts, row: int, col: int, value: str) -> None:
-        if value not in EXCEL_ERRORS:
-            raise self.refuse(
-                f"cell {cell_name(row, col)} holds Excel's error {value[:20]}, which OpenDTM "
-                "cannot read.",
-                hint="Replace the formula in that cell by its value (or clear the cell), save, "
-                "and import again.",
-            )
-        facts.errors.append((row, col, value))
-        if len(facts.errors) > limits.ERROR_CELLS_MAX:
-            raise self.refuse(
-                f"more than {limits.ERROR_CELLS_MAX:,} cells hold an Excel error (#N/A, #REF!...): "
-                "the formulas of the sheet failed.",
-                hint="Fix the formulas (or replace them by their values), save, and import again.",
-            )
-
-    def bound(self, facts: SheetFacts) -> None:
-        if facts.cells > limits.WORKBOOK_MAX_CELLS:
-            raise self.archive._too_many_cells(facts, facts.cells)
-
-    # -- the fast path: Polars over the plain layout
-
-    def _fast(self, facts: SheetFacts) -> bool:
-        """Scan in the plain layout; False (nothing decided) when the sheet is written
-        otherwise."""
-        carry = b""
-        first = True
-        for chunk in self.archive._stream(self.part):
-            if first:
-                first = False
-                root = _ROOT.search(chunk)
-                if root is None or root.group(1) or b"\x00" in chunk[:200]:
-                    return False  # prefixed names, UTF-16: expat reads them
-            buffer = carry + chunk
-            cut = buffer.rfind(b"</row>")
-            if cut < 0:
-                if len(buffer) > limits.XML_ROW_MAX_BYTES:
-                    raise self._row_too_large()
-                carry = buffer
-                continue
-            piece, carry = buffer[: cut + 6], buffer[cut + 6 :]
-            if not self._fast_piece(piece, facts):
-                return False
-        if len(carry) > limits.XML_ROW_MAX_BYTES:
-            raise self._row_too_large()
-        return self._fast_piece(carry, facts)
-
-    def _row_too_large(self) -> InvalidInput:
-        return self.refuse(
-            f"a row is more than {size_text(limits.XML_ROW_MAX_BYTES)} of XML, more than OpenDTM "
-            "reads.",
-            hint=_LARGE_HINT,
-        )
-
-    def _fast_piece(self, piece: bytes, facts: SheetFacts) -> bool:
-        if b"='" in piece:  # single-quoted attributes: expat reads them
-            return False
-        text = pl.Series([piece.decode("latin-1")])
-        tags = int(text.str.count_matches(_ANY_TAG).item() or 0)
-        m = pl.col("m")
-        head = m.str.split_exact(">", 1).struct.field("field_0")
-        cells = (
-            pl.DataFrame({"m": text.str.extract_all(_CELL).explode().drop_nulls()})
-            .lazy()
-            .with_columns(head=head)
-            .select(
-                ref=m.str.slice(6).str.split_exact('"', 1).struct.field("field_0"),
-                t=pl.col("head")
-                .str.split_exact(' t="', 1)
-                .struct.field("field_1")
-                .str.split_exact('"', 1)
-                .struct.field("field_0"),
-                twice=(pl.col("head").str.count_matches(' t="', literal=True) > 1)
-                | (pl.col("head").str.count_matches(' r="', literal=True) > 1),
-                v=m.str.split_exact("<v>", 1).struct.field("field_1"),
-                inline=m.str.ends_with("<is"),
-            )
-            .with_columns(
-                valued=(pl.col("v").str.len_bytes() > 0).fill_null(False) | pl.col("inline"),
-                letters=pl.col("ref").str.strip_chars_end("0123456789"),
-            )
-            .collect()
-        )
-        plain = piece.count(b'<c r="') + piece.count(b"<v>") + piece.count(b' t="')
-        values = cells.select(
-            v=pl.col("v").is_not_null().sum(),
-            inline=pl.col("inline").sum(),
-            twice=pl.col("twice").any(),
-        ).row(0, named=True)
-        if tags != plain + values["inline"] or values["v"] != piece.count(b"<v>"):
-            return False  # a tag the plain layout does not explain
-        if values["twice"]:
-            return False
-        if not cells.height:
-            return True
-        firsts = cells.group_by("letters", maintain_order=True).agg(pl.col("ref").first())
-        numbers = {letters: self.column(letters, ref) for letters, ref in firsts.iter_rows()}
-        cells = cells.with_columns(
-            row=pl.col("ref").str.slice(pl.col("letters").str.len_bytes()),
-            col=pl.col("letters").replace_strict(numbers, return_dtype=pl.Int64),
-        ).with_columns(number=pl.col("row").cast(pl.Int64, strict=False))
-        bad = cells.filter(
-            pl.col("number").is_null()
-            | (pl.col("number") < 1)
-            | (pl.col("number") > limits.SHEET_MAX_ROWS)
-            | ~pl.col("row").str.contains("^[0-9]+$")
-        )
-        if bad.height:
-            self.position(str(bad["ref"][0]))  # raises, naming the cell
-        self._fast_values(cells.filter(pl.col("valued")), facts)
-        return True
-
-    def _fast_values(self, valued: pl.DataFrame, facts: SheetFacts) -> None:
-        if not valued.height:
-            return
-        box = valued.select(
-            pl.col("number").min().alias("r0"),
-            pl.col("number").max().alias("r1"),
-            pl.col("col").min().alias("c0"),
-            pl.col("col").max().alias("c1"),
-        ).row(0)
-        facts.extend((box[0] - 1, box[1] - 1), (box[2], box[3]))
-        self.bound(facts)
-        shared = valued.filter(pl.col("t") == "s")
-        if shared.height:
-            digits = pl.col("v").str.strip_chars("0123456789").str.len_bytes() == 0
-            bad = shared.filter(
-                ~digits
-                | (pl.col("v").str.len_bytes() > 9)
-                | (pl.col("v").cast(pl.Int64, strict=False) >= self.strings)
-            )
-            if bad.height:
-                self.shared_text_check(str(bad["ref"][0]), str(bad["v"][0]))
-        for row, col, value in (
-            valued.filter(pl.col("t") == "e").select(pl.col("number") - 1, "col", "v").iter_rows()
-        ):
-            self.error_add(facts, row, col, value)
-
-    # -- the exact path: expat, for any other layout
-
-    def _slow(self, facts: SheetFacts) -> None:
-        cells = _Cells(self, facts)
-        parser = xml.parsers.expat.ParserCreate()
-        parser.buffer_text = True
-        parser.StartElementHandler = cells.start
-        parser.EndElementHandler = cells.end
-        parser.CharacterDataHandler = cells.text
-        try:
-            for chunk in self.archive._stream(self.part):
-                parser.Parse(chunk, False)
-            parser.Parse(b"", True)
-        except xml.parsers.expat.ExpatError as exc:
-            raise workbook_damaged(self.archive.path, f"{self.part.filename}: {exc}") from None
-
-
-class _Cells:
-    """expat handlers following calamine's reading: a cell without a reference is the next
-    one of its row, a row without one the next row."""
-
-    def __init__(self, scan: _SheetScan, facts: SheetFacts) -> None:
-        self.scan = scan
-        self.facts = facts
-        self.row = 0
-        self.col = 0
-        self.cell: tuple[int, int] | None = None
-        self.kind: str | None = None
-        self.value: str | None = None
-        self.inline = False
-        self.in_value = False
-        self.seen = 0
-
-    def start(self, name: str, attrs: dict[str, str]) -> None:
-        local = name.rpartition(":")[2]
-        if local == "row":
-            if "r" in attrs:
-                self.row = self.scan.row(attrs["r"], attrs["r"])
-        elif local == "c":
-            ref = attrs.get("r")
-            if ref is not None:
-                self.cell = self.scan.position(ref)
-                self.col = self.cell[1]
-            else:
-                self.cell = (self.row, self.col)
-            self.kind, self.value, self.inline = attrs.get("t"), None, False
-        elif self.cell is not None and local == "v":
-            self.in_value, self.value = True, ""
-        elif self.cell is not None and local == "is":
-            self.inline = True
-
-    def text(self, data: str) -> None:
-        if self.in_value and self.value is not None and len(self.value) < 64:
-            self.value += data[:64]
-
-    def end(self, name: str) -> None:
-        local = name.rpartition(":")[2]
-        if local == "v":
-            self.in_value = False
-        elif local == "c" and self.cell is not None:
-            self._cell_done(*self.cell)
-            self.cell = None
-            self.col += 1
-        elif local == "row":
-            self.row += 1
-            self.col = 0
-
-    def _cell_done(self, row: int, col: int) -> None:
-        value = self.value
-        valued = self.inline or (value is not None and (value != "" or self.kind in ("str", "d")))
-        if not valued:
-            return
-        facts = self.facts
-        facts.extend((row, row), (col, col))
-        self.seen += 1
-        if self.seen % 65_536 == 0:
-            self.scan.bound(facts)
-        if self.kind == "s" and value:
-            self.scan.shared_text_check(cell_name(row, col), value)
-        elif self.kind == "e" and value:
-            self.scan.error_add(facts, row, col, value)

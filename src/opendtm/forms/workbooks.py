@@ -25,14 +25,11 @@ import polars as pl
 import opendtm
 from opendtm.core.errors import InvalidInput
 from opendtm.forms import limits
+from opendtm.forms.workbook_cells import DAMAGED_HINT, SheetFacts, cell_name, size_text
 from opendtm.forms.workbook_check import (
-    DAMAGED_HINT,
-    SheetFacts,
     WorkbookFacts,
-    cell_name,
     file_tag,
     scrubbed,
-    size_text,
     workbook_check,
     workbook_damaged,
 )
