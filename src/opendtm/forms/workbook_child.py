@@ -1,10 +1,11 @@
-"""The child process that reads a workbook's sheets (run by `forms.workbooks`, never imported).
+"""The child process that reads a workbook's sheets, run by `forms.workbooks`.
 
-`python -m opendtm.forms.workbook_child FOLDER` reads FOLDER/request.json ({"path", "sheets"}),
-caps its own memory, reads the sheets with fastexcel (calamine) every cell as text, and writes
-each as an Arrow IPC file in FOLDER, listed in FOLDER/sheets.json. A failure is written to
-FOLDER/failure.json ({"kind", "detail"}) with a non-zero exit; an allocation that fails aborts
-the process, which the parent sees as a signal. Nothing here touches a database.
+`python -m opendtm.forms.workbook_child FOLDER` reads FOLDER/request.json ({"path", "sheets",
+"memory"}), caps its own memory, loads its libraries, waits for "go" on its input (the parent
+measures the file meanwhile), reads the sheets with fastexcel (calamine), every cell as text,
+and writes each as an Arrow IPC file in FOLDER, listed in FOLDER/sheets.json. A failure is
+written to FOLDER/failure.json ({"kind", "detail"}) with a non-zero exit; an allocation that
+fails aborts the process, which the parent sees as a signal. Nothing here touches a database.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ def main(folder: Path) -> int:
         import fastexcel
         import polars as pl
 
+        if sys.stdin.readline().strip() != "go":  # the parent refused the file meanwhile
+            return 0
         # From its bytes, so that calamine decides the format by content, not by the name.
         reader = fastexcel.read_excel(Path(request["path"]).read_bytes())
         names = [str(n) for n in reader.sheet_names]

@@ -84,24 +84,39 @@ def cfb_encrypted(path: Path) -> bool:
 
 
 def workbook_read(path: Path, *, sheets: list[str] | None = None) -> Workbook:
-    """Measure the workbook, then read its sheets (or only `sheets`) in a child process."""
+    """Measure the workbook, then read its sheets (or only `sheets`) in a child process.
+
+    The child starts first and loads its libraries while the workbook is measured; it opens
+    the file only once the measure passed.
+    """
     path = Path(path)
-    with path.open("rb") as stream:
-        legacy = stream.read(len(CFB_MAGIC)) == CFB_MAGIC
-    if legacy:
-        size = path.stat().st_size
-        if size > limits.XLS_MAX_BYTES:
-            raise InvalidInput(
-                f"{path.name} is a legacy Excel workbook (.xls) of {size_text(size)}, more "
-                f"than the {size_text(limits.XLS_MAX_BYTES)} OpenDTM reads.",
-                hint="Save it from Excel as an Excel workbook (.xlsx) or as CSV, and import that.",
-            )
-        facts = WorkbookFacts(sheets={})
-    else:
-        facts = workbook_check(path)
-    names, frames = _child_read(path, sheets)
+    with tempfile.TemporaryDirectory(prefix="opendtm-workbook-") as name:
+        folder = Path(name)
+        child = _child_start(path, folder, sheets)
+        try:
+            facts = _measured(path)
+        except BaseException:
+            child.kill()
+            child.wait()
+            raise
+        names, frames = _child_finish(path, folder, child)
     read = {name: _sheet(path, name, frame, facts.sheets.get(name)) for name, frame in frames}
     return Workbook(path=path, sheet_names=names, sheets=read)
+
+
+def _measured(path: Path) -> WorkbookFacts:
+    with path.open("rb") as stream:
+        legacy = stream.read(len(CFB_MAGIC)) == CFB_MAGIC
+    if not legacy:
+        return workbook_check(path)
+    size = path.stat().st_size
+    if size > limits.XLS_MAX_BYTES:
+        raise InvalidInput(
+            f"{path.name} is a legacy Excel workbook (.xls) of {size_text(size)}, more than the "
+            f"{size_text(limits.XLS_MAX_BYTES)} OpenDTM reads.",
+            hint="Save it from Excel as an Excel workbook (.xlsx) or as CSV, and import that.",
+        )
+    return WorkbookFacts(sheets={})  # a compound file: its size bounds it, the child the rest
 
 
 def _sheet(path: Path, name: str, frame: pl.DataFrame, facts: SheetFacts | None) -> Sheet:
@@ -134,59 +149,55 @@ def _sheet(path: Path, name: str, frame: pl.DataFrame, facts: SheetFacts | None)
     return Sheet(name=name, frame=frame, first_row=facts.first_row + 2, errors=errors)
 
 
-def _child_read(
-    path: Path, sheets: list[str] | None
+def _child_start(path: Path, folder: Path, sheets: list[str] | None) -> subprocess.Popen[bytes]:
+    request = {"path": str(path.resolve()), "sheets": sheets, "memory": limits.READ_MEMORY_BYTES}
+    (folder / "request.json").write_text(json.dumps(request))
+    env = dict(os.environ)
+    root = str(Path(opendtm.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    env.setdefault("POLARS_MAX_THREADS", "2")  # each thread's stack counts in its memory
+    return subprocess.Popen(
+        [sys.executable, "-m", "opendtm.forms.workbook_child", str(folder)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+
+
+def _child_finish(
+    path: Path, folder: Path, child: subprocess.Popen[bytes]
 ) -> tuple[list[str], list[tuple[str, pl.DataFrame]]]:
-    """Run the child on the workbook; its sheet names and the sheets it read, in order."""
-    with tempfile.TemporaryDirectory(prefix="opendtm-workbook-") as name:
-        folder = Path(name)
-        request = {
-            "path": str(path.resolve()),
-            "sheets": sheets,
-            "memory": limits.READ_MEMORY_BYTES,
-        }
-        (folder / "request.json").write_text(json.dumps(request))
-        env = dict(os.environ)
-        root = str(Path(opendtm.__file__).resolve().parent.parent)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-        env.setdefault("POLARS_MAX_THREADS", "2")  # each thread's stack counts in its memory
-        try:
-            done = subprocess.run(
-                [sys.executable, "-m", "opendtm.forms.workbook_child", str(folder)],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                env=env,
-                timeout=limits.READ_TIMEOUT_SECONDS,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            log.info("workbook read timed out (%s)", file_tag(path))
-            raise InvalidInput(
-                f"{path.name} took more than {limits.READ_TIMEOUT_SECONDS} s to read, more than "
-                "any export needs: it is damaged or built to be slow.",
-                hint=DAMAGED_HINT,
-            ) from None
-        if done.returncode == 0:
-            listing = json.loads((folder / "sheets.json").read_text())
-            frames = [(str(sheet), pl.read_ipc(folder / file)) for sheet, file in listing["read"]]
-            return [str(n) for n in listing["names"]], frames
-        raise _child_failure(path, folder, done)
+    """Let the child read; its sheet names and the sheets it read, in order."""
+    try:
+        _, stderr = child.communicate(b"go\n", timeout=limits.READ_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+        log.info("workbook read timed out (%s)", file_tag(path))
+        raise InvalidInput(
+            f"{path.name} took more than {limits.READ_TIMEOUT_SECONDS} s to read, more than "
+            "any export needs: it is damaged or built to be slow.",
+            hint=DAMAGED_HINT,
+        ) from None
+    if child.returncode == 0:
+        listing = json.loads((folder / "sheets.json").read_text())
+        frames = [(str(sheet), pl.read_ipc(folder / file)) for sheet, file in listing["read"]]
+        return [str(n) for n in listing["names"]], frames
+    raise _child_failure(path, folder, child.returncode, stderr)
 
 
-def _child_failure(
-    path: Path, folder: Path, done: subprocess.CompletedProcess[bytes]
-) -> InvalidInput:
+def _child_failure(path: Path, folder: Path, code: int, stderr_bytes: bytes) -> InvalidInput:
     failure = {"kind": "died", "detail": ""}
     if (folder / "failure.json").exists():
         failure = json.loads((folder / "failure.json").read_text())
-    stderr = done.stderr.decode("utf-8", errors="replace")[-1000:]
-    if done.returncode == EXIT_UNREADABLE or failure["kind"] == "panic":
+    stderr = stderr_bytes.decode("utf-8", errors="replace")[-1000:]
+    if code == EXIT_UNREADABLE or failure["kind"] == "panic":
         return workbook_damaged(path, f"{failure['kind']}: {failure['detail']}")
     log.info(
         "workbook reader failed (%s): exit %s, %s: %s; %s",
         file_tag(path),
-        done.returncode,
+        code,
         failure["kind"],
         scrubbed(failure["detail"], path),
         scrubbed(stderr, path),
