@@ -68,9 +68,8 @@ def test_a_zip_that_is_not_a_workbook_is_refused(tmp_path: Path) -> None:
     with zipfile.ZipFile(tmp_path / "export.xlsx", "w") as archive:
         archive.writestr("readme.txt", "not a workbook")
     assert refused(tmp_path / "export.xlsx") == (
-        "export.xlsx is damaged or is not an Excel workbook. Export it again from KoboToolbox or "
-        "ODK Central (or open it in Excel and save it again as an Excel workbook), and import "
-        "that."
+        "export.xlsx is damaged or is not an Excel workbook. Export it again (or open it in "
+        "Excel and save it again as an Excel workbook) and import that."
     )
 
 

@@ -196,9 +196,8 @@ def test_a_damaged_workbook_is_one_line_and_writes_nothing(
     )
     assert (out.exit_code, out.output) == (
         1,
-        "error: sites.xls is damaged or is not an Excel workbook. Export it again from "
-        "KoboToolbox or ODK Central (or open it in Excel and save it again as an Excel "
-        "workbook), and import that.\n",
+        "error: sites.xls is damaged or is not an Excel workbook. Export it again (or open it "
+        "in Excel and save it again as an Excel workbook) and import that.\n",
     )
     assert counts() == before
     assert not damaged.with_name("sites.report.csv").exists()

@@ -109,9 +109,8 @@ def test_an_upload_that_panics_the_workbook_reader_fails_with_one_line(
     page = client.get(response["Location"]).content.decode()
     assert 'data-state="failed"' in page
     assert (
-        ".xlsx is damaged or is not an Excel workbook. Export it again from KoboToolbox or "
-        "ODK Central (or open it in Excel and save it again as an Excel workbook), and import "
-        "that.</p>"
+        ".xlsx is damaged or is not an Excel workbook. Export it again (or open it in Excel and "
+        "save it again as an Excel workbook) and import that.</p>"
     ) in page
     assert ImportBatch.objects.count() == before
 

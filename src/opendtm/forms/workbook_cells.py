@@ -21,8 +21,7 @@ from opendtm.core.errors import InvalidInput
 from opendtm.forms import limits
 
 DAMAGED_HINT = (
-    "Export it again from KoboToolbox or ODK Central (or open it in Excel and save it again as "
-    "an Excel workbook), and import that."
+    "Export it again (or open it in Excel and save it again as an Excel workbook) and import that."
 )
 LARGE_HINT = "Export it as CSV (which has no such limit) or split it, and import that."
 # The error values calamine reads; it refuses a workbook holding any other (#SPILL!, #CALC!).
