@@ -241,7 +241,10 @@ class SheetScan:
                 inline=m.str.ends_with("<is"),
             )
             .with_columns(
-                valued=(pl.col("v").str.len_bytes() > 0).fill_null(False) | pl.col("inline"),
+                # as calamine: a value, or a formula's text result even empty, or inline text
+                valued=(pl.col("v").str.len_bytes() > 0).fill_null(False)
+                | (pl.col("v").is_not_null() & pl.col("t").is_in(["str", "d"]).fill_null(False))
+                | pl.col("inline"),
                 letters=pl.col("ref").str.strip_chars_end("0123456789"),
             )
             .collect()
