@@ -76,6 +76,16 @@ def size_text(n: int) -> str:
     return f"{n / limits.MiB:,.1f} MiB" if n >= limits.MiB else f"{n:,} bytes"
 
 
+def column_number(letters: str) -> int | None:
+    """Column letters as a number (A -> 1, XFD -> 16,384); None for what is not letters."""
+    if not letters or not letters.isascii() or not letters.isalpha():
+        return None
+    number = 0
+    for ch in letters.upper():
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
 def too_many_cells(file: str, sheet: SheetFacts, total: int) -> InvalidInput:
     """The refusal of a sheet whose rectangle of cells is more than the reader may allocate."""
     rows = sheet.last_row - sheet.first_row + 1
@@ -106,7 +116,6 @@ class SheetScan:
         self.name = name
         self.chunks = chunks  # the sheet's XML, unpacked, from its start
         self.strings = strings
-        self.columns: dict[str, int] = {}  # column letters -> 0-based number
 
     def facts(self) -> SheetFacts:
         facts = SheetFacts(self.name)
@@ -122,20 +131,14 @@ class SheetScan:
     # -- cell references
 
     def column(self, letters: str, ref: str) -> int:
-        found = self.columns.get(letters)
-        if found is not None:
-            return found
-        if not letters.isascii() or not letters.isalpha():
+        number = column_number(letters)
+        if number is None:
             raise self.refuse(f"cell reference {ref[:20]!r} is not a cell reference.")
-        number = 0
-        for ch in letters.upper():
-            number = number * 26 + ord(ch) - 64
         if number > limits.SHEET_MAX_COLUMNS:
             raise self.refuse(
                 f"cell {ref[:20]}: column {letters[:20]} is beyond Excel's last column, XFD "
                 f"(column {limits.SHEET_MAX_COLUMNS:,}); no spreadsheet program writes such a cell."
             )
-        self.columns[letters] = number - 1
         return number - 1
 
     def row(self, digits: str, ref: str) -> int:
@@ -218,91 +221,94 @@ class SheetScan:
         )
 
     def _fast_piece(self, piece: bytes, facts: SheetFacts) -> bool:
+        """One chunk of whole rows: its cells as one Polars column, summed up in one query;
+        the cells themselves are looked at only when one is wrong or holds an error."""
         if b"='" in piece:  # single-quoted attributes: expat reads them
             return False
         text = pl.Series([piece.decode("latin-1")])
         tags = int(text.str.count_matches(_ANY_TAG).item() or 0)
-        m = pl.col("m")
-        head = m.str.split_exact(">", 1).struct.field("field_0")
+        m, head = pl.col("m"), pl.col("head")
         cells = (
             pl.DataFrame({"m": text.str.extract_all(_CELL).explode().drop_nulls()})
             .lazy()
-            .with_columns(head=head)
+            .with_columns(head=m.str.slice(0, m.str.find(">", literal=True)))
             .select(
+                "m",
+                "head",
                 ref=m.str.slice(6).str.split_exact('"', 1).struct.field("field_0"),
-                t=pl.col("head")
-                .str.split_exact(' t="', 1)
-                .struct.field("field_1")
-                .str.split_exact('"', 1)
-                .struct.field("field_0"),
-                twice=(pl.col("head").str.count_matches(' t="', literal=True) > 1)
-                | (pl.col("head").str.count_matches(' r="', literal=True) > 1),
-                v=m.str.split_exact("<v>", 1).struct.field("field_1"),
-                inline=m.str.ends_with("<is"),
-            )
-            .with_columns(
+                shared=head.str.contains(' t="s"', literal=True),
+                error=head.str.contains(' t="e"', literal=True),
                 # as calamine: a value, or a formula's text result even empty, or inline text
-                valued=(pl.col("v").str.len_bytes() > 0).fill_null(False)
-                | (pl.col("v").is_not_null() & pl.col("t").is_in(["str", "d"]).fill_null(False))
-                | pl.col("inline"),
-                letters=pl.col("ref").str.strip_chars_end("0123456789"),
+                valued=(
+                    m.str.contains("<v>", literal=True)
+                    & (
+                        ~m.str.ends_with("<v>")
+                        | head.str.contains(' t="str"', literal=True)
+                        | head.str.contains(' t="d"', literal=True)
+                    )
+                )
+                | m.str.ends_with("<is"),
             )
-            .collect()
+            .with_columns(letters=pl.col("ref").str.strip_chars_end("0123456789"))
+            .with_columns(
+                # the trailing digits of the reference: its row, or null
+                number=pl.col("ref")
+                .str.slice(pl.col("letters").str.len_bytes())
+                .cast(pl.Int64, strict=False),
+            )
         )
+        number, valued = pl.col("number"), pl.col("valued")
+        shared = valued & pl.col("shared")
+        error = valued & pl.col("error")
+        v = m.str.slice(m.str.find("<v>", literal=True) + 3)  # the value, on valued cells
+        bad_text = (
+            (v.str.strip_chars("0123456789").str.len_bytes() > 0)
+            | (v.str.len_bytes() > 9)
+            | (v.cast(pl.Int64, strict=False) >= self.strings)
+        ).fill_null(True)
+        bad_row = number.is_null() | (number < 1) | (number > limits.SHEET_MAX_ROWS)
+        sums = cells.select(
+            v=m.str.contains("<v>", literal=True).sum(),
+            inline=m.str.ends_with("<is").sum(),
+            twice=(
+                (head.str.count_matches(' t="', literal=True) > 1)
+                | (head.str.count_matches(' r="', literal=True) > 1)
+            ).any(),
+            letters=pl.col("letters").unique(maintain_order=True).implode(),
+            valued_letters=pl.col("letters").filter(valued).unique().implode(),
+            first=number.filter(valued).min(),
+            last=number.filter(valued).max(),
+            bad_row=bad_row.any(),
+            bad_text=bad_text.filter(shared).any(),
+            errors=error.sum(),
+        ).collect()
+        found = sums.row(0, named=True)
         plain = piece.count(b'<c r="') + piece.count(b"<v>") + piece.count(b' t="')
-        values = cells.select(
-            v=pl.col("v").is_not_null().sum(),
-            inline=pl.col("inline").sum(),
-            twice=pl.col("twice").any(),
-        ).row(0, named=True)
-        if tags != plain + values["inline"] or values["v"] != piece.count(b"<v>"):
+        if tags != plain + found["inline"] or found["v"] != piece.count(b"<v>"):
             return False  # a tag the plain layout does not explain
-        if values["twice"]:
+        if found["twice"]:
             return False
-        if not cells.height:
-            return True
-        firsts = cells.group_by("letters", maintain_order=True).agg(pl.col("ref").first())
-        numbers = {letters: self.column(letters, ref) for letters, ref in firsts.iter_rows()}
-        cells = cells.with_columns(
-            row=pl.col("ref").str.slice(pl.col("letters").str.len_bytes()),
-            col=pl.col("letters").replace_strict(numbers, return_dtype=pl.Int64),
-        ).with_columns(number=pl.col("row").cast(pl.Int64, strict=False))
-        bad = cells.filter(
-            pl.col("number").is_null()
-            | (pl.col("number") < 1)
-            | (pl.col("number") > limits.SHEET_MAX_ROWS)
-            | ~pl.col("row").str.contains("^[0-9]+$")
-        )
-        if bad.height:
-            self.position(str(bad["ref"][0]))  # raises, naming the cell
-        self._fast_values(cells.filter(pl.col("valued")), facts)
+        numbers = {x: column_number(x) for x in found["letters"]}
+        if any(n is None or n > limits.SHEET_MAX_COLUMNS for n in numbers.values()):
+            firsts = cells.filter(pl.col("letters").is_first_distinct()).select("letters", "ref")
+            for letters, first in firsts.collect().iter_rows():
+                self.column(letters, first)  # raises, naming the first such cell
+        if found["bad_row"]:
+            self.position(str(cells.filter(bad_row).select("ref").first().collect().item()))
+        if found["first"] is not None:
+            cols = [int(numbers[x] or 0) - 1 for x in found["valued_letters"]]
+            facts.extend((found["first"] - 1, found["last"] - 1), (min(cols), max(cols)))
+            self.bound(facts)
+        if found["bad_text"]:
+            bad = cells.filter(shared & bad_text).select("ref", v.alias("v"))
+            ref, value = bad.first().collect().row(0)
+            self.shared_text_check(str(ref), str(value))
+        if found["errors"]:
+            for letters, row, value in (
+                cells.filter(error).select("letters", number - 1, v).collect().iter_rows()
+            ):
+                self.error_add(facts, row, int(numbers[letters] or 0) - 1, value)
         return True
-
-    def _fast_values(self, valued: pl.DataFrame, facts: SheetFacts) -> None:
-        if not valued.height:
-            return
-        box = valued.select(
-            pl.col("number").min().alias("r0"),
-            pl.col("number").max().alias("r1"),
-            pl.col("col").min().alias("c0"),
-            pl.col("col").max().alias("c1"),
-        ).row(0)
-        facts.extend((box[0] - 1, box[1] - 1), (box[2], box[3]))
-        self.bound(facts)
-        shared = valued.filter(pl.col("t") == "s")
-        if shared.height:
-            digits = pl.col("v").str.strip_chars("0123456789").str.len_bytes() == 0
-            bad = shared.filter(
-                ~digits
-                | (pl.col("v").str.len_bytes() > 9)
-                | (pl.col("v").cast(pl.Int64, strict=False) >= self.strings)
-            )
-            if bad.height:
-                self.shared_text_check(str(bad["ref"][0]), str(bad["v"][0]))
-        for row, col, value in (
-            valued.filter(pl.col("t") == "e").select(pl.col("number") - 1, "col", "v").iter_rows()
-        ):
-            self.error_add(facts, row, col, value)
 
     # -- the exact path: expat, for any other layout
 
