@@ -67,8 +67,10 @@ def test_refusals_of_files_that_are_not_exports(tmp_path: Path) -> None:
 def test_a_zip_that_is_not_a_workbook_is_refused(tmp_path: Path) -> None:
     with zipfile.ZipFile(tmp_path / "export.xlsx", "w") as archive:
         archive.writestr("readme.txt", "not a workbook")
-    message = refused(tmp_path / "export.xlsx")
-    assert message.startswith("export.xlsx is not a readable Excel workbook (")
+    assert refused(tmp_path / "export.xlsx") == (
+        "export.xlsx is damaged or is not an Excel workbook. Export it again (or open it in "
+        "Excel and save it again as an Excel workbook) and import that."
+    )
 
 
 def test_latin1_csv_names_the_first_bad_byte(tmp_path: Path) -> None:

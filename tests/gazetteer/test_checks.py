@@ -234,3 +234,21 @@ def test_a_loaded_code_is_never_moved_to_another_level(load: Loader, tmp_path: P
         "another level; give the unit a new code. Nothing was loaded."
     )
     assert stored_rows() == before
+
+
+def test_a_hostile_workbook_is_refused_not_a_crash(load: Loader, tmp_path: Path) -> None:
+    """Gazetteer workbooks are read as export files are (forms.workbooks): measured, then
+    parsed in a child process, so a damaged .xls that panics the reader is one line."""
+    fixture = Path(__file__).parents[1] / "forms" / "fixtures" / "site_legacy.xls"
+    data = bytearray(fixture.read_bytes())
+    data[1424] = 128  # calamine panics on it (pyo3's PanicException, not an Exception)
+    damaged = tmp_path / "cod_ab.xls"
+    damaged.write_bytes(bytes(data))
+    before = stored_rows()
+    with pytest.raises(InvalidInput) as refused:
+        load(damaged)
+    assert str(refused.value) == (
+        "cod_ab.xls is damaged or is not an Excel workbook. Export it again (or open it in Excel "
+        "and save it again as an Excel workbook) and import that. Nothing was loaded."
+    )
+    assert stored_rows() == before

@@ -233,3 +233,58 @@ def test_a_round_holds_at_most_round_rows_max_rows(
         "it between rounds."
     )
     assert counts() == before and not more.with_name("more.report.csv").exists()
+
+
+def test_excel_error_cells_reject_their_rows_with_one_line_each(
+    operation, round_, actor, messy, tmp_path
+) -> None:
+    import xlsxwriter
+
+    lines = messy.read_text().splitlines()
+    header, rows = lines[0].split(","), [line.split(",") for line in lines[1:3]]
+    path = tmp_path / "sites.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("sites")
+    for c, name in enumerate(header):
+        sheet.write_string(0, c, name)
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row):
+            sheet.write_string(r, c, value)
+    hh, need = header.index("population/hh"), header.index("needs/priority_need_2")
+    sheet.write_formula(2, hh, "=1/0", None, "#DIV/0!")  # as Excel saves a formula that failed
+    sheet.write_formula(2, need, "=VLOOKUP(A3,B:B,2,0)", None, "#N/A")
+    book.close()
+    result = import_commit(
+        operation=operation, round=round_, form_id="dtm_site", path=path, actor=actor,
+        report_path=None,
+    )  # fmt: skip
+    assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (2, 1, 1)
+    assert result.issues.filter(pl.col("row") == 3).drop("sheet").rows() == [
+        (3, "uuid-b", "hh", "#DIV/0!", "type.excel_error", "error",
+         "hh: the cell holds Excel's error #DIV/0!, not a value; replace the formula by the value"),
+        (3, "uuid-b", "priority_need_2", "#N/A", "type.excel_error", "error",
+         "priority_need_2: the cell holds Excel's error #N/A, not a value; replace the formula "
+         "by the value"),
+    ]  # fmt: skip
+    assert list(SiteAssessment.objects.values_list("submission_id", flat=True)) == ["uuid-a"]
+
+
+def test_a_damaged_workbook_is_one_line_and_writes_nothing(
+    operation, round_, actor, tmp_path, monkeypatch
+) -> None:
+    data = bytearray((Path(__file__).parents[1] / "forms/fixtures/site_legacy.xls").read_bytes())
+    data[1424] = 128  # calamine panics on it (pyo3's PanicException, not an Exception)
+    damaged = tmp_path / "sites.xls"
+    damaged.write_bytes(bytes(data))
+    before = counts()
+    monkeypatch.setenv("OPENDTM_USER", actor.username)
+    out = CliRunner().invoke(
+        cli, ["import", "site", str(damaged), "--operation", "phl-test", "--round", "1"]
+    )
+    assert (out.exit_code, out.output) == (
+        1,
+        "error: sites.xls is damaged or is not an Excel workbook. Export it again (or open it "
+        "in Excel and save it again as an Excel workbook) and import that.\n",
+    )
+    assert counts() == before
+    assert not damaged.with_name("sites.report.csv").exists()

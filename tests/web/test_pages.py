@@ -94,6 +94,29 @@ def test_upload_report_then_confirm(web_world: WebWorld, client: Client, tmp_pat
     assert len(stored) == 1 and len(stored[0].stem) == 64  # kept under its sha256
 
 
+def test_an_upload_that_panics_the_workbook_reader_fails_with_one_line(
+    web_world: WebWorld, client: Client, tmp_path: Path
+) -> None:
+    client.force_login(web_world.users["manager"])  # type: ignore[arg-type]
+    data = bytearray((MESSY.parents[2] / "forms" / "fixtures" / "site_legacy.xls").read_bytes())
+    data[1424] = 128  # calamine panics on it (pyo3's PanicException, not an Exception)
+    export = tmp_path / "sites.xlsx"  # a legacy .xls under the name the page asks for
+    export.write_bytes(bytes(data))
+    before = ImportBatch.objects.count()
+    with export.open("rb") as handle:
+        response = client.post(
+            "/o/typhoon/rounds/2/import/", {"form_id": "dtm_site", "file": handle}
+        )
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-state="failed"' in page
+    assert (
+        ".xlsx is damaged or is not an Excel workbook. Export it again (or open it in Excel and "
+        "save it again as an Excel workbook) and import that.</p>"
+    ) in page
+    assert ImportBatch.objects.count() == before
+
+
 def test_site_profile_shows_the_latest_visible_sector_indicators(
     web_world: WebWorld, client: Client
 ) -> None:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from opendtm import __version__
-from opendtm.core.errors import OpenDTMError
+from opendtm.core.errors import OpenDTMError, library_panic, panic_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,6 +39,16 @@ class OpenDTMGroup(click.Group):
             click.echo(
                 f"internal error: {type(exc).__name__}: {exc}. "
                 "Set OPENDTM_DEBUG=1 and run again to see the details, then report it.",
+                err=True,
+            )
+            sys.exit(70)
+        except BaseException as exc:  # a Rust library's panic is not an Exception
+            if not library_panic(exc) or os.environ.get("OPENDTM_DEBUG"):
+                raise
+            click.echo(
+                f"internal error: a library OpenDTM uses failed ({panic_text(exc)}); nothing was "
+                "changed by the unfinished step. Set OPENDTM_DEBUG=1 and run again to see the "
+                "details, then report it.",
                 err=True,
             )
             sys.exit(70)

@@ -48,3 +48,18 @@ class PermissionDenied(OpenDTMError):
     exit_code = 3
     http_status = 403
     code = "permission_denied"
+
+
+def library_panic(exc: BaseException) -> bool:
+    """Whether `exc` is a Rust library's panic on the data it was given (pyo3's PanicException,
+    from Polars or fastexcel). It derives from BaseException, not Exception, so an `except
+    Exception` lets it through as a traceback: every boundary where a library runs on a file's
+    data checks for it too."""
+    kind = type(exc)
+    return kind.__name__ == "PanicException" and kind.__module__ == "pyo3_runtime"
+
+
+def panic_text(exc: BaseException) -> str:
+    """The first line of a panic's message, short."""
+    lines = str(exc).strip().splitlines()
+    return (lines[0] if lines else type(exc).__name__)[:200]

@@ -118,6 +118,7 @@ def read_export(
     for part in source.batches(main_sheet):
         batch = table_read(form, main_fields, part, main_columns)
         main_issues += _table_issues(form, main_fields, batch, batch.frame)
+        main_issues += _error_cell_issues(batch, batch.frame)
         frames.append(batch.frame)
     if not frames:  # a header and no rows
         empty = RawTable(
@@ -148,7 +149,8 @@ def read_export(
         ignored.extend(h for h in shown if h not in ignored)
         table = table_read(form, fields, raw, columns)
         joined, orphan_issues = _repeat_join(repeat, table, main, main_name)
-        issues.append(_by_row([*orphan_issues, *_table_issues(form, fields, table, joined)]))
+        cells = [*_table_issues(form, fields, table, joined), *_error_cell_issues(table, joined)]
+        issues.append(_by_row([*orphan_issues, *cells]))
         repeats[repeat] = joined.select(
             "_row", "_sheet", "_parent_row", "_submission_id", *field_columns(fields)
         )
@@ -309,6 +311,42 @@ def _integer_issue(
         .then(pl.format(f"{f.name} {{}} is more than {most:,}, the largest {whose}", shown))
         .otherwise(message),
     )
+
+
+def _error_cell_issues(table: Table, typed: pl.DataFrame) -> list[pl.DataFrame]:
+    """One error per cell holding an Excel error (#N/A, #REF!...) in a column the form reads:
+    the cell is null in the frame, and the row is rejected like a row with an unreadable cell
+    (its `form.required` line, if any, is dropped as for any cell the reader reported)."""
+    errors = table.raw.errors
+    if not errors.height:
+        return []
+    columns = table.columns
+    fields = {header: name for name, header in columns.values.items()}
+    for name, parts in (*columns.onehot.items(), *columns.geo_parts.items()):
+        fields.update(dict.fromkeys(parts.values(), name))
+    fields.update({header: header for header in columns.meta.values()})
+    rows = typed.select("__i", "_row", "_sheet", "_submission_id")
+    lines = errors.filter(pl.col("header").is_in(list(fields))).join(rows, on="__i", how="inner")
+    if not lines.height:
+        return []
+    field_name = pl.col("header").replace_strict(fields, return_dtype=pl.Utf8)
+    return [
+        lines.select(
+            pl.col("_sheet").alias("sheet"),
+            pl.col("_row").alias("row"),
+            pl.col("_submission_id").alias("submission_id"),
+            field_name.alias("field"),
+            pl.col("error").alias("value"),
+            pl.lit("type.excel_error", pl.Utf8).alias("rule"),
+            pl.lit("error", pl.Utf8).alias("severity"),
+            pl.format(
+                "{}: the cell holds Excel's error {}, not a value; replace the formula by the "
+                "value",
+                field_name,
+                pl.col("error"),
+            ).alias("message"),
+        )
+    ]
 
 
 def _repeat_join(

@@ -14,15 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import fastexcel
 import polars as pl
 
 from opendtm.core.errors import InvalidInput
 from opendtm.forms.delimited import csv_refusal, csv_text
+from opendtm.forms.workbooks import ERROR_SCHEMA, Workbook, cfb_encrypted, workbook_read
 
 ZIP_MAGIC = b"PK\x03\x04"
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: .xls or encrypted .xlsx
-ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 UTF8_BOM = codecs.BOM_UTF8
 OTHER_MAGIC = {
     b"\x89PNG\r\n\x1a\n": "a PNG image",
@@ -54,6 +53,8 @@ class RawTable:
     name: str  # sheet name, or the file name for a CSV
     frame: pl.DataFrame
     first_row: int = FIRST_ROW  # spreadsheet row of the frame's first row (the header is row 1)
+    # A workbook's Excel error cells (#N/A...), null in `frame`: forms.workbooks.ERROR_SCHEMA.
+    errors: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ERROR_SCHEMA))
 
 
 @dataclass
@@ -62,7 +63,7 @@ class Source:
     (read whole for a repeat, or in batches of rows for the main table)."""
 
     path: Path
-    workbook: fastexcel.ExcelReader | None
+    workbook: Workbook | None
     head: bytes = b""
     csv_input: tuple[Path | bytes, str] | None = None  # what Polars parses, and the delimiter
     _sheets: dict[str, RawTable] = field(default_factory=dict, repr=False)
@@ -88,15 +89,10 @@ class Source:
             assert self.csv_input is not None
             return _csv_table(self.path, self.head, self.csv_input)
         if name not in self._sheets:
-            try:
-                sheet = self.workbook.load_sheet(name, header_row=0, dtypes="string")
-                frame = sheet.to_polars()
-            except Exception as exc:  # fastexcel raises its own error classes per problem
-                raise InvalidInput(
-                    f"{self.path.name}: sheet {name!r} cannot be read ({_first_line(exc)}).",
-                    hint=RESAVE_HINT,
-                ) from None
-            self._sheets[name] = RawTable(name=name, frame=frame.cast(pl.Utf8))
+            sheet = self.workbook.sheet(name)
+            self._sheets[name] = RawTable(
+                name=name, frame=sheet.frame, first_row=sheet.first_row, errors=sheet.errors
+            )
         return self._sheets[name]
 
     def batches(self, name: str, rows: int = BATCH_ROWS) -> Iterator[RawTable]:
@@ -126,7 +122,7 @@ def source_read(path: Path) -> Source:
     """
     path, head, workbook = _checked(Path(path))
     if workbook:
-        return Source(path=path, workbook=_workbook(path))
+        return Source(path=path, workbook=workbook_read(path))
     # The header is checked at once: a header that is not UTF-8 is refused here.
     return Source(path=path, workbook=None, head=head, csv_input=_csv_input(path, head))
 
@@ -140,11 +136,15 @@ def rows_as_received(path: Path, sheet: str, rows: Iterable[int]) -> dict[int, d
     for a CSV. Rows the sheet does not have are left out.
     """
     path, head, workbook = _checked(Path(path))
-    wanted = sorted({int(r) - FIRST_ROW for r in rows if int(r) >= FIRST_ROW})
     if workbook:
-        frame = Source(path=path, workbook=_workbook(path)).table(sheet).frame
-        picked = frame.with_row_index("__i").filter(pl.col("__i").is_in(wanted))
+        table = Source(path=path, workbook=workbook_read(path, sheets=[sheet])).table(sheet)
+        first = table.first_row
+        wanted = sorted({int(r) - first for r in rows if int(r) >= first})
+        picked = table.frame.with_row_index("__i").filter(pl.col("__i").is_in(wanted))
+        rows_first = first
     else:
+        wanted = sorted({int(r) - FIRST_ROW for r in rows if int(r) >= FIRST_ROW})
+        rows_first = FIRST_ROW
         data, separator = _csv_input(path, head)
         picked = (
             pl.scan_csv(data, separator=separator, **CSV_OPTIONS)
@@ -154,7 +154,7 @@ def rows_as_received(path: Path, sheet: str, rows: Iterable[int]) -> dict[int, d
         )
     headers = [c for c in picked.columns if c != "__i"]
     return {
-        int(row["__i"]) + FIRST_ROW: {h: "" if row[h] is None else str(row[h]) for h in headers}
+        int(row["__i"]) + rows_first: {h: "" if row[h] is None else str(row[h]) for h in headers}
         for row in picked.iter_rows(named=True)
     }
 
@@ -174,7 +174,7 @@ def _checked(path: Path) -> tuple[Path, bytes, bool]:
             f"{name} is empty.", hint="Export the form again; the download may have failed."
         )
     if head.startswith(CFB_MAGIC):
-        if ENCRYPTED_STREAM in path.read_bytes():
+        if cfb_encrypted(path):
             raise InvalidInput(
                 f"{name} is a password-protected (encrypted) workbook, which cannot be read.",
                 hint="Open it in Excel, remove the password, save it and import it again.",
@@ -201,15 +201,6 @@ def sha256_of(paths: list[Path]) -> str:
             while chunk := stream.read(1 << 22):
                 digest.update(chunk)
     return digest.hexdigest()
-
-
-def _workbook(path: Path) -> fastexcel.ExcelReader:
-    try:
-        return fastexcel.read_excel(str(path))
-    except Exception as exc:
-        raise InvalidInput(
-            f"{path.name} is not a readable Excel workbook ({_first_line(exc)}).", hint=RESAVE_HINT
-        ) from None
 
 
 def _csv_input(path: Path, head: bytes) -> tuple[Path | bytes, str]:

@@ -88,7 +88,7 @@ def table_read(
         _meta_text(meta, "key").alias("__key"),
         _meta_text(meta, "parent_key").alias("__parent_key"),
         _meta_text(meta, "parent_uuid").alias("__parent_uuid"),
-        pl.all_horizontal([pl.col(c).is_null() for c in frame.columns]).alias("__blank"),
+        _blank(raw).alias("__blank"),
     ]
     suspects: list[str] = []
     meta_parsed: dict[str, tuple[str, Callable[[pl.Expr], pl.Expr]]] = {}
@@ -138,6 +138,15 @@ def table_read(
     # file is contiguous anyway; only the retyped columns are copied.
     frame = typed.filter(~pl.col("__blank")).drop("__blank").rechunk()
     return Table(raw=raw, columns=columns, frame=frame)
+
+
+def _blank(raw: RawTable) -> pl.Expr:
+    """Rows with no cell given; a row whose only cells hold Excel errors is not blank."""
+    blank = pl.all_horizontal([pl.col(c).is_null() for c in raw.frame.columns])
+    if raw.errors.height:
+        rows = raw.errors.get_column("__i").unique().implode()
+        blank = blank & ~pl.int_range(pl.len(), dtype=pl.Int64).is_in(rows)
+    return blank
 
 
 def _staged(frame: pl.DataFrame, parsed: list[Parsed], exprs: list[pl.Expr]) -> pl.DataFrame:

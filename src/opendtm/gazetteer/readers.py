@@ -161,21 +161,19 @@ def _csv_error(path: Path, text: str, separator: str, exc: Exception) -> Invalid
 
 
 def workbook_read(path: Path) -> list[RawTable]:
-    """Every sheet of a workbook as text columns (header in row 1)."""
+    """Every sheet of a workbook as text columns (header in its first row), read as export
+    files are (`forms.workbooks`: measured first, parsed in a memory-capped child process), so
+    that no workbook can crash the process or exhaust its memory."""
+    from opendtm.forms.workbooks import workbook_read as book_read
+
     try:
-        sheets = pl.read_excel(
-            path, sheet_id=0, engine="calamine", infer_schema_length=0, raise_if_empty=False
-        )
-    except Exception as exc:
-        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise InvalidInput(
-            f"{path.name}: not a readable workbook ({first_line}).",
-            hint=f"Open it in a spreadsheet program and save it again as .xlsx. {NOTHING}",
-        ) from None
+        book = book_read(path)
+    except InvalidInput as exc:
+        raise InvalidInput(exc.message, hint=f"{exc.hint} {NOTHING}".strip()) from None
     tables = []
-    for sheet, frame in sheets.items():
-        text = frame.with_columns(pl.all().cast(pl.Utf8))
-        tables.append(RawTable(sheet, _drop_hxl_row(_numbered(text, 2))))
+    for name in book.sheet_names:
+        sheet = book.sheet(name)
+        tables.append(RawTable(name, _drop_hxl_row(_numbered(sheet.frame, sheet.first_row))))
     return tables
 
 

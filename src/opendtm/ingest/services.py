@@ -22,7 +22,7 @@ from django.utils import timezone
 from opendtm.accounts.choices import Action
 from opendtm.accounts.roles import authorize
 from opendtm.accounts.services import audit_record
-from opendtm.core.errors import Conflict, InvalidInput
+from opendtm.core.errors import Conflict, InvalidInput, library_panic, panic_text
 from opendtm.forms.spec import FormSpec
 from opendtm.ingest.files import Packing, files_store
 from opendtm.ingest.issues import ISSUE_COLUMNS, issues_concat
@@ -119,17 +119,27 @@ def import_commit(
     from opendtm.forms.reader import read_export
 
     spec = form or form_spec_get(form_id=form_id)
-    parsed = read_export(form=spec, path=Path(path), repeat_files=repeat_files)
-    return import_parsed_commit(
-        operation=operation,
-        round=round,
-        parsed=parsed,
-        dry_run=dry_run,
-        reason=reason,
-        clear_repeats=clear_repeats,
-        actor=actor,
-        report_path=report,
-    )
+    try:
+        parsed = read_export(form=spec, path=Path(path), repeat_files=repeat_files)
+        return import_parsed_commit(
+            operation=operation,
+            round=round,
+            parsed=parsed,
+            dry_run=dry_run,
+            reason=reason,
+            clear_repeats=clear_repeats,
+            actor=actor,
+            report_path=report,
+        )
+    except BaseException as exc:  # a Rust library's panic on the file's data: not an Exception
+        if not library_panic(exc):
+            raise
+        raise InvalidInput(
+            f"{Path(path).name}: a library OpenDTM uses failed on the file's data "
+            f"({panic_text(exc)}). Nothing was written.",
+            hint="Export the file again and import that; if it fails again, report it with the "
+            "file.",
+        ) from None
 
 
 def _check_target(*, operation: Operation, round: Round, actor: User) -> None:

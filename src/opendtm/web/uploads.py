@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import close_old_connections, connection
 
-from opendtm.core.errors import NotFound, OpenDTMError
+from opendtm.core.errors import NotFound, OpenDTMError, library_panic, panic_text
 
 REPORT_NAME = "report.csv"
 TOKEN_BYTES = 16
@@ -182,6 +182,11 @@ def _run(job: UploadJob, *, dry_run: bool, thread: bool) -> None:
     except Exception as exc:  # shown on the page rather than lost in a thread
         job.state = "failed"
         job.message = f"Internal error: {type(exc).__name__}: {exc}"
+    except BaseException as exc:  # a Rust library's panic is not an Exception
+        if not library_panic(exc):
+            raise
+        job.state = "failed"
+        job.message = f"Internal error: a library OpenDTM uses failed ({panic_text(exc)})."
     finally:
         job.save()
         if thread:
