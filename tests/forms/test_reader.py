@@ -305,6 +305,7 @@ def test_an_orphan_that_names_its_submission_by_uuid_is_an_error_of_it(tmp_path:
     sheets = kobo_baseline_sheets()
     parent = sheets["origins"][0].index("_parent_index")
     sheets["origins"][1][parent] = 42
+    sheets["origins"][2][parent] = None
     parsed = read_export(form=BASELINE, path=xlsx_write(tmp_path / "b.xlsx", sheets))
     frame = parsed.repeats["origins"]
     assert frame.select("_row", "_parent_row", "_submission_id").rows() == [
@@ -319,6 +320,9 @@ def test_an_orphan_that_names_its_submission_by_uuid_is_an_error_of_it(tmp_path:
          "origins row points at no submission: _parent_index '42' matches no _index in "
          f"{KOBO_TITLE}, but its _submission__uuid is submission a1b2-0001 (row 2), which is "
          "rejected with it"),
+        (3, "a1b2-0001", None,
+         "origins row points at no submission: _parent_index is empty, but its "
+         "_submission__uuid is submission a1b2-0001 (row 2), which is rejected with it"),
         (5, None, "9", "origins row has no parent submission: _parent_index '9' matches no "
          f"_index in {KOBO_TITLE}"),
     ]  # fmt: skip

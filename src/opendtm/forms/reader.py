@@ -398,7 +398,11 @@ def _repeat_join(
     issues = []
     if orphans.height:
         value = pl.col(left).cast(pl.Utf8)
-        missing = pl.format(f"{header} '{{}}' matches no {target} in {main_sheet}", value)
+        missing = (
+            pl.when(value.is_null())
+            .then(pl.lit(f"{header} is empty"))
+            .otherwise(pl.format(f"{header} '{{}}' matches no {target} in {main_sheet}", value))
+        )
         issues.append(
             orphans.select(
                 pl.col("_sheet").alias("sheet"),
@@ -419,8 +423,6 @@ def _repeat_join(
                         pl.col("_parent_row"),
                     )
                 )
-                .when(value.is_null())
-                .then(pl.lit(f"{repeat} row has no parent submission: {header} is empty"))
                 .otherwise(pl.format(f"{repeat} row has no parent submission: {{}}", missing))
                 .alias("message"),
             )
