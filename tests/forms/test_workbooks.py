@@ -15,6 +15,7 @@ from opendtm.core.errors import InvalidInput
 from opendtm.forms import limits
 from opendtm.forms.queries import form_spec_get
 from opendtm.forms.reader import read_export
+from opendtm.forms.sources import rows_as_received
 from opendtm.forms.workbook_cells import DAMAGED_HINT, cell_name
 from tests.forms.workbooks import read_measured, row_xml, text_row, xlsx_parts_write
 
@@ -153,3 +154,14 @@ def test_a_legacy_xls_over_its_size_limit_is_refused_unread(tmp_path: Path, monk
         "bytes OpenDTM reads. Save it from Excel as an Excel workbook (.xlsx) or as CSV, and "
         "import that."
     )
+
+
+def test_a_sheet_the_reader_cannot_read_is_refused_only_when_asked_for(tmp_path: Path) -> None:
+    strings: list[str] = []
+    rows = text_row(1, HEADER, strings) + text_row(2, ["S-1", "Hall", 3, 10, "u1"], strings)
+    notes = text_row(1, ["note"], strings) + row_xml(2, [("A2", 't="n"><v>--</v>')])  # no number
+    path = xlsx_parts_write(tmp_path / "two.xlsx", {"data": rows, "notes": notes}, strings)
+    assert read_export(form=SITE, path=path).main["site_id"].to_list() == ["S-1"]
+    with pytest.raises(InvalidInput) as error:
+        rows_as_received(path, "notes", [2])
+    assert str(error.value) == "two.xlsx is damaged or is not an Excel workbook. " + DAMAGED_HINT
