@@ -57,7 +57,7 @@ def main(folder: Path) -> int:
                 failed[name] = f"{type(exc).__name__}: {exc}"[:2000]
                 continue
             file = f"{number}.arrow"
-            frame.write_ipc(folder / file)
+            frame.write_ipc(folder / file, compression="lz4")  # /tmp may be memory (tmpfs)
             read.append([name, file])
             del sheet, frame
         listing = {"names": names, "read": read, "failed": failed}
