@@ -15,6 +15,7 @@ from opendtm.core.errors import InvalidInput
 from opendtm.forms import limits
 from opendtm.forms.queries import form_spec_get
 from opendtm.forms.reader import read_export
+from opendtm.forms.sources import rows_as_received
 from opendtm.forms.workbook_cells import DAMAGED_HINT, cell_name
 from tests.forms.workbooks import read_measured, row_xml, text_row, xlsx_parts_write
 
@@ -48,7 +49,7 @@ def test_one_value_at_the_last_cell_of_excel(tmp_path: Path) -> None:
     path = export(tmp_path / "xfd.xlsx", row_xml(1048576, [("XFD1048576", "><v>1</v>")]))
     assert refused_within_a_gibibyte(path) == (
         "xfd.xlsx: sheet 'data' spans 1,048,576 rows by 16,384 columns, from A1 to XFD1048576: "
-        "17,179,869,184 cells, more than the 8,000,000 OpenDTM reads from one workbook." + STRETCHED
+        "17,179,869,184 cells, more than the 6,000,000 OpenDTM reads from one workbook." + STRETCHED
     )
 
 
@@ -61,10 +62,13 @@ def test_a_cell_reference_beyond_the_last_column(tmp_path: Path) -> None:
 
 
 def test_a_million_empty_rows(tmp_path: Path) -> None:
-    path = export(tmp_path / "rows.xlsx", row_xml(1048576, [("A1048576", "><v>1</v>")]), 7)
+    far = row_xml(1048576, [("A1048576", "><v>1</v>")])
+    narrow = read_measured(export(tmp_path / "narrow.xlsx", far))  # 5 columns: 5.2 million cells
+    assert (narrow.get("read"), narrow["peak_bytes"] < GIB) == (2, True), narrow
+    path = export(tmp_path / "rows.xlsx", far, 7)
     assert refused_within_a_gibibyte(path) == (
         "rows.xlsx: sheet 'data' spans 1,048,576 rows by 12 columns, from A1 to L1048576: "
-        "12,582,912 cells, more than the 8,000,000 OpenDTM reads from one workbook." + STRETCHED
+        "12,582,912 cells, more than the 6,000,000 OpenDTM reads from one workbook." + STRETCHED
     )
 
 
@@ -153,3 +157,14 @@ def test_a_legacy_xls_over_its_size_limit_is_refused_unread(tmp_path: Path, monk
         "bytes OpenDTM reads. Save it from Excel as an Excel workbook (.xlsx) or as CSV, and "
         "import that."
     )
+
+
+def test_a_sheet_the_reader_cannot_read_is_refused_only_when_asked_for(tmp_path: Path) -> None:
+    strings: list[str] = []
+    rows = text_row(1, HEADER, strings) + text_row(2, ["S-1", "Hall", 3, 10, "u1"], strings)
+    notes = text_row(1, ["note"], strings) + row_xml(2, [("A2", 't="n"><v>--</v>')])  # no number
+    path = xlsx_parts_write(tmp_path / "two.xlsx", {"data": rows, "notes": notes}, strings)
+    assert read_export(form=SITE, path=path).main["site_id"].to_list() == ["S-1"]
+    with pytest.raises(InvalidInput) as error:
+        rows_as_received(path, "notes", [2])
+    assert str(error.value) == "two.xlsx is damaged or is not an Excel workbook. " + DAMAGED_HINT

@@ -28,9 +28,10 @@ SHEET_MAX_COLUMNS = 16_384
 CELL_TEXT_MAX_CHARS = 32_767  # Excel's limit for one cell's text
 SHARED_STRINGS_MAX = 5_000_000  # distinct texts of a workbook
 # Cells of every sheet's rectangle (rows x columns from its first to its last value, empty
-# cells included: the reader allocates them all). ~96 bytes each while read: 8 million cells
-# (a 150,000-row export of 54 columns) stay within READ_MEMORY_BYTES.
-WORKBOOK_MAX_CELLS = 8_000_000
+# cells included: the reader allocates them all, ~90 bytes each while read). 5.4 million
+# cells (100,000 rows of 54 columns) took 0.50 GiB in the reader and 0.37 GiB here once read:
+# 6 million keep the two within 1 GiB. A larger export is imported as CSV, in batches.
+WORKBOOK_MAX_CELLS = 6_000_000
 ERROR_CELLS_MAX = 100_000  # cells holding an Excel error (#N/A...), one report line each
 
 # The child process that reads a workbook.

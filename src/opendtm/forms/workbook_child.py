@@ -3,9 +3,10 @@
 `python -m opendtm.forms.workbook_child FOLDER` reads FOLDER/request.json ({"path", "sheets",
 "memory"}), caps its own memory, loads its libraries, waits for "go" on its input (the parent
 measures the file meanwhile), reads the sheets with fastexcel (calamine), every cell as text,
-and writes each as an Arrow IPC file in FOLDER, listed in FOLDER/sheets.json. A failure is
-written to FOLDER/failure.json ({"kind", "detail"}) with a non-zero exit; an allocation that
-fails aborts the process, which the parent sees as a signal. Nothing here touches a database.
+and writes each as an Arrow IPC file in FOLDER, listed in FOLDER/sheets.json with the sheets
+that failed. A failure of the whole is written to FOLDER/failure.json ({"kind", "detail"}) with
+a non-zero exit; an allocation that fails aborts the process, which the parent sees as a
+signal. Nothing here touches a database.
 """
 
 from __future__ import annotations
@@ -45,17 +46,22 @@ def main(folder: Path) -> int:
         reader = fastexcel.read_excel(Path(request["path"]).read_bytes())
         names = [str(n) for n in reader.sheet_names]
         wanted = request.get("sheets")
-        read = []
+        read, failed = [], {}
         for number, name in enumerate(names):
             if wanted is not None and name not in wanted:
                 continue
-            sheet = reader.load_sheet(name, header_row=0, dtypes="string")
-            frame = sheet.to_polars().cast(pl.Utf8)  # a column with no value comes as Null
+            try:  # a sheet that cannot be read fails only if the import asks for it
+                sheet = reader.load_sheet(name, header_row=0, dtypes="string")
+                frame = sheet.to_polars().cast(pl.Utf8)  # a column with no value comes as Null
+            except Exception as exc:
+                failed[name] = f"{type(exc).__name__}: {exc}"[:2000]
+                continue
             file = f"{number}.arrow"
-            frame.write_ipc(folder / file)
+            frame.write_ipc(folder / file, compression="lz4")  # /tmp may be memory (tmpfs)
             read.append([name, file])
             del sheet, frame
-        (folder / "sheets.json").write_text(json.dumps({"names": names, "read": read}))
+        listing = {"names": names, "read": read, "failed": failed}
+        (folder / "sheets.json").write_text(json.dumps(listing))
         return 0
     except MemoryError:
         return _failure(folder, "memory", "MemoryError", EXIT_TOO_LARGE)

@@ -65,8 +65,11 @@ class Workbook:
     path: Path
     sheet_names: list[str]
     sheets: dict[str, Sheet]
+    failed: dict[str, str]  # sheet -> the library's words: refused when asked for
 
     def sheet(self, name: str) -> Sheet:
+        if name in self.failed:
+            raise workbook_damaged(self.path, f"sheet {name!r}: {self.failed[name]}")
         if name not in self.sheets:
             raise InvalidInput(f"{self.path.name} has no sheet {name!r}.")
         return self.sheets[name]
@@ -99,9 +102,9 @@ def workbook_read(path: Path, *, sheets: list[str] | None = None) -> Workbook:
             child.kill()
             child.wait()
             raise
-        names, frames = _child_finish(path, folder, child)
+        names, frames, failed = _child_finish(path, folder, child)
     read = {name: _sheet(path, name, frame, facts.sheets.get(name)) for name, frame in frames}
-    return Workbook(path=path, sheet_names=names, sheets=read)
+    return Workbook(path=path, sheet_names=names, sheets=read, failed=failed)
 
 
 def _measured(path: Path) -> WorkbookFacts:
@@ -167,8 +170,8 @@ def _child_start(path: Path, folder: Path, sheets: list[str] | None) -> subproce
 
 def _child_finish(
     path: Path, folder: Path, child: subprocess.Popen[bytes]
-) -> tuple[list[str], list[tuple[str, pl.DataFrame]]]:
-    """Let the child read; its sheet names and the sheets it read, in order."""
+) -> tuple[list[str], list[tuple[str, pl.DataFrame]], dict[str, str]]:
+    """Let the child read; its sheet names, the sheets it read in order, those it could not."""
     try:
         _, stderr = child.communicate(b"go\n", timeout=limits.READ_TIMEOUT_SECONDS)
     except subprocess.TimeoutExpired:
@@ -183,7 +186,8 @@ def _child_finish(
     if child.returncode == 0:
         listing = json.loads((folder / "sheets.json").read_text())
         frames = [(str(sheet), pl.read_ipc(folder / file)) for sheet, file in listing["read"]]
-        return [str(n) for n in listing["names"]], frames
+        failed = {str(k): str(v) for k, v in listing["failed"].items()}
+        return [str(n) for n in listing["names"]], frames, failed
     raise _child_failure(path, folder, child.returncode, stderr)
 
 
