@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.ingest.corpus.runner import LIMIT_KIB, _tree_rss_kib
+from tests.ingest.corpus.runner import LIMIT_KIB, tree_rss_kib
 
 SECONDS = 60.0
 EXAMPLES = settings(
@@ -84,7 +84,7 @@ class Reader:
             while not self.conn.poll(0.02):
                 if not self.process.is_alive():
                     break
-                if (rss := _tree_rss_kib(self.process.pid or 0)) > LIMIT_KIB:
+                if (rss := tree_rss_kib(self.process.pid or 0)) > LIMIT_KIB:
                     self._restart()
                     return "crashed", f"the reader passed 1 GiB ({rss // 1024} MiB)"
                 if time.monotonic() > deadline:

@@ -10,6 +10,7 @@ more (`Case.rejects_all`, `Case.keeps_origins`).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,7 +63,10 @@ def corpus(
     folder, cases = built
     work = tmp_path_factory.mktemp("corpus-run")
     with corpus_databases(folder, work, LANES) as envs:
-        yield cases, corpus_run(cases, folder, work, envs)
+        results = corpus_run(cases, folder, work, envs)
+    # Every outcome, for a person comparing runs: `pytest --basetemp=DIR` keeps it.
+    (work / "results.json").write_text(json.dumps(results, indent=1))
+    yield cases, results
 
 
 def _memory(result: dict[str, Any]) -> list[str]:

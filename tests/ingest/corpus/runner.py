@@ -56,8 +56,9 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def _tables() -> tuple[list[Any], list[Any]]:
     """(tables checksummed row by row, append-only tables fingerprinted by count and last
-    key): the batches, assessments, origins and sites are few; issues, stored files, the
-    cleaning log and the audit only grow, and a corpus leaves tens of thousands of issues."""
+    key): the assessments, origins and sites are few; batches (with every ignored column's
+    name), issues, stored files, the cleaning log and the audit only grow, and a corpus leaves
+    tens of thousands of issues."""
     from opendtm.accounts.models import AuditEvent
     from opendtm.ingest.models import (
         CleaningLogEntry,
@@ -70,9 +71,10 @@ def _tables() -> tuple[list[Any], list[Any]]:
     from opendtm.operations.models import Site, SiteStatusChange
 
     return (
-        [ImportBatch, SiteAssessment, BaselineAssessment, BaselineOrigin, Site],
-        [ImportFile, ImportFileChunk, ImportIssue, CleaningLogEntry, SiteStatusChange, AuditEvent],
-    )
+        [SiteAssessment, BaselineAssessment, BaselineOrigin, Site],
+        [ImportBatch, ImportFile, ImportFileChunk, ImportIssue, CleaningLogEntry,
+         SiteStatusChange, AuditEvent],
+    )  # fmt: skip
 
 
 def fingerprint() -> dict[str, list[object]]:
@@ -346,7 +348,7 @@ def main(argv: list[str]) -> None:
 # ---- parent ------------------------------------------------------------------------------
 
 
-def _tree_rss_kib(root: int) -> int:
+def tree_rss_kib(root: int) -> int:
     """Resident memory of a process and all its descendants."""
     parents: dict[int, int] = {}
     rss: dict[int, int] = {}
@@ -511,7 +513,7 @@ class _Lane:
                 self.current = None
         ended = ""
         if code is None and self.current is not None:
-            self.peak = max(self.peak, _tree_rss_kib(self.child.pid))
+            self.peak = max(self.peak, tree_rss_kib(self.child.pid))
             if self.peak > LIMIT_KIB:
                 ended = f"killed at {self.peak // 1024} MiB of resident memory (limit 1 GiB)"
             elif time.monotonic() - self.since > CASE_SECONDS:

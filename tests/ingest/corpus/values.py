@@ -60,6 +60,7 @@ def cases(ex: Exports, folder: Path) -> list[Case]:
         out.add(name, csv_text(row).encode(), ".csv", what, **kw)
 
     for name, value in (
+        ("2p31", 2**31),  # fits 64 bits, not PostgreSQL's integer column
         ("2p62", P62),
         ("2p63m1", P63 - 1),
         ("2p63", P63),
@@ -121,7 +122,8 @@ def cases(ex: Exports, folder: Path) -> list[Case]:
         ("assessment_date", "1e309", True),
         ("assessment_date", "2026-11-10T23:30:00-12:00", False),
     ):
-        label = f"{field}_{value.strip() or 'empty'}".replace(" ", "_")
+        shown = "tomorrow" if value == tomorrow else value.strip() or "empty"
+        label = f"{field}_{shown}".replace(" ", "_")
         site(label, {field: value}, f"{field} = {value!r}", rejects_all=reject)
     for label, value in (
         ("nul", "Site\x001"),
