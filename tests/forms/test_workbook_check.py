@@ -54,7 +54,7 @@ def refused(path: Path) -> str:
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
-@pytest.mark.parametrize("value", ["-1", "abc", "3", " 1", "99999999999"])
+@pytest.mark.parametrize("value", ["-1", "abc", "3", " 1", "99999999999", ""])
 def test_a_shared_text_number_the_workbook_lacks_is_refused(
     tmp_path: Path, layout: str, value: str
 ) -> None:

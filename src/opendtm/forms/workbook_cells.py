@@ -259,6 +259,8 @@ class SheetScan:
         )
         number, valued = pl.col("number"), pl.col("valued")
         shared = valued & pl.col("shared")
+        # a shared-text cell with a <v>, even empty: an empty number points to no text either
+        pointing = pl.col("shared") & m.str.contains("<v>", literal=True)
         error = valued & pl.col("error")
         v = m.str.slice(m.str.find("<v>", literal=True) + 3)  # the value, on valued cells
         bad_text = (
@@ -279,7 +281,7 @@ class SheetScan:
             first=number.filter(valued).min(),
             last=number.filter(valued).max(),
             bad_row=bad_row.any(),
-            bad_text=bad_text.filter(shared).any(),
+            bad_text=bad_text.filter(pointing).any(),
             errors=error.sum(),
         ).collect()
         found = sums.row(0, named=True)
@@ -300,7 +302,7 @@ class SheetScan:
             facts.extend((found["first"] - 1, found["last"] - 1), (min(cols), max(cols)))
             self.bound(facts)
         if found["bad_text"]:
-            bad = cells.filter(shared & bad_text).select("ref", v.alias("v"))
+            bad = cells.filter(pointing & bad_text).select("ref", v.alias("v"))
             ref, value = bad.first().collect().row(0)
             self.shared_text_check(str(ref), str(value))
         if found["errors"]:
@@ -377,6 +379,8 @@ class _Cells:
     def _cell_done(self, row: int, col: int) -> None:
         value = self.value
         valued = self.inline or (value is not None and (value != "" or self.kind in ("str", "d")))
+        if self.kind == "s" and value == "":
+            self.scan.shared_text_check(cell_name(row, col), value)  # points to no text: refused
         if not valued:
             return
         facts = self.facts
