@@ -288,3 +288,26 @@ def test_a_damaged_workbook_is_one_line_and_writes_nothing(
     )
     assert counts() == before
     assert not damaged.with_name("sites.report.csv").exists()
+
+
+def test_a_workbook_of_empty_sheets_is_refused_in_one_line(
+    operation, round_, actor, tmp_path
+) -> None:
+    """Both sheets of a baseline workbook empty, not even a header (the hostile corpus)."""
+    import xlsxwriter
+
+    path = tmp_path / "baseline.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("DTM baseline (location) assessm")  # the title cut, as Kobo
+    book.add_worksheet("origins")
+    book.close()
+    before = counts()
+    with pytest.raises(InvalidInput) as refused:
+        import_commit(
+            operation=operation, round=round_, form_id="dtm_baseline", path=path, actor=actor,
+            report_path=None,
+        )  # fmt: skip
+    assert str(refused.value) == (
+        "baseline.xlsx is empty: sheet 'DTM baseline (location) assessm' has no columns."
+    )
+    assert counts() == before

@@ -24,7 +24,8 @@ XLS_MAX_BYTES = 100 * MiB  # a legacy .xls (not compressed: its size bounds what
 
 # What the sheets hold.
 SHEET_MAX_ROWS = 1_048_576  # Excel's own limits: row 1,048,576 and column XFD
-SHEET_MAX_COLUMNS = 16_384
+SHEET_MAX_COLUMNS = 16_384  # also the most columns a CSV header may have
+CSV_HEADER_MAX_BYTES = 4 * MiB  # a CSV's header line (an export's is a few kB)
 CELL_TEXT_MAX_CHARS = 32_767  # Excel's limit for one cell's text
 SHARED_STRINGS_MAX = 5_000_000  # distinct texts of a workbook
 # Cells of every sheet's rectangle (rows x columns from its first to its last value, empty

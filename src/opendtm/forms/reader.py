@@ -139,6 +139,8 @@ def read_export(
         elif repeat in repeat_sheets:
             raw = source.table(repeat_sheets[repeat])
         fields = form.repeat_fields(repeat)
+        if raw is not None and not raw.frame.columns:
+            raw = None  # a sheet without even a header brings no rows of the repeat either
         if raw is None:
             repeats[repeat] = _empty_repeat(fields)
             if main.height:

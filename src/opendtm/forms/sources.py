@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from opendtm.core.errors import InvalidInput
+from opendtm.forms import limits
 from opendtm.forms.delimited import csv_refusal, csv_text
 from opendtm.forms.workbooks import ERROR_SCHEMA, Workbook, cfb_encrypted, workbook_read
 
@@ -215,7 +216,34 @@ def _csv_input(path: Path, head: bytes) -> tuple[Path | bytes, str]:
     start = len(UTF8_BOM) if head.startswith(UTF8_BOM) else 0
     line, newline, _ = head[start:].partition(b"\n")
     _check_utf8(path.name, head[: start + len(line)], start, final=bool(newline))
-    return source, _delimiter(head[start:])
+    separator = _delimiter(head[start:])
+    _header_bound(path.name, source, separator)
+    return source, separator
+
+
+def _header_bound(name: str, source: Path | bytes, separator: str) -> None:
+    """Refuse a header of more columns than a spreadsheet has (Excel's 16,384), before Polars
+    allocates a column for each: 100,000 columns of a few rows took more than 1 GiB. Counted on
+    the header line's bytes (a delimiter inside quotes counts too: no real header is near)."""
+    if isinstance(source, bytes):
+        first = source[: limits.CSV_HEADER_MAX_BYTES + 1]
+    else:
+        with source.open("rb") as stream:
+            first = stream.read(limits.CSV_HEADER_MAX_BYTES + 1)
+    line, newline, _ = first.partition(b"\n")
+    if not newline and len(first) > limits.CSV_HEADER_MAX_BYTES:
+        raise InvalidInput(
+            f"{name}: the header line is longer than {limits.CSV_HEADER_MAX_BYTES >> 20} MiB, "
+            "more than any export's header.",
+            hint="Check that the file is an export of the form; " + RESAVE_HINT,
+        )
+    columns = line.count(separator.encode()) + 1
+    if columns > limits.SHEET_MAX_COLUMNS:
+        raise InvalidInput(
+            f"{name}: the header has {columns:,} columns, more than the "
+            f"{limits.SHEET_MAX_COLUMNS:,} a spreadsheet holds.",
+            hint="Check that the file is an export of the form; " + RESAVE_HINT,
+        )
 
 
 def _csv_table(path: Path, head: bytes, csv_input: tuple[Path | bytes, str]) -> RawTable:

@@ -258,7 +258,6 @@ class SheetScan:
             )
         )
         number, valued = pl.col("number"), pl.col("valued")
-        shared = valued & pl.col("shared")
         # a shared-text cell with a <v>, even empty: an empty number points to no text either
         pointing = pl.col("shared") & m.str.contains("<v>", literal=True)
         error = valued & pl.col("error")
