@@ -38,8 +38,9 @@ UNITS: dict[str, tuple[str, int, str, float | None, float | None]] = {
 ALTERNATIVES = {"0102801001": "PH0102801001", "PH012801001": "PH0102801001"}
 
 
-@pytest.fixture
-def gazetteer(db: Any) -> dict[str, AdminUnit]:
+def gazetteer_build() -> dict[str, AdminUnit]:
+    """The test gazetteer (UNITS, with one unit retired by a newer version, and ALTERNATIVES),
+    by P-code; also the corpus runner's."""
     version = GazetteerVersionFactory(country_iso3="PHL")
     units = {"PH": CountryUnitFactory(country_iso3="PHL", introduced_in=version)}
     newer = GazetteerVersion.objects.create(
@@ -62,6 +63,11 @@ def gazetteer(db: Any) -> dict[str, AdminUnit]:
             country_iso3="PHL", code=code, unit=units[pcode], kind=CodeKind.PSGC
         )
     return units
+
+
+@pytest.fixture
+def gazetteer(db: Any) -> dict[str, AdminUnit]:
+    return gazetteer_build()
 
 
 @pytest.fixture

@@ -284,38 +284,14 @@ def case_run(
 def _seed(folder: Path, work: Path) -> None:
     """The gazetteer of tests/ingest/conftest.py, an operation with an open round, the officer
     who imports, and the seed exports imported (three sites; three baselines, six origins)."""
-    from opendtm.gazetteer.choices import CodeKind
-    from opendtm.gazetteer.models import AdminUnit, AdminUnitCode, GazetteerVersion
     from tests.factories import (
-        CountryUnitFactory,
-        GazetteerVersionFactory,
         OperationFactory,
         RoundFactory,
         SuperuserFactory,
     )
-    from tests.ingest.conftest import ALTERNATIVES, UNITS
+    from tests.ingest.conftest import gazetteer_build
 
-    version = GazetteerVersionFactory(country_iso3="PHL")
-    units = {"PH": CountryUnitFactory(country_iso3="PHL", introduced_in=version)}
-    newer = GazetteerVersion.objects.create(
-        country_iso3="PHL", label="newer", source="tests", sha256="1" * 64
-    )
-    for pcode, (name, level, parent, lat, lon) in UNITS.items():
-        units[pcode] = AdminUnit.objects.create(
-            country_iso3="PHL",
-            pcode=pcode,
-            name=name,
-            level=level,
-            parent=units[parent],
-            latitude=lat,
-            longitude=lon,
-            introduced_in=version,
-            retired_in=newer if pcode == "PH0102899" else None,
-        )
-    for code, pcode in ALTERNATIVES.items():
-        AdminUnitCode.objects.create(
-            country_iso3="PHL", code=code, unit=units[pcode], kind=CodeKind.PSGC
-        )
+    gazetteer_build()
     RoundFactory(operation=OperationFactory(code=OPERATION, location_level=4))
     SuperuserFactory(username=USER)
     for kind, file in SEEDS.values():
