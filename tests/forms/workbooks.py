@@ -139,7 +139,13 @@ try:
     out = {"read": parsed.main.height}
 except InvalidInput as exc:
     out = {"refused": str(exc)}
-own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+# VmHWM, not RUSAGE_SELF: Linux carries the forking process's peak into ru_maxrss across
+# exec, so under a grown pytest process RUSAGE_SELF would report pytest's peak, not this one's
+own = next(
+    int(line.split()[1])
+    for line in Path("/proc/self/status").read_text().splitlines()
+    if line.startswith("VmHWM:")
+)
 children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 out["peak_bytes"] = (own + children) * 1024
 print(json.dumps(out))
