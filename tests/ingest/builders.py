@@ -146,3 +146,22 @@ def export_build(
         sources=sources,
         folder=folder,
     )
+
+
+def site_form_unconstrained(field_name: str) -> FormSpec:
+    """The shipped site form with one field's constraint dropped, as an operation's own form
+    might be: a value the shipped form refuses then reaches the database's own checks."""
+    from opendtm.forms.queries import form_spec_get
+
+    shipped = form_spec_get(form_id="dtm_site")
+    return type(shipped)(
+        form_id=shipped.form_id,
+        version="op-1",
+        title=shipped.title,
+        fields=tuple(
+            Field(**{**f.__dict__, "constraint": None}) if f.name == field_name else f
+            for f in shipped.fields
+        ),
+        choices=shipped.choices,
+        repeats=shipped.repeats,
+    )

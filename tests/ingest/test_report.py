@@ -17,6 +17,7 @@ import polars as pl
 import pytest
 
 from opendtm.core.errors import InvalidInput
+from tests.ingest.builders import site_form_unconstrained
 from tests.ingest.conftest import database_fingerprint, site_row
 from tests.ingest.test_services import commit
 
@@ -69,21 +70,7 @@ def test_an_import_the_database_refuses_leaves_no_report(
 ) -> None:
     """The form lets a negative count through; the database's check refuses it inside the
     transaction, after the report was written: the report must not be left behind."""
-    from opendtm.forms.queries import form_spec_get
-    from opendtm.forms.spec import Field
-
-    shipped = form_spec_get(form_id="dtm_site")
-    loose = type(shipped)(
-        form_id=shipped.form_id,
-        version="op-1",
-        title=shipped.title,
-        fields=tuple(
-            Field(**{**f.__dict__, "constraint": None}) if f.name == "showers" else f
-            for f in shipped.fields
-        ),
-        choices=shipped.choices,
-        repeats=shipped.repeats,
-    )
+    loose = site_form_unconstrained("showers")
     rows = [site_row(1), site_row(2, site_id="S-002", showers=-2)]
     before = database_fingerprint()
     with pytest.raises(InvalidInput, match="Nothing was written"):

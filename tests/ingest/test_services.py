@@ -8,7 +8,7 @@ from typing import Any
 from opendtm.forms.spec import FormSpec
 from opendtm.ingest.services import ImportResult, import_parsed_commit
 from opendtm.operations.models import Operation, Round
-from tests.ingest.builders import export_build
+from tests.ingest.builders import export_build, site_form_unconstrained
 
 
 def commit(
@@ -207,20 +207,7 @@ def test_a_viewer_may_not_import(site_form, operation, round_) -> None:
 def test_database_failure_half_way_leaves_nothing(operation, round_, actor) -> None:
     """An operation's form without the `. >= 0` constraint lets a negative count through to the
     database, whose check constraint fails after the batch, the sites and the rows were sent."""
-    from opendtm.forms.queries import form_spec_get
-
-    shipped = form_spec_get(form_id="dtm_site")
-    loose = type(shipped)(
-        form_id=shipped.form_id,
-        version="op-1",
-        title=shipped.title,
-        fields=tuple(
-            Field(**{**f.__dict__, "constraint": None}) if f.name == "showers" else f
-            for f in shipped.fields
-        ),
-        choices=shipped.choices,
-        repeats=shipped.repeats,
-    )
+    loose = site_form_unconstrained("showers")
     rows = [site_row(1), site_row(2, site_id="S-002", showers=-2)]
     before = counts()
     with pytest.raises(InvalidInput, match="Nothing was written"):
