@@ -25,7 +25,9 @@ _CACHE = "_opendtm_api_user"
 _OPERATIONS = "_opendtm_api_operations"
 
 
-def _token_of(request: HttpRequest) -> str | None:
+def presented_token(request: HttpRequest) -> str | None:
+    """The token a request presents (Bearer, else the DTM v3 key header), None for none; a
+    malformed Authorization header is refused."""
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
@@ -44,7 +46,7 @@ def request_user(request: HttpRequest) -> AnyUser:
     cached: AnyUser | None = getattr(request, _CACHE, None)
     if cached is not None:
         return cached
-    token = _token_of(request)
+    token = presented_token(request)
     user: AnyUser
     if token is not None:
         owner = token_user(token)

@@ -62,6 +62,11 @@ def cacheable(view_name: str) -> Callable[[KeyFunction], KeyFunction]:
     return register
 
 
+def route_cacheable(view_name: str) -> bool:
+    """Whether the route named `view_name` keys its answers for the response cache."""
+    return view_name in _ROUTES
+
+
 def cacheable_routes() -> dict[str, KeyFunction]:
     """The registered routes, by view name (loads the URLconf, which registers them)."""
     get_resolver()._populate()

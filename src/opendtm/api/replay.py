@@ -34,13 +34,13 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import Resolver404, get_resolver
 
-from opendtm.api.access import DTM_KEY_HEADER
+from opendtm.api.access import DTM_KEY_HEADER, presented_token
 from opendtm.api.cache import answer_is_published
-from opendtm.api.fastpath import _ROUTES, cacheable_routes
+from opendtm.api.errors import NotAuthenticated
+from opendtm.api.fastpath import PREFIXES, cacheable_routes, route_cacheable
 from opendtm.api.queries import answer_facts
 from opendtm.api.services import token_digest
 
-PREFIXES = ("/api/v1/", "/v3/")
 # The request headers a kept answer is told apart by: the credential, and those the answers
 # vary on (language, compression). An answer varying on any other is not kept.
 KEYED_HEADERS = ("Authorization", DTM_KEY_HEADER, "Accept-Language", "Accept-Encoding")
@@ -96,14 +96,13 @@ KEPT = _Kept()
 
 
 def _digest(request: HttpRequest) -> str | None:
-    """The stored form of the presented token, as `api.access` reads it (None for none; a
-    malformed header gets no facts of a caller, and the normal path refuses it)."""
-    header = request.headers.get("Authorization", "")
-    if header:
-        scheme, _, token = header.partition(" ")
-        return token_digest(token.strip()) if scheme.lower() == "bearer" else None
-    key = request.headers.get(DTM_KEY_HEADER, "").strip()
-    return token_digest(key) if key else None
+    """The stored form of the presented token (None for none; a malformed header gets no
+    facts of a caller, and the normal path refuses it)."""
+    try:
+        token = presented_token(request)
+    except NotAuthenticated:
+        return None
+    return token_digest(token) if token is not None else None
 
 
 def _may_be_published(request: HttpRequest) -> bool:
@@ -112,7 +111,7 @@ def _may_be_published(request: HttpRequest) -> bool:
         match = get_resolver(getattr(request, "urlconf", None)).resolve(request.path_info)
     except Resolver404:
         return False
-    return match.view_name in _ROUTES
+    return route_cacheable(match.view_name)
 
 
 def _replayable_headers(response: HttpResponseBase) -> bool:
