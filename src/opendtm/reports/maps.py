@@ -82,7 +82,8 @@ def round_map(units: AdminFigures, sites: SiteFigures, areas: dict[str, Any] | N
 
 
 def site_map(site: Any, value: int | None) -> str | None:
-    """The site's place within the outline of the finest unit above it that has one."""
+    """The site's place within the outline of the finest unit above it that has one; None
+    when no unit above it has an outline."""
     circles: list[Circle] = []
     if site.latitude is not None and site.longitude is not None:
         circles.append(("site", site.longitude, site.latitude, value))
@@ -98,6 +99,8 @@ def site_map(site: Any, value: int | None) -> str | None:
             polygons.append({"x": xs, "y": ys, "colour": charts.CLASS_COLOURS[0]})
             break
         unit = unit.parent
+    if not polygons:  # a lone dot on a blank square tells nothing
+        return None
     return map_svg(circles, polygons, title=f"Location of {site.name}")
 
 
