@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -36,7 +37,9 @@ def _population(profile: SiteProfile) -> pl.DataFrame:
         | {HIDDEN: ", ".join(n for i, (n, _) in enumerate(measures) if row[MASK] >> i & 1)}
         for row in profile.history
     ]
-    schema = {label: pl.Utf8 if name == "site_status" else pl.Int64 for name, label in columns}
+    schema: dict[str, Any] = {
+        label: pl.Utf8 if name == "site_status" else pl.Int64 for name, label in columns
+    }
     schema["Change in individuals (%)"] = pl.Float64
     return pl.DataFrame(rows, schema=schema | {HIDDEN: pl.Utf8}, orient="row")
 
