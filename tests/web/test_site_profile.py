@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from django.test import Client
 from openpyxl import load_workbook
 
@@ -86,3 +87,19 @@ def test_the_tables_download_as_the_profile_shows_them(web_world: WebWorld, clie
     assert len(rows) == 2 and rows[1][:4] == (1, "open", None, None)
     assert client.get("/o/typhoon/sites/S2/tables/nosuch.csv").status_code == 404
     assert client.get("/o/typhoon/sites/S2/tables/needs.pdf").status_code == 404
+
+
+def test_a_missing_renderer_library_is_a_page_naming_it(
+    web_world: WebWorld, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opendtm.reports import rendering
+
+    monkeypatch.setattr(
+        rendering, "LIBRARIES", (*rendering.LIBRARIES, ("opendtm-nosuch-1.0", "libnosuch-1.0-0"))
+    )
+    client.force_login(web_world.users["viewer"])  # type: ignore[arg-type]
+    response = client.get("/o/typhoon/rounds/1/report.pdf")
+    assert response.status_code == 503
+    assert "PDF reports need system packages this machine lacks: libnosuch-1.0-0." in (
+        response.content.decode()
+    )
