@@ -37,6 +37,13 @@ def test_viewer_prints_and_downloads_reports(
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/")
 
+    page.goto(f"{base}/o/typhoon/")
+    page.wait_for_selector("body[data-charts=drawn]")
+    page.emulate_media(media="print")
+    assert not page.is_visible("header.top") and not page.is_visible("select[name=round]")
+    assert page.is_visible("#headline") and page.is_visible(".prov")
+    page.emulate_media(media="screen")
+
     page.goto(f"{base}/o/typhoon/sites/S2/")
     page.wait_for_selector("body[data-charts=drawn]")
     assert page.is_visible("header.top") and page.is_visible("#site-pdf")
