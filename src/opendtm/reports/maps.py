@@ -20,8 +20,8 @@ from opendtm.web import charts
 
 WIDTH = 640.0
 MAX_HEIGHT = 520.0
-MARGIN = 16.0
 MAX_RADIUS = 22.0
+MARGIN = MAX_RADIUS + 4  # a circle at the edge stays whole
 MIN_RADIUS = 2.5
 UNIT_COLOUR = "#1f5f99"
 SITE_COLOUR = "#c55a11"
