@@ -23,6 +23,10 @@ from opendtm.reports.queries import (
 from opendtm.reports.rendering import pdf_render
 from opendtm.web import charts
 
+SITE_ROWS = 100
+"""A round report lists its largest sites up to this many (the dashboard downloads them all):
+a thousand-site round would otherwise be a thirty-page PDF."""
+
 
 @dataclass(frozen=True)
 class Document:
@@ -70,7 +74,12 @@ def round_context(report: RoundReport) -> dict[str, Any]:
         "areas": areas,
         "map": maps.round_map(report.units, report.sites, areas),
         "breakdown_rows": list(report.breakdown.rows.iter_rows(named=True)),
-        "site_rows": list(report.sites.rows.iter_rows(named=True)),
+        "site_rows": list(
+            report.sites.rows.sort("ind", descending=True, nulls_last=True)
+            .head(SITE_ROWS)
+            .iter_rows(named=True)
+        ),
+        "site_rows_shown": min(SITE_ROWS, report.sites.total_rows),
         "rules": site_rules.VERSION,
     }
 
