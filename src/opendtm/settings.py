@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "opendtm.api",
     "ninja",  # its Swagger UI files, served locally (no CDN)
     "django_htmx",
+    "opendtm.reports",
     "opendtm.web",
 ]
 

@@ -28,8 +28,12 @@ PAGES: dict[str, tuple[str, str]] = {
     "download_r2": ("get", "/o/typhoon/download/site.xlsx?round=2"),
     "sites": ("get", "/o/typhoon/sites/"),
     "site": ("get", "/o/typhoon/sites/S1/"),
+    "site_pdf": ("get", "/o/typhoon/sites/S1/profile.pdf"),
+    "site_table": ("get", "/o/typhoon/sites/S1/tables/needs.xlsx"),
     "round1": ("get", "/o/typhoon/rounds/1/"),
     "round2": ("get", "/o/typhoon/rounds/2/"),
+    "round1_pdf": ("get", "/o/typhoon/rounds/1/report.pdf"),
+    "round2_pdf": ("get", "/o/typhoon/rounds/2/report.pdf"),
     "cleaning_log": ("get", "/o/typhoon/rounds/1/cleaning-log.csv"),
     "import": ("get", "/o/typhoon/rounds/2/import/"),
     "move": ("post", "/o/typhoon/rounds/2/move/"),
@@ -50,8 +54,12 @@ PRIVATE: dict[str, tuple[Any, ...]] = {
     "download_r2":    (L,   404, 404, 200, 200, 200, 200),
     "sites":          (L,   404, 200, 200, 200, 200, 200),
     "site":           (L,   404, 200, 200, 200, 200, 200),
+    "site_pdf":       (L,   404, 200, 200, 200, 200, 200),
+    "site_table":     (L,   404, 200, 200, 200, 200, 200),
     "round1":         (L,   404, 200, 200, 200, 200, 200),
     "round2":         (L,   404, 404, 200, 200, 200, 200),
+    "round1_pdf":     (L,   404, 200, 200, 200, 200, 200),
+    "round2_pdf":     (L,   404, 404, 200, 200, 200, 200),
     "cleaning_log":   (L,   404, 403, 200, 200, 200, 200),
     "import":         (L,   404, 403, 403, 200, 200, 200),
     "move":           (L,   404, 403, 403, 302, 302, 302),
@@ -70,8 +78,12 @@ PUBLIC: dict[str, tuple[Any, ...]] = {
     "download_r2":    (L,   404, 404, 200, 200, 200, 200),
     "sites":          (200, 200, 200, 200, 200, 200, 200),
     "site":           (200, 200, 200, 200, 200, 200, 200),
+    "site_pdf":       (200, 200, 200, 200, 200, 200, 200),
+    "site_table":     (200, 200, 200, 200, 200, 200, 200),
     "round1":         (200, 200, 200, 200, 200, 200, 200),
     "round2":         (L,   404, 404, 200, 200, 200, 200),
+    "round1_pdf":     (200, 200, 200, 200, 200, 200, 200),
+    "round2_pdf":     (L,   404, 404, 200, 200, 200, 200),
     "cleaning_log":   (L,   403, 403, 200, 200, 200, 200),
     "import":         (L,   403, 403, 403, 200, 200, 200),
     "move":           (L,   403, 403, 403, 302, 302, 302),
@@ -122,12 +134,20 @@ def test_every_url_is_in_the_table() -> None:
 
     names = {p.name for p in urlpatterns}
     covered = {"home", "login", "logout", "dashboard", "breakdown", "download", "sites", "site",
-               "round", "round-move", "cleaning-log", "import", "import-job", "import-report",
-               "import-confirm", "import-cancel"}  # fmt: skip
+               "site-pdf", "site-table", "round", "round-move", "round-pdf", "cleaning-log",
+               "import", "import-job", "import-report", "import-confirm",
+               "import-cancel"}  # fmt: skip
     assert names == covered
 
 
-SAMPLE = {"number": 1, "site_id": "S1", "kind": "admin", "fmt": "csv", "token": "abc"}
+SAMPLE = {
+    "number": 1,
+    "site_id": "S1",
+    "kind": "admin",
+    "fmt": "csv",
+    "token": "abc",
+    "table": "population",
+}
 
 
 def _operation_urls(code: str) -> list[tuple[str, str]]:
@@ -168,7 +188,7 @@ def test_a_private_operation_answers_as_one_that_does_not_exist(
     if user is not None:
         client.force_login(user)
     pages = list(zip(_operation_urls("typhoon"), _operation_urls("nosuchop"), strict=True))
-    assert len(pages) == 13
+    assert len(pages) == 16
     for (method, private_url), (_, missing_url) in pages:
         private = getattr(client, method)(private_url)
         missing = getattr(client, method)(missing_url)

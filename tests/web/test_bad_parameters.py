@@ -40,6 +40,7 @@ VALID_PATH = {
     "fmt": "csv",
     "site_id": "S1",
     "token": "A" * 22,
+    "table": "population",
 }
 BAD_PATH = {
     "slug": ("x" * 300, "nope"),
@@ -166,7 +167,8 @@ def _reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[set[str]]:
 def test_the_routes_are_all_there() -> None:
     """The drive below reaches the pages, the downloads, the imports and DTM v3."""
     names = [route for route, _ in ROUTES]
-    assert len(names) == 21
+    assert len(names) == 24
+    assert "o/<slug:code>/sites/<str:site_id>/profile.pdf" in names
     assert "o/<slug:code>/download/<slug:kind>.<slug:fmt>" in names
     assert "o/<slug:code>/imports/<str:token>/confirm/" in names
     assert "v3/displacement/admin1" in names
@@ -203,3 +205,4 @@ def test_no_bad_value_in_any_parameter_gives_a_server_error(
         "get o/<slug:code>/download/<slug:kind>.<slug:fmt>"
     ]
     assert driven["get o/<slug:code>/"] >= {"round"}
+    assert driven["get o/<slug:code>/sites/<str:site_id>/profile.pdf"] >= {"round"}

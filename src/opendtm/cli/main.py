@@ -76,11 +76,13 @@ def _register() -> None:
         imports,
         manage,
         operations,
+        reports,
         serve,
         users,
     )
 
-    for module in (gazetteer, operations, forms, imports, users, manage, demo, figures, serve, api):
+    modules = (gazetteer, operations, forms, imports, users, manage, demo, figures, reports)
+    for module in (*modules, serve, api):
         for command in module.COMMANDS:
             cli.add_command(command)
 
