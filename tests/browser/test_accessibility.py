@@ -52,6 +52,13 @@ def _drill_down(page: Any, tmp: Path) -> None:
     page.wait_for_selector("#breakdown [data-level='2']")
 
 
+def _open_operation(page: Any, tmp: Path) -> None:
+    """Open the API docs' first operation and its "Try it out" form."""
+    page.click(".swagger-ui .opblock-summary-control")
+    page.click(".swagger-ui .try-out__btn")
+    page.wait_for_selector(".swagger-ui .opblock-body .execute")
+
+
 @dataclass(frozen=True)
 class Page:
     """One page to check: where it is, who looks at it (a role of `web_world`, "anonymous"
@@ -82,6 +89,7 @@ PAGES: tuple[Page, ...] = (
     Page("error 403", "/o/typhoon/rounds/2/import/", user="viewer", status=403),
     Page("error 404", "/o/typhoon/sites/NO-SUCH-SITE/", status=404),
     Page("API docs", "/api/docs", user="anonymous", ready=".swagger-ui .opblock"),
+    Page("API docs, operation open", "/api/docs", user="anonymous", then=_open_operation),
 )
 
 AXE_RUN = """async () => {
