@@ -9,7 +9,7 @@ the page from its own origin so that the content security policy stays as in pro
 
 from __future__ import annotations
 
-import tempfile
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,9 +108,11 @@ AXE_RUN = """async () => {
   }));
 }"""
 
-# Interactive elements smaller than the minimum target. A link inside running text (a
-# paragraph) is the criterion's "inline" exception; everything else (table cells, menus,
-# button rows, lists of downloads) must be a real target.
+# Interactive elements smaller than the minimum target. A link shown inline in a sentence
+# (a paragraph with more text than the link) is the criterion's "inline" exception; every
+# other target (table cells, menus, button rows, lists of downloads) must be 24 x 24 px.
+# axe's own target-size rule (enabled below) also allows a small target with enough space
+# around it; this check does not, as issue 12 asks for 24 px targets on phones.
 SMALL_TARGETS = """(min) => {
   const selector = 'a[href], button, input:not([type=hidden]), select, textarea, summary,'
     + ' [role=button], [role=link], [role=tab], [tabindex]:not([tabindex="-1"])';
@@ -119,12 +121,16 @@ SMALL_TARGETS = """(min) => {
     const box = el.getBoundingClientRect();
     const style = getComputedStyle(el);
     if (box.width === 0 || box.height === 0 || style.visibility === "hidden") continue;
-    if (el.closest("p") && style.display === "inline") continue;
-    if (el.closest(".skip-link")) continue;  // off screen until focused, then large
+    const sentence = el.closest("p");
+    const inline = style.display === "inline" && sentence
+      && sentence.textContent.trim() !== el.textContent.trim();
+    if (inline) continue;
     if (box.width >= min && box.height >= min) continue;
+    const classes = typeof el.className === "string" ? el.className.trim().split(/\\s+/) : [];
     const name = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
-      + (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\\s+/).join(".") : "");
-    const label = (el.innerText || el.value || el.getAttribute("aria-label") || "").trim().slice(0, 30);
+      + classes.filter(Boolean).map((c) => "." + c).join("");
+    const text = el.innerText || el.value || el.getAttribute("aria-label") || "";
+    const label = text.trim().replace(/\\s+/g, " ").slice(0, 30);
     small.push(`${name} "${label}" ${box.width.toFixed(1)}x${box.height.toFixed(1)}`);
   }
   return small;
@@ -134,8 +140,6 @@ SMALL_TARGETS = """(min) => {
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """One Chromium for all the pages (a fresh context per page and user)."""
-    import os
-
     from playwright.sync_api import sync_playwright
 
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the test's ORM calls, beside Playwright
@@ -269,3 +273,39 @@ def test_the_vendored_axe_is_the_stated_version() -> None:
     head = AXE.read_text()[:200]
     assert head.startswith(f"/*! axe v{AXE_VERSION}\n")
     assert "Mozilla Public" in head
+
+
+# Each chart's figures are also a table (a chart alone says nothing to a screen reader or
+# to someone who needs the numbers): a `table` follows the chart in its section, or the
+# chart names its table's id in `data-table`.
+CHARTS_WITHOUT_TABLE = """() => [...document.querySelectorAll(".chart")].filter((chart) => {
+  const named = chart.dataset.table && document.getElementById(chart.dataset.table);
+  if (named && named.tagName === "TABLE") return false;
+  const section = chart.closest("section") || document.body;
+  return ![...section.querySelectorAll("table")].some(
+    (t) => chart.compareDocumentPosition(t) & Node.DOCUMENT_POSITION_FOLLOWING);
+}).map((chart) => "#" + chart.id)"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the dashboard's map, trend and pyramid and the site profile's pyramid get their "
+    "tables with the dashboard and site-profile work (issue 12, items 5 and 8); when they "
+    "land this test passes and the marker goes",
+)
+@pytest.mark.django_db(transaction=True)
+def test_every_chart_has_its_table(
+    web_world: WebWorld, live_server: Any, browser: Any, tmp_path: Path
+) -> None:
+    tour = Tour(browser, live_server.url, web_world)
+    missing: list[str] = []
+    try:
+        for spec in (p for p in PAGES if p.ready == CHARTS and p.then is None):
+            page = tour.page(spec.user)
+            page.goto(f"{tour.base}{spec.path}")
+            page.wait_for_selector(CHARTS)
+            missing += [f"{spec.name}: {c}" for c in page.evaluate(CHARTS_WITHOUT_TABLE)]
+            page.close()
+    finally:
+        tour.close()
+    assert missing == [], "charts without their table:\n" + "\n".join(missing)

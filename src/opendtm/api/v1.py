@@ -25,6 +25,7 @@ works too. Published figures hide small counts (null cells, named in each row's 
 Errors are JSON `{"detail": "...", "code": "..."}`.
 """
 
+
 class AccessibleSwagger(Swagger):
     """Swagger UI in a page that passes axe: `lang`, landmarks, contrast and target sizes.
     Deep linking is off: with it Swagger UI puts each path's link inside the button that
