@@ -34,6 +34,12 @@ FAILING_IMPACTS = ("serious", "critical")
 MIN_TARGET = 24  # CSS px, WCAG 2.2 success criterion 2.5.8 (AA)
 
 
+# The element is there and HTMX has settled it (its htmx:load handlers, app.js's among them,
+# run as the swap settles).
+HTMX_DONE = """(selector) => document.querySelector(selector)
+  && !document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling")"""
+
+
 def _upload_export(page: Any, tmp: Path) -> None:
     """From the import page, upload the ingest tests' messy export: the job page with its
     validation report."""
@@ -49,7 +55,7 @@ def _upload_export(page: Any, tmp: Path) -> None:
 def _drill_down(page: Any, tmp: Path) -> None:
     """Open the first unit of the dashboard's admin table (HTMX swaps in the level below)."""
     page.click("#breakdown tbody a")
-    page.wait_for_selector("#breakdown [data-level='2']")
+    page.wait_for_function(HTMX_DONE, arg="#breakdown [data-level='2']")
 
 
 def _open_operation(page: Any, tmp: Path) -> None:
