@@ -18,11 +18,17 @@ from opendtm.accounts.choices import Action
 from opendtm.figures.request import whole_number
 from opendtm.ingest.choices import SubmissionStatus
 from opendtm.mobility.choices import AssessmentForm
-from opendtm.mobility.queries import SUBMISSION_SORTS, submission_get, submissions_of
+from opendtm.mobility.queries import (
+    SUBMISSION_SORTS,
+    SUBMISSIONS_PER_PAGE,
+    submission_get,
+    submissions_of,
+)
 from opendtm.operations.queries import round_get
 from opendtm.web.access import OperationRequest, operation_view
 
 FILTERS = ("form", "status", "rule", "admin", "site")
+PER_PAGE = SUBMISSIONS_PER_PAGE
 COLUMNS = {
     "file": _("File"),
     "row": _("Row"),
@@ -72,6 +78,7 @@ def submission_list(request: OperationRequest, number: int) -> HttpResponse:
         site_id=given["site"],
         sort=sort,
         page=whole_number("page", request.GET.get("page"), 1),
+        per_page=PER_PAGE,
     )
     kept = {name: value for name, value in given.items() if value and name != "sort"}
     kept["form"] = form_id
