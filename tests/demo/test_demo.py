@@ -36,6 +36,22 @@ def test_demo_imports_every_round_and_rejects_exactly_the_spoiled_rows(tmp_path:
             assert res.rows_read == res.rows_accepted + res.rows_rejected
             assert res.rows_rejected == expected, (done.number, form_id, done.faults[form_id])
             assert res.report_path.exists()
+    # The submissions table finds exactly the rows each batch counted rejected and flagged,
+    # on the demo's workbooks (a baseline's origins on a sheet of their own).
+    from opendtm.mobility.queries import submissions_of
+
+    for batch in ImportBatch.objects.filter(round__operation=operation):
+        found = {
+            status: sum(
+                row["batch_id"] == batch.pk
+                for row in submissions_of(
+                    user=user_for_cli(), round_=batch.round, form_id=batch.form_id,
+                    status=status, per_page=10_000,
+                ).rows
+            )
+            for status in ("rejected", "flagged")
+        }  # fmt: skip
+        assert found == {"rejected": batch.rows_rejected, "flagged": batch.rows_flagged}
 
 
 @pytest.mark.django_db
