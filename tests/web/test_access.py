@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from opendtm.mobility.models import SiteAssessment
 from opendtm.operations.models import Operation, Round
 from tests.web.conftest import WebWorld
 
@@ -39,6 +40,9 @@ PAGES: dict[str, tuple[str, str]] = {
     "move": ("post", "/o/typhoon/rounds/2/move/"),
     "import_job": ("get", "/o/typhoon/imports/nosuchtoken/"),
     "import_confirm": ("post", "/o/typhoon/imports/nosuchtoken/confirm/"),
+    "submissions": ("get", "/o/typhoon/rounds/1/submissions/?form=dtm_site"),
+    "submission": ("get", "/o/typhoon/rounds/1/submissions/{batch}/{row}/"),
+    "submissions_r2": ("get", "/o/typhoon/rounds/2/submissions/"),
 }
 
 L = "login"
@@ -65,6 +69,9 @@ PRIVATE: dict[str, tuple[Any, ...]] = {
     "move":           (L,   404, 403, 403, 302, 302, 302),
     "import_job":     (L,   404, 403, 403, 404, 404, 404),
     "import_confirm": (L,   404, 403, 403, 404, 404, 404),
+    "submissions":    (L,   404, 403, 200, 200, 200, 200),
+    "submission":     (L,   404, 403, 200, 200, 200, 200),
+    "submissions_r2": (L,   404, 403, 200, 200, 200, 200),
 }  # fmt: skip
 # Public operation: anyone sees the published round; the rest is as on a private one.
 PUBLIC: dict[str, tuple[Any, ...]] = {
@@ -89,6 +96,9 @@ PUBLIC: dict[str, tuple[Any, ...]] = {
     "move":           (L,   403, 403, 403, 302, 302, 302),
     "import_job":     (L,   403, 403, 403, 404, 404, 404),
     "import_confirm": (L,   403, 403, 403, 404, 404, 404),
+    "submissions":    (L,   403, 403, 200, 200, 200, 200),
+    "submission":     (L,   403, 403, 200, 200, 200, 200),
+    "submissions_r2": (L,   403, 403, 200, 200, 200, 200),
 }  # fmt: skip
 
 CASES = [
@@ -114,8 +124,10 @@ def test_pages_answer_each_role(
     if user is not None:
         client.force_login(user)
     got: dict[str, Any] = {}
+    s1 = SiteAssessment.objects.get(round__number=1, site__site_id="S1")
     for page in sorted(PAGES, key=lambda p: p == "move"):
         method, url = PAGES[page]
+        url = url.format(batch=s1.batch_id, row=s1.source_row)
         data = {"to_status": "validated"} if page == "move" else None
         response = getattr(client, method)(url, data)
         location = response.get("Location", "")
@@ -136,7 +148,7 @@ def test_every_url_is_in_the_table() -> None:
     covered = {"home", "login", "logout", "dashboard", "breakdown", "download", "sites", "site",
                "site-pdf", "site-table", "round", "round-move", "round-pdf", "cleaning-log",
                "import", "import-job", "import-report", "import-confirm",
-               "import-cancel"}  # fmt: skip
+               "import-cancel", "submissions", "submission"}  # fmt: skip
     assert names == covered
 
 
@@ -147,6 +159,8 @@ SAMPLE = {
     "fmt": "csv",
     "token": "abc",
     "table": "population",
+    "batch": 2,
+    "row": 2,
 }
 
 
@@ -188,7 +202,7 @@ def test_a_private_operation_answers_as_one_that_does_not_exist(
     if user is not None:
         client.force_login(user)
     pages = list(zip(_operation_urls("typhoon"), _operation_urls("nosuchop"), strict=True))
-    assert len(pages) == 16
+    assert len(pages) == 18
     for (method, private_url), (_, missing_url) in pages:
         private = getattr(client, method)(private_url)
         missing = getattr(client, method)(missing_url)

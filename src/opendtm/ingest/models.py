@@ -130,7 +130,11 @@ class ImportIssue(models.Model):
                 condition=Q(severity__in=Severity.values), name="import_issue_severity_valid"
             ),
         ]
-        indexes = [models.Index(fields=["batch", "rule"])]
+        indexes = [
+            models.Index(fields=["batch", "rule"]),
+            # a row's own lines, read once per row of the submissions table
+            models.Index(fields=["batch", "row", "sheet"], name="import_issue_batch_row"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sheet} row {self.row}: {self.rule}"

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from opendtm.web import reports, rounds, views
+from opendtm.web import reports, rounds, submissions, views
 
 app_name = "web"
 
@@ -37,6 +37,16 @@ urlpatterns = [
         name="cleaning-log",
     ),
     path("o/<slug:code>/rounds/<int:number>/import/", rounds.import_upload, name="import"),
+    path(
+        "o/<slug:code>/rounds/<int:number>/submissions/",
+        submissions.submission_list,
+        name="submissions",
+    ),
+    path(
+        "o/<slug:code>/rounds/<int:number>/submissions/<int:batch>/<int:row>/",
+        submissions.submission_detail,
+        name="submission",
+    ),
     path("o/<slug:code>/imports/<str:token>/", rounds.import_job, name="import-job"),
     path(
         "o/<slug:code>/imports/<str:token>/report.csv", rounds.import_report, name="import-report"
