@@ -78,9 +78,11 @@ def _register() -> None:
         operations,
         serve,
         users,
+        worker,
     )
 
-    for module in (gazetteer, operations, forms, imports, users, manage, demo, figures, serve, api):
+    for module in (gazetteer, operations, forms, imports, users, manage, demo, figures, serve, api,
+                   worker):
         for command in module.COMMANDS:
             cli.add_command(command)
 
