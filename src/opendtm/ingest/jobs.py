@@ -123,8 +123,8 @@ def upload_quota_check(*, operation: Operation, size: int) -> None:
         raise InvalidInput(
             f"This upload ({size:,} bytes) would take the uploads kept for {operation.code} to "
             f"{kept + size:,} bytes, more than its quota of {quota:,} bytes.",
-            hint="Cancel the uploads you do not need, or ask an administrator to clean up old "
-            "uploads (`opendtm uploads clean`) or to raise OPENDTM_UPLOAD_QUOTA_BYTES.",
+            hint="Ask an administrator to remove the files of finished uploads "
+            "(`opendtm uploads clean --days 0`) or to raise OPENDTM_UPLOAD_QUOTA_BYTES.",
         )
 
 
