@@ -48,3 +48,32 @@ def browser_page() -> Iterator[tuple[Any, list[str]]]:
         finally:
             browser.close()
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def task_worker(settings: Any) -> Iterator[None]:
+    """The task queue's worker (`core.worker.Worker`, as `opendtm worker` runs it) in a thread
+    beside the live server, for the jobs the pages queue."""
+    import threading
+
+    from django.db import connection
+
+    from opendtm.core.worker import Worker
+
+    settings.OPENDTM_WEB_IMPORT_INLINE = False
+    settings.OPENDTM_JOB_HEARTBEAT_SECONDS = 0.5
+    worker = Worker(interval=0.2)
+
+    def run() -> None:
+        try:
+            worker.run()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, name="opendtm-test-worker", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        worker.running = False
+        thread.join(timeout=60)

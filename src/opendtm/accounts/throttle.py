@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.dispatch import receiver
 
 
 def lockout_audit(*, username: str, ip_address: str) -> None:
@@ -29,9 +28,11 @@ def lockout_audit(*, username: str, ip_address: str) -> None:
     )
 
 
+def _locked_out(sender: Any, request: Any, username: str, ip_address: str, **_: Any) -> None:
+    lockout_audit(username=username or "", ip_address=ip_address or "")
+
+
 def connect() -> None:
     from axes.signals import user_locked_out
 
-    @receiver(user_locked_out, dispatch_uid="opendtm-lockout-audit")
-    def _locked_out(sender: Any, request: Any, username: str, ip_address: str, **_: Any) -> None:
-        lockout_audit(username=username or "", ip_address=ip_address or "")
+    user_locked_out.connect(_locked_out, dispatch_uid="opendtm-lockout-audit")

@@ -81,16 +81,16 @@ class Worker(QueueWorker):
         """The next ready task, claimed for this worker, and whether the queue could be read
         (SQLite answers "locked" while another process writes: tried again later)."""
         tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
-        with exclusive_transaction(tasks.db):
-            try:
+        try:
+            with exclusive_transaction(tasks.db):
                 found = tasks.get_locked()
                 if found is not None:
                     found.claim(self.worker_id)
-                return found, True
-            except OperationalError as exc:
-                if is_locked_database_exception(exc):
-                    return None, False
-                raise
+            return found, True
+        except OperationalError as exc:  # BEGIN itself may find the database locked
+            if is_locked_database_exception(exc):
+                return None, False
+            raise
 
     def run(self) -> None:
         log.info("worker %s started", self.worker_id)

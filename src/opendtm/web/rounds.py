@@ -113,9 +113,9 @@ def import_upload(request: OperationRequest, number: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 clear_repeats=form.cleaned_data["clear_repeats"],
             )
-        except InvalidInput as exc:
+        except (Conflict, InvalidInput) as exc:  # a round that takes no import, the limits
             form.add_error("file", str(exc))
-            status = 400
+            status = exc.http_status
         else:
             job_enqueue(job)
             return redirect("web:import-job", code=request.operation.code, token=job.token)
