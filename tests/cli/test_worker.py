@@ -6,7 +6,6 @@ workbook that reaches it is refused with one line, the worker staying under 500 
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess

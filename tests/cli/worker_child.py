@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import sys
@@ -40,10 +41,8 @@ def _measured() -> dict[str, int]:
     forking parent's peak into ru_maxrss across exec)."""
     from opendtm.cli.main import cli
 
-    try:
+    with contextlib.suppress(SystemExit):
         cli.main(["worker", "--batch"], prog_name="opendtm", standalone_mode=False)
-    except SystemExit:
-        pass
     status = Path("/proc/self/status").read_text().splitlines()
     peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
     return {"peak_bytes": peak * 1024}

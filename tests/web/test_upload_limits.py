@@ -24,7 +24,9 @@ def test_the_zip_bomb_is_refused_before_it_is_kept(
     client.force_login(web_world.users["manager"])  # type: ignore[arg-type]
     bomb = bomb_write(tmp_path / "bomb.xlsx")
     with bomb.open("rb") as handle:
-        response = client.post("/o/typhoon/rounds/2/import/", {"form_id": "dtm_site", "file": handle})
+        response = client.post(
+            "/o/typhoon/rounds/2/import/", {"form_id": "dtm_site", "file": handle}
+        )
     assert response.status_code == 400
     assert response.content.decode().count(BOMB_REFUSED.replace("'", "&#x27;")) == 1
     assert not upload_root().exists()

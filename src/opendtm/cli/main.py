@@ -81,8 +81,19 @@ def _register() -> None:
         worker,
     )
 
-    for module in (gazetteer, operations, forms, imports, users, manage, demo, figures, serve, api,
-                   worker):
+    for module in (
+        gazetteer,
+        operations,
+        forms,
+        imports,
+        users,
+        manage,
+        demo,
+        figures,
+        serve,
+        api,
+        worker,
+    ):
         for command in module.COMMANDS:
             cli.add_command(command)
 

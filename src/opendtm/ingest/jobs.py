@@ -134,6 +134,8 @@ def _archive_check(upload: UploadedFile) -> None:
     milliseconds. The whole check (`forms.workbook_check`) runs again in the worker."""
     name = Path(upload.name or "export").name
     stream = upload.file
+    if stream is None:
+        return
     stream.seek(0)
     head = stream.read(4)
     stream.seek(0)

@@ -96,10 +96,11 @@ def _slot_take(job: ImportJob, *, task_id: str) -> bool:
 
 
 def _summary(result: object) -> dict[str, object]:
-    names = (
-        "rows_read rows_accepted rows_rejected rows_flagged rows_new rows_replaced "
-        "rows_unchanged sites_registered changes_logged already_imported repeats_removed"
-    ).split()
+    names = [
+        "rows_read", "rows_accepted", "rows_rejected", "rows_flagged", "rows_new",
+        "rows_replaced", "rows_unchanged", "sites_registered", "changes_logged",
+        "already_imported", "repeats_removed",
+    ]  # fmt: skip
     return {name: getattr(result, name) for name in names}
 
 
@@ -142,17 +143,16 @@ def job_run(job_pk: int, *, task_id: str = "") -> str:
         if not library_panic(exc):
             raise
         return _failed(job, f"Internal error: a library OpenDTM uses failed ({panic_text(exc)}).")
-    counts = {**beat.counts, "rows_read": result.rows_read, "rows_checked": result.rows_read}
-    if not dry_run:
-        counts["rows_stored"] = result.rows_new + result.rows_replaced
     job_transition(
         job,
         to=JobState.VALIDATED if dry_run else JobState.IMPORTED,
-        summary=_summary(result),
-        batch=result.batch,
         message="",
         heartbeat_at=timezone.now(),
-        **counts,
+        summary=_summary(result),
+        batch=result.batch,
+        rows_read=result.rows_read,
+        rows_checked=result.rows_read,
+        rows_stored=0 if dry_run else result.rows_new + result.rows_replaced,
     )
     return str(job.state)
 

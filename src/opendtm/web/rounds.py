@@ -17,12 +17,12 @@ from opendtm.ingest import jobs
 from opendtm.ingest.cleaning_log import cleaning_log_as_csv, cleaning_log_rows
 from opendtm.ingest.models import ImportJob
 from opendtm.ingest.queries import batches_of, cleaning_log
+from opendtm.ingest.tasks import job_enqueue
 from opendtm.operations.choices import RoundStatus
 from opendtm.operations.models import Round
 from opendtm.operations.queries import round_get, round_transitions
 from opendtm.operations.services import round_transition
 from opendtm.operations.workflow import ROUND_TRANSITIONS, moves_from
-from opendtm.ingest.tasks import job_enqueue
 from opendtm.web.access import OperationRequest, operation_view
 from opendtm.web.forms import IssueFilterForm, TransitionForm, UploadForm
 

@@ -6,67 +6,191 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ingest', '0003_batch_repeats_cleared'),
-        ('operations', '0002_round_one_open_per_operation'),
+        ("ingest", "0003_batch_repeats_cleared"),
+        ("operations", "0002_round_one_open_per_operation"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportJob',
+            name="ImportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(max_length=32, unique=True)),
-                ('form_id', models.CharField(max_length=64)),
-                ('file_name', models.CharField(help_text="The file's name as uploaded.", max_length=500)),
-                ('stored', models.CharField(help_text='Where the upload is kept.', max_length=1000)),
-                ('sha256', models.CharField(max_length=64)),
-                ('size', models.BigIntegerField(default=0)),
-                ('reason', models.TextField(blank=True)),
-                ('clear_repeats', models.BooleanField(default=False)),
-                ('confirmed', models.BooleanField(default=False, help_text='The dry run was confirmed: the next run is the import.')),
-                ('state', models.CharField(choices=[('queued', 'Queued'), ('validating', 'Validating'), ('validated', 'Validated'), ('importing', 'Importing'), ('imported', 'Imported'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='queued', max_length=16)),
-                ('message', models.TextField(blank=True)),
-                ('rows_read', models.PositiveIntegerField(default=0)),
-                ('rows_checked', models.PositiveIntegerField(default=0)),
-                ('rows_stored', models.PositiveIntegerField(default=0)),
-                ('summary', models.JSONField(blank=True, default=dict)),
-                ('task_id', models.CharField(blank=True, help_text="The queued task's id.", max_length=64)),
-                ('worker', models.CharField(blank=True, help_text='host:pid running it.', max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('files_removed_at', models.DateTimeField(blank=True, help_text="When the cleanup removed the upload's files.", null=True)),
-                ('batch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='ingest.importbatch')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('operation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='import_jobs', to='operations.operation')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='operations.round')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token", models.CharField(max_length=32, unique=True)),
+                ("form_id", models.CharField(max_length=64)),
+                (
+                    "file_name",
+                    models.CharField(help_text="The file's name as uploaded.", max_length=500),
+                ),
+                (
+                    "stored",
+                    models.CharField(help_text="Where the upload is kept.", max_length=1000),
+                ),
+                ("sha256", models.CharField(max_length=64)),
+                ("size", models.BigIntegerField(default=0)),
+                ("reason", models.TextField(blank=True)),
+                ("clear_repeats", models.BooleanField(default=False)),
+                (
+                    "confirmed",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The dry run was confirmed: the next run is the import.",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("validating", "Validating"),
+                            ("validated", "Validated"),
+                            ("importing", "Importing"),
+                            ("imported", "Imported"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                ("message", models.TextField(blank=True)),
+                ("rows_read", models.PositiveIntegerField(default=0)),
+                ("rows_checked", models.PositiveIntegerField(default=0)),
+                ("rows_stored", models.PositiveIntegerField(default=0)),
+                ("summary", models.JSONField(blank=True, default=dict)),
+                (
+                    "task_id",
+                    models.CharField(blank=True, help_text="The queued task's id.", max_length=64),
+                ),
+                (
+                    "worker",
+                    models.CharField(blank=True, help_text="host:pid running it.", max_length=200),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "files_removed_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="When the cleanup removed the upload's files.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="ingest.importbatch",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "operation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="import_jobs",
+                        to="operations.operation",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="operations.round",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ImportJobTransition',
+            name="ImportJobTransition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_state', models.CharField(choices=[('queued', 'Queued'), ('validating', 'Validating'), ('validated', 'Validated'), ('importing', 'Importing'), ('imported', 'Imported'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], max_length=16)),
-                ('to_state', models.CharField(choices=[('queued', 'Queued'), ('validating', 'Validating'), ('validated', 'Validated'), ('importing', 'Importing'), ('imported', 'Imported'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], max_length=16)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('reason', models.TextField(blank=True)),
-                ('by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('job', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transitions', to='ingest.importjob')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "from_state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("validating", "Validating"),
+                            ("validated", "Validated"),
+                            ("importing", "Importing"),
+                            ("imported", "Imported"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "to_state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("validating", "Validating"),
+                            ("validated", "Validated"),
+                            ("importing", "Importing"),
+                            ("imported", "Imported"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                ("reason", models.TextField(blank=True)),
+                (
+                    "by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "job",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="transitions",
+                        to="ingest.importjob",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['job', 'at', 'id'],
+                "ordering": ["job", "at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='importjob',
-            index=models.Index(fields=['state', 'heartbeat_at'], name='ingest_impo_state_a45899_idx'),
+            model_name="importjob",
+            index=models.Index(
+                fields=["state", "heartbeat_at"], name="ingest_impo_state_a45899_idx"
+            ),
         ),
     ]
