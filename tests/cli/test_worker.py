@@ -156,7 +156,7 @@ BOMB_REFUSED = (
 
 
 def test_the_zip_bomb_is_refused_by_the_worker_within_500_mb(
-    lane: dict[str, str], tmp_path: Path
+    lane: dict[str, str], tmp_path: Path, record_property: Any
 ) -> None:
     """The web refuses it before keeping it (tests/web/test_upload_limits.py); one that reached
     the worker all the same is refused there too, with the same line."""
@@ -165,6 +165,7 @@ def test_the_zip_bomb_is_refused_by_the_worker_within_500_mb(
     before = child(lane, "fingerprint")
     job = child(lane, "enqueue", str(bomb), "dtm_site")["job"]
     measured = child(lane, "measured")
+    record_property("worker_peak_bytes", measured["peak_bytes"])  # --junitxml shows it
     assert measured["peak_bytes"] < 500 * MiB, measured
     state = child(lane, "job", str(job))
     assert (state["state"], state["message"]) == ("failed", BOMB_REFUSED)
