@@ -61,8 +61,10 @@ def task_worker(settings: Any) -> Iterator[None]:
     from opendtm.core.worker import Worker
 
     settings.OPENDTM_WEB_IMPORT_INLINE = False
-    settings.OPENDTM_JOB_HEARTBEAT_SECONDS = 0.5
-    worker = Worker(interval=0.2)
+    # Few writes beside the pages' reads: the in-memory test database is SQLite's shared cache,
+    # whose table locks refuse a read at once instead of waiting.
+    settings.OPENDTM_JOB_HEARTBEAT_SECONDS = 60
+    worker = Worker(interval=0.5)
 
     def run() -> None:
         try:
