@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.datastructures import MultiValueDict
 
-from opendtm.web.uploads import jobs_root
+from opendtm.ingest.jobs import jobs_root
 from tests.web.conftest import WebWorld
 
 BAD_VALUES = (

@@ -79,10 +79,11 @@ def _register() -> None:
         reports,
         serve,
         users,
+        worker,
     )
 
     modules = (gazetteer, operations, forms, imports, users, manage, demo, figures, reports)
-    for module in (*modules, serve, api):
+    for module in (*modules, serve, api, worker):
         for command in module.COMMANDS:
             cli.add_command(command)
 

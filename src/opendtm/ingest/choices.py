@@ -18,3 +18,19 @@ class SubmissionStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted")
     FLAGGED = "flagged", _("Flagged")
     REJECTED = "rejected", _("Rejected")
+
+
+class JobState(models.TextChoices):
+    """Where an import started in the browser stands (the moves: `ingest.jobs.JOB_TRANSITIONS`).
+
+    queued and validating lead to validated (the dry run's report) or failed; a confirmed
+    import is queued again, then importing, then imported or failed.
+    """
+
+    QUEUED = "queued", "Queued"
+    VALIDATING = "validating", "Validating"
+    VALIDATED = "validated", "Validated"
+    IMPORTING = "importing", "Importing"
+    IMPORTED = "imported", "Imported"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"

@@ -11,6 +11,7 @@ again records nothing (see docs/decisions/0002-import-storage.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +48,14 @@ from opendtm.ingest.tables import Table, db_columns, table_for
 from opendtm.operations.models import Operation, Round
 from opendtm.operations.services import round_ensure_writable, sites_register_many
 from opendtm.operations.sites import SITES_AT_A_TIME
+
+# Told how far an import got: ("read" | "checked" | "stored", rows). The web's jobs show it.
+Progress = Callable[[str, int], None]
+
+
+def _told(progress: Progress | None, stage: str, rows: int) -> None:
+    if progress is not None:
+        progress(stage, rows)
 
 
 @dataclass
@@ -103,6 +112,7 @@ def import_commit(
     actor: User,
     report_path: Path | None = None,
     form: FormSpec | None = None,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Import one field export of `form_id` into the round (see the module docstring).
 
@@ -122,6 +132,7 @@ def import_commit(
     spec = form or form_spec_get(form_id=form_id)
     try:
         parsed = read_export(form=spec, path=Path(path), repeat_files=repeat_files)
+        _told(progress, "read", parsed.main.height)
         return import_parsed_commit(
             operation=operation,
             round=round,
@@ -131,6 +142,7 @@ def import_commit(
             clear_repeats=clear_repeats,
             actor=actor,
             report_path=report,
+            progress=progress,
         )
     except BaseException as exc:  # a Rust library's panic on the file's data: not an Exception
         if not library_panic(exc):
@@ -160,6 +172,7 @@ def import_parsed_commit(
     clear_repeats: bool = False,
     actor: User,
     report_path: Path | None,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Validate and store an export already read by `forms.reader.read_export`."""
     _check_target(operation=operation, round=round, actor=actor)
@@ -171,6 +184,7 @@ def import_parsed_commit(
     ctx = context_load(operation=operation, round_=round, form=form)
     checked = validate(parsed, ctx)
     assert checked.rows_read == checked.rows_accepted + checked.rows_rejected
+    _told(progress, "checked", checked.rows_read)
     # Filtering copies every column: skipped when every row is accepted (memory of big files).
     accepted = (
         checked.main if checked.rows_rejected == 0 else checked.main.filter(pl.col("_accepted"))
@@ -204,6 +218,7 @@ def import_parsed_commit(
                 clear_repeats=clear_repeats,
                 actor=actor,
                 draft=draft,
+                progress=progress,
             )
         if draft is not None:  # committed: the report may now say so
             draft.publish()
@@ -258,6 +273,7 @@ def _store(
     clear_repeats: bool,
     actor: User,
     draft: ReportDraft | None,
+    progress: Progress | None = None,
 ) -> ImportResult:
     round_ensure_writable(round)  # again, under the transaction's lock
     form = parsed.form
@@ -311,6 +327,7 @@ def _store(
         db_columns(to_write, table, form, round_id=round.pk, batch_id=batch.pk),
         order=to_write.get_column("_submission_id").arg_sort(),
     )
+    _told(progress, "stored", to_write.height)
     if origins is not None:
         written = to_write.get_column("_submission_id").implode()
         origins_insert(
