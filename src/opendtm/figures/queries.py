@@ -387,13 +387,22 @@ def figures_by_site(
     limit: int | None = None,
     offset: int = 0,
     exact: bool = False,
+    site_type: str | None = None,
+    site_status: str | None = None,
 ) -> SiteFigures:
-    """Every site assessed in the round (under `parent_pcode` if given), by site code, with its
-    status this round, coordinates and the change in its population since the previous round."""
+    """Every site assessed in the round (under `parent_pcode` if given; of `site_type` and
+    with `site_status` this round if given), by site code, with its status this round,
+    coordinates and the change in its population since the previous round. Filtered by type or
+    status, the totals are the kept sites' sums (hidden when any of them is)."""
     page_check(limit, offset)
     access, round_, source = _round_and_source(user, operation, round_number, exact)
     within = _within(operation, parent_pcode, finest=MAX_LEVEL)
-    rows, total_rows = source.figures.sites(within, limit, offset)
+    kept = {
+        name: value
+        for name, value in (("site_type", site_type), ("site_status", site_status))
+        if value
+    } or None
+    rows, total_rows = source.figures.sites(within, limit, offset, kept)
     previous = access.previous(round_)
     before = None
     if previous is not None:
@@ -404,12 +413,16 @@ def figures_by_site(
         rows, before, key="site_pk", names=SITE_CHANGE_MEASURES, measures=SITE_NAMES
     )
     totals: dict[str, int | None]
-    if within is None:
+    if within is None and kept is None:
         totals = _site_totals(source.figures.admin(0, None, None, 0)[0])
-    elif within.level <= operation.location_level:
+    elif within is not None and within.level <= operation.location_level and kept is None:
         totals = _site_totals(source.figures.admin_unit(within))
-    else:  # a unit finer than the locations: its sites' sum, hidden if any cell is hidden
-        every = rows if limit is None and offset == 0 else source.figures.sites(within, None, 0)[0]
+    else:  # finer than the locations, or some sites only: their sum, hidden if any cell is
+        every = (
+            rows
+            if limit is None and offset == 0
+            else source.figures.sites(within, None, 0, kept)[0]
+        )
         shown = masked(every, SITE_NAMES)
         totals = {
             n: None if shown.get_column(n).null_count() else int(every.get_column(n).sum())
@@ -553,17 +566,37 @@ def figures_time_series(
 
 
 def figures_headline(
-    *, user: AnyUser, operation: Operation, round_number: int | None, exact: bool = False
+    *,
+    user: AnyUser,
+    operation: Operation,
+    round_number: int | None,
+    pcode: str | None = None,
+    exact: bool = False,
 ) -> Headline:
-    """The round's totals for the whole operation, and their change since the previous round."""
+    """The round's totals for the whole operation (or the admin unit `pcode`: its row of the
+    figures by admin unit), and their change since the previous round. Across gazetteer
+    versions a unit's change is left out (its earlier figure may be under other codes)."""
     access, round_, source = _round_and_source(user, operation, round_number, exact)
-    current, _ = source.figures.admin(0, None, None, 0)
+    within = _within(operation, pcode, finest=operation.location_level)
+    if within is None or within.level == 0:
+        current, _ = source.figures.admin(0, None, None, 0)
+    else:
+        current = source.figures.admin_unit(within)
     previous = access.previous(round_)
-    before = (
-        _source(access, previous, exact=_exact(source)).figures.admin(0, None, None, 0)[0]
-        if previous is not None
-        else None
-    )
+    before = None
+    if previous is not None:
+        prior = _source(access, previous, exact=_exact(source))
+        if within is None or within.level == 0:
+            before = prior.figures.admin(0, None, None, 0)[0]
+        elif (
+            comparison.crossing(
+                country_iso3=operation.country_iso3,
+                earlier=prior.version_id,
+                later=source.version_id,
+            )
+            is None
+        ):
+            before = prior.figures.admin_unit(within)
     figures = _totals(current, ADMIN_NAMES, ADMIN_NAMES)
     prior = _totals(before, ADMIN_NAMES, ADMIN_NAMES) if before is not None else None
     change: dict[str, Any] = dict.fromkeys(ADMIN_NAMES)
