@@ -41,16 +41,18 @@ def class_breaks(values: list[int | None]) -> list[int]:
 
 
 def class_legend(bounds: list[int]) -> list[dict[str, Any]]:
-    """The legend of the classes: each its range (from, to) and its colour."""
+    """The legend of the classes: each its range (from, to) and its colour; the last class is
+    open (`to` None), since a later round may count more than the breaks were made from."""
     starts = [0, *(b + 1 for b in bounds[:-1])]
+    ends: list[int | None] = [*bounds[:-1], None]
     return [
-        {"from": start, "to": bound, "colour": CLASS_COLOURS[i]}
-        for i, (start, bound) in enumerate(zip(starts, bounds, strict=True))
+        {"from": start, "to": end, "colour": CLASS_COLOURS[i]}
+        for i, (start, end) in enumerate(zip(starts, ends, strict=True))
     ]
 
 
 def _class_colour(value: int | None, bounds: list[int]) -> str:
-    if value is None:
+    if value is None or not bounds:
         return HIDDEN_COLOUR
     return CLASS_COLOURS[next((i for i, b in enumerate(bounds) if value <= b), len(bounds) - 1)]
 

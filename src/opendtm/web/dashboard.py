@@ -171,15 +171,16 @@ def _choropleth(
     user: Any, operation: Any, rounds: list[Any], answer: AdminFigures
 ) -> dict[str, Any] | None:
     """The answer's units drawn as filled outlines, in classes fixed for the operation, the
-    level and the measure (`charts.class_breaks` of every round's units at that level); None
-    without outlines or past CHOROPLETH_MAX_UNITS."""
+    level and the measure: `charts.class_breaks` of the published values of every published
+    round's units at that level (of every round one sees while none is published), the same
+    for every reader and every round. None without outlines or past CHOROPLETH_MAX_UNITS."""
     if answer.level not in outline_levels(operation.country_iso3):
         return None
     if answer.rows.height > CHOROPLETH_MAX_UNITS:
         return None
     outlines = unit_outlines(answer.rows.get_column("unit_id").to_list())
     values: list[int | None] = []
-    for round_ in rounds:
+    for round_ in [r for r in rounds if r.status == RoundStatus.PUBLISHED] or rounds:
         every = fq.figures_by_admin(
             user=user, operation=operation, round_number=round_.number, level=answer.level
         )
