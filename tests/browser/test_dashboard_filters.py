@@ -5,6 +5,7 @@ P2 = PH01002 holds 145 IDPs (M3 120, M4 25)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -98,8 +99,7 @@ def test_filters_live_in_the_url_through_reload_and_back(
     with page.expect_download() as download:
         page.click("button.png-export[data-chart=map]")
     assert download.value.suggested_filename == "typhoon-r1-map.png"
-    with open(download.value.path(), "rb") as png:
-        assert png.read(8) == b"\x89PNG\r\n\x1a\n"
+    assert Path(download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     page.goto(f"{base}/o/typhoon/?round=2")
     expect(page.locator("#draft-banner")).to_contain_text("Draft, not published.")

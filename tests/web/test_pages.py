@@ -3,17 +3,14 @@ header, and an import in the browser's steps (upload -> report -> confirm) witho
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-import shapely
 from django.test import Client
 
 from opendtm.figures.exports import number
 from opendtm.figures.queries import figures_headline
-from opendtm.gazetteer.models import AdminBoundary
 from opendtm.ingest.models import ImportBatch
 from opendtm.mobility.models import SiteAssessment
 from opendtm.web.middleware import POLICY

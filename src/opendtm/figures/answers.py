@@ -64,9 +64,7 @@ def _paged(user: AnyUser, q: FiguresRequest) -> Paged:
         "exact": q.exact,
     }
     if q.grouping == Grouping.SITE:
-        return queries.figures_by_site(
-            **common, site_type=q.site_type, site_status=q.site_status
-        )
+        return queries.figures_by_site(**common, site_type=q.site_type, site_status=q.site_status)
     if q.grouping == Grouping.ORIGIN:
         return queries.figures_origin_matrix(
             **common,

@@ -585,18 +585,18 @@ def figures_headline(
     previous = access.previous(round_)
     before = None
     if previous is not None:
-        prior = _source(access, previous, exact=_exact(source))
+        earlier = _source(access, previous, exact=_exact(source))
         if within is None or within.level == 0:
-            before = prior.figures.admin(0, None, None, 0)[0]
+            before = earlier.figures.admin(0, None, None, 0)[0]
         elif (
             comparison.crossing(
                 country_iso3=operation.country_iso3,
-                earlier=prior.version_id,
+                earlier=earlier.version_id,
                 later=source.version_id,
             )
             is None
         ):
-            before = prior.figures.admin_unit(within)
+            before = earlier.figures.admin_unit(within)
     figures = _totals(current, ADMIN_NAMES, ADMIN_NAMES)
     prior = _totals(before, ADMIN_NAMES, ADMIN_NAMES) if before is not None else None
     change: dict[str, Any] = dict.fromkeys(ADMIN_NAMES)

@@ -207,7 +207,7 @@ def widgets(user: Any, operation: Any, filters: Filters, unit: AdminUnit | None)
     def ask(grouping: Grouping, **options: Any) -> Any:
         return figures_answer(user=user, request=filters.request(operation, grouping, **options))
 
-    trend = None
+    trend: Any = None
     place = unit.pcode if unit is not None else None
     if place is None:
         country = ask(Grouping.ADMIN, level=0)

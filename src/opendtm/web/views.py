@@ -1,9 +1,9 @@
 """The pages: thin views that authorize (web.access), call the query layer, render.
 
 Figures come from `figures.queries` only: a page's query string becomes a `FiguresRequest`
-(`web.dashboard.figures_request`, the dashboard's filters) answered by `figures.answers`, as the CLI's options and the API's
-parameters do; downloads go through `figures.exports`, the same code as
-`opendtm figures --format ...`.
+(`web.dashboard.figures_request`, the dashboard's filters) answered by `figures.answers`, as
+the CLI's options and the API's parameters do; downloads go through `figures.exports`, the same
+code as `opendtm figures --format ...`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from opendtm.figures.choices import ExportFormat, Grouping
 from opendtm.figures.exports import export_write
 from opendtm.figures.measures import SITE_NAMES
 from opendtm.figures.request import DEFAULT_LEVEL
-from opendtm.figures.results import TimeSeries
+from opendtm.figures.results import AdminFigures, TimeSeries
 from opendtm.mobility import indicators as site_rules
 from opendtm.mobility.choices import Sector, StandardStatus
 from opendtm.mobility.queries import site_indicators
@@ -97,6 +97,7 @@ def breakdown(request: OperationRequest) -> HttpResponse:
     operation = request.operation
     asked = figures_request(request.GET, operation, Grouping.ADMIN, level=DEFAULT_LEVEL)
     answer = figures_answer(user=request.user, request=asked)
+    assert isinstance(answer, AdminFigures)
     template = "web/_breakdown.html" if request.htmx else "web/breakdown.html"  # type: ignore[attr-defined]
     return render(
         request,
