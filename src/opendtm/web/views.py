@@ -78,7 +78,8 @@ def dashboard(request: OperationRequest) -> HttpResponse:
     operation, user = request.operation, request.user
     filters = Filters.read(request.GET)
     rounds = list(rounds_of(operation=operation, user=user))
-    number = filters.round_number or default_round(rounds)
+    asked = filters.round_number
+    number = asked if asked is not None else default_round(rounds)
     context: dict[str, Any] = {"operation": operation, "rounds": rounds, "number": number}
     if number is None:
         return render(request, "web/dashboard.html", context)
