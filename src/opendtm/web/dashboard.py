@@ -257,7 +257,18 @@ def dashboard_context(
         "kpi_sites": kpi_sites,
         "breakdown": breakdown_context(w.breakdown, operation.location_level, filters),
         "sites": w.sites,
-        "site_rows": list(w.sites.rows.head(SITES_SHOWN).iter_rows(named=True)),
+        "site_rows": [
+            row
+            | {
+                "type_label": SiteType(row["site_type"]).label
+                if row["site_type"] in SiteType.values
+                else row["site_type"],
+                "status_label": SiteStatus(row["site_status"]).label
+                if row["site_status"] in SiteStatus.values
+                else row["site_status"],
+            }
+            for row in w.sites.rows.head(SITES_SHOWN).iter_rows(named=True)
+        ],
         "site_query": filters.query(),
         "map": figure_map,
         "trend": charts.trend_data(w.trend) if w.trend is not None else None,
