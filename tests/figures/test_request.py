@@ -177,3 +177,18 @@ def test_the_headline_of_a_unit_is_its_row_and_its_change(world: World) -> None:
     assert {n: headline.figures[n] for n in ("idp_ind", "idp_hh", "sites", "site_ind")} == {
         n: row[n][0] for n in ("idp_ind", "idp_hh", "sites", "site_ind")
     }
+
+
+def test_level_values_are_the_published_rounds_as_published(world: World) -> None:
+    """Round 1 published at level 3: M1 and M2 hidden (M2's 3 is small, M1 would give it away
+    from P1's total), M3 120, M4 25; the open round 2 is not read, whoever asks."""
+    for user in (world.viewer, world.analyst):
+        values = queries.figures_level_values(
+            user=user, operation=world.operation, level=3, measure="idp_ind"
+        )
+        assert values == [None, None, 120, 25]
+    with pytest.raises(InvalidInput) as caught:
+        queries.figures_level_values(
+            user=world.viewer, operation=world.operation, level=3, measure="ind"
+        )
+    assert str(caught.value) == "'ind' is not a measure of the figures by admin unit."

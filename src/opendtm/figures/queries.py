@@ -67,6 +67,7 @@ __all__ = [
     "figures_by_site",
     "figures_default_round",
     "figures_headline",
+    "figures_level_values",
     "figures_origin_matrix",
     "figures_time_series",
 ]
@@ -563,6 +564,25 @@ def figures_time_series(
         rows=frame,
         provenance=tuple(sources[r.pk].provenance for r, _ in kept),
     )
+
+
+def figures_level_values(
+    *, user: AnyUser, operation: Operation, level: int, measure: str
+) -> list[int | None]:
+    """`measure` of every unit at `level` in every published round, as published (a hidden
+    value is None), or, while none is published, in every round the user may see. The same
+    for every reader of the published rounds, whichever round they look at: what the map's
+    classes are made from, so that rounds compare."""
+    live.level_check(operation, level)
+    if measure not in ADMIN_NAMES:
+        raise InvalidInput(f"{measure!r} is not a measure of the figures by admin unit.")
+    access = _access(user, operation)
+    published = [r for r in access.rounds if r.status == RoundStatus.PUBLISHED]
+    values: list[int | None] = []
+    for round_ in published or access.rounds:
+        rows, _ = _source(access, round_, exact=False).figures.admin(level, None, None, 0)
+        values += masked(rows, ADMIN_NAMES).get_column(measure).to_list()
+    return values
 
 
 def figures_headline(

@@ -40,6 +40,7 @@ CHOROPLETH_MAX_UNITS = 400
 SITES_SHOWN = 20
 """Sites listed on the dashboard (the download and the sites page hold them all)."""
 ORIGINS_SHOWN = 10
+MAP_MEASURE = "idp_ind"
 
 
 @dataclass(frozen=True)
@@ -167,24 +168,19 @@ def breakdown_context(answer: AdminFigures, finest: int, filters: Filters) -> di
     }
 
 
-def _choropleth(
-    user: Any, operation: Any, rounds: list[Any], answer: AdminFigures
-) -> dict[str, Any] | None:
+def _choropleth(user: Any, operation: Any, answer: AdminFigures) -> dict[str, Any] | None:
     """The answer's units drawn as filled outlines, in classes fixed for the operation, the
-    level and the measure: `charts.class_breaks` of the published values of every published
-    round's units at that level (of every round one sees while none is published), the same
-    for every reader and every round. None without outlines or past CHOROPLETH_MAX_UNITS."""
+    level and the measure (`charts.class_breaks` of `figures_level_values`: the published
+    rounds' values), the same for every reader and every round. None without outlines or past
+    CHOROPLETH_MAX_UNITS."""
     if answer.level not in outline_levels(operation.country_iso3):
         return None
     if answer.rows.height > CHOROPLETH_MAX_UNITS:
         return None
     outlines = unit_outlines(answer.rows.get_column("unit_id").to_list())
-    values: list[int | None] = []
-    for round_ in [r for r in rounds if r.status == RoundStatus.PUBLISHED] or rounds:
-        every = fq.figures_by_admin(
-            user=user, operation=operation, round_number=round_.number, level=answer.level
-        )
-        values += every.rows.get_column("idp_ind").to_list()
+    values = fq.figures_level_values(
+        user=user, operation=operation, level=answer.level, measure=MAP_MEASURE
+    )
     return charts.choropleth_data(answer, outlines, charts.class_breaks(values))
 
 
@@ -226,14 +222,12 @@ def widgets(user: Any, operation: Any, filters: Filters, unit: AdminUnit | None)
     )
 
 
-def dashboard_context(
-    user: Any, operation: Any, rounds: list[Any], filters: Filters
-) -> dict[str, Any]:
+def dashboard_context(user: Any, operation: Any, filters: Filters) -> dict[str, Any]:
     """Everything the dashboard template shows for `filters` (their round chosen)."""
     chain = ancestry(operation, filters.pcode)
     unit = chain[-1] if chain else None
     w = widgets(user, operation, filters, unit)
-    areas = _choropleth(user, operation, rounds, w.breakdown)
+    areas = _choropleth(user, operation, w.breakdown)
     figure_map = charts.map_data(w.breakdown, w.sites, areas)
     bounds = charts.map_bounds(figure_map)
     if bounds is not None:

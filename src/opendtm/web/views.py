@@ -83,7 +83,7 @@ def dashboard(request: OperationRequest) -> HttpResponse:
     context: dict[str, Any] = {"operation": operation, "rounds": rounds, "number": number}
     if number is None:
         return render(request, "web/dashboard.html", context)
-    context |= dashboard_context(user, operation, rounds, replace(filters, round_number=number))
+    context |= dashboard_context(user, operation, replace(filters, round_number=number))
     context |= {
         "may_export": can(user, Action.EXPORT, operation),
         "may_see_rounds": can(user, Action.VIEW_UNPUBLISHED, operation),
