@@ -233,3 +233,19 @@ def test_the_map_carries_the_coast_and_borders_of_its_box_only(
     assert len(points) >= 10  # Panay's coast crosses this box
     assert all(west <= x <= east and south <= y <= north for x, y in points)
     assert data["basemap"]["borders"] == [[], []]  # no land border in the Philippines
+
+
+@pytest.mark.parametrize(
+    ("pcode", "idp_ind"),
+    [("PH", "278"), ("PH0100101001", "*"), ("PH0100201001", "120"), ("PH0100202002", "0")],
+)
+def test_any_unit_down_to_the_locations_is_an_area(
+    web_world: WebWorld, client: Client, pcode: str, idp_ind: str
+) -> None:
+    """The country, B1 (hidden as in the table: B2 would give it away), B4, B6 (no row in
+    round 1); an unknown code is a 404."""
+    client.force_login(web_world.users["viewer"])  # type: ignore[arg-type]
+    response = client.get(f"/o/typhoon/?pcode={pcode}")
+    assert response.status_code == 200
+    assert _kpi(response.content.decode(), "idp_ind") == idp_ind
+    assert client.get("/o/typhoon/?pcode=XX99").status_code == 404
