@@ -9,23 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import shapely
 from playwright.sync_api import expect
 
-from opendtm.gazetteer.models import AdminBoundary
 from tests.figures.conftest import M3, P2
 from tests.web.conftest import PASSWORD, WebWorld
+from tests.web.test_dashboard import outline_level_3
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def _outlines(web_world: WebWorld) -> None:
-    for i, unit in enumerate(u for u in web_world.world.units.values() if u.level == 3):
-        box = shapely.box(121 + i / 2, 11, 121.5 + i / 2, 12)
-        AdminBoundary.objects.create(
-            unit=unit, wkb=box.wkb, display_wkb=box.wkb, min_x=121 + i / 2, min_y=11,
-            max_x=121.5 + i / 2, max_y=12,
-        )  # fmt: skip
 
 
 def _kpi(page: Any, measure: str) -> str:
@@ -36,7 +26,7 @@ def _kpi(page: Any, measure: str) -> str:
 def test_filters_live_in_the_url_through_reload_and_back(
     web_world: WebWorld, live_server: Any, browser_page: Any
 ) -> None:
-    _outlines(web_world)
+    outline_level_3(web_world)
     page, logged = browser_page
     base = live_server.url
     page.goto(f"{base}/login/")

@@ -187,7 +187,8 @@ def test_class_breaks_are_nice_quintiles() -> None:
     ]
 
 
-def _outline_level_3(web_world: WebWorld) -> None:
+def outline_level_3(web_world: WebWorld) -> None:
+    """Boxes as the outlines of the four municipalities (level 3), 0.5 degrees apart."""
     for i, unit in enumerate(u for u in web_world.world.units.values() if u.level == 3):
         box = shapely.box(121 + i / 2, 11, 121.5 + i / 2, 12)
         AdminBoundary.objects.create(
@@ -199,7 +200,7 @@ def _outline_level_3(web_world: WebWorld) -> None:
 def test_the_map_follows_the_drill_down_in_classes_fixed_for_every_round(
     web_world: WebWorld, client: Client
 ) -> None:
-    _outline_level_3(web_world)
+    outline_level_3(web_world)
     legends = []
     for role in ("viewer", "analyst"):
         client.force_login(web_world.users[role])  # type: ignore[arg-type]
@@ -223,7 +224,7 @@ def test_the_map_follows_the_drill_down_in_classes_fixed_for_every_round(
 def test_the_map_carries_the_coast_and_borders_of_its_box_only(
     web_world: WebWorld, client: Client
 ) -> None:
-    _outline_level_3(web_world)
+    outline_level_3(web_world)
     client.force_login(web_world.users["viewer"])  # type: ignore[arg-type]
     data = _map(client.get(f"/o/typhoon/?pcode={P1}").content.decode())
     west, south, east, north = data["bounds"]
