@@ -103,7 +103,9 @@ class Filters:
         )
 
 
-def figures_request(query: QueryDict, operation: Any, grouping: Grouping, *, level: int) -> Any:
+def figures_request(
+    query: QueryDict, operation: Any, grouping: Grouping, *, level: int
+) -> FiguresRequest:
     """The figures question of a page's query string: the filters, and `level` and
     `origin_level` when given (else `level` and the default origin level)."""
     return Filters.read(query).request(
