@@ -597,26 +597,21 @@ def figures_headline(
     figures by admin unit), and their change since the previous round. Across gazetteer
     versions a unit's change is left out (its earlier figure may be under other codes)."""
     access, round_, source = _round_and_source(user, operation, round_number, exact)
-    within = _within(operation, pcode, finest=operation.location_level)
-    if within is None or within.level == 0:
-        current, _ = source.figures.admin(0, None, None, 0)
-    else:
-        current = source.figures.admin_unit(within)
-    previous = access.previous(round_)
-    before = None
+    unit = _within(operation, pcode, finest=operation.location_level)
+    unit = unit if unit is not None and unit.level > 0 else None
+
+    def unit_row(read: _Source) -> pl.DataFrame:
+        return read.figures.admin_unit(unit) if unit else read.figures.admin(0, None, None, 0)[0]
+
+    current, previous, before = unit_row(source), access.previous(round_), None
     if previous is not None:
         earlier = _source(access, previous, exact=_exact(source))
-        if within is None or within.level == 0:
-            before = earlier.figures.admin(0, None, None, 0)[0]
-        elif (
-            comparison.crossing(
-                country_iso3=operation.country_iso3,
-                earlier=earlier.version_id,
-                later=source.version_id,
-            )
-            is None
+        versions = {"earlier": earlier.version_id, "later": source.version_id}
+        if (
+            unit is None
+            or comparison.crossing(country_iso3=operation.country_iso3, **versions) is None
         ):
-            before = earlier.figures.admin_unit(within)
+            before = unit_row(earlier)
     figures = _totals(current, ADMIN_NAMES, ADMIN_NAMES)
     prior = _totals(before, ADMIN_NAMES, ADMIN_NAMES) if before is not None else None
     change: dict[str, Any] = dict.fromkeys(ADMIN_NAMES)
