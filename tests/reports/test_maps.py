@@ -36,7 +36,7 @@ def test_round_map_shades_the_outlines_like_the_dashboard(world: World) -> None:
     assert 'aria-label="Map of displacement"' in svg
     fills = re.findall(r'<path d="M[^"]+" fill="(#[0-9a-f]{6})"', svg)
     assert fills == ["#d9d9d9", "#d9d9d9", "#d9d9d9", "#bdd7e7", "#eff3ff"]
-    assert [k["upto"] for k in context["areas"]["legend"]] == [25, 120]
+    assert [(k["from"], k["to"]) for k in context["areas"]["legend"]] == [(0, 50), (51, None)]
     # S1 (30 people) and S2 have coordinates; S2's 50 is hidden in round 1: a grey dot.
     circles = re.findall(r'<circle [^>]*r="([0-9.]+)" fill="(#[0-9a-f]{6})"', svg)
     assert circles == [("22.0", "#c55a11"), ("2.5", "#d9d9d9")]

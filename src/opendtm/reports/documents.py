@@ -67,7 +67,9 @@ def site_profile_pdf(
 
 
 def round_context(report: RoundReport) -> dict[str, Any]:
-    areas = maps.choropleth(report.operation.country_iso3, [report.units, report.breakdown])
+    areas = maps.choropleth(
+        report.operation.country_iso3, [report.units, report.breakdown], report.class_bounds
+    )
     return {
         "operation": report.operation,
         "report": report,

@@ -28,14 +28,17 @@ SITE_COLOUR = "#c55a11"
 OUTLINE_MAX_UNITS = 400  # as the dashboard: more outlines make a heavy file
 
 
-def choropleth(country_iso3: str, answers: list[AdminFigures]) -> dict[str, Any] | None:
+def choropleth(
+    country_iso3: str, answers: list[AdminFigures], class_bounds: dict[int, list[int]]
+) -> dict[str, Any] | None:
     """The finest answer whose level has outlines (and at most OUTLINE_MAX_UNITS rows),
-    as `charts.choropleth_data` shades it; None without outlines."""
+    as `charts.choropleth_data` shades it in the level's fixed classes; None without
+    outlines."""
     levels = outline_levels(country_iso3)
     for answer in sorted(answers, key=lambda a: -a.level):
         if answer.level in levels and answer.rows.height <= OUTLINE_MAX_UNITS:
             outlines = unit_outlines(answer.rows.get_column("unit_id").to_list())
-            return charts.choropleth_data(answer, outlines)
+            return charts.choropleth_data(answer, outlines, class_bounds[answer.level])
     return None
 
 

@@ -9,7 +9,7 @@ figure and the same suppression. A round the user may not see is NotFound, as ev
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -169,6 +169,8 @@ class RoundReport:
     origins: list[dict[str, Any]]
     indicators: list[dict[str, Any]]
     generated_at: dt.datetime
+    # level -> the map's class bounds, fixed for the operation as the dashboard's are
+    class_bounds: dict[int, list[int]] = field(default_factory=dict)
 
     @property
     def provenance(self) -> Provenance:
@@ -209,4 +211,12 @@ def round_report(*, user: AnyUser, operation: Operation, round_number: int) -> R
             row | {"sector": Sector(row["sector"]).label} for row in summary.iter_rows(named=True)
         ],
         generated_at=timezone.now(),
+        class_bounds={
+            level: charts.class_breaks(
+                fq.figures_level_values(
+                    user=user, operation=operation, level=level, measure=charts.CHOROPLETH_MEASURE
+                )
+            )
+            for level in sorted({breakdown.level, units.level})
+        },
     )

@@ -57,6 +57,9 @@ def _class_colour(value: int | None, bounds: list[int]) -> str:
     return CLASS_COLOURS[next((i for i, b in enumerate(bounds) if value <= b), len(bounds) - 1)]
 
 
+CHOROPLETH_MEASURE = "idp_ind"  # what the filled outlines are shaded by
+
+
 def choropleth_data(
     units: AdminFigures, outlines: dict[int, Rings], bounds: list[int]
 ) -> dict[str, Any] | None:
@@ -68,7 +71,7 @@ def choropleth_data(
         return None
     areas = []
     for unit_id, name, pcode, value in zip(
-        rows["unit_id"], rows["name"], rows["pcode"], rows["idp_ind"], strict=True
+        rows["unit_id"], rows["name"], rows["pcode"], rows[CHOROPLETH_MEASURE], strict=True
     ):
         xs: list[float | None] = []
         ys: list[float | None] = []

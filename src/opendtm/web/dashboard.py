@@ -40,7 +40,7 @@ CHOROPLETH_MAX_UNITS = 400
 SITES_SHOWN = 20
 """Sites listed on the dashboard (the download and the sites page hold them all)."""
 ORIGINS_SHOWN = 10
-MAP_MEASURE = "idp_ind"
+MAP_MEASURE = charts.CHOROPLETH_MEASURE
 
 
 @dataclass(frozen=True)
