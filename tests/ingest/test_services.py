@@ -249,7 +249,9 @@ def test_baseline_with_origins_and_extra_fields(baseline_form, operation, round_
     ]
     # a correction of one origin only is a change of the submission
     origins[1]["origin_ind"] = 60
-    again = commit(extended, operation, round_, actor, rows, repeats={"origins": origins})
+    again = commit(
+        extended, operation, round_, actor, rows, repeats={"origins": origins}, reason="recount"
+    )
     assert (again.rows_replaced, again.rows_unchanged) == (1, 0)
     assert list(CleaningLogEntry.objects.values_list("field", "old_value", "new_value")) == [
         ("origins", "PH03008 20 90; PH0300801 10 50", "PH03008 20 90; PH0300801 10 60")
