@@ -9,13 +9,16 @@ left; a dry run's report says in its first line that nothing was imported.
 from __future__ import annotations
 
 import secrets
+import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from opendtm.core.errors import InvalidInput
-from opendtm.core.spreadsheets import frame_write_csv, frame_write_xlsx
+from opendtm.core.spreadsheets import frame_csv_text, frame_write_csv, frame_write_xlsx
+from opendtm.forms.reader import ISSUE_SCHEMA
 from opendtm.ingest.issues import ERROR, ISSUE_COLUMNS, NOTE_RULES, file_note, issues_concat
 
 DRY_RUN_RULE = "import.dry_run"
@@ -222,3 +225,21 @@ def report_as_xlsx(report: Path) -> Path:
         frame_write_xlsx(frame, temp, worksheet="report")
         temp.replace(target)
     return target
+
+
+def report_frame(rows: Iterable[Sequence[object]]) -> pl.DataFrame:
+    """Stored report lines (values in ISSUE_COLUMNS order) as the report's frame; a stored ""
+    is an empty cell, as in the file the import wrote."""
+    frame = pl.DataFrame(list(rows), schema=ISSUE_SCHEMA, orient="row")
+    text = [c for c in ISSUE_COLUMNS if c != "row"]
+    return frame.with_columns(pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in text)
+
+
+def report_bytes(frame: pl.DataFrame, fmt: str) -> bytes:
+    """A report frame as a CSV or XLSX download, through the formula-neutralising writer."""
+    if fmt == "csv":
+        return frame_csv_text(frame).encode("utf-8")
+    with tempfile.TemporaryDirectory(prefix="opendtm-report-") as folder:
+        path = Path(folder) / "report.xlsx"
+        frame_write_xlsx(frame, path, worksheet="report")
+        return path.read_bytes()

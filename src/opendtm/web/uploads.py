@@ -1,7 +1,7 @@
 """Imports started in the browser: the uploaded file, its job state and the background run.
 
-The file is kept in OPENDTM_HOME/uploads/<sha256><ext> (the same file uploaded twice is kept
-once); each upload gets a job folder uploads/jobs/<token>/ with `state.json` (what the page
+The file is kept as OPENDTM_HOME/uploads/<sha256>/<its own name> (the same file uploaded
+twice under one name is kept once); each upload gets a job folder uploads/jobs/<token>/ with `state.json` (what the page
 polls) and the validation report. The dry run and the real import run in a background thread
 through `ingest.services.import_commit` (the same service as the CLI), so a long import shows
 progress instead of a frozen page.
@@ -89,10 +89,23 @@ def upload_store(upload: UploadedFile) -> tuple[Path, str]:
             digest.update(chunk)
             out.write(chunk)
     sha = digest.hexdigest()
-    suffix = Path(upload.name or "").suffix.lower()
-    final = root / f"{sha}{suffix}"
+    # Under its digest, in a folder, by its own name: the reader's messages and the batch name
+    # the file the user chose, never the digest (issue 12).
+    final = root / sha / file_name_kept(upload.name)
+    final.parent.mkdir(exist_ok=True)
     partial.replace(final)
     return final, sha
+
+
+def file_name_kept(name: str | None) -> str:
+    """The uploaded file's own name, made safe as one file name (no folder, at most 200
+    characters, keeping its extension)."""
+    base = Path((name or "").replace("\\", "/")).name.strip().lstrip(".") or "export"
+    base = "".join(c for c in base if c.isprintable() and c not in '/:*?"<>|')
+    if len(base) > 200:
+        suffix = Path(base).suffix[:10]
+        base = base[: 200 - len(suffix)] + suffix
+    return base or "export"
 
 
 def job_create(
@@ -111,7 +124,7 @@ def job_create(
         operation=operation,
         round_number=round_number,
         form_id=form_id,
-        file_name=Path(upload.name or "export").name,
+        file_name=Path(stored).name,
         sha256=sha,
         stored=str(stored),
         user_id=user_id,
@@ -172,6 +185,7 @@ def _run(job: UploadJob, *, dry_run: bool, thread: bool) -> None:
             "changes_logged": result.changes_logged,
             "already_imported": result.already_imported,
             "repeats_removed": result.repeats_removed,
+            "looks_like": result.looks_like,
         }
         job.batch_id = result.batch.pk if result.batch is not None else None
         job.state = "validated" if dry_run else "imported"
