@@ -232,7 +232,10 @@ def import_confirm(request: OperationRequest, token: str) -> HttpResponse:
     """Run the real import with the same stored file; a correction only with its reason."""
     job = _job(request, token)
     form = ConfirmForm(request.POST)
-    reason = form.cleaned_data["reason"].strip() if form.is_valid() else ""
+    # The page sends the reason box (filled with the upload's reason); a bare POST keeps that.
+    reason = job.reason
+    if "reason" in request.POST:
+        reason = form.cleaned_data["reason"].strip() if form.is_valid() else ""
     if not _confirmable(job):
         messages.error(request, _("Only a checked upload with accepted rows can be imported."))
         return redirect("web:import-job", code=request.operation.code, token=job.token)
@@ -242,8 +245,7 @@ def import_confirm(request: OperationRequest, token: str) -> HttpResponse:
     except (InvalidInput, Conflict) as exc:
         messages.error(request, exc.message)
         return redirect("web:import-job", code=request.operation.code, token=job.token)
-    if reason:
-        job.reason = reason
+    job.reason = reason
     uploads.job_start(job, dry_run=False)
     return redirect("web:import-job", code=request.operation.code, token=job.token)
 
