@@ -49,7 +49,6 @@ from opendtm.ingest.tables import Table, db_columns, table_for
 from opendtm.operations.models import Operation, Round, Site
 from opendtm.operations.services import round_ensure_writable, sites_register_many
 
-
 CHANGES_SHOWN = 50
 
 
