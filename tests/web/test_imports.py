@@ -113,8 +113,11 @@ def test_a_correction_lists_every_change_and_needs_a_reason(
     page = _page(client, job)
     table = page[page.index('<table class="data" id="change-table">') :]
     table = table[: table.index("</table>")]
-    cells = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td class=\"old\">([^<]*)</td>"
-                       r"<td aria-hidden=\"true\">→</td><td class=\"new\">([^<]*)</td></tr>", table)  # fmt: skip
+    cells = re.findall(
+        r'<tr><td>([^<]*)</td><td>([^<]*)</td><td class="old">([^<]*)</td>'
+        r'<td aria-hidden="true">→</td><td class="new">([^<]*)</td></tr>',
+        table,
+    )
     assert cells == [("uuid-a", "ind", "100", "110"), ("uuid-a", "ind_f_18_59", "15", "25")]
     assert 'id="values-changed">2<' in page
     assert 'name="reason"' in page and "Confirm the corrections" in page
@@ -126,7 +129,8 @@ def test_a_correction_lists_every_change_and_needs_a_reason(
         assert (ImportBatch.objects.count(), CleaningLogEntry.objects.count()) == before
     client.post(job + "confirm/", {"reason": "recount on 12 Nov"})
     assert 'data-state="imported"' in _page(client, job)
-    assert list(CleaningLogEntry.objects.values_list("field", "old_value", "new_value", "reason")) == [
+    log = CleaningLogEntry.objects.values_list("field", "old_value", "new_value", "reason")
+    assert list(log) == [
         ("ind", "100", "110", "recount on 12 Nov"),
         ("ind_f_18_59", "15", "25", "recount on 12 Nov"),
     ]  # fmt: skip
@@ -212,7 +216,7 @@ def test_the_report_is_readable_legend_agrees_and_every_line_is_paged(
     assert page.count('<tr class="sev-') == 100
     second = _page(client, job, page=2)
     assert second.count('<tr class="sev-') == lines - 100
-    assert f"lines 101–{lines}, page 2 of 2" in second
+    assert f"lines 101\N{EN DASH}{lines}, page 2 of 2" in second
     errors = _page(client, job, kind="error", page=2)
     assert errors.count('<tr class="sev-error">') == 30  # 130 errors: 100, then 30
     assert 'href="?kind=error&amp;page=1"' in errors

@@ -184,9 +184,7 @@ def report_page(path: Path, *, kind: str = "", rule: str = "", page: int = 1) ->
     if not path.exists():
         return ReportPage([], 0, 1, 1, dict.fromkeys(KINDS, 0))
     lines = report_lines(path)
-    found = dict(
-        lines.group_by("kind").agg(pl.len()).collect().iter_rows()  # type: ignore[arg-type]
-    )
+    found = dict(lines.group_by("kind").agg(pl.len()).collect().iter_rows())
     counts = {k: int(found.get(k, 0)) for k in KINDS}
     if kind:
         lines = lines.filter(pl.col("kind") == kind)

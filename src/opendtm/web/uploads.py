@@ -1,10 +1,10 @@
 """Imports started in the browser: the uploaded file, its job state and the background run.
 
 The file is kept as OPENDTM_HOME/uploads/<sha256>/<its own name> (the same file uploaded
-twice under one name is kept once); each upload gets a job folder uploads/jobs/<token>/ with `state.json` (what the page
-polls) and the validation report. The dry run and the real import run in a background thread
-through `ingest.services.import_commit` (the same service as the CLI), so a long import shows
-progress instead of a frozen page.
+twice under one name is kept once); each upload gets a job folder uploads/jobs/<token>/ with
+`state.json` (what the page polls) and the validation report. The dry run and the real import
+run in a background thread through `ingest.services.import_commit` (the same service as the
+CLI), so a long import shows progress instead of a frozen page.
 """
 
 from __future__ import annotations
