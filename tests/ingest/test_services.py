@@ -308,3 +308,53 @@ def test_cleaning_log_values_that_are_formulas_come_out_as_text(
         '"\'=HYPERLINK(""http://x"",""Click me"")",\'@SUM(1+1)*cmd|\' /C calc\'!A0,'
         "export.csv\n"
     )
+
+
+def test_a_dry_run_lists_the_changes_and_the_import_needs_their_reason(
+    site_form, operation, round_, actor, tmp_path
+) -> None:
+    commit(site_form, operation, round_, actor, ROWS)
+    corrected = [site_row(1, taps=3), site_row(2, site_id="S-002", cfm="yes")]
+    report = tmp_path / "fix.report.csv"
+    dry = commit(site_form, operation, round_, actor, corrected, dry_run=True, report=report)
+    assert dry.changes.rows() == [("site-1", "taps", "2", "3"), ("site-2", "cfm", "no", "yes")]
+    assert dry.change_lines() == [
+        "2 stored value(s) would change (old -> new):",
+        "  site-1 taps: 2 -> 3",
+        "  site-2 cfm: no -> yes",
+    ]
+    assert (tmp_path / "fix.changes.csv").read_text().splitlines() == [
+        "submission_id,field,old_value,new_value",
+        "site-1,taps,2,3",
+        "site-2,cfm,no,yes",
+    ]
+    before = counts()
+    for reason in ("", "  \n"):
+        with pytest.raises(InvalidInput, match=r"changes 2 stored value\(s\): say why"):
+            commit(site_form, operation, round_, actor, corrected, reason=reason)
+        assert counts() == before
+    done = commit(site_form, operation, round_, actor, corrected, reason="recount")
+    assert done.changes.height == 2 and CleaningLogEntry.objects.count() == 2
+
+
+def test_a_file_of_the_other_form_says_what_it_looks_like(
+    operation, round_, actor, tmp_path
+) -> None:
+    from opendtm.ingest.services import import_commit
+
+    fixture = Path(__file__).parent / "fixtures" / "sites_messy.csv"
+    path = tmp_path / "sites.csv"
+    path.write_bytes(fixture.read_bytes())
+    result = import_commit(
+        operation=operation, round=round_, form_id="dtm_baseline", path=path, actor=actor,
+        dry_run=True,
+    )  # fmt: skip
+    assert (result.rows_accepted, result.looks_like) == (0, "DTM site assessment")
+    assert result.summary_lines()[2] == (
+        "no row was accepted: this looks like an export of the DTM site assessment"
+    )
+    right = import_commit(
+        operation=operation, round=round_, form_id="dtm_site", path=path, actor=actor,
+        dry_run=True,
+    )  # fmt: skip
+    assert right.looks_like is None
