@@ -18,7 +18,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import close_old_connections, connection
@@ -29,7 +28,6 @@ REPORT_NAME = "report.csv"
 TOKEN_BYTES = 16
 # What `secrets.token_urlsafe(TOKEN_BYTES)` makes: 22 characters of the URL-safe alphabet.
 TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")
-ISSUE_ROWS_SHOWN = 500
 
 
 @dataclass
@@ -228,23 +226,3 @@ def job_cancel(job: UploadJob) -> None:
     """Forget an upload that was not imported (the stored file stays: other jobs may use it)."""
     job.state = "cancelled"
     job.save()
-
-
-def job_issues(job: UploadJob, *, severity: str = "", rule: str = "") -> tuple[pl.DataFrame, int]:
-    """The report's lines, filtered, at most ISSUE_ROWS_SHOWN, and how many matched."""
-    if not job.report.exists():
-        return pl.DataFrame(), 0
-    frame = pl.read_csv(job.report, infer_schema=False)
-    if severity:
-        frame = frame.filter(pl.col("severity") == severity)
-    if rule:
-        frame = frame.filter(pl.col("rule") == rule)
-    return frame.head(ISSUE_ROWS_SHOWN), frame.height
-
-
-def job_rules(job: UploadJob) -> list[str]:
-    """The rules the report names, for the filter."""
-    if not job.report.exists():
-        return []
-    frame = pl.read_csv(job.report, infer_schema=False, columns=["rule"])
-    return sorted(frame.get_column("rule").drop_nulls().unique().to_list())
