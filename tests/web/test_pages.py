@@ -85,7 +85,7 @@ def test_upload_report_then_confirm(web_world: WebWorld, client: Client, tmp_pat
     assert 'class="sev-warning"' not in errors
     assert errors.count('class="sev-error"') >= 1
     report = client.get(job_url + "report.csv")
-    assert report.content.startswith(b"sheet,row,submission_id,field")
+    assert b"".join(report.streaming_content).startswith(b"sheet,row,submission_id,field")  # type: ignore[attr-defined]
     assert report["Content-Disposition"] == 'attachment; filename="sites.report.csv"'
     response = client.post(job_url + "confirm/")
     assert response.status_code == 302

@@ -6,9 +6,10 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -36,7 +37,10 @@ from opendtm.web import uploads
 from opendtm.web.access import OperationRequest, operation_view
 from opendtm.web.forms import ConfirmForm, IssueFilterForm, TransitionForm, UploadForm
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def _round(request: OperationRequest, number: int) -> Round:
@@ -191,9 +195,8 @@ def import_job(request: OperationRequest, token: str) -> HttpResponse:
 
 
 def _attachment(content: bytes, fmt: str, name: str) -> HttpResponse:
-    types = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX}
-    response = HttpResponse(content, content_type=types[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = content_disposition_header(True, f"{name}.{fmt}")
     return response
 
 
@@ -203,7 +206,7 @@ def _stem(file_name: str) -> str:
 
 @require_GET
 @operation_view(Action.IMPORT)
-def import_report(request: OperationRequest, token: str, fmt: str = "csv") -> HttpResponse:
+def import_report(request: OperationRequest, token: str, fmt: str = "csv") -> FileResponse:
     """The validation report of the upload, as CSV or XLSX, named after the uploaded file."""
     job = _job(request, token)
     if fmt not in ("csv", "xlsx"):
@@ -211,7 +214,12 @@ def import_report(request: OperationRequest, token: str, fmt: str = "csv") -> Ht
     if not job.report.exists():
         raise Http404("The report is not ready yet.")
     path = job.report if fmt == "csv" else report_as_xlsx(job.report)
-    return _attachment(path.read_bytes(), fmt, f"{_stem(job.file_name)}.report")
+    return FileResponse(  # streamed: a report may be long
+        path.open("rb"),
+        as_attachment=True,
+        filename=f"{_stem(job.file_name)}.report.{fmt}",
+        content_type=CONTENT_TYPES[fmt],
+    )
 
 
 @require_GET
