@@ -14,6 +14,7 @@ from tests.web.conftest import PASSWORD, WebWorld
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 FIXTURES = Path(__file__).resolve().parents[1] / "ingest" / "fixtures"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def _export(folder: Path, fixture: str, name: str) -> Path:
@@ -50,6 +51,7 @@ def test_a_correction_shows_its_diff_and_needs_a_reason(
     page.click("#confirm")
     page.wait_for_selector("#job-status[data-state=imported]", timeout=30_000)
 
+    ARTIFACTS.mkdir(exist_ok=True)
     _upload(page, base, _export(tmp_path, "sites_corrected.csv", "recount 12 Nov.csv"))
     rows = page.locator("#change-table tbody tr")
     expect(rows).to_have_count(2)
@@ -57,6 +59,10 @@ def test_a_correction_shows_its_diff_and_needs_a_reason(
         ["uuid-a", "ind", "100", "→", "110"],
         ["uuid-a", "ind_f_18_59", "15", "→", "25"],
     ]
+    page.set_viewport_size({"width": 390, "height": 800})  # a phone: the tables scroll inside
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(ARTIFACTS / "import-correction-390.png"), full_page=True)
+    page.set_viewport_size({"width": 1400, "height": 1000})
     batches, log = ImportBatch.objects.count(), CleaningLogEntry.objects.count()
     # The box is required: the browser does not send an empty one...
     page.click("#confirm")
