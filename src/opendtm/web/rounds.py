@@ -15,9 +15,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from opendtm.accounts.choices import Action
 from opendtm.accounts.roles import can
-from opendtm.core.errors import Conflict, InvalidInput, NotFound
+from opendtm.core.errors import Conflict, InvalidInput
+from opendtm.ingest import jobs
 from opendtm.ingest.cleaning_log import cleaning_log_as_csv, cleaning_log_rows
 from opendtm.ingest.issues import ISSUE_COLUMNS
+from opendtm.ingest.models import ImportJob
 from opendtm.ingest.queries import batch_get, batches_of, cleaning_log, issues_of
 from opendtm.ingest.report import (
     changes_read,
@@ -28,12 +30,12 @@ from opendtm.ingest.report import (
     report_rules,
 )
 from opendtm.ingest.services import correction_reason_check
+from opendtm.ingest.tasks import job_enqueue
 from opendtm.operations.choices import RoundStatus
 from opendtm.operations.models import Round
 from opendtm.operations.queries import round_get, round_transitions
 from opendtm.operations.services import round_ensure_writable, round_transition
 from opendtm.operations.workflow import ROUND_TRANSITIONS, moves_from
-from opendtm.web import uploads
 from opendtm.web.access import OperationRequest, operation_view
 from opendtm.web.forms import ConfirmForm, IssueFilterForm, TransitionForm, UploadForm
 
@@ -113,42 +115,43 @@ def cleaning_log_csv(request: OperationRequest, number: int) -> HttpResponse:
 
 @operation_view(Action.IMPORT)
 def import_upload(request: OperationRequest, number: int) -> HttpResponse:
-    """Upload an export; the dry run starts at once and the job page shows its report.
-
-    A round that takes no import (validated, published) is refused before the upload is read
-    or stored: no form on the page, a 409 for a POST."""
+    """Upload an export; its dry run is queued at once and the job page shows its report. A
+    refused upload (quota, a workbook's archive over the limits) is never kept. A round that
+    takes no import (validated, published) offers no form: 409 before the upload is read."""
     round_ = _round(request, number)
     round_ensure_writable(round_)
     form = UploadForm(request.POST or None, request.FILES or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        job = uploads.job_create(
-            operation=request.operation.code,
-            round_number=round_.number,
-            form_id=form.cleaned_data["form_id"],
-            upload=form.cleaned_data["file"],
-            user_id=request.user.pk,  # type: ignore[arg-type]
-            reason=form.cleaned_data["reason"],
-            clear_repeats=form.cleaned_data["clear_repeats"],
-        )
-        uploads.job_start(job, dry_run=True)
-        return redirect("web:import-job", code=request.operation.code, token=job.token)
+        try:
+            job = jobs.job_create(
+                operation=request.operation,
+                round=round_,
+                form_id=form.cleaned_data["form_id"],
+                upload=form.cleaned_data["file"],
+                actor=request.user,  # type: ignore[arg-type]
+                reason=form.cleaned_data["reason"],
+                clear_repeats=form.cleaned_data["clear_repeats"],
+            )
+        except (Conflict, InvalidInput) as exc:  # a round that takes no import, the limits
+            form.add_error("file", str(exc))
+            status = exc.http_status
+        else:
+            job_enqueue(job)
+            return redirect("web:import-job", code=request.operation.code, token=job.token)
     return render(
         request,
         "web/import_upload.html",
         {"operation": request.operation, "round": round_, "form": form},
+        status=status,
     )
 
 
-def _job(request: OperationRequest, token: str) -> uploads.UploadJob:
-    job = uploads.job_get(token, operation=request.operation.code)
-    if job.user_id != request.user.pk and not can(
-        request.user, Action.MANAGE_OPERATION, request.operation
-    ):
-        raise NotFound("No such upload.")
-    return job
+def _job(request: OperationRequest, token: str) -> ImportJob:
+    return jobs.job_get(token, operation=request.operation, user=request.user)  # type: ignore[arg-type]
 
 
-def _confirmable(job: uploads.UploadJob) -> bool:
+def _confirmable(job: ImportJob) -> bool:
     """A checked upload of which some row would be stored; one whose every row is rejected
     has nothing to confirm."""
     return job.state == "validated" and bool(job.summary.get("rows_accepted"))
@@ -160,10 +163,11 @@ def import_job(request: OperationRequest, token: str) -> HttpResponse:
     """The upload's state; while it runs, the status block polls itself (HTMX). Once checked:
     the values a correction would change, the confirmation, and the report a page at a time."""
     job = _job(request, token)
+    report = jobs.job_report(job)
     form = IssueFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     shown = report_page(
-        job.report,
+        report,
         kind=filters.get("kind") or "",
         rule=filters.get("rule") or "",
         page=filters.get("page") or 1,
@@ -174,8 +178,8 @@ def import_job(request: OperationRequest, token: str) -> HttpResponse:
         "job": job,
         "report": shown,
         "page_query": urlencode(query),
-        "rules": report_rules(job.report),
-        "changes": list(changes_read(job.report).iter_rows(named=True))
+        "rules": report_rules(report),
+        "changes": list(changes_read(report).iter_rows(named=True))
         if job.state == "validated"
         else [],
         "confirmable": _confirmable(job),
@@ -211,9 +215,10 @@ def import_report(request: OperationRequest, token: str, fmt: str = "csv") -> Fi
     job = _job(request, token)
     if fmt not in ("csv", "xlsx"):
         raise Http404("Unknown format.")
-    if not job.report.exists():
+    report = jobs.job_report(job)
+    if not report.exists():
         raise Http404("The report is not ready yet.")
-    path = job.report if fmt == "csv" else report_as_xlsx(job.report)
+    path = report if fmt == "csv" else report_as_xlsx(report)
     return FileResponse(  # streamed: a report may be long
         path.open("rb"),
         as_attachment=True,
@@ -253,8 +258,7 @@ def import_confirm(request: OperationRequest, token: str) -> HttpResponse:
     except (InvalidInput, Conflict) as exc:
         messages.error(request, exc.message)
         return redirect("web:import-job", code=request.operation.code, token=job.token)
-    job.reason = reason
-    uploads.job_start(job, dry_run=False)
+    job_enqueue(jobs.job_confirm(job, actor=request.user, reason=reason))  # type: ignore[arg-type]
     return redirect("web:import-job", code=request.operation.code, token=job.token)
 
 
@@ -264,6 +268,6 @@ def import_cancel(request: OperationRequest, token: str) -> HttpResponse:
     """Drop an upload that was not imported."""
     job = _job(request, token)
     if job.state == "validated":
-        uploads.job_cancel(job)
+        jobs.job_cancel(job, actor=request.user)  # type: ignore[arg-type]
         messages.info(request, _("The upload was cancelled: nothing was imported."))
     return redirect("web:round", code=request.operation.code, number=job.round_number)

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from opendtm.web import rounds, views
+from opendtm.web import reports, rounds, submissions, views
 
 app_name = "web"
 
@@ -22,14 +22,31 @@ urlpatterns = [
     path("o/<slug:code>/download/<slug:kind>.<slug:fmt>", views.download, name="download"),
     path("o/<slug:code>/sites/", views.site_list, name="sites"),
     path("o/<slug:code>/sites/<str:site_id>/", views.site_profile, name="site"),
+    path("o/<slug:code>/sites/<str:site_id>/profile.pdf", reports.site_pdf, name="site-pdf"),
+    path(
+        "o/<slug:code>/sites/<str:site_id>/tables/<slug:table>.<slug:fmt>",
+        reports.site_table,
+        name="site-table",
+    ),
     path("o/<slug:code>/rounds/<int:number>/", rounds.round_page, name="round"),
     path("o/<slug:code>/rounds/<int:number>/move/", rounds.round_move, name="round-move"),
+    path("o/<slug:code>/rounds/<int:number>/report.pdf", reports.round_pdf, name="round-pdf"),
     path(
         "o/<slug:code>/rounds/<int:number>/cleaning-log.csv",
         rounds.cleaning_log_csv,
         name="cleaning-log",
     ),
     path("o/<slug:code>/rounds/<int:number>/import/", rounds.import_upload, name="import"),
+    path(
+        "o/<slug:code>/rounds/<int:number>/submissions/",
+        submissions.submission_list,
+        name="submissions",
+    ),
+    path(
+        "o/<slug:code>/rounds/<int:number>/submissions/<int:batch>/<int:row>/",
+        submissions.submission_detail,
+        name="submission",
+    ),
     path("o/<slug:code>/imports/<str:token>/", rounds.import_job, name="import-job"),
     path(
         "o/<slug:code>/imports/<str:token>/report.csv", rounds.import_report, name="import-report"
