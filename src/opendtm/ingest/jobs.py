@@ -11,6 +11,7 @@ uploads are removed after OPENDTM_UPLOAD_KEEP_DAYS by `uploads_clean`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -21,7 +22,6 @@ import zipfile
 from datetime import timedelta
 from pathlib import Path
 
-import polars as pl
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
@@ -42,7 +42,6 @@ REPORT_NAME = "report.csv"
 TOKEN_BYTES = 16
 # What `secrets.token_urlsafe(TOKEN_BYTES)` makes: 22 characters of the URL-safe alphabet.
 TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")
-ISSUE_ROWS_SHOWN = 500
 S = JobState
 # Every move a job's state may make; the worker's moves have no `by`.
 JOB_TRANSITIONS: dict[tuple[JobState, JobState], Transition] = {
@@ -317,30 +316,10 @@ def uploads_clean(*, days: float | None = None) -> int:
         held = ImportJob.objects.filter(stored=job.stored, files_removed_at__isnull=True)
         if not held.exclude(pk__in=done.values("pk")).exists():  # no job kept still holds it
             Path(job.stored).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # its <sha256>/ folder, once empty
+                Path(job.stored).parent.rmdir()
         if job.state != S.IMPORTED:
             shutil.rmtree(job_folder(job), ignore_errors=True)
         ImportJob.objects.filter(pk=job.pk).update(files_removed_at=timezone.now())
         cleaned += 1
     return cleaned
-
-
-def job_issues(job: ImportJob, *, severity: str = "", rule: str = "") -> tuple[pl.DataFrame, int]:
-    """The report's lines, filtered, at most ISSUE_ROWS_SHOWN, and how many matched."""
-    report = job_report(job)
-    if not report.exists():
-        return pl.DataFrame(), 0
-    frame = pl.read_csv(report, infer_schema=False)
-    if severity:
-        frame = frame.filter(pl.col("severity") == severity)
-    if rule:
-        frame = frame.filter(pl.col("rule") == rule)
-    return frame.head(ISSUE_ROWS_SHOWN), frame.height
-
-
-def job_rules(job: ImportJob) -> list[str]:
-    """The rules the report names, for the filter."""
-    report = job_report(job)
-    if not report.exists():
-        return []
-    frame = pl.read_csv(report, infer_schema=False, columns=["rule"])
-    return sorted(frame.get_column("rule").drop_nulls().unique().to_list())
