@@ -34,9 +34,8 @@ def _upload(page: Any, base: str, path: Path) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_correction_shows_its_diff_and_needs_a_reason(
-    web_world: WebWorld, live_server: Any, browser_page: Any, tmp_path: Path, settings: Any
+    web_world: WebWorld, live_server: Any, browser_page: Any, tmp_path: Path, task_worker: None
 ) -> None:
-    settings.OPENDTM_WEB_IMPORT_INLINE = False  # the real background run
     page, logged = browser_page
     base = live_server.url
     page.goto(f"{base}/login/")
@@ -82,6 +81,7 @@ def test_a_correction_shows_its_diff_and_needs_a_reason(
         ("ind", "110", "recount on 12 Nov"),
         ("ind_f_18_59", "25", "recount on 12 Nov"),
     ]
+    page.wait_for_load_state("networkidle")  # the job page's own reload once done, settled
     page.goto(f"{base}/o/typhoon/rounds/2/")
     expect(page.locator("#batches")).to_contain_text("recount 12 Nov.csv")
     violations = [m for m in logged if m.startswith("error") or "pageerror" in m]
