@@ -50,7 +50,7 @@ def test_manager_imports_publishes_and_reads_dashboard(
     assert read == 6
     assert rejected > 0
     assert page.locator("#issue-table tbody tr.sev-error").count() >= rejected
-    page.select_option("select[name=severity]", "warning")
+    page.select_option("select[name=kind]", "warning")
     expect(page.locator("#issue-table tbody tr.sev-error")).to_have_count(0)
     expect(page.locator("#issue-table tbody tr.sev-warning").first).to_be_visible()
 

@@ -86,3 +86,41 @@ def test_comparisons_match_python(a: list[int | None], k: int, op: str) -> None:
         "!=": lambda x: x != k,
     }
     assert got == [None if x is None else ops[op](x) for x in a]
+
+
+GENERAL = "hh does not meet a condition the form sets on it"
+
+
+@pytest.mark.parametrize(
+    ("part", "words"),
+    [
+        (". >= 0", "hh must be at least 0"),
+        (". <= 1000000", "hh must be at most 1,000,000"),
+        (". >= ${ind}", "hh must be at least ind"),
+        (". <= 15 * ${ind}", "hh must be at most 15 * ind"),
+        ("coalesce(${a}, 0) + coalesce(${b}, 0) + . = ${ind}", "a + b + hh must equal ind"),
+        (". <= today()", "hh cannot be after today"),
+        ("regex(., '^[A-Z]{2}[0-9A-Z]+$')", "hh is not written the way the form expects"),
+        ("starts-with(., ${adm1_pcode})", "hh must start with adm1_pcode"),
+        ("string-length(.) > string-length(${a})", "the length of hh must be more than the "
+         "length of a"),
+        (". != ${need}", "hh must differ from need"),
+        ("not(selected(., 'none') and count-selected(.) > 1)", GENERAL),
+        ("sum(../../origins/origin_ind) <= 3", GENERAL),
+        (". > 0 or . < -5", GENERAL),
+    ],
+)  # fmt: skip
+def test_a_constraint_part_in_words_never_as_an_expression(part: str, words: str) -> None:
+    from opendtm.ingest.expressions import describe
+
+    said = describe(part, current="hh")
+    assert said == words
+    assert "${" not in said and "coalesce" not in said and "(" not in said
+
+
+def test_a_relevance_condition_in_words_or_none() -> None:
+    from opendtm.ingest.expressions import condition_words
+
+    assert condition_words("${idp_present} = 'yes'", current="x") == "idp_present is 'yes'"
+    assert condition_words("selected(${needs}, 'food')", current="x") == "needs includes 'food'"
+    assert condition_words("${a} = 'yes' and ${b} > 0", current="x") is None

@@ -165,7 +165,8 @@ def test_an_upload_over_the_quota_is_refused_unkept(queued: Any, settings: Any) 
 
 
 def test_the_cleanup_removes_old_finished_uploads_only(queued: Any) -> None:
-    old, same, recent = queued("old.csv"), queued("same.csv"), queued("recent.csv", b"a,b\n")
+    # `same`: the same file under the same name, kept once (uploads/<sha256>/old.csv)
+    old, same, recent = queued("old.csv"), queued("old.csv"), queued("recent.csv", b"a,b\n")
     tasks_run_pending()
     for job in (old, same):
         job.refresh_from_db()

@@ -98,9 +98,9 @@ def origins_stored() -> list[tuple[str, str, int, int]]:
 
 
 UNCHECKED = (
-    'origins,,,origin_ind,,form.constraint_unchecked,warning,"the part `sum(../../origins/'
-    "origin_ind) <= coalesce(${idp_ind}, 0)` of the constraint of origin_ind uses "
-    "'../../origins/origin_ind)', which OpenDTM does not translate; it was not checked\""
+    "origins,,,origin_ind,,form.constraint_unchecked,warning,one of the conditions the form "
+    "sets on origin_ind was not checked: it refers to other rows or uses a function OpenDTM "
+    "does not evaluate"
 )
 STORED = [
     ("ba-1", "PH03008", 20, 90),
@@ -294,7 +294,11 @@ def test_the_web_upload_asks_the_same(operation, round_, actor, stored, client, 
         "submission(s): the file brings none for them; the import will be refused unless they "
         "are cleared on purpose (--clear-repeats --reason TEXT)</p>"
     ) in page
-    client.post(job + "confirm/")
+    page = client.post(job + "confirm/", follow=True).content.decode()
+    assert 'data-state="validated"' in page  # not started: a correction says why
+    assert "This import changes 2 stored value(s): say why" in page
+    assert database_fingerprint() == before
+    client.post(job + "confirm/", {"reason": "origins re-collected"})
     page = client.get(job).content.decode()
     assert 'data-state="failed"' in page
     assert "importing it would remove 3 origins row(s) of 2 submission(s)" in page

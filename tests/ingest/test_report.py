@@ -209,3 +209,48 @@ def test_an_import_killed_in_its_transaction_leaves_no_report(tmp_path: Path) ->
     assert (folder / "sites.report.csv").exists()
     with sqlite3.connect(database) as db:
         assert db.execute("SELECT count(*) FROM ingest_importbatch").fetchone() == (1,)
+
+
+def test_a_dry_runs_changes_go_beside_its_report_and_a_later_run_without_them_removes_them(
+    tmp_path: Path,
+) -> None:
+    from opendtm.ingest.report import ReportDraft, changes_path, changes_read
+
+    report = tmp_path / "sites.report.csv"
+    assert changes_path(report) == tmp_path / "sites.changes.csv"
+    assert changes_path(tmp_path / "x.xlsx") == tmp_path / "x.changes.xlsx"
+    changes = pl.DataFrame(
+        {"submission_id": ["a"], "field": ["ind"], "old_value": ["100"], "new_value": ["=1+1"]}
+    )
+    draft = ReportDraft(report)
+    draft.write(ISSUES, dry_run=True, changes=changes)
+    assert names(tmp_path)[0].startswith(".")  # nothing in place before publishing
+    draft.publish()
+    assert names(tmp_path) == ["sites.changes.csv", "sites.report.csv"]
+    assert changes_read(report).rows() == [("a", "ind", "100", "'=1+1")]  # never a formula
+    again = ReportDraft(report)
+    again.write(ISSUES, dry_run=True, changes=changes.clear())
+    again.publish()
+    assert names(tmp_path) == ["sites.report.csv"]
+    assert changes_read(report).height == 0
+
+
+def test_a_report_page_counts_kinds_filters_and_clamps_the_page(tmp_path: Path) -> None:
+    from opendtm.ingest.report import PAGE_LINES, report_page, report_write
+
+    line = ISSUES.row(0, named=True)
+    lines = [{**line, "row": i} for i in range(2, 2 + 2 * PAGE_LINES + 5)]
+    lines += [{**line, "row": None, "rule": "column.metadata", "severity": "warning"}]
+    lines += [{**line, "row": 9, "rule": "gps.far_from_unit", "severity": "warning"}]
+    report = report_write(pl.DataFrame(lines, schema=ISSUES.schema), tmp_path / "r.csv")
+    first = report_page(report)
+    assert (first.matched, first.pages, len(first.lines), first.first, first.last) == (
+        207, 3, 100, 1, 100,
+    )  # fmt: skip
+    assert first.counts == {"error": 205, "warning": 1, "note": 1}
+    last = report_page(report, page=99)  # past the end: the last page
+    assert (last.page, len(last.lines), last.first, last.last) == (3, 7, 201, 207)
+    notes = report_page(report, kind="note")
+    assert [(x["rule"], x["kind"]) for x in notes.lines] == [("column.metadata", "note")]
+    assert report_page(report, kind="error", rule="nosuch").matched == 0
+    assert report_page(tmp_path / "none.csv").matched == 0

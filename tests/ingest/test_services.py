@@ -113,11 +113,10 @@ def test_commit_stores_rows_batch_report_and_registers_sites(
         "registry: it will be registered from this row in PH0102801001",
         "export.csv,3,site-2,site_id,S-002,site.registered,warning,site S-002 is not in the "
         "registry: it will be registered from this row in PH0102801001",
-        "export.csv,4,site-3,ind,100,form.constraint,error,ind breaks the form's rule "
-        "`. >= ${hh}`: got 100",
+        # the form's `. >= ${hh}` on ind says what consistency.hh_le_ind says: one line
         "export.csv,4,site-3,hh,500,consistency.hh_le_ind,error,hh 500 is more than ind 100",
     ]
-    assert ImportIssue.objects.filter(batch=batch).count() == 4
+    assert ImportIssue.objects.filter(batch=batch).count() == 3
     assert counts()["audit"] == 1
 
 
@@ -179,8 +178,7 @@ def test_dry_run_writes_nothing_but_the_report(
         "sheet", "row", "submission_id", "field", "value", "rule", "severity", "message",
     ]  # fmt: skip
     assert sheet.get_column("rule").to_list() == [
-        "import.dry_run", "site.registered", "site.registered", "form.constraint",
-        "consistency.hh_le_ind",
+        "import.dry_run", "site.registered", "site.registered", "consistency.hh_le_ind",
     ]  # fmt: skip
     assert sheet.row(0) == (
         None, None, None, None, None, "import.dry_run", "warning",
@@ -249,7 +247,9 @@ def test_baseline_with_origins_and_extra_fields(baseline_form, operation, round_
     ]
     # a correction of one origin only is a change of the submission
     origins[1]["origin_ind"] = 60
-    again = commit(extended, operation, round_, actor, rows, repeats={"origins": origins})
+    again = commit(
+        extended, operation, round_, actor, rows, repeats={"origins": origins}, reason="recount"
+    )
     assert (again.rows_replaced, again.rows_unchanged) == (1, 0)
     assert list(CleaningLogEntry.objects.values_list("field", "old_value", "new_value")) == [
         ("origins", "PH03008 20 90; PH0300801 10 50", "PH03008 20 90; PH0300801 10 60")
@@ -270,13 +270,13 @@ def test_report_values_that_are_formulas_come_out_as_text(
     assert report.read_text().splitlines()[:4] == [
         "sheet,row,submission_id,field,value,rule,severity,message",
         'export.csv,2,site-1,site_id,"\'=HYPERLINK(""http://x"",""Click me"")",'
-        "form.constraint,error,\"site_id breaks the form's rule `regex(., '^[A-Za-z0-9_.-]+$')`: "
-        'got =HYPERLINK(""http://x"",""Click me"")"',
+        "form.constraint,error,\"site_id: Letters, digits, '-', '_' or '.' only, without "
+        'spaces. (got =HYPERLINK(""http://x"",""Click me""))"',
         "export.csv,3,site-2,site_id,'@SUM(1+1)*cmd|' /C calc'!A0,form.constraint,error,"
-        "\"site_id breaks the form's rule `regex(., '^[A-Za-z0-9_.-]+$')`: "
-        "got @SUM(1+1)*cmd|' /C calc'!A0\"",
+        "\"site_id: Letters, digits, '-', '_' or '.' only, without spaces. "
+        "(got @SUM(1+1)*cmd|' /C calc'!A0)\"",
         "export.csv,4,site-3,hh,-12,form.constraint,error,"
-        "hh breaks the form's rule `. >= 0`: got -12",
+        '"hh: A count cannot be negative. It cannot be more than 1,000,000. (got -12)"',
     ]
     workbook = tmp_path / "sites.report.xlsx"
     commit(site_form, operation, round_, actor, rows, report=workbook, dry_run=True)
@@ -308,3 +308,53 @@ def test_cleaning_log_values_that_are_formulas_come_out_as_text(
         '"\'=HYPERLINK(""http://x"",""Click me"")",\'@SUM(1+1)*cmd|\' /C calc\'!A0,'
         "export.csv\n"
     )
+
+
+def test_a_dry_run_lists_the_changes_and_the_import_needs_their_reason(
+    site_form, operation, round_, actor, tmp_path
+) -> None:
+    commit(site_form, operation, round_, actor, ROWS)
+    corrected = [site_row(1, taps=3), site_row(2, site_id="S-002", cfm="yes")]
+    report = tmp_path / "fix.report.csv"
+    dry = commit(site_form, operation, round_, actor, corrected, dry_run=True, report=report)
+    assert dry.changes.rows() == [("site-1", "taps", "2", "3"), ("site-2", "cfm", "no", "yes")]
+    assert dry.change_lines() == [
+        "2 stored value(s) would change (old -> new):",
+        "  site-1 taps: 2 -> 3",
+        "  site-2 cfm: no -> yes",
+    ]
+    assert (tmp_path / "fix.changes.csv").read_text().splitlines() == [
+        "submission_id,field,old_value,new_value",
+        "site-1,taps,2,3",
+        "site-2,cfm,no,yes",
+    ]
+    before = counts()
+    for reason in ("", "  \n"):
+        with pytest.raises(InvalidInput, match=r"changes 2 stored value\(s\): say why"):
+            commit(site_form, operation, round_, actor, corrected, reason=reason)
+        assert counts() == before
+    done = commit(site_form, operation, round_, actor, corrected, reason="recount")
+    assert done.changes.height == 2 and CleaningLogEntry.objects.count() == 2
+
+
+def test_a_file_of_the_other_form_says_what_it_looks_like(
+    operation, round_, actor, tmp_path
+) -> None:
+    from opendtm.ingest.services import import_commit
+
+    fixture = Path(__file__).parent / "fixtures" / "sites_messy.csv"
+    path = tmp_path / "sites.csv"
+    path.write_bytes(fixture.read_bytes())
+    result = import_commit(
+        operation=operation, round=round_, form_id="dtm_baseline", path=path, actor=actor,
+        dry_run=True,
+    )  # fmt: skip
+    assert (result.rows_accepted, result.looks_like) == (0, "DTM site assessment")
+    assert result.summary_lines()[2] == (
+        "no row was accepted: this looks like an export of the DTM site assessment"
+    )
+    right = import_commit(
+        operation=operation, round=round_, form_id="dtm_site", path=path, actor=actor,
+        dry_run=True,
+    )  # fmt: skip
+    assert right.looks_like is None

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from opendtm.ingest.models import ImportBatch
 from opendtm.mobility.models import SiteAssessment
 from opendtm.operations.models import Operation, Round
 from tests.web.conftest import WebWorld
@@ -40,6 +41,11 @@ PAGES: dict[str, tuple[str, str]] = {
     "move": ("post", "/o/typhoon/rounds/2/move/"),
     "import_job": ("get", "/o/typhoon/imports/nosuchtoken/"),
     "import_confirm": ("post", "/o/typhoon/imports/nosuchtoken/confirm/"),
+    "import_r1": ("get", "/o/typhoon/rounds/1/import/"),  # published: no import form
+    "import_r1_post": ("post", "/o/typhoon/rounds/1/import/"),
+    "import_report_xlsx": ("get", "/o/typhoon/imports/nosuchtoken/report.xlsx"),
+    "batch_report": ("get", "/o/typhoon/batches/{r1_batch}/report.csv"),
+    "batch_report_r2": ("get", "/o/typhoon/batches/{r2_batch}/report.xlsx"),
     "submissions": ("get", "/o/typhoon/rounds/1/submissions/?form=dtm_site"),
     "submission": ("get", "/o/typhoon/rounds/1/submissions/{batch}/{row}/"),
     "submissions_r2": ("get", "/o/typhoon/rounds/2/submissions/"),
@@ -69,6 +75,11 @@ PRIVATE: dict[str, tuple[Any, ...]] = {
     "move":           (L,   404, 403, 403, 302, 302, 302),
     "import_job":     (L,   404, 403, 403, 404, 404, 404),
     "import_confirm": (L,   404, 403, 403, 404, 404, 404),
+    "import_r1":      (L,   404, 403, 403, 409, 409, 409),
+    "import_r1_post": (L,   404, 403, 403, 409, 409, 409),
+    "import_report_xlsx": (L, 404, 403, 403, 404, 404, 404),
+    "batch_report":   (L,   404, 403, 200, 200, 200, 200),
+    "batch_report_r2": (L,  404, 403, 200, 200, 200, 200),
     "submissions":    (L,   404, 403, 200, 200, 200, 200),
     "submission":     (L,   404, 403, 200, 200, 200, 200),
     "submissions_r2": (L,   404, 403, 200, 200, 200, 200),
@@ -96,6 +107,11 @@ PUBLIC: dict[str, tuple[Any, ...]] = {
     "move":           (L,   403, 403, 403, 302, 302, 302),
     "import_job":     (L,   403, 403, 403, 404, 404, 404),
     "import_confirm": (L,   403, 403, 403, 404, 404, 404),
+    "import_r1":      (L,   403, 403, 403, 409, 409, 409),
+    "import_r1_post": (L,   403, 403, 403, 409, 409, 409),
+    "import_report_xlsx": (L, 403, 403, 403, 404, 404, 404),
+    "batch_report":   (L,   403, 403, 200, 200, 200, 200),
+    "batch_report_r2": (L,  403, 403, 200, 200, 200, 200),
     "submissions":    (L,   403, 403, 200, 200, 200, 200),
     "submission":     (L,   403, 403, 200, 200, 200, 200),
     "submissions_r2": (L,   403, 403, 200, 200, 200, 200),
@@ -125,9 +141,13 @@ def test_pages_answer_each_role(
         client.force_login(user)
     got: dict[str, Any] = {}
     s1 = SiteAssessment.objects.get(round__number=1, site__site_id="S1")
+    batches = {
+        f"r{n}_batch": ImportBatch.objects.filter(round__number=n).order_by("id").first().pk  # type: ignore[union-attr]
+        for n in (1, 2)
+    }
     for page in sorted(PAGES, key=lambda p: p == "move"):
         method, url = PAGES[page]
-        url = url.format(batch=s1.batch_id, row=s1.source_row)
+        url = url.format(batch=s1.batch_id, row=s1.source_row, **batches)
         data = {"to_status": "validated"} if page == "move" else None
         response = getattr(client, method)(url, data)
         location = response.get("Location", "")
@@ -148,7 +168,8 @@ def test_every_url_is_in_the_table() -> None:
     covered = {"home", "login", "logout", "dashboard", "breakdown", "download", "sites", "site",
                "site-pdf", "site-table", "round", "round-move", "round-pdf", "cleaning-log",
                "import", "import-job", "import-report", "import-confirm",
-               "import-cancel", "submissions", "submission"}  # fmt: skip
+               "import-cancel", "submissions", "submission", "import-report-as",
+               "batch-report"}  # fmt: skip
     assert names == covered
 
 
@@ -161,6 +182,7 @@ SAMPLE = {
     "table": "population",
     "batch": 2,
     "row": 2,
+    "batch_id": 1,
 }
 
 
@@ -202,7 +224,7 @@ def test_a_private_operation_answers_as_one_that_does_not_exist(
     if user is not None:
         client.force_login(user)
     pages = list(zip(_operation_urls("typhoon"), _operation_urls("nosuchop"), strict=True))
-    assert len(pages) == 18
+    assert len(pages) == 20
     for (method, private_url), (_, missing_url) in pages:
         private = getattr(client, method)(private_url)
         missing = getattr(client, method)(missing_url)

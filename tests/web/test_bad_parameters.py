@@ -40,6 +40,7 @@ VALID_PATH = {
     "fmt": "csv",
     "site_id": "S1",
     "token": "A" * 22,
+    "batch_id": "1",
     "table": "population",
     "batch": "2",
     "row": "5",
@@ -178,7 +179,7 @@ def _reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[set[str]]:
 def test_the_routes_are_all_there() -> None:
     """The drive below reaches the pages, the downloads, the imports and DTM v3."""
     names = [route for route, _ in ROUTES]
-    assert len(names) == 26
+    assert len(names) == 28
     assert "o/<slug:code>/sites/<str:site_id>/profile.pdf" in names
     assert "o/<slug:code>/download/<slug:kind>.<slug:fmt>" in names
     assert "o/<slug:code>/imports/<str:token>/confirm/" in names

@@ -77,18 +77,20 @@ def test_upload_report_then_confirm(web_world: WebWorld, client: Client, tmp_pat
     page = client.get(job_url).content.decode()
     assert 'data-state="validated"' in page
     assert ImportBatch.objects.count() == before  # the dry run wrote nothing
-    errors = client.get(job_url, {"severity": "error"}, HTTP_HX_REQUEST="true",
+    errors = client.get(job_url, {"kind": "error"}, HTTP_HX_REQUEST="true",
                         HTTP_HX_TARGET="issues").content.decode()  # fmt: skip
     assert 'class="sev-warning"' not in errors
     assert errors.count('class="sev-error"') >= 1
     report = client.get(job_url + "report.csv")
     assert b"".join(report.streaming_content).startswith(b"sheet,row,submission_id,field")  # type: ignore[attr-defined]
+    assert report["Content-Disposition"] == 'attachment; filename="sites.report.csv"'
     response = client.post(job_url + "confirm/")
     assert response.status_code == 302
     assert 'data-state="imported"' in client.get(job_url).content.decode()
     assert ImportBatch.objects.count() == before + 1
-    stored = list(tmp_path.glob("uploads/*.csv"))
-    assert len(stored) == 1 and len(stored[0].stem) == 64  # kept under its sha256
+    stored = list(tmp_path.glob("uploads/*/*.csv"))
+    assert [p.name for p in stored] == ["sites.csv"]  # its own name, under its sha256
+    assert len(stored[0].parent.name) == 64
 
 
 def test_an_upload_that_panics_the_workbook_reader_fails_with_one_line(

@@ -82,7 +82,8 @@ def import_command(
         actor=user,
         report_path=report,
     )
-    for line in result.summary_lines():
+    # A dry run also lists what a correction would change; the import itself logs it.
+    for line in [*result.summary_lines(), *(result.change_lines() if dry_run else [])]:
         click.echo(line)
 
 

@@ -93,6 +93,7 @@ def spec_from_pyxform(data: dict[str, Any]) -> FormSpec:
                 list_name=element.get("list_name") or element.get("itemset") or None,
                 required=str(bind.get("required", "")).strip().lower() in _TRUE,
                 constraint=bind.get("constraint") or None,
+                constraint_message=_text(bind.get("jr:constraintMsg"), language) or None,
                 relevant=bind.get("relevant") or None,
                 hxl=str(hxl) if hxl else None,
                 group_path=path,

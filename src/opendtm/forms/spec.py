@@ -28,6 +28,7 @@ class Field:
     list_name: str | None = None  # choice list of select_one / select_multiple
     required: bool = False
     constraint: str | None = None  # XLSForm constraint expression, as written
+    constraint_message: str | None = None  # the form's words for a broken constraint
     relevant: str | None = None
     hxl: str | None = None
     group_path: tuple[str, ...] = ()  # names of the enclosing groups / repeats, outermost first

@@ -331,3 +331,151 @@ def translate(text: str, *, current: str, schema: dict[str, pl.DataType]) -> pl.
     that passes (a constraint) or not (relevance).
     """
     return _bool(_Parser(text, current=current, schema=schema).parse())
+
+
+# Plain words for a constraint part, for the report line of a row that breaks it when the form
+# gives no constraint message of its own: a person reads "ind must be at least hh", never the
+# XLSForm expression (`. >= ${hh}`). A part too complex to say simply gets a general sentence.
+_PHRASES = {
+    ">=": "must be at least",
+    "<=": "must be at most",
+    ">": "must be more than",
+    "<": "must be less than",
+    "=": "must equal",
+    "!=": "must differ from",
+}
+
+
+def _closing(tokens: list[tuple[str, str]], start: int) -> int:
+    """The index of the `)` matching the `(` at `start`."""
+    depth = 0
+    for i in range(start, len(tokens)):
+        if tokens[i] == ("op", "("):
+            depth += 1
+        elif tokens[i] == ("op", ")"):
+            depth -= 1
+            if depth == 0:
+                return i
+    raise Untranslatable("unbalanced brackets")
+
+
+def _args(tokens: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    """The top-level comma-separated arguments of a call's inside."""
+    parts: list[list[tuple[str, str]]] = [[]]
+    depth = 0
+    for token in tokens:
+        if token == ("op", "(") or token == ("op", ")"):
+            depth += 1 if token[1] == "(" else -1
+        if token == ("op", ",") and depth == 0:
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    return parts
+
+
+def _number_words(value: str) -> str:
+    number = float(value)
+    return f"{int(number):,}" if number == int(number) else value
+
+
+def _words(tokens: list[tuple[str, str]], current: str) -> str:
+    """Arithmetic on fields and numbers in words; Untranslatable for anything else."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        kind, value = tokens[i]
+        if kind == "ref":
+            out.append(value[2:-1])
+        elif kind == "dot":
+            out.append(current)
+        elif kind == "number":
+            out.append(_number_words(value))
+        elif kind == "string":
+            out.append(f"'{value[1:-1]}'")
+        elif kind == "op" and value in "+-*":
+            out.append(value)
+        elif kind == "name" and value in ("div", "mod"):
+            out.append("/" if value == "div" else "mod")
+        elif kind == "name" and value == "today()":
+            out.append("today")
+        elif kind == "name" and i + 1 < len(tokens) and tokens[i + 1] == ("op", "("):
+            end = _closing(tokens, i + 1)
+            args = _args(tokens[i + 2 : end])
+            if value in ("coalesce", "number", "int"):  # an empty answer counts as its default
+                out.append(_words(args[0], current))
+            elif value == "string-length" and len(args) == 1:
+                out.append(f"the length of {_words(args[0], current)}")
+            else:
+                raise Untranslatable(f"{value}()")
+            i = end
+        else:
+            raise Untranslatable(f"'{value}'")
+        i += 1
+    if not out:
+        raise Untranslatable("nothing")
+    return " ".join(out)
+
+
+_WHEN = {"=": "is", "!=": "is not", ">=": "is at least", "<=": "is at most"}
+_WHEN.update({">": "is more than", "<": "is less than"})
+
+
+def condition_words(text: str, *, current: str) -> str | None:
+    """A relevance condition in words ("returnee_present is 'yes'"); None when not simple."""
+    said = describe(text, current=current, phrases=_WHEN)
+    return None if said is None or said.endswith(_GENERAL) else said
+
+
+_GENERAL = "does not meet a condition the form sets on it"
+
+
+def describe(text: str, *, current: str, phrases: dict[str, str] | None = None) -> str:
+    """What the constraint part `text` asks of field `current`, in words (see _PHRASES)."""
+    phrases = phrases or _PHRASES
+    general = f"{current} {_GENERAL}"
+    try:
+        tokens = _tokens(text)
+        depth, at = 0, None
+        for i, (kind, value) in enumerate(tokens):
+            if value == "(":
+                depth += 1
+            elif value == ")":
+                depth -= 1
+            elif depth == 0 and kind == "op" and value in phrases:
+                if at is not None:
+                    return general
+                at = i
+            elif depth == 0 and kind == "name" and value in ("and", "or"):
+                return general
+        if at is None:
+            return _call_words(tokens, current) or general
+        left, right = _words(tokens[:at], current), _words(tokens[at + 1 :], current)
+    except Untranslatable:
+        return general
+    if right == "today" and phrases is _PHRASES:
+        return {
+            "<=": f"{left} cannot be after today",
+            "<": f"{left} must be before today",
+        }.get(tokens[at][1], f"{left} {phrases[tokens[at][1]]} today")
+    return f"{left} {phrases[tokens[at][1]]} {right}"
+
+
+def _call_words(tokens: list[tuple[str, str]], current: str) -> str | None:
+    """A part that is one call: regex(), starts-with(), ends-with(), contains()."""
+    if len(tokens) < 3 or tokens[0][0] != "name" or tokens[1] != ("op", "("):
+        return None
+    if _closing(tokens, 1) != len(tokens) - 1:
+        return None
+    args = _args(tokens[2:-1])
+    name = tokens[0][1]
+    if name == "selected" and len(args) == 2:
+        return f"{_words(args[0], current)} includes {_words(args[1], current)}"
+    if name == "regex" and len(args) == 2:
+        return f"{_words(args[0], current)} is not written the way the form expects"
+    verbs = {"starts-with": "must start with", "ends-with": "must end with"}
+    verbs["contains"] = "must contain"
+    if name in verbs and len(args) == 2:
+        second = args[1]
+        said = second[0][1] if len(second) == 1 and second[0][0] == "string" else None
+        return f"{_words(args[0], current)} {verbs[name]} {said or _words(second, current)}"
+    return None

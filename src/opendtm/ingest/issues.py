@@ -7,9 +7,12 @@ file (`ingest.report`) has exactly its columns.
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 from opendtm.forms.reader import ISSUE_SCHEMA
+from opendtm.forms.spec import FormSpec
 from opendtm.ingest.choices import Severity
 
 ISSUE_COLUMNS = list(ISSUE_SCHEMA)
@@ -19,12 +22,29 @@ NOTE_RULES = frozenset(
     {
         "site.registered",
         "column.ignored",
+        "column.metadata",
         "form.constraint_unchecked",
         "repeat.missing",
         "repeat.removed",
         "import.dry_run",
     }
 )
+
+# Columns KoboToolbox and ODK Central add to every export about the submission, not answers
+# (forms.headers reads those it needs: _uuid, _index, KEY...). Kobo's own all begin with "_"
+# (`_notes`, `_validation_status`, `_submission__tags` in a repeat sheet).
+PLATFORM_COLUMNS = frozenset(
+    {
+        "start", "end", "today", "deviceid", "username", "phonenumber", "simserial",
+        "subscriberid", "audit", "instanceName", "deprecatedID", "uuid", "__version__",
+        "SubmitterID", "SubmitterName", "AttachmentsPresent", "AttachmentsExpected", "Status",
+        "ReviewState", "DeviceID", "Edits", "FormVersion",
+    }
+)  # fmt: skip
+METADATA_TYPES = frozenset(
+    {"start", "end", "today", "deviceid", "username", "phonenumber", "simserial", "subscriberid",
+     "audit", "start-geopoint", "background-audio"}
+)  # fmt: skip
 
 ERROR = Severity.ERROR.value
 WARNING = Severity.WARNING.value
@@ -97,6 +117,43 @@ def file_note(*, sheet: str, field: str, rule: str, message: str) -> pl.DataFram
         ],
         schema=ISSUE_SCHEMA,
     )
+
+
+def is_metadata_column(header: str, form: FormSpec) -> bool:
+    """A column of the export platform's own (submission metadata) rather than a question."""
+    text = header.strip()
+    last = re.split(r"[/.:-]", text)[-1]
+    if text.startswith("_") or text in PLATFORM_COLUMNS or last in PLATFORM_COLUMNS:
+        return True
+    return any(f.name == last and f.type in METADATA_TYPES for f in form.fields)
+
+
+def ignored_columns_notes(columns: list[str], *, form: FormSpec, sheet: str) -> list[pl.DataFrame]:
+    """The columns the import did not read: the platform's metadata in one note, each other
+    column (a question the form does not have) in a note of its own."""
+    metadata = [c for c in columns if is_metadata_column(c, form)]
+    notes = []
+    if metadata:
+        notes.append(
+            file_note(
+                sheet=sheet,
+                field="",
+                rule="column.metadata",
+                message=f"{len(metadata)} column(s) of submission metadata that KoboToolbox or "
+                f"ODK adds were ignored (not answers): {', '.join(metadata)}",
+            )
+        )
+    notes += [
+        file_note(
+            sheet=sheet,
+            field=column,
+            rule="column.ignored",
+            message=f"column {column!r} is not a field of form {form.form_id}; it was ignored",
+        )
+        for column in columns
+        if column not in metadata
+    ]
+    return notes
 
 
 def issues_concat(parts: list[pl.DataFrame]) -> pl.DataFrame:

@@ -11,6 +11,7 @@ uploads are removed after OPENDTM_UPLOAD_KEEP_DAYS by `uploads_clean`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -21,7 +22,6 @@ import zipfile
 from datetime import timedelta
 from pathlib import Path
 
-import polars as pl
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
@@ -42,7 +42,6 @@ REPORT_NAME = "report.csv"
 TOKEN_BYTES = 16
 # What `secrets.token_urlsafe(TOKEN_BYTES)` makes: 22 characters of the URL-safe alphabet.
 TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")
-ISSUE_ROWS_SHOWN = 500
 S = JobState
 # Every move a job's state may make; the worker's moves have no `by`.
 JOB_TRANSITIONS: dict[tuple[JobState, JobState], Transition] = {
@@ -151,7 +150,7 @@ def _archive_check(upload: UploadedFile) -> None:
 
 
 def _store(upload: UploadedFile) -> tuple[Path, str]:
-    """Keep the uploaded file under its SHA-256; returns its path and digest."""
+    """Keep the uploaded file as <sha256>/<its own name>; returns its path and digest."""
     root = upload_root()
     root.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
@@ -161,10 +160,23 @@ def _store(upload: UploadedFile) -> tuple[Path, str]:
             digest.update(chunk)
             out.write(chunk)
     sha = digest.hexdigest()
-    suffix = Path(upload.name or "").suffix.lower()
-    final = root / f"{sha}{suffix}"
+    # Under its digest, in a folder, by its own name: the reader's messages and the batch name
+    # the file the user chose, never the digest (issue 12).
+    final = root / sha / file_name_kept(upload.name)
+    final.parent.mkdir(exist_ok=True)
     partial.replace(final)
     return final, sha
+
+
+def file_name_kept(name: str | None) -> str:
+    """The uploaded file's own name, made safe as one file name (no folder, at most 200
+    characters, keeping its extension)."""
+    base = Path((name or "").replace("\\", "/")).name.strip().lstrip(".") or "export"
+    base = "".join(c for c in base if c.isprintable() and c not in '/:*?"<>|')
+    if len(base) > 200:
+        suffix = Path(base).suffix[:10]
+        base = base[: 200 - len(suffix)] + suffix
+    return base or "export"
 
 
 def job_create(
@@ -192,7 +204,7 @@ def job_create(
         operation=operation,
         round=round,
         form_id=form_id,
-        file_name=Path(upload.name or "export").name[:500],
+        file_name=Path(stored).name,
         stored=str(stored),
         sha256=sha,
         size=int(upload.size or 0),
@@ -225,10 +237,14 @@ def job_get(token: str, *, operation: Operation, user: User) -> ImportJob:
     return job
 
 
-def job_confirm(job: ImportJob, *, actor: User) -> ImportJob:
-    """The user confirms the dry run's report: the import is queued with the same file."""
+def job_confirm(job: ImportJob, *, actor: User, reason: str | None = None) -> ImportJob:
+    """The user confirms the dry run's report: the import is queued with the same file (and
+    the reason given with the confirmation, if any: a correction's)."""
     if job.state != S.VALIDATED:
         raise InvalidInput("Only a validated upload can be imported.")
+    if reason is not None and reason != job.reason:
+        ImportJob.objects.filter(pk=job.pk).update(reason=reason)
+        job.reason = reason
     return job_transition(job, to=S.QUEUED, by=actor, confirmed=True, reason="confirmed")
 
 
@@ -300,30 +316,10 @@ def uploads_clean(*, days: float | None = None) -> int:
         held = ImportJob.objects.filter(stored=job.stored, files_removed_at__isnull=True)
         if not held.exclude(pk__in=done.values("pk")).exists():  # no job kept still holds it
             Path(job.stored).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # its <sha256>/ folder, once empty
+                Path(job.stored).parent.rmdir()
         if job.state != S.IMPORTED:
             shutil.rmtree(job_folder(job), ignore_errors=True)
         ImportJob.objects.filter(pk=job.pk).update(files_removed_at=timezone.now())
         cleaned += 1
     return cleaned
-
-
-def job_issues(job: ImportJob, *, severity: str = "", rule: str = "") -> tuple[pl.DataFrame, int]:
-    """The report's lines, filtered, at most ISSUE_ROWS_SHOWN, and how many matched."""
-    report = job_report(job)
-    if not report.exists():
-        return pl.DataFrame(), 0
-    frame = pl.read_csv(report, infer_schema=False)
-    if severity:
-        frame = frame.filter(pl.col("severity") == severity)
-    if rule:
-        frame = frame.filter(pl.col("rule") == rule)
-    return frame.head(ISSUE_ROWS_SHOWN), frame.height
-
-
-def job_rules(job: ImportJob) -> list[str]:
-    """The rules the report names, for the filter."""
-    report = job_report(job)
-    if not report.exists():
-        return []
-    frame = pl.read_csv(report, infer_schema=False, columns=["rule"])
-    return sorted(frame.get_column("rule").drop_nulls().unique().to_list())

@@ -277,6 +277,21 @@ def batches_of(*, user: AnyUser, round_: Round) -> QuerySet[ImportBatch]:
     )
 
 
+def batch_get(*, user: AnyUser, operation: Operation, batch_id: int) -> ImportBatch:
+    """One import batch of the operation, in a round the user may see (raw data: analysts and
+    up); NotFound otherwise."""
+    authorize(user, Action.VIEW_RAW, operation)
+    visible = Round.objects.visible_to(user, operation)
+    found = (
+        ImportBatch.objects.filter(operation=operation, pk=batch_id, round__in=visible)
+        .select_related("round", "operation")
+        .first()
+    )
+    if found is None:
+        raise NotFound(f"Operation {operation.code} has no import batch {batch_id}.")
+    return found
+
+
 def issues_of(*, user: AnyUser, batch: ImportBatch) -> QuerySet[ImportIssue]:
     """The issues an import batch reported, in their order (raw data: analysts and up)."""
     authorize(user, Action.VIEW_RAW, batch.operation)

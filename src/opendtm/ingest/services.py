@@ -26,6 +26,7 @@ from opendtm.accounts.services import audit_record
 from opendtm.core.errors import Conflict, InvalidInput, library_panic, panic_text
 from opendtm.forms.spec import FormSpec
 from opendtm.ingest.files import Packing, files_store
+from opendtm.ingest.formfit import form_better_fit
 from opendtm.ingest.issues import ISSUE_COLUMNS, issues_concat
 from opendtm.ingest.models import CleaningLogEntry, ImportBatch, ImportIssue
 from opendtm.ingest.queries import batch_identical_exists, context_load
@@ -35,9 +36,10 @@ from opendtm.ingest.repeats import (
     repeats_removal_refused,
     repeats_removal_summary,
 )
-from opendtm.ingest.report import ReportDraft, report_path_default
+from opendtm.ingest.report import ReportDraft, changes_path, report_path_default
 from opendtm.ingest.rules import ExportLike, Validation, validate
 from opendtm.ingest.storage import (
+    LOG_SCHEMA,
     Plan,
     origins_insert,
     plan_changes,
@@ -56,6 +58,28 @@ Progress = Callable[[str, int], None]
 def _told(progress: Progress | None, stage: str, rows: int) -> None:
     if progress is not None:
         progress(stage, rows)
+
+
+CHANGES_SHOWN = 50
+
+
+def changes_empty() -> pl.DataFrame:
+    return pl.DataFrame(schema=LOG_SCHEMA)
+
+
+def looks_like_line(title: str) -> str:
+    return f"no row was accepted: this looks like an export of the {title}"
+
+
+def correction_reason_check(*, changes: int, reason: str) -> None:
+    """A correction (an import that changes stored values) says why; the one place that decides,
+    for the CLI, the page's confirmation and the import itself."""
+    if changes and not reason.strip():
+        raise InvalidInput(
+            f"This import changes {changes} stored value(s): say why (the reason goes into the "
+            "cleaning log with every changed value). Nothing was written.",
+            hint="Give a reason (--reason TEXT); a dry run (--dry-run) lists what would change.",
+        )
 
 
 @dataclass
@@ -79,6 +103,11 @@ class ImportResult:
     batch: ImportBatch | None = None
     already_imported: bool = False  # the same file again: nothing changed, nothing recorded
     repeats_removed: str | None = None  # the line saying which stored repeat rows go, if any
+    # Every stored value the import changes (or, dry run, would change): LOG_SCHEMA, the same
+    # lines the cleaning log gets, so the page and the CLI show the diff before it is confirmed.
+    changes: pl.DataFrame = field(default_factory=changes_empty, repr=False)
+    # When no row is accepted and the file's columns fit another form better: that form's title.
+    looks_like: str | None = None
 
     def summary_lines(self) -> list[str]:
         head = "dry run, nothing written: " if self.dry_run else ""
@@ -94,9 +123,31 @@ class ImportResult:
             lines.append(self.repeats_removed)
         if self.already_imported:
             lines.append("this file was already imported into the round: nothing changed")
+        if self.looks_like is not None:
+            lines.append(looks_like_line(self.looks_like))
         if self.report_path is not None:
             lines.append(f"report: {self.report_path}")
         return lines
+
+    def change_lines(self, limit: int = CHANGES_SHOWN) -> list[str]:
+        """The values a dry run would change, `submission field: old -> new`, at most `limit`
+        of them (the changes file beside the report holds them all)."""
+        if not self.changes.height:
+            return []
+        verb = "would change" if self.dry_run else "changed"
+        lines = [f"{self.changes.height} stored value(s) {verb} (old -> new):"]
+        for sub, name, old, new in self.changes.head(limit).iter_rows():
+            lines.append(f"  {sub} {name}: {_shown(old)} -> {_shown(new)}")
+        if self.changes.height > limit:
+            more = f"  ... and {self.changes.height - limit} more"
+            if self.dry_run and self.report_path is not None:
+                more += f", all in {changes_path(self.report_path)}"
+            lines.append(more)
+        return lines
+
+
+def _shown(value: str | None) -> str:
+    return "(empty)" if value is None or value == "" else value
 
 
 def import_commit(
@@ -131,9 +182,18 @@ def import_commit(
 
     spec = form or form_spec_get(form_id=form_id)
     try:
-        parsed = read_export(form=spec, path=Path(path), repeat_files=repeat_files)
+        try:
+            parsed = read_export(form=spec, path=Path(path), repeat_files=repeat_files)
+        except InvalidInput as exc:
+            other = form_better_fit(path=Path(path), form=spec)
+            if other is None:
+                raise
+            raise InvalidInput(
+                exc.message,
+                hint=f"This looks like an export of the {other.title}: import it as that.",
+            ) from None
         _told(progress, "read", parsed.main.height)
-        return import_parsed_commit(
+        result = import_parsed_commit(
             operation=operation,
             round=round,
             parsed=parsed,
@@ -144,6 +204,10 @@ def import_commit(
             report_path=report,
             progress=progress,
         )
+        if result.rows_read and not result.rows_accepted:
+            other = form_better_fit(path=Path(path), form=spec)
+            result.looks_like = other.title if other is not None else None
+        return result
     except BaseException as exc:  # a Rust library's panic on the file's data: not an Exception
         if not library_panic(exc):
             raise
@@ -194,7 +258,7 @@ def import_parsed_commit(
         plan = _plan(accepted, table, form, round, origins, ctx.units)
         issues = _with_removals(checked.issues, plan, dry_run=True, clear=clear_repeats)
         if draft is not None:
-            draft.write(issues, dry_run=True)
+            draft.write(issues, dry_run=True, changes=plan.log)
             draft.publish()
         sites = _new_sites(accepted)
         result = _result(parsed, checked, plan, report_path, dry_run=True, sites=sites)
@@ -281,6 +345,7 @@ def _store(
     plan = _plan(accepted, table, form, round, origins, units)
     if plan.repeats_removed.height and not clear_repeats:
         raise repeats_removal_refused(plan, file_name=parsed.file_name, round_number=round.number)
+    correction_reason_check(changes=plan.log.height, reason=reason)
     issues = _with_removals(checked.issues, plan, dry_run=False, clear=True)
     if draft is not None:  # written now, put in place once the transaction committed
         draft.write(issues)
@@ -485,6 +550,7 @@ def _result(
         changes_logged=plan.log.height,
         report_path=report_path,
         issues=checked.issues,
+        changes=plan.log,
     )
     if result.rows_read != result.rows_accepted + result.rows_rejected:
         raise Conflict("Internal count mismatch: rows read != accepted + rejected.")

@@ -99,7 +99,7 @@ def _summary(result: object) -> dict[str, object]:
     names = [
         "rows_read", "rows_accepted", "rows_rejected", "rows_flagged", "rows_new",
         "rows_replaced", "rows_unchanged", "sites_registered", "changes_logged",
-        "already_imported", "repeats_removed",
+        "already_imported", "repeats_removed", "looks_like",
     ]  # fmt: skip
     return {name: getattr(result, name) for name in names}
 

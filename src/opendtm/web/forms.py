@@ -6,7 +6,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from opendtm.forms.definitions import BASELINE_FORM_ID, SITE_FORM_ID
-from opendtm.ingest.choices import Severity
 from opendtm.operations.choices import SiteStatus, SiteType
 
 IMPORT_FORMS = [(BASELINE_FORM_ID, _("Baseline assessment")), (SITE_FORM_ID, _("Site assessment"))]
@@ -70,9 +69,29 @@ class UploadForm(forms.Form):
 
 
 class IssueFilterForm(forms.Form):
-    """Filters of an import's validation report."""
+    """Filters and page of an import's validation report."""
 
-    severity = forms.ChoiceField(
-        label=_("Severity"), required=False, choices=[("", _("Any")), *Severity.choices]
+    kind = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[
+            ("", _("Every line")),
+            ("error", _("Errors (row rejected)")),
+            ("warning", _("Warnings (row kept, flagged)")),
+            ("note", _("Notes (nothing wrong with the row)")),
+        ],
     )
     rule = forms.CharField(label=_("Rule"), required=False, max_length=64)
+    page = forms.IntegerField(required=False, min_value=1, max_value=10_000_000)
+
+
+class ConfirmForm(forms.Form):
+    """The confirmation of a checked upload; a correction needs its reason (the import service
+    decides, `ingest.services.correction_reason_check`)."""
+
+    reason = forms.CharField(
+        label=_("Reason for the corrections (goes into the cleaning log)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -3,10 +3,13 @@ started in the browser (upload -> dry-run report -> confirm or cancel)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -15,16 +18,31 @@ from opendtm.accounts.roles import can
 from opendtm.core.errors import Conflict, InvalidInput
 from opendtm.ingest import jobs
 from opendtm.ingest.cleaning_log import cleaning_log_as_csv, cleaning_log_rows
+from opendtm.ingest.issues import ISSUE_COLUMNS
 from opendtm.ingest.models import ImportJob
-from opendtm.ingest.queries import batches_of, cleaning_log
+from opendtm.ingest.queries import batch_get, batches_of, cleaning_log, issues_of
+from opendtm.ingest.report import (
+    changes_read,
+    report_as_xlsx,
+    report_bytes,
+    report_frame,
+    report_page,
+    report_rules,
+)
+from opendtm.ingest.services import correction_reason_check
 from opendtm.ingest.tasks import job_enqueue
 from opendtm.operations.choices import RoundStatus
 from opendtm.operations.models import Round
 from opendtm.operations.queries import round_get, round_transitions
-from opendtm.operations.services import round_transition
+from opendtm.operations.services import round_ensure_writable, round_transition
 from opendtm.operations.workflow import ROUND_TRANSITIONS, moves_from
 from opendtm.web.access import OperationRequest, operation_view
-from opendtm.web.forms import IssueFilterForm, TransitionForm, UploadForm
+from opendtm.web.forms import ConfirmForm, IssueFilterForm, TransitionForm, UploadForm
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def _round(request: OperationRequest, number: int) -> Round:
@@ -98,8 +116,10 @@ def cleaning_log_csv(request: OperationRequest, number: int) -> HttpResponse:
 @operation_view(Action.IMPORT)
 def import_upload(request: OperationRequest, number: int) -> HttpResponse:
     """Upload an export; its dry run is queued at once and the job page shows its report. A
-    refused upload (quota, a workbook's archive over the limits) is never kept."""
+    refused upload (quota, a workbook's archive over the limits) is never kept. A round that
+    takes no import (validated, published) offers no form: 409 before the upload is read."""
     round_ = _round(request, number)
+    round_ensure_writable(round_)
     form = UploadForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -131,22 +151,39 @@ def _job(request: OperationRequest, token: str) -> ImportJob:
     return jobs.job_get(token, operation=request.operation, user=request.user)  # type: ignore[arg-type]
 
 
+def _confirmable(job: ImportJob) -> bool:
+    """A checked upload of which some row would be stored; one whose every row is rejected
+    has nothing to confirm."""
+    return job.state == "validated" and bool(job.summary.get("rows_accepted"))
+
+
 @require_GET
 @operation_view(Action.IMPORT)
 def import_job(request: OperationRequest, token: str) -> HttpResponse:
-    """The upload's state; while it runs, the status block polls itself (HTMX)."""
+    """The upload's state; while it runs, the status block polls itself (HTMX). Once checked:
+    the values a correction would change, the confirmation, and the report a page at a time."""
     job = _job(request, token)
+    report = jobs.job_report(job)
     form = IssueFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    issues, matched = jobs.job_issues(
-        job, severity=filters.get("severity", ""), rule=filters.get("rule", "")
+    shown = report_page(
+        report,
+        kind=filters.get("kind") or "",
+        rule=filters.get("rule") or "",
+        page=filters.get("page") or 1,
     )
+    query = {k: v for k, v in request.GET.items() if k in ("kind", "rule") and v}
     context = {
         "operation": request.operation,
         "job": job,
-        "issues": list(issues.iter_rows(named=True)),
-        "matched": matched,
-        "rules": jobs.job_rules(job),
+        "report": shown,
+        "page_query": urlencode(query),
+        "rules": report_rules(report),
+        "changes": list(changes_read(report).iter_rows(named=True))
+        if job.state == "validated"
+        else [],
+        "confirmable": _confirmable(job),
+        "confirm_form": ConfirmForm(initial={"reason": job.reason}),
         "filter_form": form,
         "status_url": reverse("web:import-job", args=[request.operation.code, job.token]),
     }
@@ -161,31 +198,67 @@ def import_job(request: OperationRequest, token: str) -> HttpResponse:
     return render(request, "web/import_job.html", context)
 
 
+def _attachment(content: bytes, fmt: str, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = content_disposition_header(True, f"{name}.{fmt}")
+    return response
+
+
+def _stem(file_name: str) -> str:
+    return file_name.rsplit(".", 1)[0] or "export"
+
+
 @require_GET
 @operation_view(Action.IMPORT)
-def import_report(request: OperationRequest, token: str) -> FileResponse:
-    """The validation report of the upload, as CSV."""
+def import_report(request: OperationRequest, token: str, fmt: str = "csv") -> FileResponse:
+    """The validation report of the upload, as CSV or XLSX, named after the uploaded file."""
     job = _job(request, token)
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("Unknown format.")
     report = jobs.job_report(job)
     if not report.exists():
         raise Http404("The report is not ready yet.")
-    return FileResponse(
-        report.open("rb"),
+    path = report if fmt == "csv" else report_as_xlsx(report)
+    return FileResponse(  # streamed: a report may be long
+        path.open("rb"),
         as_attachment=True,
-        filename=f"{job.file_name.rsplit('.', 1)[0]}.report.csv",
-        content_type="text/csv",
+        filename=f"{_stem(job.file_name)}.report.{fmt}",
+        content_type=CONTENT_TYPES[fmt],
     )
+
+
+@require_GET
+@operation_view(Action.VIEW_RAW)
+def batch_report(request: OperationRequest, batch_id: int, fmt: str) -> HttpResponse:
+    """The report a committed import stored, as CSV or XLSX (the same columns as the file)."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("Unknown format.")
+    batch = batch_get(user=request.user, operation=request.operation, batch_id=batch_id)
+    rows = issues_of(user=request.user, batch=batch).values_list(*ISSUE_COLUMNS)
+    content = report_bytes(report_frame(rows), fmt)
+    return _attachment(content, fmt, f"{_stem(batch.file_name)}.report")
 
 
 @require_POST
 @operation_view(Action.IMPORT)
 def import_confirm(request: OperationRequest, token: str) -> HttpResponse:
-    """Run the real import with the same stored file."""
+    """Run the real import with the same stored file; a correction only with its reason."""
     job = _job(request, token)
-    if job.state != "validated":
-        messages.error(request, _("Only a validated upload can be imported."))
-    else:
-        job_enqueue(jobs.job_confirm(job, actor=request.user))  # type: ignore[arg-type]
+    form = ConfirmForm(request.POST)
+    # The page sends the reason box (filled with the upload's reason); a bare POST keeps that.
+    reason = job.reason
+    if "reason" in request.POST:
+        reason = form.cleaned_data["reason"].strip() if form.is_valid() else ""
+    if not _confirmable(job):
+        messages.error(request, _("Only a checked upload with accepted rows can be imported."))
+        return redirect("web:import-job", code=request.operation.code, token=job.token)
+    try:
+        correction_reason_check(changes=int(job.summary.get("changes_logged") or 0), reason=reason)
+        round_ensure_writable(_round(request, job.round_number))
+    except (InvalidInput, Conflict) as exc:
+        messages.error(request, exc.message)
+        return redirect("web:import-job", code=request.operation.code, token=job.token)
+    job_enqueue(jobs.job_confirm(job, actor=request.user, reason=reason))  # type: ignore[arg-type]
     return redirect("web:import-job", code=request.operation.code, token=job.token)
 
 

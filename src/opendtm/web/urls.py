@@ -52,6 +52,16 @@ urlpatterns = [
         "o/<slug:code>/imports/<str:token>/report.csv", rounds.import_report, name="import-report"
     ),
     path(
+        "o/<slug:code>/imports/<str:token>/report.<slug:fmt>",
+        rounds.import_report,
+        name="import-report-as",
+    ),
+    path(
+        "o/<slug:code>/batches/<int:batch_id>/report.<slug:fmt>",
+        rounds.batch_report,
+        name="batch-report",
+    ),
+    path(
         "o/<slug:code>/imports/<str:token>/confirm/", rounds.import_confirm, name="import-confirm"
     ),
     path("o/<slug:code>/imports/<str:token>/cancel/", rounds.import_cancel, name="import-cancel"),

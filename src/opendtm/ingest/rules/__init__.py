@@ -23,7 +23,7 @@ from opendtm.ingest.issues import (
     ISSUE_COLUMNS,
     NOTE_RULES,
     WARNING,
-    file_note,
+    ignored_columns_notes,
     issues_concat,
     issues_where,
 )
@@ -93,15 +93,16 @@ def _main_rules(
     form = ctx.form
     main, text = text_cleaned(main, form.main_fields())
     main, gazetteer = admin_resolve(main, ctx)
+    checks = [consistency.sex_age_sum(main), consistency.households(main)]
+    checks.append(consistency.at_most(main))
+    covered = issues_concat(checks)
     parts = [
         text,
         too_long(main, text_lengths(table_for(form.form_id).model)),
         gazetteer,
-        form_rules(main, form.main_fields(), form, sheet=sheet),
+        form_rules(main, form.main_fields(), form, sheet=sheet, covered=covered),
         consistency.submission_ids(main),
-        consistency.sex_age_sum(main),
-        consistency.households(main),
-        consistency.at_most(main),
+        *checks,
     ]
     if "site_id" in main.columns:
         main, site_issues = consistency.sites(main, ctx)
@@ -149,20 +150,13 @@ def validate(parsed: ExportLike, ctx: ValidationContext) -> Validation:
         frame, text = text_cleaned(frame, fields)
         repeat_issues.append(text)
         evaluated = _with_parent_fields(frame, main, form)
-        repeat_issues.append(form_rules(evaluated, fields, form, sheet=name))
         resolved, origin_issues = origins_resolve(frame, ctx)
-        repeat_issues += [origin_issues, consistency.origin_households(resolved)]
+        households = consistency.origin_households(resolved)
+        repeat_issues.append(form_rules(evaluated, fields, form, sheet=name, covered=households))
+        repeat_issues += [origin_issues, households]
         parts.append(consistency.origins_sum(main, resolved))
         repeats[name] = resolved
-    notes = [
-        file_note(
-            sheet=sheet,
-            field=column,
-            rule="column.ignored",
-            message=f"column {column!r} is not a field of form {form.form_id}; it was ignored",
-        )
-        for column in parsed.ignored_columns
-    ]
+    notes = ignored_columns_notes(parsed.ignored_columns, form=form, sheet=sheet)
     reader = parsed.issues.select(ISSUE_COLUMNS)
     issues = issues_concat([*notes, reader, *parts, *repeat_issues])
     issues = without_reader_duplicates(issues, reader)

@@ -14,11 +14,18 @@ import re
 import polars as pl
 
 from opendtm.forms.spec import Field, FormSpec
-from opendtm.ingest.expressions import Untranslatable, conjuncts, translate
+from opendtm.ingest.expressions import (
+    Untranslatable,
+    condition_words,
+    conjuncts,
+    describe,
+    translate,
+)
 from opendtm.ingest.issues import (
     ISSUE_COLUMNS,
     file_note,
     issues_concat,
+    issues_empty,
     issues_where,
 )
 
@@ -62,23 +69,39 @@ def _required(frame: pl.DataFrame, fields: tuple[Field, ...]) -> list[pl.DataFra
     for f in fields:
         if not f.required or f.type not in VALUE_TYPES or not _has_column(frame, f):
             continue
+        when = ""
+        if f.relevant:
+            said = condition_words(f.relevant, current=f.name)
+            when = f" when {said}" if said else " here (the form asks it given the other answers)"
         out.append(
             issues_where(
                 frame,
                 ~_present(frame, f) & _relevant(f, schema),
                 field=f.name,
                 rule="form.required",
-                message=f"{f.name} is required"
-                + (f" when {f.relevant}" if f.relevant else "")
-                + " but is empty",
+                message=f"{f.name} is required{when} but is empty",
             )
         )
     return out
 
 
+REFERENCE = re.compile(r"\$\{([A-Za-z_][\w.-]*)\}")
+
+
+def _constraint_message(f: Field, part: str, got: pl.Expr) -> pl.Expr:
+    """The report's words for a broken part: the form's own constraint message if it has one,
+    else the part in words (`expressions.describe`), never the XLSForm expression."""
+    if f.constraint_message:
+        return pl.format("{}: {} (got {})", pl.lit(f.name), pl.lit(f.constraint_message), got)
+    return pl.format("{}; got {}", pl.lit(describe(part, current=f.name)), got)
+
+
 def _constraints(
-    frame: pl.DataFrame, fields: tuple[Field, ...], sheet: str
+    frame: pl.DataFrame, fields: tuple[Field, ...], sheet: str, covered: pl.DataFrame
 ) -> tuple[list[pl.DataFrame], list[pl.DataFrame]]:
+    """One line per row and field that breaks the field's constraint (its first broken part),
+    except a part comparing it with other fields on a row where a consistency rule already
+    says so about one of them (`covered`): one message per check, not two."""
     schema = dict(frame.schema)
     issues, notes = [], []
     for f in fields:
@@ -86,36 +109,44 @@ def _constraints(
             continue
         if f.type == "geopoint" or GAZETTEER_FIELDS.match(f.name):
             continue
+        got = (
+            pl.col(f.name).cast(pl.List(pl.Utf8)).list.join(" ")
+            if isinstance(schema[f.name], pl.List)
+            else pl.col(f.name).cast(pl.Utf8)
+        )
+        lines = []
         for part in conjuncts(f.constraint):
             try:
                 holds = translate(part, current=f.name, schema=schema)
-            except Untranslatable as exc:
+            except Untranslatable:
                 notes.append(
                     file_note(
                         sheet=sheet,
                         field=f.name,
                         rule="form.constraint_unchecked",
-                        message=f"the part `{part}` of the constraint of {f.name} uses {exc}, "
-                        "which OpenDTM does not translate; it was not checked",
+                        message=f"one of the conditions the form sets on {f.name} was not "
+                        "checked: it refers to other rows or uses a function OpenDTM does not "
+                        "evaluate",
                     )
                 )
                 continue
-            issues.append(
-                issues_where(
-                    frame,
-                    _present(frame, f) & ~holds.fill_null(True),
-                    field=f.name,
-                    rule="form.constraint",
-                    message=pl.format(
-                        "{} breaks the form's rule `{}`: got {}",
-                        pl.lit(f.name),
-                        pl.lit(part),
-                        pl.col(f.name).cast(pl.List(pl.Utf8)).list.join(" ")
-                        if isinstance(schema[f.name], pl.List)
-                        else pl.col(f.name).cast(pl.Utf8),
-                    ),
-                )
+            broken = issues_where(
+                frame,
+                _present(frame, f) & ~holds.fill_null(True),
+                field=f.name,
+                rule="form.constraint",
+                message=_constraint_message(f, part, got),
             )
+            others = set(REFERENCE.findall(part)) - {f.name}
+            if others and broken.height and covered.height:
+                said = covered.filter(pl.col("field").is_in([f.name, *others]))
+                broken = broken.join(
+                    said.select("sheet", "row").unique(), on=["sheet", "row"], how="anti"
+                )
+            lines.append(broken)
+        if lines:
+            merged = issues_concat(lines)
+            issues.append(merged.unique(subset=["sheet", "row"], keep="first", maintain_order=True))
     return issues, notes
 
 
@@ -147,10 +178,18 @@ def _choices(frame: pl.DataFrame, fields: tuple[Field, ...], form: FormSpec) -> 
 
 
 def form_rules(
-    frame: pl.DataFrame, fields: tuple[Field, ...], form: FormSpec, *, sheet: str
+    frame: pl.DataFrame,
+    fields: tuple[Field, ...],
+    form: FormSpec,
+    *,
+    sheet: str,
+    covered: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Issues of the form's own rules on one sheet (the main one or a repeat's)."""
-    issues, notes = _constraints(frame, fields, sheet)
+    """Issues of the form's own rules on one sheet (the main one or a repeat's); `covered`:
+    the consistency rules' lines on it, which the form's cross-field checks do not repeat."""
+    issues, notes = _constraints(
+        frame, fields, sheet, issues_empty() if covered is None else covered
+    )
     return issues_concat(
         [*_required(frame, fields), *issues, *_choices(frame, fields, form), *notes]
     )
