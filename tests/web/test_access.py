@@ -123,11 +123,22 @@ def test_every_url_is_in_the_table() -> None:
     names = {p.name for p in urlpatterns}
     covered = {"home", "login", "logout", "dashboard", "breakdown", "download", "sites", "site",
                "round", "round-move", "cleaning-log", "import", "import-job", "import-report",
-               "import-confirm", "import-cancel"}  # fmt: skip
+               "import-confirm", "import-cancel",
+               # the management pages: tests/web/test_access_manage.py
+               "rounds", "round-open", "round-publish", "operation-settings",
+               "operation-people", "operation-form", "operation-new", "users", "user",
+               "user-active", "user-password", "tokens", "token-revoke"}  # fmt: skip
     assert names == covered
 
 
-SAMPLE = {"number": 1, "site_id": "S1", "kind": "admin", "fmt": "csv", "token": "abc"}
+SAMPLE = {
+    "number": 1,
+    "site_id": "S1",
+    "kind": "admin",
+    "fmt": "csv",
+    "token": "abc",
+    "form_id": "dtm_site",
+}
 
 
 def _operation_urls(code: str) -> list[tuple[str, str]]:
@@ -143,7 +154,9 @@ def _operation_urls(code: str) -> list[tuple[str, str]]:
             continue
         kwargs = {"code": code, **{k: v for k, v in SAMPLE.items() if k in names}}
         method = (
-            "post" if pattern.name in ("round-move", "import-confirm", "import-cancel") else "get"
+            "post"
+            if pattern.name in ("round-move", "round-open", "import-confirm", "import-cancel")
+            else "get"
         )
         pages.append((method, reverse(f"web:{pattern.name}", kwargs=kwargs)))
     return pages
@@ -168,7 +181,7 @@ def test_a_private_operation_answers_as_one_that_does_not_exist(
     if user is not None:
         client.force_login(user)
     pages = list(zip(_operation_urls("typhoon"), _operation_urls("nosuchop"), strict=True))
-    assert len(pages) == 13
+    assert len(pages) == 19
     for (method, private_url), (_, missing_url) in pages:
         private = getattr(client, method)(private_url)
         missing = getattr(client, method)(missing_url)

@@ -40,6 +40,9 @@ VALID_PATH = {
     "fmt": "csv",
     "site_id": "S1",
     "token": "A" * 22,
+    "form_id": "dtm_site",
+    "username": "nora",
+    "token_id": "1",
 }
 BAD_PATH = {
     "slug": ("x" * 300, "nope"),
@@ -166,7 +169,7 @@ def _reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[set[str]]:
 def test_the_routes_are_all_there() -> None:
     """The drive below reaches the pages, the downloads, the imports and DTM v3."""
     names = [route for route, _ in ROUTES]
-    assert len(names) == 21
+    assert len(names) == 34
     assert "o/<slug:code>/download/<slug:kind>.<slug:fmt>" in names
     assert "o/<slug:code>/imports/<str:token>/confirm/" in names
     assert "v3/displacement/admin1" in names
