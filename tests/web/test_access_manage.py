@@ -115,7 +115,9 @@ def _state() -> tuple[Any, ...]:
     """Everything a management page may change."""
     return (
         AuditEvent.objects.count(),
-        sorted(Operation.objects.values_list("code", "name", "is_public", "end_date", "mcof_phase")),
+        sorted(
+            Operation.objects.values_list("code", "name", "is_public", "end_date", "mcof_phase")
+        ),
         sorted(Round.objects.values_list("operation__code", "number", "status")),
         sorted(OperationGrant.objects.values_list("user__username", "operation__code", "role")),
         sorted(get_user_model().objects.values_list("username", "is_active", "password")),

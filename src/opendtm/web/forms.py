@@ -125,7 +125,9 @@ class OperationEditForm(forms.Form):
 
     name = forms.CharField(label=_("Name"), max_length=200)
     mcof_phase = forms.ChoiceField(label=_("MCOF phase"), choices=McofPhase.choices)
-    end_date = forms.DateField(label=_("End date (empty: still running)"), required=False, widget=DATE)
+    end_date = forms.DateField(
+        label=_("End date (empty: still running)"), required=False, widget=DATE
+    )
     is_public = forms.BooleanField(
         label=_("Public: published figures are visible without logging in"), required=False
     )

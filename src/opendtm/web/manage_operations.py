@@ -156,9 +156,7 @@ def operation_form(request: OperationRequest, form_id: str) -> HttpResponse:
     """One shipped XLSForm with the operation's admin units as cascading selects, the file
     `opendtm forms export DIR --form FORM --operation OP` writes."""
     if form_id not in shipped_form_ids():
-        raise NotFound(
-            f"No form {form_id!r}.", hint=f"The forms: {', '.join(shipped_form_ids())}."
-        )
+        raise NotFound(f"No form {form_id!r}.", hint=f"The forms: {', '.join(shipped_form_ids())}.")
     with tempfile.TemporaryDirectory(prefix="opendtm-form-") as folder:
         path = form_export(form_id=form_id, directory=Path(folder), operation=request.operation)
         body = path.read_bytes()

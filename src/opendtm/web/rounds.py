@@ -67,9 +67,9 @@ def round_move(request: OperationRequest, number: int) -> HttpResponse:
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a valid workflow move."))
-    elif form.cleaned_data["to_status"] == RoundStatus.PUBLISHED and not form.cleaned_data[
-        "confirm"
-    ]:
+    elif (
+        form.cleaned_data["to_status"] == RoundStatus.PUBLISHED and not form.cleaned_data["confirm"]
+    ):
         messages.error(
             request,
             _("Publishing cannot be undone: read what becomes public and confirm it first."),

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('api', '0001_initial'),
+        ("api", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='apitoken',
-            name='prefix',
-            field=models.CharField(blank=True, help_text="The token's first characters, to recognise it by.", max_length=16),
+            model_name="apitoken",
+            name="prefix",
+            field=models.CharField(
+                blank=True,
+                help_text="The token's first characters, to recognise it by.",
+                max_length=16,
+            ),
         ),
     ]
