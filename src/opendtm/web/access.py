@@ -4,9 +4,10 @@
 (`operations.queries.operation_get`) and asks `accounts.roles.authorize` for the action; the
 view gets the operation as `request.operation`. `superuser_view(doing)` gates the acts that
 belong to no single operation (`accounts.roles.authorize_superuser`), `account_view` the pages
-of one's own account (any logged-in user; the services decide the rest). Refusals: an anonymous visitor is sent to the
-login page; a logged-in user gets 404 for an operation they may not see (its existence is not
-revealed) and 403 for an action their role does not allow, as pages of `web.errors`.
+of one's own account (any logged-in user; the services decide the rest). Refusals: an
+anonymous visitor is sent to the login page; a logged-in user gets 404 for an operation they
+may not see (its existence is not revealed) and 403 for an action their role does not allow,
+as pages of `web.errors`.
 """
 
 from __future__ import annotations

@@ -9,10 +9,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from opendtm.forms.definitions import BASELINE_FORM_ID, SITE_FORM_ID
-from opendtm.ingest.choices import Severity
 from opendtm.accounts.choices import Role
 from opendtm.core.errors import OpenDTMError
+from opendtm.forms.definitions import BASELINE_FORM_ID, SITE_FORM_ID
+from opendtm.ingest.choices import Severity
 from opendtm.operations.choices import CrisisType, McofPhase, SiteStatus, SiteType
 
 IMPORT_FORMS = [(BASELINE_FORM_ID, _("Baseline assessment")), (SITE_FORM_ID, _("Site assessment"))]
@@ -87,7 +87,7 @@ class IssueFilterForm(forms.Form):
     rule = forms.CharField(label=_("Rule"), required=False, max_length=64)
 
 
-def _countries() -> list[tuple[str, str]]:
+def _countries() -> list[tuple[str, object]]:
     import pycountry
 
     named = ((c.alpha_3, getattr(c, "common_name", None) or c.name) for c in pycountry.countries)
