@@ -7,6 +7,7 @@ issues it an API token that works until it is revoked, then deactivates the acco
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from opendtm.operations.models import Operation, Round
 from tests.web.conftest import PASSWORD, WebWorld
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def _login(page: Any, base: str, username: str) -> None:
@@ -99,6 +101,8 @@ def test_a_manager_publishes_only_after_the_confirmation_and_opens_the_next_roun
     expect(page.locator('#publish-headline [data-measure="idp_ind"]')).to_have_text(
         number(value, hidden=value is None)
     )
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "publish-confirmation.png"), full_page=True)
     page.click("#publish-confirm")  # not ticked: the browser keeps the form
     assert page.url == f"{base}/o/typhoon/rounds/2/publish/"
     assert Round.objects.get(operation=operation, number=2).status == "validated"
@@ -137,6 +141,8 @@ def test_an_account_gets_a_token_that_works_until_it_is_revoked(
     page.fill("#token-new input[name=username]", "lea")
     page.click("#issue-token")
     secret = page.input_value("#token-secret")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "token-issued.png"), full_page=True)
     assert secret.startswith("odtm_")
     api = Client(headers={"Authorization": f"Bearer {secret}"})
     assert api.get("/api/v1/operations").status_code == 200
