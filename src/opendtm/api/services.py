@@ -17,7 +17,7 @@ from opendtm.core.errors import InvalidInput, NotFound
 
 TOKEN_PREFIX = "odtm_"
 # How much of a token is kept in clear to recognise it by in lists: the fixed "odtm_" and 6
-# random characters (36 bits) of its 43, so what is left to guess is still 222 bits.
+# random characters (36 bits) of its 43 (256 bits), so what is left to guess is still 220 bits.
 SHOWN_LENGTH = len(TOKEN_PREFIX) + 6
 
 
