@@ -56,6 +56,9 @@ def test_an_administrator_creates_and_edits_an_operation_and_gives_a_role(
     page.wait_for_url(f"{base}/o/phl-flood-2026/settings/")
     expect(page.locator(".messages")).to_contain_text("Operation phl-flood-2026 created.")
 
+    page.goto(f"{base}/o/phl-flood-2026/rounds/")  # the way an admin finds the settings
+    page.click("#settings-link")
+    page.wait_for_url(f"{base}/o/phl-flood-2026/settings/")
     page.fill("input[name=name]", "Luzon floods, August 2026")
     page.check("input[name=is_public]")
     page.click("#save-operation")

@@ -38,6 +38,7 @@ def _rounds_page(request: OperationRequest, form: RoundOpenForm, status: int) ->
             "rounds": list(rounds_of(operation=operation, user=user)),
             "open_form": form if may_manage else None,
             "xlsforms": IMPORT_FORMS if can(user, Action.IMPORT, operation) else [],
+            "may_manage_operation": can(user, Action.MANAGE_OPERATION, operation),
         },
         status=status,
     )

@@ -1,6 +1,6 @@
-"""`{% may "action" operation as x %}` and `{% administers as x %}`: whether to show a link to
-a management page. The pages decide access themselves (`web.access`); this only asks the same
-`accounts.roles`, so a menu never offers a page that refuses its reader."""
+"""`{% administers as x %}`: whether to show the links to the instance administrators' pages
+(the logged-in user's own flags: no query). The pages decide access themselves (`web.access`);
+this asks the same `accounts.roles`, so a menu never offers a page that refuses its reader."""
 
 from __future__ import annotations
 
@@ -8,16 +8,9 @@ from typing import Any
 
 from django import template
 
-from opendtm.accounts.choices import Action
-from opendtm.accounts.roles import can, is_superuser
+from opendtm.accounts.roles import is_superuser
 
 register = template.Library()
-
-
-@register.simple_tag(takes_context=True)
-def may(context: dict[str, Any], action: str, operation: Any) -> bool:
-    request = context.get("request")
-    return request is not None and can(request.user, Action(action), operation)
 
 
 @register.simple_tag(takes_context=True)
