@@ -15,6 +15,7 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from opendtm.accounts.models import OperationGrant
+from opendtm.api.services import token_create
 from opendtm.figures.exports import number
 from opendtm.figures.queries import figures_headline
 from opendtm.operations.models import Operation, Round
@@ -168,4 +169,34 @@ def test_an_account_gets_a_token_that_works_until_it_is_revoked(
     page.fill("#account-active input[name=reason]", "left the mission")
     page.click("#toggle-active")
     expect(page.locator("#account-state")).to_have_text("deactivated")
+    _no_errors(logged)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_management_pages_fit_a_phone(
+    web_world: WebWorld, live_server: Any, browser_page: Any
+) -> None:
+    """At 390 px no management page is wider than the screen (tables scroll in their card)."""
+    page, logged = browser_page
+    base = live_server.url
+    Round.objects.filter(operation=web_world.world.operation, number=2).update(status="validated")
+    boss = web_world.users["superuser"]
+    token_create(username="boss", name="a script with a rather long name", actor=boss)
+    page.set_viewport_size({"width": 390, "height": 800})
+    _login(page, base, "boss")
+    pages = [
+        "/o/typhoon/rounds/",
+        "/o/typhoon/rounds/2/publish/",
+        "/o/typhoon/settings/",
+        "/o/typhoon/people/",
+        "/manage/operations/new/",
+        "/manage/users/",
+        "/manage/users/nora/",
+        "/account/tokens/",
+    ]
+    widths = {}
+    for url in pages:
+        page.goto(base + url)
+        widths[url] = page.evaluate("document.documentElement.scrollWidth")
+    assert widths == dict.fromkeys(pages, 390)
     _no_errors(logged)

@@ -98,7 +98,14 @@ def test_rounds_are_listed_and_opened_with_the_services_refusals_shown(
     assert still_open.status_code == 409
     assert "Round 2 of typhoon is still open" in still_open.content.decode()
     assert Round.objects.filter(operation=web_world.world.operation).count() == 2
-    round_validate(round=_round2(web_world), actor=web_world.users["manager"])  # type: ignore[arg-type]
+    client.post("/o/typhoon/rounds/2/move/", {"to_status": "validated"})
+    assert _round2(web_world).status == "validated"
+    no_reason = client.post("/o/typhoon/rounds/2/move/", {"to_status": "open"}, follow=True)
+    assert "To reopen round 2 of typhoon give a reason." in no_reason.content.decode()
+    assert _round2(web_world).status == "validated"
+    client.post("/o/typhoon/rounds/2/move/", {"to_status": "open", "reason": "late forms"})
+    assert _round2(web_world).status == "open"
+    client.post("/o/typhoon/rounds/2/move/", {"to_status": "validated"})
     opened = client.post("/o/typhoon/rounds/open/", {"start_date": "2026-12-01"})
     assert opened["Location"] == "/o/typhoon/rounds/3/"
     round3 = Round.objects.get(operation=web_world.world.operation, number=3)
