@@ -1,6 +1,7 @@
 """Benchmark: import an N-row site-assessment CSV (default 1,000,000) with full validation.
 
     .venv/bin/python bench/import_sites.py [--rows N] [--home DIR] [--synthetic]
+                                           [--new-sites] [--json]
 
 Builds a fresh SQLite database in --home (a temporary folder by default), loads the built-in
 Philippine gazetteer (or, with --synthetic or if it cannot load, a synthetic one), registers the
@@ -9,8 +10,12 @@ of the shipped `dtm_site` form with real P-codes, then:
 
 - times DuckDB's `read_csv` of the same file into an in-memory table (the yardstick);
 - runs `import_commit` in a child process (reader, every rule, the file stored compressed, bulk
-  write, report), timing it there and taking its CPU time and peak resident memory (ru_maxrss
-  of the child).
+  write, report), timing it there and taking its CPU time and peak resident memory (VmHWM of
+  the child: Linux carries the parent's peak into a child's ru_maxrss across exec).
+
+`--new-sites` leaves the registry empty, so that the import registers every site (the most
+memory an import of the file can take); `--json` prints the results as one JSON line (the
+memory test of tests/ingest/test_memory.py reads it) and skips the DuckDB yardstick.
 
 Prints rows/s end to end, the import's CPU time and the load average (the machine is shared:
 wall time alone says little when other processes run), peak memory and the ratio to DuckDB.
@@ -87,7 +92,7 @@ def _gazetteer(actor: Any, synthetic: bool) -> str:
     return "synthetic PHL (40,800 barangays)"
 
 
-def setup(home: Path, rows: int, synthetic: bool) -> dict[str, Any]:
+def setup(home: Path, rows: int, synthetic: bool, new_sites: bool = False) -> dict[str, Any]:
     """Database, gazetteer, operation, open round, registered sites and the CSV to import."""
     _django(home)
     from opendtm.accounts.services import user_for_cli
@@ -130,7 +135,8 @@ def setup(home: Path, rows: int, synthetic: bool) -> dict[str, Any]:
     pick = barangays[rng.integers(0, barangays.height, rows)]
     site_ids = [f"S-{i:07d}" for i in range(1, rows + 1)]
     started = time.perf_counter()
-    _sites_register(operation, actor, site_ids, pick.get_column("unit_id"))
+    if not new_sites:
+        _sites_register(operation, actor, site_ids, pick.get_column("unit_id"))
     registered = time.perf_counter() - started
     path = home / "site_assessment.csv"
     _write_csv(path, pick, site_ids, rng)
@@ -282,7 +288,12 @@ def run_import(home: Path, path: str, round_number: int) -> dict[str, Any]:
         "rejected": result.rows_rejected,
         "flagged": result.rows_flagged,
         "new": result.rows_new,
-        "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "sites_registered": result.sites_registered,
+        "peak_kib": next(
+            int(line.split()[1])
+            for line in Path("/proc/self/status").read_text().splitlines()
+            if line.startswith("VmHWM:")
+        ),
     }
 
 
@@ -291,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--home", type=Path)
     parser.add_argument("--synthetic", action="store_true", help="Skip the built-in gazetteer.")
+    parser.add_argument("--new-sites", action="store_true", help="Register no site beforehand.")
+    parser.add_argument("--json", action="store_true", help="Results as one JSON line.")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -299,9 +312,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     home = args.home or Path(tempfile.mkdtemp(prefix="opendtm-bench-"))
     home.mkdir(parents=True, exist_ok=True)
-    prepared = setup(home, args.rows, args.synthetic)
+    prepared = setup(home, args.rows, args.synthetic, args.new_sites)
     size = Path(prepared["path"]).stat().st_size
-    duck = duckdb_read(prepared["path"])
+    duck = None if args.json else duckdb_read(prepared["path"])
     load_before = os.getloadavg()[0]
     child = subprocess.run(
         [sys.executable, __file__, "--child", "--home", str(home), "--path", prepared["path"]],
@@ -313,6 +326,9 @@ def main(argv: list[str] | None = None) -> int:
         print(child.stdout, child.stderr, file=sys.stderr)
         return 1
     result = json.loads(child.stdout.strip().splitlines()[-1])
+    if duck is None:
+        print(json.dumps({**result, "file_bytes": size}))
+        return 0
     rate = result["read"] / result["seconds"]
     print(
         f"machine: {os.cpu_count()} cores, "

@@ -18,6 +18,16 @@ def _missing(marker: str) -> str | None:
         return "no PostgreSQL server configured: set OPENDTM_TEST_POSTGRES_URL=postgresql://..."
     if marker == "browser" and not shutil.which(CHROMIUM):
         return f"no Chromium at {CHROMIUM}: apt-get install chromium (or set OPENDTM_CHROMIUM)"
+    if marker == "pdf":
+        if not shutil.which("pdftotext"):
+            return "no pdftotext (reads the PDF reports' text): apt-get install poppler-utils"
+        from opendtm.core.errors import Unavailable
+        from opendtm.reports.rendering import renderer_check
+
+        try:
+            renderer_check()
+        except Unavailable as exc:
+            return str(exc)
     if marker == "wrk" and not shutil.which("wrk"):
         return "no wrk (the HTTP load tool): apt-get install wrk"
     return None
@@ -25,9 +35,10 @@ def _missing(marker: str) -> str | None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "wrk: needs the wrk load tool (bench/api_load.py)")
+    config.addinivalue_line("markers", "pdf: renders PDF reports and reads them with pdftotext")
 
 
-REQUIREMENTS = ("postgres", "browser", "wrk")
+REQUIREMENTS = ("postgres", "browser", "wrk", "pdf")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -94,6 +94,10 @@ INSTALLED_APPS = [
     "opendtm.api",
     "ninja",  # its Swagger UI files, served locally (no CDN)
     "django_htmx",
+    "opendtm.reports",
+    "django_tasks",  # Django's tasks framework (backport): imports run as queued tasks
+    "django_tasks_db",  # its database backend: the queue is a table, no extra server
+    "axes",  # login throttling per account and per address
     "opendtm.web",
 ]
 
@@ -115,6 +119,13 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "opendtm.web.errors.ErrorPageMiddleware",  # project errors -> 400/403/404 pages
+    "axes.middleware.AxesMiddleware",  # a locked-out login answers 429 (after the others)
+]
+
+# Axes first: it refuses a locked-out account or address before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "opendtm.urls"
@@ -207,3 +218,29 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 1000, "CULL_FREQUENCY": 4},
     },
 }
+
+# The task queue (docs/web.md, "The worker"): tasks are rows of the database, on SQLite and
+# PostgreSQL alike; `opendtm worker` runs them (`opendtm serve` starts one beside the web).
+TASKS = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+}
+# Dry runs and imports running at once, over every worker (each reads a file in memory).
+OPENDTM_IMPORTS_AT_ONCE = int(os.environ.get("OPENDTM_IMPORTS_AT_ONCE", "2"))
+# A running job's worker renews its heartbeat this often; a job whose heartbeat is older than
+# OPENDTM_JOB_STALE_SECONDS (or whose worker process on this machine is gone) is failed.
+OPENDTM_JOB_HEARTBEAT_SECONDS = float(os.environ.get("OPENDTM_JOB_HEARTBEAT_SECONDS", "5"))
+OPENDTM_JOB_STALE_SECONDS = float(os.environ.get("OPENDTM_JOB_STALE_SECONDS", "300"))
+# Bytes of uploads one operation may keep at once (files not yet cleaned up), and the age in
+# days after which the worker removes the files of failed, cancelled and imported uploads.
+OPENDTM_UPLOAD_QUOTA_BYTES = int(os.environ.get("OPENDTM_UPLOAD_QUOTA_BYTES", str(2 << 30)))
+OPENDTM_UPLOAD_KEEP_DAYS = float(os.environ.get("OPENDTM_UPLOAD_KEEP_DAYS", "7"))
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins of one account (from
+# any address) or from one address (to any account), further logins are refused for
+# AXES_COOLOFF_TIME hours; each lockout is recorded in the audit log (accounts.signals).
+AXES_FAILURE_LIMIT = int(os.environ.get("OPENDTM_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("OPENDTM_LOGIN_COOLOFF_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
+AXES_VERBOSE = False

@@ -48,3 +48,34 @@ def browser_page() -> Iterator[tuple[Any, list[str]]]:
         finally:
             browser.close()
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def task_worker(settings: Any) -> Iterator[None]:
+    """The task queue's worker (`core.worker.Worker`, as `opendtm worker` runs it) in a thread
+    beside the live server, for the jobs the pages queue."""
+    import threading
+
+    from django.db import connection
+
+    from opendtm.core.worker import Worker
+
+    settings.OPENDTM_WEB_IMPORT_INLINE = False
+    # Few writes beside the pages' reads: the in-memory test database is SQLite's shared cache,
+    # whose table locks refuse a read at once instead of waiting.
+    settings.OPENDTM_JOB_HEARTBEAT_SECONDS = 60
+    worker = Worker(interval=0.5)
+
+    def run() -> None:
+        try:
+            worker.run()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, name="opendtm-test-worker", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        worker.running = False
+        thread.join(timeout=60)

@@ -30,9 +30,8 @@ def _faulty_export(folder: Path) -> Path:
 
 @pytest.mark.django_db(transaction=True)
 def test_manager_imports_publishes_and_reads_dashboard(
-    web_world: WebWorld, live_server: Any, browser_page: Any, tmp_path: Path, settings: Any
+    web_world: WebWorld, live_server: Any, browser_page: Any, tmp_path: Path, task_worker: None
 ) -> None:
-    settings.OPENDTM_WEB_IMPORT_INLINE = False  # the real background thread
     page, logged = browser_page
     base = live_server.url
     page.goto(f"{base}/login/")

@@ -93,7 +93,10 @@ def test_the_listing_catches_a_read_without_user() -> None:
         "ingest.queries.cleaning_log",
         "ingest.queries.batches_of",
         "ingest.queries.raw_row",
+        "ingest.queries.cells_as_received",
         "mobility.queries.site_indicators",
+        "mobility.queries.submissions_of",
+        "mobility.queries.submission_get",
         "figures.queries.figures_by_admin",
     ):
         assert _reads_operation_data(functions[name]), name

@@ -122,6 +122,37 @@ def test_excel_error_cells_are_report_lines_of_their_rows(tmp_path: Path, layout
     ]  # fmt: skip
 
 
+def test_excel_error_cells_of_a_legacy_xls_are_report_lines_too(tmp_path: Path) -> None:
+    """calamine reads a .xls error cell as empty ("required but empty" would be the wrong
+    reason): the reading child finds them with xlrd. Written by xlwt, as Excel 97-2003 does."""
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("data")
+    for col, header in enumerate(["site_id", "hh", "ind", "_uuid"]):
+        sheet.write(0, col, header)
+    sheet.write(1, 0, "S-1")
+    sheet.row(1).set_cell_error(1, "#DIV/0!")
+    sheet.write(1, 2, 10)
+    sheet.write(1, 3, "u1")
+    sheet.write(2, 0, "S-2")
+    sheet.write(2, 1, 4)
+    sheet.row(2).set_cell_error(2, 42)  # #N/A, which xlwt knows by its code only
+    sheet.write(2, 3, "u2")
+    path = tmp_path / "e.xls"
+    book.save(str(path))
+    parsed = read_export(form=SITE, path=path)
+    assert parsed.main.select("_row", "_submission_id", "site_id", "hh", "ind").rows() == [
+        (2, "u1", "S-1", None, 10),
+        (3, "u2", "S-2", 4, None),
+    ]
+    lines = parsed.issues.filter(pl.col("rule") == "type.excel_error")
+    assert lines.select("row", "field", "value").rows() == [
+        (2, "hh", "#DIV/0!"),
+        (3, "ind", "#N/A"),
+    ]
+
+
 def test_rows_are_numbered_where_the_sheet_has_them(tmp_path: Path) -> None:
     strings: list[str] = []
     rows = text_row(1, [], strings) + row_xml(

@@ -16,6 +16,7 @@ from opendtm.accounts.choices import Role
 from opendtm.accounts.models import AuditEvent, OperationGrant
 from opendtm.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from opendtm.gazetteer.models import AdminUnit
+from opendtm.operations import sites as sites_module
 from opendtm.operations.checks import coordinates_check
 from opendtm.operations.choices import SiteStatus
 from opendtm.operations.models import Operation, Site, SiteStatusChange
@@ -210,8 +211,10 @@ def _rows(n: int, start: int = 1) -> list[dict[str, Any]]:
 def test_register_many_in_one_write(op: Operation, tree: dict[str, AdminUnit]) -> None:
     root = SuperuserFactory()
     created = sites_register_many(operation=op, records=_rows(5), actor=root)
-    assert [s.site_id for s in created] == [f"EC-{i:04d}" for i in range(1, 6)]
-    assert all(s.pk for s in created)
+    assert created == dict(
+        Site.objects.filter(operation=op).order_by("site_id").values_list("site_id", "pk")
+    )
+    assert list(created) == [f"EC-{i:04d}" for i in range(1, 6)]
     assert list(
         Site.objects.filter(operation=op)
         .order_by("site_id")
@@ -255,7 +258,9 @@ def test_register_many_takes_records_and_unit_ids(
         ),
     ]
     created = sites_register_many(operation=op, records=records, actor=SuperuserFactory())
-    assert [(s.site_id, s.status, s.closed_on) for s in created] == [
+    assert list(created) == ["T-1", "P-1"]
+    sites = Site.objects.in_bulk(list(created.values()))
+    assert [(s.site_id, s.status, s.closed_on) for s in map(sites.get, created.values())] == [
         ("T-1", "closed", dt.date(2026, 11, 9)),
         ("P-1", "planned", None),
     ]
@@ -277,13 +282,33 @@ def test_register_many_queries_do_not_grow_with_rows(
     assert Site.objects.count() == 303
     assert SiteStatusChange.objects.count() == 303
     last = Site.objects.get(site_id="EC-0399")
-    assert (created[-1].pk, created[-1].latitude, created[-1].opened_on) == (
+    assert (created["EC-0399"], last.latitude, last.opened_on) == (
         last.pk,
-        last.latitude,
+        10 + 399 / 1000,
         dt.date(2026, 11, 8),
     )
-    assert last.created_at == created[-1].created_at
     assert last.status_history.get().on == dt.date(2026, 11, 8)
+
+
+def test_register_many_in_batches_refuses_a_repeat_across_them(
+    op: Operation, tree: dict[str, AdminUnit], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Records go SITES_AT_A_TIME at a time: an ID given again in a later batch is still
+    refused, naming the first row, and the batches already written are undone."""
+    monkeypatch.setattr(sites_module, "SITES_AT_A_TIME", 2)
+    rows = _rows(5)
+    rows[4]["site_id"] = "EC-0001"
+    before = _state()
+    with pytest.raises(InvalidInput) as caught:
+        sites_register_many(operation=op, records=iter(rows), actor=SuperuserFactory())
+    assert str(caught.value) == (
+        "Row 6, site 'EC-0001': the site ID is given twice (first in row 2)."
+    )
+    assert _state() == before
+    created = sites_register_many(operation=op, records=iter(_rows(5)), actor=SuperuserFactory())
+    assert list(created) == [f"EC-{i:04d}" for i in range(1, 6)]
+    assert SiteStatusChange.objects.filter(site_id__in=created.values()).count() == 5
+    assert AuditEvent.objects.get(action="site.register_many").changes["site_ids"] == list(created)
 
 
 @pytest.mark.parametrize(
@@ -350,7 +375,7 @@ def test_register_many_refuses_a_known_site(op: Operation, tree: dict[str, Admin
 
 
 def test_register_many_of_nothing_writes_nothing(op: Operation) -> None:
-    assert sites_register_many(operation=op, records=[], actor=SuperuserFactory()) == []
+    assert sites_register_many(operation=op, records=[], actor=SuperuserFactory()) == {}
     assert _state() == (0, 0, 0)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from opendtm.mobility.models import SiteAssessment
 from opendtm.operations.models import Operation, Round
 from tests.web.conftest import WebWorld
 
@@ -28,13 +29,20 @@ PAGES: dict[str, tuple[str, str]] = {
     "download_r2": ("get", "/o/typhoon/download/site.xlsx?round=2"),
     "sites": ("get", "/o/typhoon/sites/"),
     "site": ("get", "/o/typhoon/sites/S1/"),
+    "site_pdf": ("get", "/o/typhoon/sites/S1/profile.pdf"),
+    "site_table": ("get", "/o/typhoon/sites/S1/tables/needs.xlsx"),
     "round1": ("get", "/o/typhoon/rounds/1/"),
     "round2": ("get", "/o/typhoon/rounds/2/"),
+    "round1_pdf": ("get", "/o/typhoon/rounds/1/report.pdf"),
+    "round2_pdf": ("get", "/o/typhoon/rounds/2/report.pdf"),
     "cleaning_log": ("get", "/o/typhoon/rounds/1/cleaning-log.csv"),
     "import": ("get", "/o/typhoon/rounds/2/import/"),
     "move": ("post", "/o/typhoon/rounds/2/move/"),
     "import_job": ("get", "/o/typhoon/imports/nosuchtoken/"),
     "import_confirm": ("post", "/o/typhoon/imports/nosuchtoken/confirm/"),
+    "submissions": ("get", "/o/typhoon/rounds/1/submissions/?form=dtm_site"),
+    "submission": ("get", "/o/typhoon/rounds/1/submissions/{batch}/{row}/"),
+    "submissions_r2": ("get", "/o/typhoon/rounds/2/submissions/"),
 }
 
 L = "login"
@@ -50,13 +58,20 @@ PRIVATE: dict[str, tuple[Any, ...]] = {
     "download_r2":    (L,   404, 404, 200, 200, 200, 200),
     "sites":          (L,   404, 200, 200, 200, 200, 200),
     "site":           (L,   404, 200, 200, 200, 200, 200),
+    "site_pdf":       (L,   404, 200, 200, 200, 200, 200),
+    "site_table":     (L,   404, 200, 200, 200, 200, 200),
     "round1":         (L,   404, 200, 200, 200, 200, 200),
     "round2":         (L,   404, 404, 200, 200, 200, 200),
+    "round1_pdf":     (L,   404, 200, 200, 200, 200, 200),
+    "round2_pdf":     (L,   404, 404, 200, 200, 200, 200),
     "cleaning_log":   (L,   404, 403, 200, 200, 200, 200),
     "import":         (L,   404, 403, 403, 200, 200, 200),
     "move":           (L,   404, 403, 403, 302, 302, 302),
     "import_job":     (L,   404, 403, 403, 404, 404, 404),
     "import_confirm": (L,   404, 403, 403, 404, 404, 404),
+    "submissions":    (L,   404, 403, 200, 200, 200, 200),
+    "submission":     (L,   404, 403, 200, 200, 200, 200),
+    "submissions_r2": (L,   404, 403, 200, 200, 200, 200),
 }  # fmt: skip
 # Public operation: anyone sees the published round; the rest is as on a private one.
 PUBLIC: dict[str, tuple[Any, ...]] = {
@@ -70,13 +85,20 @@ PUBLIC: dict[str, tuple[Any, ...]] = {
     "download_r2":    (L,   404, 404, 200, 200, 200, 200),
     "sites":          (200, 200, 200, 200, 200, 200, 200),
     "site":           (200, 200, 200, 200, 200, 200, 200),
+    "site_pdf":       (200, 200, 200, 200, 200, 200, 200),
+    "site_table":     (200, 200, 200, 200, 200, 200, 200),
     "round1":         (200, 200, 200, 200, 200, 200, 200),
     "round2":         (L,   404, 404, 200, 200, 200, 200),
+    "round1_pdf":     (200, 200, 200, 200, 200, 200, 200),
+    "round2_pdf":     (L,   404, 404, 200, 200, 200, 200),
     "cleaning_log":   (L,   403, 403, 200, 200, 200, 200),
     "import":         (L,   403, 403, 403, 200, 200, 200),
     "move":           (L,   403, 403, 403, 302, 302, 302),
     "import_job":     (L,   403, 403, 403, 404, 404, 404),
     "import_confirm": (L,   403, 403, 403, 404, 404, 404),
+    "submissions":    (L,   403, 403, 200, 200, 200, 200),
+    "submission":     (L,   403, 403, 200, 200, 200, 200),
+    "submissions_r2": (L,   403, 403, 200, 200, 200, 200),
 }  # fmt: skip
 
 CASES = [
@@ -102,8 +124,10 @@ def test_pages_answer_each_role(
     if user is not None:
         client.force_login(user)
     got: dict[str, Any] = {}
+    s1 = SiteAssessment.objects.get(round__number=1, site__site_id="S1")
     for page in sorted(PAGES, key=lambda p: p == "move"):
         method, url = PAGES[page]
+        url = url.format(batch=s1.batch_id, row=s1.source_row)
         data = {"to_status": "validated"} if page == "move" else None
         response = getattr(client, method)(url, data)
         location = response.get("Location", "")
@@ -122,8 +146,9 @@ def test_every_url_is_in_the_table() -> None:
 
     names = {p.name for p in urlpatterns}
     covered = {"home", "login", "logout", "dashboard", "breakdown", "download", "sites", "site",
-               "round", "round-move", "cleaning-log", "import", "import-job", "import-report",
-               "import-confirm", "import-cancel",
+               "site-pdf", "site-table", "round", "round-move", "round-pdf", "cleaning-log",
+               "import", "import-job", "import-report", "import-confirm",
+               "import-cancel", "submissions", "submission",
                # the management pages: tests/web/test_access_manage.py
                "rounds", "round-open", "round-publish", "operation-settings",
                "operation-people", "operation-form", "operation-new", "users", "user",
@@ -137,6 +162,9 @@ SAMPLE = {
     "kind": "admin",
     "fmt": "csv",
     "token": "abc",
+    "table": "population",
+    "batch": 2,
+    "row": 2,
     "form_id": "dtm_site",
 }
 
@@ -181,7 +209,7 @@ def test_a_private_operation_answers_as_one_that_does_not_exist(
     if user is not None:
         client.force_login(user)
     pages = list(zip(_operation_urls("typhoon"), _operation_urls("nosuchop"), strict=True))
-    assert len(pages) == 19
+    assert len(pages) == 24
     for (method, private_url), (_, missing_url) in pages:
         private = getattr(client, method)(private_url)
         missing = getattr(client, method)(missing_url)

@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.datastructures import MultiValueDict
 
-from opendtm.web.uploads import jobs_root
+from opendtm.ingest.jobs import jobs_root
 from tests.web.conftest import WebWorld
 
 BAD_VALUES = (
@@ -40,6 +40,9 @@ VALID_PATH = {
     "fmt": "csv",
     "site_id": "S1",
     "token": "A" * 22,
+    "table": "population",
+    "batch": "2",
+    "row": "5",
     "form_id": "dtm_site",
     "username": "nora",
     "token_id": "1",
@@ -80,6 +83,15 @@ def _get(client: Client, url: str, params: dict[str, str] | None = None) -> Any:
         (
             "/o/typhoon/download/series.csv",
             "A time series needs the P-code of an admin unit. Give its pcode, for example PH05.",
+        ),
+        (
+            "/o/typhoon/rounds/2/submissions/?sort=colour",
+            "Sort &#x27;colour&#x27; is not a column of the table. Use one of: file, row, "
+            "submission, status, unit, site, issues (with - first to reverse).",
+        ),
+        (
+            "/o/typhoon/rounds/2/submissions/?page=abc",
+            "page &#x27;abc&#x27; is not a whole number.",
         ),
     ],
 )
@@ -169,7 +181,8 @@ def _reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[set[str]]:
 def test_the_routes_are_all_there() -> None:
     """The drive below reaches the pages, the downloads, the imports and DTM v3."""
     names = [route for route, _ in ROUTES]
-    assert len(names) == 34
+    assert len(names) == 39
+    assert "o/<slug:code>/sites/<str:site_id>/profile.pdf" in names
     assert "o/<slug:code>/download/<slug:kind>.<slug:fmt>" in names
     assert "o/<slug:code>/imports/<str:token>/confirm/" in names
     assert "v3/displacement/admin1" in names
@@ -206,3 +219,7 @@ def test_no_bad_value_in_any_parameter_gives_a_server_error(
         "get o/<slug:code>/download/<slug:kind>.<slug:fmt>"
     ]
     assert driven["get o/<slug:code>/"] >= {"round"}
+    assert driven["get o/<slug:code>/sites/<str:site_id>/profile.pdf"] >= {"round"}
+    assert {"form", "status", "rule", "admin", "site", "sort", "page"} <= driven[
+        "get o/<slug:code>/rounds/<int:number>/submissions/"
+    ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import click
@@ -15,23 +17,35 @@ import click
     type=click.Path(path_type=Path),
     help="Folder for the generated Kobo exports and reports [default: OPENDTM_HOME/demo].",
 )
-@click.option("--serve", is_flag=True, help="Then serve the dashboard (opendtm serve).")
-@click.option("--port", default=8000, show_default=True, type=int, help="With --serve.")
+@click.option(
+    "--serve",
+    is_flag=True,
+    help="Then serve the dashboard, as `opendtm serve` does (Ctrl-C stops).",
+)
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to serve on.")
 def demo(seed: int, output: Path | None, serve: bool, port: int) -> None:
     """Build a typhoon scenario on the real Philippine gazetteer and import it like a user would.
 
     Writes three rounds of Kobo-style XLSX exports (baseline and site assessments, with the
     mistakes field data carries), imports them through the import service, publishes each round
-    and prints what was accepted and rejected, and the figures.
+    and prints what was accepted and rejected, the figures, and how to open the dashboard.
     """
     from django.conf import settings
 
     from opendtm.accounts.services import user_for_cli
     from opendtm.cli.figures import figures_command, headline_lines
     from opendtm.cli.serve import serve_command
-    from opendtm.demo.services import OPERATION_CODE, demo_run
+    from opendtm.core.errors import InvalidInput
+    from opendtm.demo.services import (
+        DASHBOARD_HOST,
+        OPERATION_CODE,
+        demo_next_steps,
+        demo_run,
+    )
     from opendtm.figures.queries import figures_headline
 
+    if serve and not 0 < port < 65536:  # refused before the demo runs, not after
+        raise InvalidInput(f"Port {port} is not between 1 and 65535.")
     directory = output or Path(settings.HOME) / "demo"
     user = user_for_cli()
     result = demo_run(seed=seed, directory=directory, actor=user, say=click.echo)
@@ -59,12 +73,24 @@ def demo(seed: int, output: Path | None, serve: bool, port: int) -> None:
     click.echo("")
     context = click.get_current_context()
     context.invoke(figures_command, operation_code=OPERATION_CODE, level=2, by="admin", fmt="table")
+    click.echo("")
+    for line in demo_next_steps(
+        program=_program(),
+        home=os.environ.get("OPENDTM_HOME") or None,
+        port=port,
+        username=user.username,
+    ):
+        click.echo(line)
     if serve:
         click.echo("")
-        click.echo(
-            f"Dashboard: http://127.0.0.1:{port}/o/{OPERATION_CODE}/ (public, no login needed)"
-        )
-        context.invoke(serve_command, port=port)
+        context.invoke(serve_command, host=DASHBOARD_HOST, port=port)
+
+
+def _program() -> str:
+    """The command as the user typed it (`.venv/bin/opendtm` after `make demo`), so the lines
+    the demo ends with can be pasted as they are; `opendtm` when run some other way."""
+    typed = sys.argv[0] if sys.argv else ""
+    return typed if Path(typed).name == "opendtm" else "opendtm"
 
 
 COMMANDS = [demo]

@@ -76,11 +76,14 @@ def _register() -> None:
         imports,
         manage,
         operations,
+        reports,
         serve,
         users,
+        worker,
     )
 
-    for module in (gazetteer, operations, forms, imports, users, manage, demo, figures, serve, api):
+    modules = (gazetteer, operations, forms, imports, users, manage, demo, figures, reports)
+    for module in (*modules, serve, api, worker):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -1,4 +1,6 @@
-"""`opendtm serve`: the web application under gunicorn (never Django's development server).
+"""`opendtm serve`: the web application under gunicorn (never Django's development server),
+with one task worker beside it (`opendtm worker`, which ends when the server does) unless
+--no-worker says the worker runs elsewhere.
 
 Static files are collected into OPENDTM_HOME/static before the server starts, only when the
 shipped files changed since the last collection, and WhiteNoise serves them compressed with
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -77,8 +80,16 @@ def static_collect_if_needed() -> bool:
     show_default=True,
     help="One line per request on standard output (off for load benchmarks).",
 )
+@click.option(
+    "--worker/--no-worker",
+    "task_worker",
+    default=True,
+    show_default=True,
+    help="Start one task worker (imports) beside the web; --no-worker when `opendtm worker` "
+    "runs on its own (a server).",
+)
 def serve_command(
-    host: str, port: int, workers: int | None, threads: int, access_log: bool
+    host: str, port: int, workers: int | None, threads: int, access_log: bool, task_worker: bool
 ) -> None:
     """Serve the web pages under gunicorn; stop with Ctrl-C."""
     from opendtm.core.errors import InvalidInput
@@ -94,6 +105,11 @@ def serve_command(
         click.echo("Collected the static files.")
     click.echo(f"Serving OpenDTM on http://{host}:{port}/ with {count} workers (Ctrl-C stops).")
     sys.stdout.flush()
+    if task_worker:  # its parent is this process, which becomes gunicorn's master below
+        main = [sys.executable, "-m", "opendtm.cli.main"]
+        subprocess.Popen([*main, "worker", "--parent-pid", str(os.getpid())])
+        click.echo("Started a task worker beside the web (imports run there).")
+        sys.stdout.flush()
     args = [
         sys.executable,
         "-m",

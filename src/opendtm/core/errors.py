@@ -50,6 +50,15 @@ class PermissionDenied(OpenDTMError):
     code = "permission_denied"
 
 
+class Unavailable(OpenDTMError):
+    """A piece of the machine the request needs is missing (a system library, a font): the
+    message names it and how to install it."""
+
+    exit_code = 69  # EX_UNAVAILABLE
+    http_status = 503
+    code = "unavailable"
+
+
 def library_panic(exc: BaseException) -> bool:
     """Whether `exc` is a Rust library's panic on the data it was given (pyo3's PanicException,
     from Polars or fastexcel). It derives from BaseException, not Exception, so an `except

@@ -116,3 +116,31 @@ def demo_run(
         rounds.append(done)
         say(f"Round {truth.number} imported and published.")
     return DemoResult(operation=operation, rounds=rounds)
+
+
+DASHBOARD_HOST = "127.0.0.1"  # where `opendtm serve` listens by default
+
+
+def demo_next_steps(*, program: str, home: str | None, port: int, username: str) -> list[str]:
+    """The lines the demo ends with: how to open its dashboard in a browser and log in.
+
+    `program` is the command as the user typed it (`.venv/bin/opendtm` after `make demo`),
+    `home` the OPENDTM_HOME they set (None: the default ./var), `username` the account the
+    demo ran as. That account has no web password (the CLI never needs one), so the lines
+    say how to give it one; no password is made up, printed or written anywhere.
+    """
+    prefix = f"OPENDTM_HOME={home} " if home else ""
+    address = f"http://{DASHBOARD_HOST}:{port}/o/{OPERATION_CODE}/"
+    return [
+        "Open the dashboard in a browser:",
+        f"  {prefix}{program} serve{'' if port == 8000 else f' --port {port}'}"
+        "    (serves this demo; or build and serve in one go: "
+        f"{program} demo --serve, on a fresh OPENDTM_HOME)",
+        f"  then go to {address}",
+        "Log in: none is needed for the published figures (the demo operation is public).",
+        f"  The round pages, imports and submissions table need an account: the demo ran as "
+        f"{username!r},",
+        "  an instance administrator without a web password. Give it one (asked for, not shown),",
+        f"  then log in at http://{DASHBOARD_HOST}:{port}/login/ as {username}:",
+        f"  {prefix}{program} user password {username}",
+    ]

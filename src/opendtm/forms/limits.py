@@ -4,8 +4,7 @@ A file is measured against these before any library allocates for it, so that a 
 claims a million rows, a gigabyte of text or a huge rectangle of cells is refused with one line
 instead of exhausting the memory. The workbook reader also runs in a child process whose memory
 is capped (READ_MEMORY_BYTES), so a file that slips past them is refused too, never a crash.
-Any workbook under 100 MB is read, or refused, within 1 GiB (a large CSV's whole import is
-not yet: docs/import.md, "Limits").
+Any file under 100 MB is imported, or refused, within 1 GiB (tests/ingest/test_memory.py).
 """
 
 from __future__ import annotations

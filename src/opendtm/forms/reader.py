@@ -120,6 +120,7 @@ def read_export(
         main_issues += _table_issues(form, main_fields, batch, batch.frame)
         main_issues += _error_cell_issues(batch, batch.frame)
         frames.append(batch.frame)
+        del part, batch  # this batch's text goes before the next batch is parsed
     if not frames:  # a header and no rows
         empty = RawTable(
             name=main_sheet, frame=pl.DataFrame(schema=dict.fromkeys(headers, pl.Utf8))

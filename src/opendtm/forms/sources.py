@@ -19,10 +19,10 @@ import polars as pl
 from opendtm.core.errors import InvalidInput
 from opendtm.forms import limits
 from opendtm.forms.delimited import csv_refusal, csv_text
+from opendtm.forms.workbook_child import CFB_MAGIC  # OLE compound file: .xls or encrypted .xlsx
 from opendtm.forms.workbooks import ERROR_SCHEMA, Workbook, cfb_encrypted, workbook_read
 
 ZIP_MAGIC = b"PK\x03\x04"
-CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: .xls or encrypted .xlsx
 UTF8_BOM = codecs.BOM_UTF8
 OTHER_MAGIC = {
     b"\x89PNG\r\n\x1a\n": "a PNG image",

@@ -91,6 +91,13 @@ def workbook_check(path: Path) -> WorkbookFacts:
         raise workbook_damaged(path, f"{type(exc).__name__}: {exc}") from None
 
 
+def workbook_archive_check(archive: zipfile.ZipFile, name: str) -> None:
+    """Refuse a workbook whose archive directory claims more than the limits (parts, declared
+    sizes, compression ratios, encryption): nothing is unpacked, so it takes milliseconds
+    whatever the file holds. What the web checks before it keeps an upload."""
+    _Archive(Path(name), archive)._entries_check()
+
+
 class _Archive:
     def __init__(self, path: Path, archive: zipfile.ZipFile) -> None:
         self.path = path

@@ -4,9 +4,10 @@
 "memory"}), caps its own memory, loads its libraries, waits for "go" on its input (the parent
 measures the file meanwhile), reads the sheets with fastexcel (calamine), every cell as text,
 and writes each as an Arrow IPC file in FOLDER, listed in FOLDER/sheets.json with the sheets
-that failed. A failure of the whole is written to FOLDER/failure.json ({"kind", "detail"}) with
-a non-zero exit; an allocation that fails aborts the process, which the parent sees as a
-signal. Nothing here touches a database.
+that failed (and, for a legacy .xls, which the parent cannot measure, where each sheet's
+values and error cells are). A failure of the whole is written to FOLDER/failure.json
+({"kind", "detail"}) with a non-zero exit; an allocation that fails aborts the process, which
+the parent sees as a signal. Nothing here touches a database.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from opendtm.forms.limits import READ_MEMORY_BYTES
 
+CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: a legacy .xls
 EXIT_UNREADABLE = 2  # the library refused the file: it is damaged or not a workbook
 EXIT_TOO_LARGE = 3  # out of memory, or the library panicked
 
@@ -60,7 +62,9 @@ def main(folder: Path) -> int:
             frame.write_ipc(folder / file, compression="lz4")  # /tmp may be memory (tmpfs)
             read.append([name, file])
             del sheet, frame
-        listing = {"names": names, "read": read, "failed": failed}
+        listing = {"names": names, "read": read, "failed": failed, "facts": {}}
+        if Path(request["path"]).read_bytes()[: len(CFB_MAGIC)] == CFB_MAGIC:
+            listing["facts"] = legacy_facts(Path(request["path"]), [n for n, _ in read])
         (folder / "sheets.json").write_text(json.dumps(listing))
         return 0
     except MemoryError:
@@ -69,6 +73,41 @@ def main(folder: Path) -> int:
         return _failure(folder, "unreadable", f"{type(exc).__name__}: {exc}", EXIT_UNREADABLE)
     except BaseException as exc:  # pyo3's PanicException: a Rust panic on the file's data
         return _failure(folder, "panic", f"{type(exc).__name__}: {exc}", EXIT_TOO_LARGE)
+
+
+def legacy_facts(path: Path, sheets: list[str]) -> dict[str, dict[str, object]]:
+    """Where a legacy .xls sheet's values are and its Excel error cells (`#N/A`...), which
+    calamine reads as empty: xlrd keeps each cell's type. 0-based, as `SheetFacts`."""
+    import xlrd
+
+    book = xlrd.open_workbook(str(path), on_demand=True)
+    facts: dict[str, dict[str, object]] = {}
+    for name in sheets:
+        sheet = book.sheet_by_name(name)
+        rows: list[int] = []
+        cols: list[int] = []
+        errors: list[list[object]] = []
+        for r in range(sheet.nrows):
+            for c, (kind, value) in enumerate(
+                zip(sheet.row_types(r), sheet.row_values(r), strict=True)
+            ):
+                if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                    continue
+                rows.append(r)
+                cols.append(c)
+                if kind == xlrd.XL_CELL_ERROR:
+                    errors.append([r, c, xlrd.error_text_from_code.get(value, "#ERROR")])
+        bounds = (min(rows), max(rows), min(cols), max(cols)) if rows else (-1, -1, -1, -1)
+        first_row, last_row, first_col, last_col = bounds
+        facts[name] = {
+            "first_row": first_row,
+            "last_row": last_row,
+            "first_col": first_col,
+            "last_col": last_col,
+            "errors": errors,
+        }
+        book.unload_sheet(name)
+    return facts
 
 
 def _failure(folder: Path, kind: str, detail: str, code: int) -> int:

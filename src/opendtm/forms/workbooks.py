@@ -33,11 +33,10 @@ from opendtm.forms.workbook_check import (
     workbook_check,
     workbook_damaged,
 )
-from opendtm.forms.workbook_child import EXIT_UNREADABLE
+from opendtm.forms.workbook_child import CFB_MAGIC, EXIT_UNREADABLE
 
 log = logging.getLogger(__name__)
 
-CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: a legacy .xls
 ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")  # in one: an encrypted .xlsx
 FIRST_ROW = 2  # spreadsheet row of a sheet's first data row when its values start at A1
 # The Excel error cells of a sheet: row in the frame, column header, the error (#N/A).
@@ -102,8 +101,9 @@ def workbook_read(path: Path, *, sheets: list[str] | None = None) -> Workbook:
             child.kill()
             child.wait()
             raise
-        names, frames, failed = _child_finish(path, folder, child)
-    read = {name: _sheet(path, name, frame, facts.sheets.get(name)) for name, frame in frames}
+        names, frames, failed, legacy = _child_finish(path, folder, child)
+    sheet_facts = {**facts.sheets, **legacy}
+    read = {name: _sheet(path, name, frame, sheet_facts.get(name)) for name, frame in frames}
     return Workbook(path=path, sheet_names=names, sheets=read, failed=failed)
 
 
@@ -170,8 +170,9 @@ def _child_start(path: Path, folder: Path, sheets: list[str] | None) -> subproce
 
 def _child_finish(
     path: Path, folder: Path, child: subprocess.Popen[bytes]
-) -> tuple[list[str], list[tuple[str, pl.DataFrame]], dict[str, str]]:
-    """Let the child read; its sheet names, the sheets it read in order, those it could not."""
+) -> tuple[list[str], list[tuple[str, pl.DataFrame]], dict[str, str], dict[str, SheetFacts]]:
+    """Let the child read; its sheet names, the sheets it read in order, those it could not,
+    and the facts of a legacy .xls's sheets (an .xlsx's are measured before it is read)."""
     try:
         _, stderr = child.communicate(b"go\n", timeout=limits.READ_TIMEOUT_SECONDS)
     except subprocess.TimeoutExpired:
@@ -187,7 +188,18 @@ def _child_finish(
         listing = json.loads((folder / "sheets.json").read_text())
         frames = [(str(sheet), pl.read_ipc(folder / file)) for sheet, file in listing["read"]]
         failed = {str(k): str(v) for k, v in listing["failed"].items()}
-        return [str(n) for n in listing["names"]], frames, failed
+        legacy = {
+            str(name): SheetFacts(
+                name=str(name),
+                first_row=int(f["first_row"]),
+                last_row=int(f["last_row"]),
+                first_col=int(f["first_col"]),
+                last_col=int(f["last_col"]),
+                errors=[(int(r), int(c), str(e)) for r, c, e in f["errors"]],
+            )
+            for name, f in listing.get("facts", {}).items()
+        }
+        return [str(n) for n in listing["names"]], frames, failed, legacy
     raise _child_failure(path, folder, child.returncode, stderr)
 
 

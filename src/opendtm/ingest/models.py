@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from opendtm.ingest.choices import Severity
+from opendtm.ingest.choices import JobState, Severity
 
 
 class ImportBatch(models.Model):
@@ -130,7 +130,11 @@ class ImportIssue(models.Model):
                 condition=Q(severity__in=Severity.values), name="import_issue_severity_valid"
             ),
         ]
-        indexes = [models.Index(fields=["batch", "rule"])]
+        indexes = [
+            models.Index(fields=["batch", "rule"]),
+            # a row's own lines, read once per row of the submissions table
+            models.Index(fields=["batch", "row", "sheet"], name="import_issue_batch_row"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sheet} row {self.row}: {self.rule}"
@@ -161,3 +165,87 @@ class CleaningLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.submission_id}.{self.field}: {self.old_value} -> {self.new_value}"
+
+
+class ImportJob(models.Model):
+    """An import started in the browser: the uploaded file, where its dry run and import stand
+    (moved only by `ingest.jobs.job_transition`), their progress and the worker running it.
+
+    The page names a job by `token` (random, never guessable from another job); the file is
+    kept once per content under UPLOAD_ROOT (`stored`), the report under the job's folder.
+    `heartbeat_at` is renewed while a worker runs it, so a job whose worker died is found and
+    failed (`ingest.jobs.jobs_sweep`).
+    """
+
+    token = models.CharField(max_length=32, unique=True)
+    operation = models.ForeignKey(
+        "operations.Operation", on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    round = models.ForeignKey("operations.Round", on_delete=models.CASCADE, related_name="+")
+    form_id = models.CharField(max_length=64)
+    file_name = models.CharField(max_length=500, help_text="The file's name as uploaded.")
+    stored = models.CharField(max_length=1000, help_text="Where the upload is kept.")
+    sha256 = models.CharField(max_length=64)
+    size = models.BigIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    clear_repeats = models.BooleanField(default=False)
+    confirmed = models.BooleanField(
+        default=False, help_text="The dry run was confirmed: the next run is the import."
+    )
+    state = models.CharField(max_length=16, choices=JobState.choices, default=JobState.QUEUED)
+    message = models.TextField(blank=True)
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_checked = models.PositiveIntegerField(default=0)
+    rows_stored = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(default=dict, blank=True)
+    batch = models.ForeignKey(
+        "ingest.ImportBatch", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    task_id = models.CharField(max_length=64, blank=True, help_text="The queued task's id.")
+    worker = models.CharField(max_length=200, blank=True, help_text="host:pid running it.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    files_removed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the cleanup removed the upload's files."
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["state", "heartbeat_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.form_id}) -> round {self.round_id}: {self.state}"
+
+    @property
+    def round_number(self) -> int:
+        return int(self.round.number)
+
+    @property
+    def running(self) -> bool:
+        """Still moving without the user: the page keeps polling."""
+        return self.state in {JobState.QUEUED, JobState.VALIDATING, JobState.IMPORTING}
+
+
+class ImportJobTransition(models.Model):
+    """One move of an import job's state: who (None: the worker), when, why."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="transitions")
+    from_state = models.CharField(max_length=16, choices=JobState.choices)
+    to_state = models.CharField(max_length=16, choices=JobState.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["job", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}: {self.from_state} -> {self.to_state}"

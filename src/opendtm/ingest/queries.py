@@ -305,14 +305,27 @@ def raw_row(
     else:
         batch, role = record.batch, "main"
     authorize(user, Action.VIEW_RAW, batch.operation)
+    return _cells(batch, role, record.source_sheet, record.source_row)
+
+
+def cells_as_received(*, user: AnyUser, batch: ImportBatch, sheet: str, row: int) -> dict[str, str]:
+    """Row `row` of `sheet` of the batch's main file as received, stored or rejected alike (the
+    batch keeps the whole file): {original header: cell text}. Raw data, for analysts and up."""
+    authorize(user, Action.VIEW_RAW, batch.operation)
+    return _cells(batch, "main", sheet, row)
+
+
+def _cells(batch: ImportBatch, role: str, sheet: str, row: int) -> dict[str, str]:
+    """Row `row` of `sheet` in the batch's stored file of `role` (else its main file), as
+    received; NotFound saying why when the batch kept no such file or row."""
     files = {f.role: f for f in ImportFile.objects.filter(batch=batch)}
     stored = files.get(role) or files.get("main")
-    where = f"row {record.source_row} of {record.source_sheet or batch.file_name}"
+    where = f"row {row} of {sheet or batch.file_name}"
     if stored is None:
         raise NotFound(f"Batch {batch.pk} ({batch.file_name}) has no stored file for {where}.")
     with tempfile.TemporaryDirectory(prefix="opendtm-raw-") as folder:
         path = file_unpack(stored, Path(folder) / f"received{Path(stored.name).suffix}")
-        rows = rows_as_received(path, record.source_sheet, [record.source_row])
-    if record.source_row not in rows:
+        rows = rows_as_received(path, sheet, [row])
+    if row not in rows:
         raise NotFound(f"{stored.name} has no {where}.")
-    return rows[record.source_row]
+    return rows[row]

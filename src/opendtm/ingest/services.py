@@ -11,6 +11,7 @@ again records nothing (see docs/decisions/0002-import-storage.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,8 +45,17 @@ from opendtm.ingest.storage import (
     rows_insert,
 )
 from opendtm.ingest.tables import Table, db_columns, table_for
-from opendtm.operations.models import Operation, Round, Site
+from opendtm.operations.models import Operation, Round
 from opendtm.operations.services import round_ensure_writable, sites_register_many
+from opendtm.operations.sites import SITES_AT_A_TIME
+
+# Told how far an import got: ("read" | "checked" | "stored", rows). The web's jobs show it.
+Progress = Callable[[str, int], None]
+
+
+def _told(progress: Progress | None, stage: str, rows: int) -> None:
+    if progress is not None:
+        progress(stage, rows)
 
 
 @dataclass
@@ -102,6 +112,7 @@ def import_commit(
     actor: User,
     report_path: Path | None = None,
     form: FormSpec | None = None,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Import one field export of `form_id` into the round (see the module docstring).
 
@@ -121,6 +132,7 @@ def import_commit(
     spec = form or form_spec_get(form_id=form_id)
     try:
         parsed = read_export(form=spec, path=Path(path), repeat_files=repeat_files)
+        _told(progress, "read", parsed.main.height)
         return import_parsed_commit(
             operation=operation,
             round=round,
@@ -130,6 +142,7 @@ def import_commit(
             clear_repeats=clear_repeats,
             actor=actor,
             report_path=report,
+            progress=progress,
         )
     except BaseException as exc:  # a Rust library's panic on the file's data: not an Exception
         if not library_panic(exc):
@@ -159,6 +172,7 @@ def import_parsed_commit(
     clear_repeats: bool = False,
     actor: User,
     report_path: Path | None,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Validate and store an export already read by `forms.reader.read_export`."""
     _check_target(operation=operation, round=round, actor=actor)
@@ -170,6 +184,7 @@ def import_parsed_commit(
     ctx = context_load(operation=operation, round_=round, form=form)
     checked = validate(parsed, ctx)
     assert checked.rows_read == checked.rows_accepted + checked.rows_rejected
+    _told(progress, "checked", checked.rows_read)
     # Filtering copies every column: skipped when every row is accepted (memory of big files).
     accepted = (
         checked.main if checked.rows_rejected == 0 else checked.main.filter(pl.col("_accepted"))
@@ -203,6 +218,7 @@ def import_parsed_commit(
                 clear_repeats=clear_repeats,
                 actor=actor,
                 draft=draft,
+                progress=progress,
             )
         if draft is not None:  # committed: the report may now say so
             draft.publish()
@@ -257,6 +273,7 @@ def _store(
     clear_repeats: bool,
     actor: User,
     draft: ReportDraft | None,
+    progress: Progress | None = None,
 ) -> ImportResult:
     round_ensure_writable(round)  # again, under the transaction's lock
     form = parsed.form
@@ -310,6 +327,7 @@ def _store(
         db_columns(to_write, table, form, round_id=round.pk, batch_id=batch.pk),
         order=to_write.get_column("_submission_id").arg_sort(),
     )
+    _told(progress, "stored", to_write.height)
     if origins is not None:
         written = to_write.get_column("_submission_id").implode()
         origins_insert(
@@ -346,43 +364,67 @@ def _register_sites(
     frame: pl.DataFrame, *, operation: Operation, actor: User
 ) -> tuple[pl.DataFrame, int]:
     """Register the sites the registry does not know yet, from their first row, in one write."""
+    # Only the columns a site is registered from: filtering the whole frame would copy it.
+    optional = {
+        "site_name": pl.Utf8,
+        "site_status": pl.Utf8,
+        "gps__lat": pl.Float64,
+        "gps__lon": pl.Float64,
+        "assessment_date": pl.Date,
+    }
     new = (
-        frame.filter(pl.col("_site_pk").is_null())
+        frame.lazy()
+        .filter(pl.col("_site_pk").is_null())
+        .select(
+            "_row",
+            "_site_key",
+            "site_type",
+            "_unit_id",
+            *(
+                pl.col(name) if name in frame.columns else pl.lit(None, dtype).alias(name)
+                for name, dtype in optional.items()
+            ),
+        )
         .sort("_row")
         .unique(subset="_site_key", keep="first", maintain_order=True)
+        .collect()
     )
     if not new.height:
         return frame, 0
-    status = pl.col("site_status") if "site_status" in new.columns else pl.lit(None, pl.Utf8)
+    status = pl.col("site_status")
     records = new.select(
         site_id=pl.col("_site_key"),
-        name=pl.coalesce(
-            pl.col("site_name") if "site_name" in new.columns else pl.lit(None, pl.Utf8),
-            pl.col("_site_key"),
-        ),
+        name=pl.coalesce(pl.col("site_name"), pl.col("_site_key")),
         site_type=pl.col("site_type"),
         admin_unit_id=pl.col("_unit_id"),
-        latitude=pl.col("gps__lat") if "gps__lat" in new.columns else pl.lit(None, pl.Float64),
-        longitude=pl.col("gps__lon") if "gps__lon" in new.columns else pl.lit(None, pl.Float64),
+        latitude=pl.col("gps__lat"),
+        longitude=pl.col("gps__lon"),
         status=pl.when(status.is_in(["open", "closing", "closed"]))
         .then(status)
         .otherwise(pl.lit("open")),
-        closed_on=pl.when(status == "closed").then(
-            pl.col("assessment_date") if "assessment_date" in new.columns else None
-        ),
+        closed_on=pl.when(status == "closed").then(pl.col("assessment_date")),
         source_row=pl.col("_row"),
-    ).to_dicts()
-    sites: list[Site] = sites_register_many(operation=operation, records=records, actor=actor)
+    )
+    # Records made a slice at a time as the registry takes them: never all as Python dicts.
+    registered = sites_register_many(
+        operation=operation,
+        records=(
+            row
+            for part in records.iter_slices(SITES_AT_A_TIME)
+            for row in part.iter_rows(named=True)
+        ),
+        actor=actor,
+    )
     ids = pl.DataFrame(
-        {"_site_key": [s.site_id for s in sites], "_new_pk": [s.pk for s in sites]},
+        {"_site_key": list(registered), "_new_pk": list(registered.values())},
         schema={"_site_key": pl.Utf8, "_new_pk": pl.Int64},
     )
-    frame = (
-        frame.join(ids, on="_site_key", how="left", maintain_order="left")
-        .with_columns(_site_pk=pl.coalesce("_site_pk", "_new_pk"))
-        .drop("_new_pk")
+    # Joined on the key column alone: the frame's other columns are shared, not copied.
+    new_pks = frame.select("_site_key").join(ids, on="_site_key", how="left", maintain_order="left")
+    frame = frame.with_columns(
+        _site_pk=pl.coalesce(frame.get_column("_site_pk"), new_pks.get_column("_new_pk"))
     )
-    return frame, len(sites)
+    return frame, len(registered)
 
 
 def _log_insert(

@@ -7,9 +7,11 @@ its status moves only as SITE_TRANSITIONS allows, each move kept in its status h
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
+from itertools import islice
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -64,6 +66,8 @@ _RECORD_FIELDS = frozenset(f.name for f in fields(SiteRecord))
 _REQUIRED = ("site_id", "name", "site_type")
 _SITE_TYPES = frozenset(SiteType.values)
 _SITE_STATUSES = frozenset(SiteStatus.values)
+# Records of a bulk registration checked and written at a time.
+SITES_AT_A_TIME = 10_000
 
 
 def _row_of(item: SiteRecord | Mapping[str, Any], index: int) -> Mapping[str, Any]:
@@ -161,24 +165,36 @@ def _site_values(
     }
 
 
+@dataclass
+class _Seen:
+    """What a registration has met so far, across its batches of records."""
+
+    existing: set[str]  # the operation's site IDs before the registration
+    rows: dict[str, int] = dataclasses.field(
+        default_factory=dict
+    )  # site ID -> the row first giving it
+
+
 def _sites_build(
-    *, operation: Operation, items: Sequence[SiteRecord | Mapping[str, Any]], single: bool
+    *,
+    operation: Operation,
+    items: Sequence[SiteRecord | Mapping[str, Any]],
+    single: bool,
+    seen: _Seen,
+    first_index: int = 1,
 ) -> list[dict[str, Any]]:
     """Check every record and return the column values of the new sites; the first bad
     record raises, naming its row (or, for one site, its ID).
 
-    Queries do not grow with the records: all site IDs of the operation and all admin units
-    named are read in bulk before the records are checked one by one in memory.
+    Queries do not grow with the records: the admin units they name are read in bulk before
+    the records are checked one by one in memory.
     """
-    rows = [_row_of(item, index) for index, item in enumerate(items, start=1)]
+    rows = [_row_of(item, index) for index, item in enumerate(items, start=first_index)]
     ids = {r["admin_unit_id"] for r in rows if r.get("admin_unit_id") is not None}
     codes = {str(r["admin_pcode"]) for r in rows if r.get("admin_pcode")}
     by_id = {u.pk: u for u in AdminUnit.objects.filter(pk__in=ids)} if ids else {}
     by_code = (
         admin_units_for_codes(country_iso3=operation.country_iso3, codes=codes) if codes else {}
-    )
-    existing = set(
-        Site.objects.filter(operation=operation).order_by().values_list("site_id", flat=True)
     )
 
     def unit_for(row: Mapping[str, Any]) -> AdminUnit:
@@ -198,15 +214,16 @@ def _sites_build(
             return unit
         raise InvalidInput("no admin unit is given.", hint="Give its P-code.")
 
-    seen: dict[str, int] = {}
     built = []
-    for index, row in enumerate(rows, start=1):
+    for index, row in enumerate(rows, start=first_index):
         try:
             values = _site_values(row, operation=operation, unit_for=unit_for)
             site_id = values["site_id"]
-            if site_id in seen:
-                raise InvalidInput(f"the site ID is given twice (first in row {seen[site_id]}).")
-            if site_id in existing:
+            if site_id in seen.rows:
+                raise InvalidInput(
+                    f"the site ID is given twice (first in row {seen.rows[site_id]})."
+                )
+            if site_id in seen.existing:
                 raise Conflict(
                     f"operation {operation.code} already has this site.",
                     hint="Change a registered site with `site_update`, not by registering it.",
@@ -217,26 +234,42 @@ def _sites_build(
                 f"Site {shown}" if single else f"Row {row.get('source_row') or index}, site {shown}"
             )
             raise type(exc)(f"{where}: {_uncap(exc.message)}", hint=exc.hint) from None
-        seen[site_id] = row.get("source_row") or index
+        seen.rows[site_id] = row.get("source_row") or index
         built.append(values)
     return built
 
 
-def _sites_save(built: list[dict[str, Any]], *, operation: Operation, actor: User) -> list[Site]:
+def _seen_for(operation: Operation) -> _Seen:
+    return _Seen(
+        existing=set(
+            Site.objects.filter(operation=operation).order_by().values_list("site_id", flat=True)
+        )
+    )
+
+
+_SITE_COLUMNS = [f for f in Site._meta.concrete_fields if not f.primary_key]
+
+
+def _sites_save(
+    built: list[dict[str, Any]], *, operation: Operation, actor: User
+) -> dict[str, int]:
     """Insert the sites and the first entry of each one's status history, one statement per
-    table whatever the number of sites, then return the new sites as model instances."""
+    table whatever the number of sites; return each new site's primary key by site ID.
+
+    `built` gets the stamps (created at and by) added, as the rows were written."""
     ops = connection.ops
     now = timezone.now()
     today = timezone.localdate()
-    concrete = [f for f in Site._meta.concrete_fields if not f.primary_key]
-    columns = [f.attname for f in concrete]
-    datetimes = {f.attname for f in concrete if isinstance(f, models.DateTimeField)}
-    dates = {f.attname for f in concrete if isinstance(f, models.DateField)} - datetimes
+    columns = [f.attname for f in _SITE_COLUMNS]
+    datetimes = {f.attname for f in _SITE_COLUMNS if isinstance(f, models.DateTimeField)}
+    dates = {f.attname for f in _SITE_COLUMNS if isinstance(f, models.DateField)} - datetimes
     stamps = {"created_at": now, "updated_at": now, "created_by_id": actor.pk}
-    params = []
     for values in built:
         values.update(stamps)
-        params.append(
+    rows_insert(
+        Site,
+        columns,
+        (
             [
                 ops.adapt_datetimefield_value(values[c])
                 if c in datetimes
@@ -245,14 +278,19 @@ def _sites_save(built: list[dict[str, Any]], *, operation: Operation, actor: Use
                 else values[c]
                 for c in columns
             ]
-        )
+            for values in built
+        ),
+    )
+    pks = dict(
+        Site.objects.filter(operation=operation, site_id__in=[v["site_id"] for v in built])
+        .order_by()
+        .values_list("site_id", "pk")
+    )
     db_now = ops.adapt_datetimefield_value(now)
-    rows_insert(Site, columns, params)
-    pks = dict(Site.objects.filter(operation=operation).order_by().values_list("site_id", "pk"))
     rows_insert(
         SiteStatusChange,
         ["site_id", "from_status", "to_status", "on", "at", "by_id", "reason"],
-        [
+        (
             (
                 pks[v["site_id"]],
                 "",
@@ -263,17 +301,17 @@ def _sites_save(built: list[dict[str, Any]], *, operation: Operation, actor: Use
                 "registered",
             )
             for v in built
-        ],
+        ),
     )
-    names = ["id", *columns]
-    sites = []
-    for values in built:
-        site = Site.from_db(
-            connection.alias, names, [pks[values["site_id"]], *(values[c] for c in columns)]
-        )
-        site.operation = operation
-        sites.append(site)
-    return sites
+    return {v["site_id"]: pks[v["site_id"]] for v in built}
+
+
+def _site_instance(values: dict[str, Any], pk: int, operation: Operation) -> Site:
+    """The model instance of a site just written, without reading it back."""
+    columns = [f.attname for f in _SITE_COLUMNS]
+    site = Site.from_db(connection.alias, ["id", *columns], [pk, *(values[c] for c in columns)])
+    site.operation = operation
+    return site
 
 
 @transaction.atomic
@@ -302,11 +340,11 @@ def site_register(
         opened_on=opened_on,
         status=status,
     )
-    (site,) = _sites_save(
-        _sites_build(operation=operation, items=[record], single=True),
-        operation=operation,
-        actor=actor,
+    (values,) = _sites_build(
+        operation=operation, items=[record], single=True, seen=_seen_for(operation)
     )
+    pks = _sites_save([values], operation=operation, actor=actor)
+    site = _site_instance(values, pks[values["site_id"]], operation)
     audit_record(
         actor=actor,
         action="site.register",
@@ -321,34 +359,44 @@ def site_register(
 def sites_register_many(
     *,
     operation: Operation,
-    records: Sequence[SiteRecord | Mapping[str, Any]],
+    records: Iterable[SiteRecord | Mapping[str, Any]],
     actor: User,
-) -> list[Site]:
-    """Register many sites in one bulk write (the import registers unknown sites this way).
+) -> dict[str, int]:
+    """Register many sites in bulk writes (the import registers unknown sites this way);
+    return each new site's primary key by site ID, in the order of the records.
 
     All or nothing: the first bad record raises, naming its row, and nothing is written.
-    A constant number of queries whatever the number of records; one audit event lists them.
+    Records are checked and written SITES_AT_A_TIME at a time, so memory follows that number,
+    not the number of records (a 100 MB export can bring 200,000 new sites), and a constant
+    number of queries per batch; one audit event lists them all.
     """
     authorize(actor, Action.MANAGE_SITES, operation)
-    if not records:
-        return []
-    created = _sites_save(
-        _sites_build(operation=operation, items=records, single=False),
-        operation=operation,
-        actor=actor,
-    )
+    registered: dict[str, int] = {}
+    seen: _Seen | None = None
+    records = iter(records)
+    while batch := list(islice(records, SITES_AT_A_TIME)):
+        seen = seen or _seen_for(operation)
+        built = _sites_build(
+            operation=operation,
+            items=batch,
+            single=False,
+            seen=seen,
+            first_index=len(registered) + 1,
+        )
+        registered.update(_sites_save(built, operation=operation, actor=actor))
+    if not registered:
+        return registered
     audit_record(
         actor=actor,
         action="site.register_many",
         obj=operation,
         operation=operation,
-        summary=f"registered {len(created)} sites in operation {operation.code}",
-        changes={"site_ids": [s.site_id for s in created]},
+        summary=f"registered {len(registered)} sites in operation {operation.code}",
+        changes={"site_ids": list(registered)},
     )
-    return created
+    return registered
 
 
-@transaction.atomic
 def site_update(
     *,
     site: Site,

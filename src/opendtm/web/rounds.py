@@ -12,15 +12,17 @@ from django.views.decorators.http import require_GET, require_POST
 
 from opendtm.accounts.choices import Action
 from opendtm.accounts.roles import can
-from opendtm.core.errors import Conflict, InvalidInput, NotFound
+from opendtm.core.errors import Conflict, InvalidInput
+from opendtm.ingest import jobs
 from opendtm.ingest.cleaning_log import cleaning_log_as_csv, cleaning_log_rows
+from opendtm.ingest.models import ImportJob
 from opendtm.ingest.queries import batches_of, cleaning_log
+from opendtm.ingest.tasks import job_enqueue
 from opendtm.operations.choices import RoundStatus
 from opendtm.operations.models import Round
 from opendtm.operations.queries import round_get, round_transitions
 from opendtm.operations.services import round_transition
 from opendtm.operations.workflow import ROUND_TRANSITIONS, moves_from
-from opendtm.web import uploads
 from opendtm.web.access import OperationRequest, operation_view
 from opendtm.web.forms import IssueFilterForm, TransitionForm, UploadForm
 
@@ -105,35 +107,38 @@ def cleaning_log_csv(request: OperationRequest, number: int) -> HttpResponse:
 
 @operation_view(Action.IMPORT)
 def import_upload(request: OperationRequest, number: int) -> HttpResponse:
-    """Upload an export; the dry run starts at once and the job page shows its report."""
+    """Upload an export; its dry run is queued at once and the job page shows its report. A
+    refused upload (quota, a workbook's archive over the limits) is never kept."""
     round_ = _round(request, number)
     form = UploadForm(request.POST or None, request.FILES or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        job = uploads.job_create(
-            operation=request.operation.code,
-            round_number=round_.number,
-            form_id=form.cleaned_data["form_id"],
-            upload=form.cleaned_data["file"],
-            user_id=request.user.pk,  # type: ignore[arg-type]
-            reason=form.cleaned_data["reason"],
-            clear_repeats=form.cleaned_data["clear_repeats"],
-        )
-        uploads.job_start(job, dry_run=True)
-        return redirect("web:import-job", code=request.operation.code, token=job.token)
+        try:
+            job = jobs.job_create(
+                operation=request.operation,
+                round=round_,
+                form_id=form.cleaned_data["form_id"],
+                upload=form.cleaned_data["file"],
+                actor=request.user,  # type: ignore[arg-type]
+                reason=form.cleaned_data["reason"],
+                clear_repeats=form.cleaned_data["clear_repeats"],
+            )
+        except (Conflict, InvalidInput) as exc:  # a round that takes no import, the limits
+            form.add_error("file", str(exc))
+            status = exc.http_status
+        else:
+            job_enqueue(job)
+            return redirect("web:import-job", code=request.operation.code, token=job.token)
     return render(
         request,
         "web/import_upload.html",
         {"operation": request.operation, "round": round_, "form": form},
+        status=status,
     )
 
 
-def _job(request: OperationRequest, token: str) -> uploads.UploadJob:
-    job = uploads.job_get(token, operation=request.operation.code)
-    if job.user_id != request.user.pk and not can(
-        request.user, Action.MANAGE_OPERATION, request.operation
-    ):
-        raise NotFound("No such upload.")
-    return job
+def _job(request: OperationRequest, token: str) -> ImportJob:
+    return jobs.job_get(token, operation=request.operation, user=request.user)  # type: ignore[arg-type]
 
 
 @require_GET
@@ -143,7 +148,7 @@ def import_job(request: OperationRequest, token: str) -> HttpResponse:
     job = _job(request, token)
     form = IssueFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    issues, matched = uploads.job_issues(
+    issues, matched = jobs.job_issues(
         job, severity=filters.get("severity", ""), rule=filters.get("rule", "")
     )
     context = {
@@ -151,7 +156,7 @@ def import_job(request: OperationRequest, token: str) -> HttpResponse:
         "job": job,
         "issues": list(issues.iter_rows(named=True)),
         "matched": matched,
-        "rules": uploads.job_rules(job),
+        "rules": jobs.job_rules(job),
         "filter_form": form,
         "status_url": reverse("web:import-job", args=[request.operation.code, job.token]),
     }
@@ -171,10 +176,11 @@ def import_job(request: OperationRequest, token: str) -> HttpResponse:
 def import_report(request: OperationRequest, token: str) -> FileResponse:
     """The validation report of the upload, as CSV."""
     job = _job(request, token)
-    if not job.report.exists():
+    report = jobs.job_report(job)
+    if not report.exists():
         raise Http404("The report is not ready yet.")
     return FileResponse(
-        job.report.open("rb"),
+        report.open("rb"),
         as_attachment=True,
         filename=f"{job.file_name.rsplit('.', 1)[0]}.report.csv",
         content_type="text/csv",
@@ -189,7 +195,7 @@ def import_confirm(request: OperationRequest, token: str) -> HttpResponse:
     if job.state != "validated":
         messages.error(request, _("Only a validated upload can be imported."))
     else:
-        uploads.job_start(job, dry_run=False)
+        job_enqueue(jobs.job_confirm(job, actor=request.user))  # type: ignore[arg-type]
     return redirect("web:import-job", code=request.operation.code, token=job.token)
 
 
@@ -199,6 +205,6 @@ def import_cancel(request: OperationRequest, token: str) -> HttpResponse:
     """Drop an upload that was not imported."""
     job = _job(request, token)
     if job.state == "validated":
-        uploads.job_cancel(job)
+        jobs.job_cancel(job, actor=request.user)  # type: ignore[arg-type]
         messages.info(request, _("The upload was cancelled: nothing was imported."))
     return redirect("web:round", code=request.operation.code, number=job.round_number)

@@ -3,7 +3,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from opendtm.web import manage_accounts, manage_operations, manage_rounds, rounds, views
+from opendtm.web import (
+    manage_accounts,
+    manage_operations,
+    manage_rounds,
+    reports,
+    rounds,
+    submissions,
+    views,
+)
 
 app_name = "web"
 
@@ -24,8 +32,15 @@ urlpatterns = [
     path("o/<slug:code>/sites/<str:site_id>/", views.site_profile, name="site"),
     path("o/<slug:code>/rounds/", manage_rounds.round_list, name="rounds"),
     path("o/<slug:code>/rounds/open/", manage_rounds.round_new, name="round-open"),
+    path("o/<slug:code>/sites/<str:site_id>/profile.pdf", reports.site_pdf, name="site-pdf"),
+    path(
+        "o/<slug:code>/sites/<str:site_id>/tables/<slug:table>.<slug:fmt>",
+        reports.site_table,
+        name="site-table",
+    ),
     path("o/<slug:code>/rounds/<int:number>/", rounds.round_page, name="round"),
     path("o/<slug:code>/rounds/<int:number>/move/", rounds.round_move, name="round-move"),
+    path("o/<slug:code>/rounds/<int:number>/report.pdf", reports.round_pdf, name="round-pdf"),
     path(
         "o/<slug:code>/rounds/<int:number>/publish/",
         manage_rounds.round_publish,
@@ -61,6 +76,16 @@ urlpatterns = [
         name="cleaning-log",
     ),
     path("o/<slug:code>/rounds/<int:number>/import/", rounds.import_upload, name="import"),
+    path(
+        "o/<slug:code>/rounds/<int:number>/submissions/",
+        submissions.submission_list,
+        name="submissions",
+    ),
+    path(
+        "o/<slug:code>/rounds/<int:number>/submissions/<int:batch>/<int:row>/",
+        submissions.submission_detail,
+        name="submission",
+    ),
     path("o/<slug:code>/imports/<str:token>/", rounds.import_job, name="import-job"),
     path(
         "o/<slug:code>/imports/<str:token>/report.csv", rounds.import_report, name="import-report"

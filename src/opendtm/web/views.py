@@ -12,7 +12,6 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-import polars as pl
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -25,7 +24,6 @@ from opendtm.figures import queries as fq
 from opendtm.figures.answers import figures_answer, figures_pages
 from opendtm.figures.choices import ExportFormat, Grouping
 from opendtm.figures.exports import export_write
-from opendtm.figures.measures import SITE_NAMES
 from opendtm.figures.request import (
     DEFAULT_LEVEL,
     DEFAULT_ORIGIN_LEVEL,
@@ -34,10 +32,10 @@ from opendtm.figures.request import (
 )
 from opendtm.figures.results import TimeSeries
 from opendtm.gazetteer.outlines import outline_levels, unit_outlines
-from opendtm.mobility import indicators as site_rules
-from opendtm.mobility.choices import Sector, StandardStatus
-from opendtm.mobility.queries import site_indicators
-from opendtm.operations.queries import operation_list, rounds_of, site_get, site_history, sites_of
+from opendtm.operations.queries import operation_list, rounds_of, sites_of
+from opendtm.reports.choices import ProfileTable
+from opendtm.reports.queries import site_profile as site_profile_read
+from opendtm.reports.queries import site_pyramid_values
 from opendtm.web import charts
 from opendtm.web.access import OperationRequest, operation_view
 from opendtm.web.forms import SiteFilterForm
@@ -255,53 +253,32 @@ def site_list(request: OperationRequest) -> HttpResponse:
 @require_GET
 @operation_view(Action.VIEW_PUBLISHED)
 def site_profile(request: OperationRequest, site_id: str) -> HttpResponse:
-    """One site: population over the rounds the user may see, sex and age, the sector
-    indicators of its latest visible assessment against their standards, status history."""
-    operation, user = request.operation, request.user
-    site = site_get(user=user, operation=operation, site_id=site_id)
-    rounds = list(rounds_of(operation=operation, user=user))
-    history = []
-    for round_ in rounds:
-        answer = fq.figures_by_site(
-            user=user,
-            operation=operation,
-            round_number=round_.number,
-            parent_pcode=site.admin_unit.pcode,
-        )
-        found = answer.rows.filter(answer.rows["site_code"] == site.site_id)
-        if found.height:
-            history.append({"round": round_.number, **found.row(0, named=True)})
-    latest = history[-1] if history else None
-    scored = site_indicators(user=user, operation=operation, site=site)
-    indicator_round = scored.get_column("round").max() if scored.height else None
-    indicators = [
-        row
-        | {
-            "sector": Sector(row["sector"]).label,
-            "status_label": StandardStatus(row["status"]).label,
-        }
-        for row in scored.filter(pl.col("round") == indicator_round).iter_rows(named=True)
-    ]
-    series = {
-        "rounds": [f"R{h['round']}" for h in history],
-        "ind": [h["ind"] for h in history],
-        "hh": [h["hh"] for h in history],
-    }
+    """One site: population over the rounds the user may see, sex and age, priority needs,
+    vulnerable persons, diseases, movements, site management, the sector indicators of its
+    latest visible assessment against their standards, status history (`reports.queries`)."""
+    profile = site_profile_read(user=request.user, operation=request.operation, site_id=site_id)
+    history = profile.history
+    values = site_pyramid_values(profile)
     return render(
         request,
         "web/site.html",
         {
-            "operation": operation,
-            "site": site,
+            "operation": request.operation,
+            "site": profile.site,
+            "profile": profile,
             "history": history,
-            "latest": latest,
-            "series": series,
-            "pyramid": charts.pyramid_data({n: latest[n] for n in SITE_NAMES})
-            if latest and latest["ind"] != 0  # an emptied (closed) site has no pyramid
-            else None,
-            "status_history": list(site_history(user=user, site=site)),
-            "indicators": indicators,
-            "indicator_round": indicator_round,
-            "indicator_rules": site_rules.VERSION,
+            "latest": profile.latest,
+            "series": {
+                "rounds": [f"R{h['round']}" for h in history],
+                "ind": [h["ind"] for h in history],
+                "hh": [h["hh"] for h in history],
+            },
+            "pyramid": charts.pyramid_data(values) if values else None,
+            "status_history": profile.status_history,
+            "indicators": profile.indicators,
+            "indicator_round": profile.indicator_round,
+            "indicator_rules": profile.indicator_rules,
+            "tables": ProfileTable.choices,
+            "may_export": can(request.user, Action.EXPORT, request.operation),
         },
     )
