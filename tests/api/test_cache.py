@@ -284,10 +284,10 @@ def test_the_key_is_the_request_every_field_of_it(world: World) -> None:
     """Requests differing in any one field get different keys; equal requests the same one.
     A field added to FiguresRequest without a variant here fails the first assertion."""
     op = world.operation
-    base = FiguresRequest(operation=op, grouping=Grouping.ADMIN, round_number=1, pcode="PH01")
+    base = FiguresRequest(operation=op, grouping=Grouping.SITE, round_number=1, pcode="PH01")
     other = {
         "operation": OperationFactory(code="flood", location_level=3),
-        "grouping": Grouping.SITE,
+        "grouping": Grouping.ADMIN,
         "round_number": 2,
         "level": 2,
         "origin_level": 3,
@@ -297,6 +297,8 @@ def test_the_key_is_the_request_every_field_of_it(world: World) -> None:
         "date_to": dt.date(2026, 12, 31),
         "limit": 10,
         "offset": 5,
+        "site_type": "planned_camp",
+        "site_status": "open",
     }
     assert set(other) == {f.name for f in fields(FiguresRequest)}
     keys = {
@@ -305,7 +307,7 @@ def test_the_key_is_the_request_every_field_of_it(world: World) -> None:
     }
     assert None not in keys.values()
     assert len({_key(world, base), *keys.values()}) == len(other) + 1
-    again = FiguresRequest(operation=op, grouping="admin", round_number=1, pcode=" PH01 ")
+    again = FiguresRequest(operation=op, grouping="site", round_number=1, pcode=" PH01 ")
     assert again == base
     assert _key(world, again) == _key(world, base)
     assert _key(world, base, fmt="csv") != _key(world, base)

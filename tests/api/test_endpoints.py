@@ -339,3 +339,15 @@ def test_headline_and_v3_of_empty_rounds_are_well_formed(db: Any, tmp_path: Path
         body = client.get(f"/v3/displacement/admin{level}", {"Admin0Pcode": "PHL"}).json()
         assert (body["isSuccess"], body["totalRecordsCount"]) == (True, records)
         assert [r["numPresentIdpInd"] for r in body["result"]] == [0] * records
+
+
+def test_figures_by_site_keep_a_site_type_and_status(world: World) -> None:
+    client = client_for(world, "token")
+    kept = client.get(f"{F}/sites", {"round": 1, "site_status": "open"}).json()
+    assert [r["site_code"] for r in kept["results"]] == ["S1", "S2"]
+    assert kept["totals"]["ind"] == 145  # 120 + 25
+    none = client.get(f"{F}/sites", {"round": 1, "site_type": "planned_camp"}).json()
+    assert (none["count"], none["results"], none["totals"]["ind"]) == (0, [], 0)
+    bad = client.get(f"{F}/sites", {"site_status": "gone"})
+    assert bad.status_code == 400
+    assert bad.json()["detail"].startswith("site_status 'gone' is not one of planned, open, ")

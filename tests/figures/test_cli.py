@@ -255,3 +255,14 @@ def test_every_format_of_an_empty_round_is_well_formed(
                     data = data.split(b"\n\n", 1)[1]
             _header, found = answer_rows(fmt, data)
             assert len(found) == expected, (user, fmt)
+
+
+def test_sites_of_one_status_as_the_web_and_the_api_keep_them(world: World, run: Run) -> None:
+    out = json.loads(
+        "\n".join(ok(run("ana", "--round", "2", "--by", "site", "--site-status", "closing",
+                         "--format", "json")))
+    )  # fmt: skip
+    assert [r["site_code"] for r in out["rows"]] == ["S3"]
+    refused = run("ana", "--round", "2", "--site-type", "planned_camp")  # --by admin
+    assert refused.exit_code != 0
+    assert "site_type filters the figures by site only" in refused.output

@@ -71,6 +71,17 @@ def _operation() -> Operation:
          "date_from 2026-02-01 is after date_to 2026-01-01. Swap the two dates."),
         ({"grouping": Grouping.ROUND, "pcode": "  "},
          "A time series needs the P-code of an admin unit. Give its pcode, for example PH05."),
+        ({"grouping": Grouping.SITE, "site_type": "tent"},
+         "site_type 'tent' is not one of planned_camp, collective_centre, evacuation_centre, "
+         "spontaneous_site, transit_centre, relocation_site, host_community_cluster. "
+         "Leave site_type out for every site."),
+        ({"grouping": Grouping.SITE, "site_status": 1},
+         "site_status 1 is not one of planned, open, closing, closed. "
+         "Leave site_status out for every site."),
+        ({"site_status": "open"},
+         "site_status filters the figures by site only: the admin figures count every "
+         "location's people, which no site filter can split. Ask for the figures by site, or "
+         "leave the site filters out."),
     ],
 )  # fmt: skip
 def test_a_bad_field_is_refused_with_its_name(fields: dict[str, Any], message: str) -> None:
@@ -127,3 +138,57 @@ def test_pages_from_an_offset_read_every_row_after_it(world: World) -> None:
     with pytest.raises(InvalidInput) as caught:
         next(figures_pages(user=world.analyst, request=headline))
     assert str(caught.value) == "The headline of a round is not a table: it has no file form."
+
+
+def test_site_filters_keep_the_sites_of_that_type_and_status(world: World) -> None:
+    """Round 2 (open, live): S1 closed (0), S2 open (40), S3 closing (11); round 1 (published,
+    its snapshot) holds three open evacuation centres (30, 50, 4)."""
+
+    def sites(**fields: Any) -> Any:
+        asked = FiguresRequest(operation=world.operation, grouping=Grouping.SITE, **fields)
+        return figures_answer(user=world.analyst, request=asked)
+
+    closing = sites(round_number=2, site_status="closing")
+    assert closing.rows["site_code"].to_list() == ["S3"]
+    assert (closing.total_rows, closing.totals["ind"], closing.totals["hh"]) == (1, 11, 3)
+    shut = sites(round_number=2, site_status="closed", pcode=P1)
+    assert (shut.rows["site_code"].to_list(), shut.totals["ind"]) == (["S1"], 0)
+    centres = sites(round_number=1, site_type="evacuation_centre", site_status="open")
+    assert centres.rows["site_code"].to_list() == ["S1", "S2", "S3"]
+    assert centres.totals["ind"] is None  # S3's 4 is hidden: so is the kept sites' sum
+    assert centres.rows["ind"].to_list() == [30, None, None]  # as the snapshot hides them
+    camps = sites(round_number=1, site_type="planned_camp")
+    assert (camps.rows.height, camps.total_rows, camps.totals["ind"]) == (0, 0, 0)
+    paged = sites(round_number=2, site_status="open", limit=1)
+    assert (paged.rows["site_code"].to_list(), paged.total_rows) == (["S2"], 1)
+
+
+def test_the_headline_of_a_unit_is_its_row_and_its_change(world: World) -> None:
+    asked = FiguresRequest(
+        operation=world.operation, grouping=Grouping.HEADLINE, round_number=2, pcode=P1
+    )
+    headline = figures_answer(user=world.analyst, request=asked)
+    assert headline.figures["idp_ind"] == 87  # 24 + 60 + 3
+    assert headline.previous is not None and headline.previous["idp_ind"] == 133
+    assert headline.change["idp_ind"] == -46
+    row = queries.figures_by_admin(
+        user=world.analyst, operation=world.operation, round_number=2, level=2
+    ).rows.filter(pcode=P1)
+    assert {n: headline.figures[n] for n in ("idp_ind", "idp_hh", "sites", "site_ind")} == {
+        n: row[n][0] for n in ("idp_ind", "idp_hh", "sites", "site_ind")
+    }
+
+
+def test_level_values_are_the_published_rounds_as_published(world: World) -> None:
+    """Round 1 published at level 3: M1 and M2 hidden (M2's 3 is small, M1 would give it away
+    from P1's total), M3 120, M4 25; the open round 2 is not read, whoever asks."""
+    for user in (world.viewer, world.analyst):
+        values = queries.figures_level_values(
+            user=user, operation=world.operation, level=3, measure="idp_ind"
+        )
+        assert values == [None, None, 120, 25]
+    with pytest.raises(InvalidInput) as caught:
+        queries.figures_level_values(
+            user=world.viewer, operation=world.operation, level=3, measure="ind"
+        )
+    assert str(caught.value) == "'ind' is not a measure of the figures by admin unit."

@@ -9,7 +9,7 @@ import pytest
 import shapely
 
 from opendtm.gazetteer.models import AdminBoundary, AdminUnit
-from opendtm.gazetteer.outlines import outline_levels, outlines_simplify, unit_outlines
+from opendtm.gazetteer.outlines import basemap, outline_levels, outlines_simplify, unit_outlines
 
 
 def _circle(points: int, radius: float = 1.0) -> shapely.Polygon:
@@ -48,3 +48,17 @@ def test_loading_stores_outlines_and_reads_them_as_rings(load: Any) -> None:
     }
     assert outline_levels("HTI") == {1}
     assert outline_levels("PHL") == set()
+
+
+def test_the_basemap_is_clipped_to_the_box_it_is_asked_for() -> None:
+    """Natural Earth 1:50m, shipped in the package: the Philippines have coasts and no land
+    border; France and Germany share one; the open Pacific has neither."""
+    philippines = basemap((116.0, 4.0, 127.5, 21.5))
+    xs, ys = philippines["coast"]
+    points = [(x, y) for x, y in zip(xs, ys, strict=True) if x is not None]
+    assert 300 < len(points) < 2_000  # the islands' coasts, simplified to the box
+    assert all(116 <= x <= 127.5 and 4 <= y <= 21.5 for x, y in points)
+    assert xs[-1] is None and len(xs) == len(ys)  # each line ends with a gap
+    rhine = basemap((6.0, 47.0, 9.0, 50.0))
+    assert len([x for x in rhine["borders"][0] if x is not None]) > 10
+    assert basemap((-130.0, -50.0, -120.0, -40.0)) == {"coast": ([], []), "borders": ([], [])}

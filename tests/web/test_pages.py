@@ -3,17 +3,14 @@ header, and an import in the browser's steps (upload -> report -> confirm) witho
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-import shapely
 from django.test import Client
 
 from opendtm.figures.exports import number
 from opendtm.figures.queries import figures_headline
-from opendtm.gazetteer.models import AdminBoundary
 from opendtm.ingest.models import ImportBatch
 from opendtm.mobility.models import SiteAssessment
 from opendtm.web.middleware import POLICY
@@ -168,43 +165,6 @@ def test_site_profile_shows_a_score_and_a_value_that_agree(
     assert '<td class="num">20 litres</td>' in water and "status-not_scored" in water
     assert "status-meets" not in table and "status-below" not in table
     assert table.count("Not scored: the site is closed or empty") == 16  # all but water_source
-
-
-def test_dashboard_shades_the_units_that_have_outlines(web_world: WebWorld, client: Client) -> None:
-    world = web_world.world
-    for i, unit in enumerate(u for u in world.units.values() if u.level == 4):
-        box = shapely.box(120 + i, 10, 121 + i, 11)
-        AdminBoundary.objects.create(
-            unit=unit,
-            wkb=box.wkb,
-            display_wkb=box.wkb,
-            min_x=120 + i,
-            min_y=10,
-            max_x=121 + i,
-            max_y=11,
-        )
-    client.force_login(web_world.users["viewer"])  # type: ignore[arg-type]
-    html = client.get("/o/typhoon/?round=1").content.decode()
-    start = html.index('<script id="map-data" type="application/json">') + 46
-    data = json.loads(html[start : html.index("</script>", start)])
-    areas = data["areas"]
-    assert areas["level"] == 4
-    # Three barangays' counts are below the threshold: hidden, grey; two classes of the rest.
-    assert [(a["label"][:17], a["value"], a["colour"]) for a in areas["areas"]] == [
-        ("Adm4 PH0100101001", None, "#d9d9d9"),
-        ("Adm4 PH0100101002", None, "#d9d9d9"),
-        ("Adm4 PH0100102001", None, "#d9d9d9"),
-        ("Adm4 PH0100201001", 120, "#bdd7e7"),
-        ("Adm4 PH0100202001", 25, "#eff3ff"),
-    ]
-    b4 = [u.pcode for u in world.units.values() if u.level == 4].index("PH0100201001")
-    assert sorted(set(areas["areas"][3]["x"]) - {None}) == [120.0 + b4, 121.0 + b4]
-    assert areas["areas"][3]["x"][-1] is None  # rings end with a gap
-    assert areas["legend"] == [
-        {"upto": 25, "colour": "#eff3ff"},
-        {"upto": 120, "colour": "#bdd7e7"},
-    ]
-    assert 'id="map-legend"' in html
 
 
 def test_chart_pages_hold_a_placeholder_for_each_style_plotly_would_inject(

@@ -67,7 +67,12 @@ class _Table(_Exact):
 
 
 class SitesQuery(_Table):
-    pass
+    site_type: str | None = Field(
+        None, description="Only sites of this type (planned_camp, collective_centre, ...)."
+    )
+    site_status: str | None = Field(
+        None, description="Only sites with this status this round (planned, open, closing, closed)."
+    )
 
 
 class AdminQuery(_Table):

@@ -114,6 +114,8 @@ def _write(pages: Iterable[Any], fmt: str, output: Path | None) -> int:
     default=ExportFormat.TABLE.value,
     show_default=True,
 )
+@click.option("--site-type", help="--by site: only the sites of this type (planned_camp, ...).")
+@click.option("--site-status", help="--by site: only the sites with this status this round.")
 @click.option("--output", type=click.Path(path_type=Path), help="File to write (default: screen).")
 @click.option("--exact", is_flag=True, help="Exact values of a published round (analysts).")
 @click.option("--rebuild", is_flag=True, help="Rebuild the published round's snapshot first.")
@@ -125,6 +127,8 @@ def figures_command(
     origin_level: int,
     pcode: str | None,
     fmt: str,
+    site_type: str | None,
+    site_status: str | None,
     output: Path | None,
     exact: bool,
     rebuild: bool,
@@ -152,6 +156,8 @@ def figures_command(
         origin_level=origin_level,
         pcode=pcode,
         exact=exact,
+        site_type=site_type,
+        site_status=site_status,
     )
     if fmt == ExportFormat.XLSX and output is None:
         raise InvalidInput("An XLSX workbook needs a file: give --output PATH.xlsx.")
@@ -171,7 +177,9 @@ def figures_command(
     first = next(pages)  # the first page checks every option before anything is printed
     pages = itertools.chain([first], pages)
     if fmt == ExportFormat.TABLE and by == Grouping.ADMIN and output is None:
-        headline = figures_answer(user=user, request=replace(asked, grouping=Grouping.HEADLINE))
+        headline = figures_answer(
+            user=user, request=replace(asked, grouping=Grouping.HEADLINE, pcode=None)
+        )
         assert isinstance(headline, Headline)
         for line in headline_lines(headline):
             click.echo(line)

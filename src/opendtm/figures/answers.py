@@ -44,7 +44,11 @@ def figures_answer(*, user: AnyUser, request: FiguresRequest) -> Answer:
         )
     if q.grouping == Grouping.HEADLINE:
         return queries.figures_headline(
-            user=user, operation=q.operation, round_number=q.round_number, exact=q.exact
+            user=user,
+            operation=q.operation,
+            round_number=q.round_number,
+            pcode=q.pcode,
+            exact=q.exact,
         )
     return _paged(user, q)
 
@@ -60,7 +64,7 @@ def _paged(user: AnyUser, q: FiguresRequest) -> Paged:
         "exact": q.exact,
     }
     if q.grouping == Grouping.SITE:
-        return queries.figures_by_site(**common)
+        return queries.figures_by_site(**common, site_type=q.site_type, site_status=q.site_status)
     if q.grouping == Grouping.ORIGIN:
         return queries.figures_origin_matrix(
             **common,

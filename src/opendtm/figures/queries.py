@@ -67,6 +67,7 @@ __all__ = [
     "figures_by_site",
     "figures_default_round",
     "figures_headline",
+    "figures_level_values",
     "figures_origin_matrix",
     "figures_time_series",
 ]
@@ -387,13 +388,22 @@ def figures_by_site(
     limit: int | None = None,
     offset: int = 0,
     exact: bool = False,
+    site_type: str | None = None,
+    site_status: str | None = None,
 ) -> SiteFigures:
-    """Every site assessed in the round (under `parent_pcode` if given), by site code, with its
-    status this round, coordinates and the change in its population since the previous round."""
+    """Every site assessed in the round (under `parent_pcode` if given; of `site_type` and
+    with `site_status` this round if given), by site code, with its status this round,
+    coordinates and the change in its population since the previous round. Filtered by type or
+    status, the totals are the kept sites' sums (hidden when any of them is)."""
     page_check(limit, offset)
     access, round_, source = _round_and_source(user, operation, round_number, exact)
     within = _within(operation, parent_pcode, finest=MAX_LEVEL)
-    rows, total_rows = source.figures.sites(within, limit, offset)
+    kept = {
+        name: value
+        for name, value in (("site_type", site_type), ("site_status", site_status))
+        if value
+    } or None
+    rows, total_rows = source.figures.sites(within, limit, offset, kept)
     previous = access.previous(round_)
     before = None
     if previous is not None:
@@ -404,12 +414,16 @@ def figures_by_site(
         rows, before, key="site_pk", names=SITE_CHANGE_MEASURES, measures=SITE_NAMES
     )
     totals: dict[str, int | None]
-    if within is None:
+    if within is None and kept is None:
         totals = _site_totals(source.figures.admin(0, None, None, 0)[0])
-    elif within.level <= operation.location_level:
+    elif within is not None and within.level <= operation.location_level and kept is None:
         totals = _site_totals(source.figures.admin_unit(within))
-    else:  # a unit finer than the locations: its sites' sum, hidden if any cell is hidden
-        every = rows if limit is None and offset == 0 else source.figures.sites(within, None, 0)[0]
+    else:  # finer than the locations, or some sites only: their sum, hidden if any cell is
+        every = (
+            rows
+            if limit is None and offset == 0
+            else source.figures.sites(within, None, 0, kept)[0]
+        )
         shown = masked(every, SITE_NAMES)
         totals = {
             n: None if shown.get_column(n).null_count() else int(every.get_column(n).sum())
@@ -552,18 +566,52 @@ def figures_time_series(
     )
 
 
+def figures_level_values(
+    *, user: AnyUser, operation: Operation, level: int, measure: str
+) -> list[int | None]:
+    """`measure` of every unit at `level` in every published round, as published (a hidden
+    value is None), or, while none is published, in every round the user may see. The same
+    for every reader of the published rounds, whichever round they look at: what the map's
+    classes are made from, so that rounds compare."""
+    live.level_check(operation, level)
+    if measure not in ADMIN_NAMES:
+        raise InvalidInput(f"{measure!r} is not a measure of the figures by admin unit.")
+    access = _access(user, operation)
+    published = [r for r in access.rounds if r.status == RoundStatus.PUBLISHED]
+    values: list[int | None] = []
+    for round_ in published or access.rounds:
+        rows, _ = _source(access, round_, exact=False).figures.admin(level, None, None, 0)
+        values += masked(rows, ADMIN_NAMES).get_column(measure).to_list()
+    return values
+
+
 def figures_headline(
-    *, user: AnyUser, operation: Operation, round_number: int | None, exact: bool = False
+    *,
+    user: AnyUser,
+    operation: Operation,
+    round_number: int | None,
+    pcode: str | None = None,
+    exact: bool = False,
 ) -> Headline:
-    """The round's totals for the whole operation, and their change since the previous round."""
+    """The round's totals for the whole operation (or the admin unit `pcode`: its row of the
+    figures by admin unit), and their change since the previous round. Across gazetteer
+    versions a unit's change is left out (its earlier figure may be under other codes)."""
     access, round_, source = _round_and_source(user, operation, round_number, exact)
-    current, _ = source.figures.admin(0, None, None, 0)
-    previous = access.previous(round_)
-    before = (
-        _source(access, previous, exact=_exact(source)).figures.admin(0, None, None, 0)[0]
-        if previous is not None
-        else None
-    )
+    unit = _within(operation, pcode, finest=operation.location_level)
+    unit = unit if unit is not None and unit.level > 0 else None
+
+    def unit_row(read: _Source) -> pl.DataFrame:
+        return read.figures.admin_unit(unit) if unit else read.figures.admin(0, None, None, 0)[0]
+
+    current, previous, before = unit_row(source), access.previous(round_), None
+    if previous is not None:
+        earlier = _source(access, previous, exact=_exact(source))
+        versions = {"earlier": earlier.version_id, "later": source.version_id}
+        if (
+            unit is None
+            or comparison.crossing(country_iso3=operation.country_iso3, **versions) is None
+        ):
+            before = unit_row(earlier)
     figures = _totals(current, ADMIN_NAMES, ADMIN_NAMES)
     prior = _totals(before, ADMIN_NAMES, ADMIN_NAMES) if before is not None else None
     change: dict[str, Any] = dict.fromkeys(ADMIN_NAMES)

@@ -86,6 +86,28 @@ def _round_check(number: Any) -> None:
         raise InvalidInput(f"Round {number} is larger than {MAX_OFFSET:,}.")
 
 
+def _site_filters_check(asked: FiguresRequest) -> None:
+    """A site type and a site status are one of their choices (empty: no filter), and only
+    figures by site take them."""
+    from opendtm.operations.choices import SiteStatus, SiteType
+
+    for name, choices in (("site_type", SiteType), ("site_status", SiteStatus)):
+        value = getattr(asked, name)
+        value = value.strip() if isinstance(value, str) else value
+        if value is not None and (not isinstance(value, str) or (value and value not in choices)):
+            raise InvalidInput(
+                f"{name} {value!r} is not one of {', '.join(choices.values)}.",
+                hint=f"Leave {name} out for every site.",
+            )
+        object.__setattr__(asked, name, value or None)
+        if value and asked.grouping != Grouping.SITE:
+            raise InvalidInput(
+                f"{name} filters the figures by site only: the {asked.grouping} figures count "
+                "every location's people, which no site filter can split.",
+                hint="Ask for the figures by site, or leave the site filters out.",
+            )
+
+
 @dataclass(frozen=True)
 class FiguresRequest:
     """A question to the figures of one operation (the one the caller was allowed to read).
@@ -93,6 +115,8 @@ class FiguresRequest:
     `level` is the admin level of the rows (`origin`: of the current location); `pcode` the
     unit the rows lie within (`round`: the unit followed across rounds); `date_from`/`date_to`
     the reporting dates a time series keeps; `limit` None reads every row from `offset` on.
+    `site_type`/`site_status` keep the sites of that type and status this round (`site` only:
+    the other answers count locations, whose people no site filter can split).
     """
 
     operation: Operation
@@ -106,6 +130,8 @@ class FiguresRequest:
     date_to: dt.date | None = None
     limit: int | None = None
     offset: int = 0
+    site_type: str | None = None
+    site_status: str | None = None
 
     def __post_init__(self) -> None:
         from opendtm.figures import live
@@ -130,6 +156,7 @@ class FiguresRequest:
             if day is not None and (isinstance(day, dt.datetime) or not isinstance(day, dt.date)):
                 raise InvalidInput(f"{name} {day!r} is not a date (YYYY-MM-DD).")
         date_range_check(self.date_from, self.date_to)
+        _site_filters_check(self)
         if self.grouping == Grouping.ROUND and self.pcode is None:
             raise InvalidInput(
                 "A time series needs the P-code of an admin unit.",

@@ -34,6 +34,8 @@ from opendtm.gazetteer.models import AdminUnit
 from opendtm.operations.models import Operation, Round
 
 Page = tuple[pl.DataFrame, int]  # the rows asked for, and how many rows the whole answer has
+SiteKinds = dict[str, str] | None
+"""The sites kept by type and status: {"site_type": ..., "site_status": ...}, None for all."""
 
 
 class RoundFigures(Protocol):
@@ -47,7 +49,13 @@ class RoundFigures(Protocol):
 
     def admin_unit(self, unit: AdminUnit) -> pl.DataFrame: ...
 
-    def sites(self, within: AdminUnit | None, limit: int | None, offset: int) -> Page: ...
+    def sites(
+        self,
+        within: AdminUnit | None,
+        limit: int | None,
+        offset: int,
+        kept: SiteKinds = None,
+    ) -> Page: ...
 
     def sites_of(self, site_pks: list[int]) -> pl.DataFrame: ...
 
@@ -199,9 +207,15 @@ class SnapshotFigures:
         labels = self._labels(frame, {"unit_id": rows})
         return labels.join(frame, on="unit_id", how="inner").sort("site_code")
 
-    def sites(self, within: AdminUnit | None, limit: int | None, offset: int) -> Page:
-        rows = SiteFigureRow.objects.filter(round_id=self.snapshot.round_id)
-        whole = within is None or within.level == 0
+    def sites(
+        self,
+        within: AdminUnit | None,
+        limit: int | None,
+        offset: int,
+        kept: SiteKinds = None,
+    ) -> Page:
+        rows = SiteFigureRow.objects.filter(round_id=self.snapshot.round_id, **(kept or {}))
+        whole = (within is None or within.level == 0) and not kept
         if within is not None and not whole:
             if within.level <= self.snapshot.location_level:
                 rows = self._inside(rows, "location_id", self.snapshot.location_level, within)
@@ -333,8 +347,17 @@ class LiveFigures:
             return frame.with_columns(pl.lit(0, pl.Int64).alias(MASK))
         return site_mask(frame, self._level(self.operation.location_level), self.threshold)
 
-    def sites(self, within: AdminUnit | None, limit: int | None, offset: int) -> Page:
-        return _sliced(_within(self._sites(), within), limit, offset)
+    def sites(
+        self,
+        within: AdminUnit | None,
+        limit: int | None,
+        offset: int,
+        kept: SiteKinds = None,
+    ) -> Page:
+        frame = _within(self._sites(), within)
+        for column, value in (kept or {}).items():
+            frame = frame.filter(pl.col(column) == value)
+        return _sliced(frame, limit, offset)
 
     def sites_of(self, site_pks: list[int]) -> pl.DataFrame:
         return self._sites().filter(pl.col("site_pk").is_in(site_pks))

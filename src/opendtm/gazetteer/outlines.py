@@ -10,7 +10,10 @@ its own bounding box (small units keep their shape) and coordinates are kept to 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 import shapely
@@ -72,3 +75,48 @@ def outline_levels(country_iso3: str) -> set[int]:
         .values_list("unit__level", flat=True)
         .distinct()
     )
+
+
+# --- the base map: coasts and country borders -----------------------------------------------
+
+BASEMAP = Path(__file__).with_name("data") / "natural_earth_50m.json"
+BASEMAP_SOURCE = "Natural Earth 1:50m (public domain), via the npm package world-atlas 2.0.2"
+Lines = tuple[list[float | None], list[float | None]]
+"""Lines for one Plotly trace: longitudes and latitudes, each line ended by a None gap."""
+
+
+@cache
+def _basemap_lines() -> dict[str, np.ndarray]:
+    """The shipped coasts and borders as arrays of LineStrings, decoded once per process."""
+    data = json.loads(BASEMAP.read_text())
+    quantum = data["quantum"]
+    lines = {}
+    for kind in ("coast", "borders"):
+        decoded = [
+            shapely.LineString(np.cumsum(np.array(flat).reshape(-1, 2), axis=0) * quantum)
+            for flat in data[kind]
+        ]
+        lines[kind] = np.array(decoded, dtype=object)
+    return lines
+
+
+def basemap(bounds: tuple[float, float, float, float]) -> dict[str, Lines]:
+    """The coasts and country borders inside `bounds` (min lon, min lat, max lon, max lat),
+    clipped and simplified to the box server-side, so a page carries only what it draws."""
+    west, south, east, north = bounds
+    tolerance = max(east - west, north - south) * SHARE_OF_EXTENT
+    out: dict[str, Lines] = {}
+    for kind, lines in _basemap_lines().items():
+        near = lines[shapely.intersects(lines, shapely.box(*bounds))]
+        clipped = shapely.simplify(shapely.clip_by_rect(near, west, south, east, north), tolerance)
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for geometry in clipped:
+            for part in getattr(geometry, "geoms", [geometry]):
+                if part.is_empty or not isinstance(part, shapely.LineString):
+                    continue
+                coords = np.round(shapely.get_coordinates(part), 3)
+                xs += [*coords[:, 0].tolist(), None]
+                ys += [*coords[:, 1].tolist(), None]
+        out[kind] = (xs, ys)
+    return out

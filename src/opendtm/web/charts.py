@@ -13,47 +13,98 @@ from opendtm.figures.measures import SEX_AGE
 from opendtm.figures.results import AdminFigures, Headline, OriginMatrix, SiteFigures, TimeSeries
 from opendtm.gazetteer.outlines import Rings
 
-# The same colours as .swatch.c0 to .c4 in web/static/web/app.css (the legend).
+# The same colours as .swatch.c0 to .c4 in web/static/web/app.css (the legend): a blue
+# sequential scale for the fills; the circles are orange and purple (`charts.js`), apart from it.
 CLASS_COLOURS = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
 HIDDEN_COLOUR = "#d9d9d9"
+MAP_MARGIN = 0.1  # of the box's extent, around what the map shows
+MAP_MIN_EXTENT = 0.5  # degrees: a single point still shows its coast
 
 
-def _classes(values: list[int | None]) -> list[int]:
-    """Upper bounds of (at most) five classes of the shown values, by quantile."""
+def _nice(value: float) -> int:
+    """The smallest of 1, 2, 5 times a power of ten at or above `value` (at least 1)."""
+    if value <= 1:
+        return 1
+    power = 10 ** (len(str(int(value))) - 1)
+    return next(step * power for step in (1, 2, 5, 10) if step * power >= value)
+
+
+def class_breaks(values: list[int | None]) -> list[int]:
+    """Upper bounds of (at most) five classes, at the quintiles of `values` rounded up to a
+    nice number (1, 2, 5 x 10^k). Given the values of every round of the operation at one level
+    for one measure, every round's map uses the same classes, so rounds compare."""
     shown = sorted(v for v in values if v is not None)
     if not shown:
         return []
-    bounds = sorted({shown[min(len(shown) - 1, (len(shown) * k) // 5)] for k in range(1, 6)})
-    return [*bounds[:-1], shown[-1]] if bounds[-1] != shown[-1] else bounds
+    picks = [shown[min(len(shown) - 1, (len(shown) * k) // 5)] for k in range(1, 5)]
+    return sorted({_nice(v) for v in [*picks, shown[-1]]})
 
 
-def choropleth_data(units: AdminFigures, outlines: dict[int, Rings]) -> dict[str, Any] | None:
-    """Filled outlines of the units that have one, shaded by IDP individuals in five quantile
-    classes (a hidden count is grey), as one path per unit: rings joined by null gaps."""
+def class_legend(bounds: list[int]) -> list[dict[str, Any]]:
+    """The legend of the classes: each its range (from, to) and its colour; the last class is
+    open (`to` None), since a later round may count more than the breaks were made from."""
+    starts = [0, *(b + 1 for b in bounds[:-1])]
+    ends: list[int | None] = [*bounds[:-1], None]
+    return [
+        {"from": start, "to": end, "colour": CLASS_COLOURS[i]}
+        for i, (start, end) in enumerate(zip(starts, ends, strict=True))
+    ]
+
+
+def _class_colour(value: int | None, bounds: list[int]) -> str:
+    if value is None or not bounds:
+        return HIDDEN_COLOUR
+    return CLASS_COLOURS[next((i for i, b in enumerate(bounds) if value <= b), len(bounds) - 1)]
+
+
+def choropleth_data(
+    units: AdminFigures, outlines: dict[int, Rings], bounds: list[int]
+) -> dict[str, Any] | None:
+    """Filled outlines of the units that have one, shaded by IDP individuals in the classes
+    `bounds` (`class_breaks`; a hidden count is grey), as one path per unit: rings joined by
+    null gaps."""
     rows = units.rows.filter(units.rows["unit_id"].is_in(list(outlines)))
     if rows.is_empty():
         return None
-    values = rows.get_column("idp_ind").to_list()
-    bounds = _classes(values)
     areas = []
     for unit_id, name, pcode, value in zip(
-        rows["unit_id"], rows["name"], rows["pcode"], values, strict=True
+        rows["unit_id"], rows["name"], rows["pcode"], rows["idp_ind"], strict=True
     ):
         xs: list[float | None] = []
         ys: list[float | None] = []
         for ring_x, ring_y in outlines[unit_id]:
             xs += [*ring_x, None]
             ys += [*ring_y, None]
-        colour = (
-            HIDDEN_COLOUR
-            if value is None
-            else CLASS_COLOURS[next(i for i, b in enumerate(bounds) if value <= b)]
-        )
         areas.append(
-            {"label": f"{name} ({pcode})", "value": value, "x": xs, "y": ys, "colour": colour}
+            {
+                "label": f"{name} ({pcode})",
+                "value": value,
+                "x": xs,
+                "y": ys,
+                "colour": _class_colour(value, bounds),
+            }
         )
-    legend = [{"upto": bound, "colour": CLASS_COLOURS[i]} for i, bound in enumerate(bounds)]
-    return {"level": units.level, "areas": areas, "legend": legend}
+    return {"level": units.level, "areas": areas, "legend": class_legend(bounds)}
+
+
+def map_bounds(data: dict[str, Any]) -> tuple[float, float, float, float] | None:
+    """The box (west, south, east, north) around what a map shows (outlines, circles), with a
+    margin; None when it shows nothing placed."""
+    xs: list[float] = []
+    ys: list[float] = []
+    for area in data.get("areas", {}).get("areas", []):
+        xs += [x for x in area["x"] if x is not None]
+        ys += [y for y in area["y"] if y is not None]
+    for layer in ("units", "sites"):
+        if layer in data:
+            xs += data[layer]["lon"]
+            ys += data[layer]["lat"]
+    if not xs:
+        return None
+    west, east, south, north = min(xs), max(xs), min(ys), max(ys)
+    pad_x = max((east - west) * MAP_MARGIN, (MAP_MIN_EXTENT - (east - west)) / 2, 0)
+    pad_y = max((north - south) * MAP_MARGIN, (MAP_MIN_EXTENT - (north - south)) / 2, 0)
+    return (west - pad_x, south - pad_y, east + pad_x, north + pad_y)
 
 
 def map_data(
@@ -116,3 +167,9 @@ def origins_top(matrix: OriginMatrix, count: int = 10) -> list[dict[str, Any]]:
     """The origins with most IDPs (hidden values last), as rows for a table."""
     rows = matrix.rows.sort("origin_ind", descending=True, nulls_last=True).head(count)
     return list(rows.iter_rows(named=True))
+
+
+def sites_pyramid(sites: SiteFigures) -> dict[str, Any]:
+    """The pyramid of the kept sites (a site filter): their totals' groups, summed by the query
+    layer over the sites that gave all ten (`sites` of them)."""
+    return pyramid_data(sites.totals) | {"sites": int(sites.rows.get_column("sadd").sum())}

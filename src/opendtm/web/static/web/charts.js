@@ -30,15 +30,35 @@
     });
   }
 
+  // Circles in colours apart from the blue fills: orange units, purple sites.
+  var UNIT_FILL = "rgba(230,85,13,0.55)", UNIT_LINE = "#a63603";
+  var SITE_FILL = "rgba(117,107,177,0.7)", SITE_LINE = "#54278f";
+
+  function baseTraces(b) {
+    // Coasts and country borders (Natural Earth, clipped to the map's box by the server).
+    var traces = [];
+    if (b.coast && b.coast[0].length) {
+      traces.push({ type: "scatter", mode: "lines", name: "Coastline", x: b.coast[0], y: b.coast[1],
+        line: { color: "#5b7083", width: 1 }, hoverinfo: "skip", showlegend: false });
+    }
+    if (b.borders && b.borders[0].length) {
+      traces.push({ type: "scatter", mode: "lines", name: "Country borders", x: b.borders[0],
+        y: b.borders[1], line: { color: "#5b7083", width: 1, dash: "dot" }, hoverinfo: "skip",
+        showlegend: false });
+    }
+    return traces;
+  }
+
   function drawMap(el, d) {
+    var base = d.basemap ? baseTraces(d.basemap) : [];
     var areas = d.areas ? areaTraces(d.areas) : [];
-    var traces = areas.concat([{
+    var traces = base.concat(areas).concat([{
       type: "scatter", mode: "markers", name: "Admin units",
       x: d.units.lon, y: d.units.lat, text: d.units.label, customdata: d.units.value,
       hovertemplate: "%{text}<br>IDPs: %{customdata:,}<extra></extra>",
       marker: { size: d.units.value.map(function (v) { return v === null ? 0 : v; }),
         sizemode: "area", sizeref: sizeref(d.units.value, 40), sizemin: 2,
-        color: "rgba(31,119,180,0.55)", line: { color: "#1f77b4", width: 1 } }
+        color: UNIT_FILL, line: { color: UNIT_LINE, width: 1 } }
     }]);
     if (d.sites) {
       traces.push({
@@ -47,15 +67,29 @@
         hovertemplate: "%{text}<br>Individuals: %{customdata:,}<extra></extra>",
         marker: { size: d.sites.value.map(function (v) { return v === null ? 0 : v; }),
           sizemode: "area", sizeref: sizeref(d.sites.value, 18), sizemin: 2,
-          color: "rgba(255,127,14,0.6)" }
+          color: SITE_FILL, line: { color: SITE_LINE, width: 1 } }
       });
     }
+    var box = d.bounds;
     Plotly.newPlot(el, traces, {
       font: FONT, margin: { l: 40, r: 10, t: 10, b: 30 }, showlegend: true,
-      legend: { orientation: "h" }, hovermode: "closest",
-      xaxis: { title: "Longitude", zeroline: false },
-      yaxis: { title: "Latitude", zeroline: false, scaleanchor: "x", scaleratio: 1 }
+      legend: { orientation: "h" }, hovermode: "closest", plot_bgcolor: "#f4f8fb",
+      xaxis: { title: "Longitude", zeroline: false, showgrid: false,
+        range: box ? [box[0], box[2]] : undefined },
+      yaxis: { title: "Latitude", zeroline: false, showgrid: false, scaleanchor: "x",
+        scaleratio: 1, range: box ? [box[1], box[3]] : undefined }
     }, CONFIG);
+  }
+
+  function exportPng(event) {
+    // A chart or the map as a PNG file, drawn by Plotly in the browser (no server round trip).
+    var button = event.target.closest(".png-export");
+    if (!button) { return; }
+    var el = document.getElementById(button.getAttribute("data-chart"));
+    if (el && el.data) {
+      Plotly.downloadImage(el, { format: "png", filename: button.getAttribute("data-name"),
+        width: el.clientWidth || 800, height: el.clientHeight || 500 });
+    }
   }
 
   function drawTrend(el, d, names) {
@@ -94,6 +128,7 @@
     }
     var pyramid = data("pyramid-data");
     if (pyramid && (el = document.getElementById("pyramid"))) { drawPyramid(el, pyramid); }
+    document.addEventListener("click", exportPng);
     document.body.setAttribute("data-charts", "drawn");
   }
 
