@@ -122,9 +122,9 @@ def test_cli_lists_and_revokes_tokens_at_once(db: Any, monkeypatch: pytest.Monke
     listed = _cli("user", "token", "--list")
     assert listed.exit_code == 0, listed.output
     lines = listed.stdout.splitlines()
-    assert [line.split()[:3] for line in lines] == [
-        [str(first.pk), "ana", "weekly"],
-        [str(second.pk), "vic", "-"],
+    assert [line.split()[:4] for line in lines] == [
+        [str(first.pk), f"{weekly.secret[:11]}…", "ana", "weekly"],
+        [str(second.pk), f"{second.prefix}…", "vic", "-"],
     ]
     assert "last used" in lines[0] and "never used" in lines[1]
     only_vic = _cli("user", "token", "--list", "vic").stdout.splitlines()
@@ -137,6 +137,36 @@ def test_cli_lists_and_revokes_tokens_at_once(db: Any, monkeypatch: pytest.Monke
     event = AuditEvent.objects.get(action="api_token_revoke")
     assert (event.actor.username, event.reason) == ("tester", "laptop lost")
     assert event.summary == "API token weekly of ana revoked"
+    assert event.changes == {
+        "user": ["ana", None],
+        "name": ["weekly", None],
+        "prefix": [weekly.secret[:11], None],
+        "created": [first.created.isoformat(), None],
+    }
+
+
+def test_revoked_tokens_are_listed_from_the_audit_trail_to_whom_they_may_be_shown(
+    db: Any,
+) -> None:
+    """A revoked token is deleted; its revocation stays visible to its owner and to instance
+    administrators, not to another user."""
+    from opendtm.api.queries import tokens_revoked_visible_to
+    from opendtm.api.services import token_revoke
+
+    ana, vic, boss = UserFactory(username="ana"), UserFactory(username="vic"), SuperuserFactory()
+    issued = token_create(username="ana", name="laptop", actor=ana)
+    assert issued.token.prefix == issued.secret[:11] and issued.secret.startswith("odtm_")
+    token_revoke(token_id=issued.token.pk, actor=boss, reason="  lost  ")
+
+    def seen(user: Any, username: str | None = None) -> list[tuple[str, str, str]]:
+        return [
+            (e.changes["user"][0], e.changes["prefix"][0], e.reason)
+            for e in tokens_revoked_visible_to(user, username=username)
+        ]
+
+    assert seen(ana) == [("ana", issued.secret[:11], "lost")]
+    assert seen(boss) == seen(ana) == seen(boss, "ana")
+    assert seen(vic) == [] and seen(boss, "vic") == []
 
 
 def test_a_user_lists_and_revokes_only_their_own_tokens(db: Any) -> None:

@@ -65,6 +65,20 @@ def _open_operation(page: Any, tmp: Path) -> None:
     page.wait_for_selector(".swagger-ui .opblock-body .execute")
 
 
+def _to_publish(page: Any, tmp: Path) -> None:
+    """From the round page, validate the round and go to the publication's confirmation."""
+    page.click("#validate")
+    page.click("#publish")
+    page.wait_for_selector("#publish-form")
+
+
+def _issue_token(page: Any, tmp: Path) -> None:
+    """Issue a token: the page that shows its secret once."""
+    page.fill("#token-new input[name=name]", "weekly script")
+    page.click("#issue-token")
+    page.wait_for_selector("#token-secret")
+
+
 @dataclass(frozen=True)
 class Page:
     """One page to check: where it is, who looks at it (a role of `web_world`, "anonymous"
@@ -92,6 +106,14 @@ PAGES: tuple[Page, ...] = (
     Page("round", "/o/typhoon/rounds/2/"),
     Page("import upload", "/o/typhoon/rounds/2/import/"),
     Page("import job", "/o/typhoon/rounds/2/import/", then=_upload_export),
+    Page("rounds", "/o/typhoon/rounds/"),
+    Page("publish confirmation", "/o/typhoon/rounds/2/", then=_to_publish),
+    Page("operation settings", "/o/typhoon/settings/", user="admin"),
+    Page("operation people", "/o/typhoon/people/", user="admin"),
+    Page("new operation", "/manage/operations/new/", user="superuser"),
+    Page("users", "/manage/users/", user="superuser"),
+    Page("user", "/manage/users/nora/", user="superuser"),
+    Page("API tokens", "/account/tokens/", then=_issue_token),
     Page("error 403", "/o/typhoon/rounds/2/import/", user="viewer", status=403),
     Page("error 404", "/o/typhoon/sites/NO-SUCH-SITE/", status=404),
     Page("API docs", "/api/docs", user="anonymous", ready=".swagger-ui .opblock"),

@@ -59,7 +59,9 @@ def test_manager_imports_publishes_and_reads_dashboard(
     page.goto(f"{base}/o/typhoon/rounds/2/")
     assert page.locator("#batches tbody tr").count() == 3  # two fixture batches + this one
     page.click("#validate")
-    page.click("#publish")
+    page.click("#publish")  # the confirmation step (tests/browser/test_manage.py)
+    page.check("#confirm-publish")
+    page.click("#publish-confirm")
     assert page.inner_text("#round-status") == "published"
 
     page.goto(f"{base}/o/typhoon/?round=2")

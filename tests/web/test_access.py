@@ -169,7 +169,11 @@ def test_every_url_is_in_the_table() -> None:
                "site-pdf", "site-table", "round", "round-move", "round-pdf", "cleaning-log",
                "import", "import-job", "import-report", "import-confirm",
                "import-cancel", "submissions", "submission", "import-report-as",
-               "batch-report"}  # fmt: skip
+               "batch-report",
+               # the management pages: tests/web/test_access_manage.py
+               "rounds", "round-open", "round-publish", "operation-settings",
+               "operation-people", "operation-form", "operation-new", "users", "user",
+               "user-active", "user-password", "tokens", "token-revoke"}  # fmt: skip
     assert names == covered
 
 
@@ -183,6 +187,7 @@ SAMPLE = {
     "batch": 2,
     "row": 2,
     "batch_id": 1,
+    "form_id": "dtm_site",
 }
 
 
@@ -199,7 +204,9 @@ def _operation_urls(code: str) -> list[tuple[str, str]]:
             continue
         kwargs = {"code": code, **{k: v for k, v in SAMPLE.items() if k in names}}
         method = (
-            "post" if pattern.name in ("round-move", "import-confirm", "import-cancel") else "get"
+            "post"
+            if pattern.name in ("round-move", "round-open", "import-confirm", "import-cancel")
+            else "get"
         )
         pages.append((method, reverse(f"web:{pattern.name}", kwargs=kwargs)))
     return pages
@@ -224,7 +231,7 @@ def test_a_private_operation_answers_as_one_that_does_not_exist(
     if user is not None:
         client.force_login(user)
     pages = list(zip(_operation_urls("typhoon"), _operation_urls("nosuchop"), strict=True))
-    assert len(pages) == 20
+    assert len(pages) == 26
     for (method, private_url), (_, missing_url) in pages:
         private = getattr(client, method)(private_url)
         missing = getattr(client, method)(missing_url)

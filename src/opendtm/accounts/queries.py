@@ -74,3 +74,14 @@ def grants_of(operation: Operation) -> QuerySet[OperationGrant]:
         .select_related("user")
         .order_by("user__username")
     )
+
+
+def user_get(*, username: str) -> User:
+    """One login account with its grants (prefetched); NotFound if there is none. The caller
+    has authorized the reader (instance administrators only: `authorize_superuser`)."""
+    from opendtm.core.errors import NotFound
+
+    found = users_with_grants().filter(username=(username or "").strip()).first()
+    if found is None:
+        raise NotFound(f"No user {username!r}.", hint="See the accounts at /manage/users/.")
+    return found

@@ -16,6 +16,9 @@ class ApiToken(models.Model):
     )
     name = models.CharField(max_length=100, blank=True, help_text="What the token is for.")
     digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the token, hex.")
+    prefix = models.CharField(
+        max_length=16, blank=True, help_text="The token's first characters, to recognise it by."
+    )
     created = models.DateTimeField(auto_now_add=True)
     last_used = models.DateTimeField(null=True, blank=True)
 

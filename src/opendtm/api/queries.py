@@ -117,6 +117,18 @@ def tokens_visible_to(user: User, *, username: str | None = None) -> QuerySet[Ap
     return tokens.filter(user__username=username) if username else tokens
 
 
+def tokens_revoked_visible_to(user: User, *, username: str | None = None) -> QuerySet[Any]:
+    """The revocations of API tokens `user` may list (of their own tokens; an instance
+    administrator's: everyone's), of `username` only when given, newest first: a revoked token
+    is deleted, so the audit trail is where it is still seen (`api.services.token_revoke`)."""
+    from opendtm.accounts.models import AuditEvent
+
+    events = AuditEvent.objects.filter(action="api_token_revoke").select_related("actor")
+    if not is_superuser(user):
+        events = events.filter(changes__user__0=user.username)
+    return events.filter(changes__user__0=username) if username else events
+
+
 @cache
 def _operation_sql(vendor: str) -> tuple[_Loader, str]:
     operations = _loader(Operation, "o", vendor)

@@ -16,6 +16,9 @@ from opendtm.api.models import ApiToken
 from opendtm.core.errors import InvalidInput, NotFound
 
 TOKEN_PREFIX = "odtm_"
+# How much of a token is kept in clear to recognise it by in lists: the fixed "odtm_" and 6
+# random characters (36 bits) of its 43 (256 bits), so what is left to guess is still 220 bits.
+SHOWN_LENGTH = len(TOKEN_PREFIX) + 6
 
 
 def token_digest(token: str) -> str:
@@ -48,7 +51,9 @@ def token_create(*, username: str, name: str = "", actor: User | None) -> Issued
     if len(name) > 100:
         raise InvalidInput(f"Token name is {len(name)} characters long; the limit is 100.")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name, digest=token_digest(secret))
+    token = ApiToken.objects.create(
+        user=user, name=name, digest=token_digest(secret), prefix=secret[:SHOWN_LENGTH]
+    )
     audit_record(
         actor=actor,
         action="api_token_create",
@@ -61,8 +66,10 @@ def token_create(*, username: str, name: str = "", actor: User | None) -> Issued
 @transaction.atomic
 def token_revoke(*, token_id: int, actor: User | None, reason: str = "") -> ApiToken:
     """Revoke a token at once: it is deleted, so the next request with it is refused (the
-    audit trail keeps who revoked which token of whom, and why). A user may revoke their own
-    tokens; revoking someone else's is for instance administrators."""
+    audit trail keeps who revoked which token of whom, and why: its `changes` hold the token's
+    owner, name, prefix and creation, which `api.queries.tokens_revoked_visible_to` lists).
+    A user may revoke their own tokens; revoking someone else's is for instance
+    administrators."""
     token = ApiToken.objects.select_related("user").filter(pk=token_id).first()
     if token is None:
         raise NotFound(
@@ -75,7 +82,13 @@ def token_revoke(*, token_id: int, actor: User | None, reason: str = "") -> ApiT
         action="api_token_revoke",
         obj=token,
         summary=f"API token {token.name or token.pk} of {token.user.username} revoked",
-        reason=reason,
+        reason=(reason or "").strip(),
+        changes={
+            "user": [token.user.username, None],
+            "name": [token.name, None],
+            "prefix": [token.prefix, None],
+            "created": [token.created.isoformat(), None],
+        },
     )
     token.delete()
     return token

@@ -80,6 +80,7 @@ def user_token_cmd(
         rows = [
             (
                 str(t.pk),
+                f"{t.prefix}…" if t.prefix else "-",
                 t.user.username,
                 t.name or "-",
                 f"created {t.created:%Y-%m-%d %H:%M}",

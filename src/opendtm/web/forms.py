@@ -1,12 +1,18 @@
-"""The forms of the pages: site filters, round workflow moves, export upload."""
+"""The forms of the pages: site filters, round workflow moves, export upload, and the
+management pages (operations, rounds, roles, accounts, API tokens).
+
+The management forms only read the fields' types; every rule (codes, dates in order, one open
+round, password strength) is the service's, whose refusal the page shows beside the form."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from opendtm.accounts.choices import Role
+from opendtm.core.errors import OpenDTMError
 from opendtm.forms.definitions import BASELINE_FORM_ID, SITE_FORM_ID
-from opendtm.operations.choices import SiteStatus, SiteType
+from opendtm.operations.choices import CrisisType, McofPhase, SiteStatus, SiteType
 
 IMPORT_FORMS = [(BASELINE_FORM_ID, _("Baseline assessment")), (SITE_FORM_ID, _("Site assessment"))]
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -35,6 +41,9 @@ class TransitionForm(forms.Form):
         ]
     )
     reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
+    confirm = forms.BooleanField(
+        label=_("I understand that publishing cannot be undone."), required=False
+    )
 
 
 class UploadForm(forms.Form):
@@ -95,3 +104,124 @@ class ConfirmForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+def _countries() -> list[tuple[str, object]]:
+    import pycountry
+
+    named = ((c.alpha_3, getattr(c, "common_name", None) or c.name) for c in pycountry.countries)
+    return [("", _("Choose a country")), *sorted(named, key=lambda c: c[1])]
+
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class OperationCreateForm(forms.Form):
+    """A new operation (instance administrators): what `opendtm operation create` asks."""
+
+    code = forms.CharField(
+        label=_("Code (letters and digits joined by - or _, e.g. phl-typhoon-2026)"),
+        max_length=64,
+    )
+    name = forms.CharField(label=_("Name"), max_length=200)
+    country = forms.ChoiceField(label=_("Country"), choices=_countries)
+    crisis_type = forms.ChoiceField(label=_("Crisis"), choices=CrisisType.choices)
+    start_date = forms.DateField(label=_("Start date"), widget=DATE)
+    mcof_phase = forms.ChoiceField(label=_("MCOF phase"), choices=McofPhase.choices)
+    location_level = forms.TypedChoiceField(
+        label=_("Admin level of baseline locations"),
+        choices=[(n, str(n)) for n in range(1, 5)],
+        coerce=int,
+        initial=3,
+    )
+    is_public = forms.BooleanField(
+        label=_("Public: published figures are visible without logging in"), required=False
+    )
+
+
+class OperationEditForm(forms.Form):
+    """What an operation's admins may change (`operation_update`)."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    mcof_phase = forms.ChoiceField(label=_("MCOF phase"), choices=McofPhase.choices)
+    end_date = forms.DateField(
+        label=_("End date (empty: still running)"), required=False, widget=DATE
+    )
+    is_public = forms.BooleanField(
+        label=_("Public: published figures are visible without logging in"), required=False
+    )
+
+
+class RoundOpenForm(forms.Form):
+    """The next round: its start date, and a number only to open another than the next."""
+
+    start_date = forms.DateField(label=_("Start date"), widget=DATE)
+    number = forms.IntegerField(
+        label=_("Number (empty: the next one)"), required=False, min_value=1, max_value=100_000
+    )
+
+
+NO_ROLE = "none"
+
+
+class GrantForm(forms.Form):
+    """A user's role on the operation; "no role" takes it away."""
+
+    username = forms.CharField(label=_("Username"), max_length=150)
+    role = forms.ChoiceField(
+        label=_("Role"), choices=[*Role.choices, (NO_ROLE, _("No role (take it away)"))]
+    )
+
+
+class UserCreateForm(forms.Form):
+    """A new login account (instance administrators)."""
+
+    username = forms.CharField(label=_("Username"), max_length=150)
+    email = forms.EmailField(label=_("Email (optional)"), required=False)
+    password = forms.CharField(
+        label=_("Password (empty: the account cannot log in until one is set)"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    is_admin = forms.BooleanField(
+        label=_("Instance administrator (may do everything on every operation)"), required=False
+    )
+
+
+class UserActiveForm(forms.Form):
+    """Deactivate or reactivate an account, with the reason the audit trail keeps."""
+
+    active = forms.TypedChoiceField(
+        choices=[("0", _("Deactivate")), ("1", _("Reactivate"))], coerce=lambda v: v == "1"
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=2000)
+
+
+class PasswordSetForm(forms.Form):
+    """A new password for an account (instance administrators)."""
+
+    password = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+class TokenCreateForm(forms.Form):
+    """A new API token; its owner is the user asking, unless an administrator names another."""
+
+    name = forms.CharField(label=_("What it is for"), required=False, max_length=100)
+    username = forms.CharField(
+        label=_("Owner (username; empty: yourself)"), required=False, max_length=150
+    )
+
+
+class TokenRevokeForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
+
+
+def form_refused(form: forms.Form, exc: OpenDTMError) -> int:
+    """Show a service's refusal above the form; the page answers with the error's status."""
+    form.add_error(None, str(exc))
+    return exc.http_status

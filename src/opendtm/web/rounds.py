@@ -80,11 +80,21 @@ def round_page(request: OperationRequest, number: int) -> HttpResponse:
 @require_POST
 @operation_view(Action.MANAGE_ROUNDS)
 def round_move(request: OperationRequest, number: int) -> HttpResponse:
-    """Validate, publish or reopen (with a reason) through the workflow service."""
+    """Validate, publish or reopen (with a reason) through the workflow service. Publishing
+    needs the confirmation of `manage_rounds.round_publish`'s page: without it the move is
+    not made and the user is sent there."""
     round_ = _round(request, number)
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a valid workflow move."))
+    elif (
+        form.cleaned_data["to_status"] == RoundStatus.PUBLISHED and not form.cleaned_data["confirm"]
+    ):
+        messages.error(
+            request,
+            _("Publishing cannot be undone: read what becomes public and confirm it first."),
+        )
+        return redirect("web:round-publish", code=request.operation.code, number=number)
     else:
         try:
             round_transition(

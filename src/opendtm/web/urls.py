@@ -3,7 +3,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from opendtm.web import reports, rounds, submissions, views
+from opendtm.web import (
+    manage_accounts,
+    manage_operations,
+    manage_rounds,
+    reports,
+    rounds,
+    submissions,
+    views,
+)
 
 app_name = "web"
 
@@ -22,6 +30,8 @@ urlpatterns = [
     path("o/<slug:code>/download/<slug:kind>.<slug:fmt>", views.download, name="download"),
     path("o/<slug:code>/sites/", views.site_list, name="sites"),
     path("o/<slug:code>/sites/<str:site_id>/", views.site_profile, name="site"),
+    path("o/<slug:code>/rounds/", manage_rounds.round_list, name="rounds"),
+    path("o/<slug:code>/rounds/open/", manage_rounds.round_new, name="round-open"),
     path("o/<slug:code>/sites/<str:site_id>/profile.pdf", reports.site_pdf, name="site-pdf"),
     path(
         "o/<slug:code>/sites/<str:site_id>/tables/<slug:table>.<slug:fmt>",
@@ -31,6 +41,35 @@ urlpatterns = [
     path("o/<slug:code>/rounds/<int:number>/", rounds.round_page, name="round"),
     path("o/<slug:code>/rounds/<int:number>/move/", rounds.round_move, name="round-move"),
     path("o/<slug:code>/rounds/<int:number>/report.pdf", reports.round_pdf, name="round-pdf"),
+    path(
+        "o/<slug:code>/rounds/<int:number>/publish/",
+        manage_rounds.round_publish,
+        name="round-publish",
+    ),
+    path(
+        "o/<slug:code>/settings/", manage_operations.operation_settings, name="operation-settings"
+    ),
+    path("o/<slug:code>/people/", manage_operations.operation_people, name="operation-people"),
+    path(
+        "o/<slug:code>/forms/<slug:form_id>.xlsx",
+        manage_operations.operation_form,
+        name="operation-form",
+    ),
+    path("manage/operations/new/", manage_operations.operation_new, name="operation-new"),
+    path("manage/users/", manage_accounts.user_list, name="users"),
+    path("manage/users/<str:username>/", manage_accounts.user_page, name="user"),
+    path("manage/users/<str:username>/active/", manage_accounts.user_active, name="user-active"),
+    path(
+        "manage/users/<str:username>/password/",
+        manage_accounts.user_password,
+        name="user-password",
+    ),
+    path("account/tokens/", manage_accounts.token_list, name="tokens"),
+    path(
+        "account/tokens/<int:token_id>/revoke/",
+        manage_accounts.token_revoke_view,
+        name="token-revoke",
+    ),
     path(
         "o/<slug:code>/rounds/<int:number>/cleaning-log.csv",
         rounds.cleaning_log_csv,
