@@ -76,7 +76,8 @@ class Needs:
 
     def round_with(self, water: tuple[float, float]) -> Round:
         """A round: site A (100 people) and B (40) in PH01001 with `water` litres each, a
-        location PH01002 with 60 IDPs (10 in sites), 6 returnees, naming food."""
+        location PH01002 with 60 IDPs (10 in sites), 6 returnees, 3 of its 12 IDP households
+        in makeshift shelter (25 %: shelter 3), naming food (food 2)."""
         round_ = RoundFactory(operation=self.operation)
         for code, ind, litres in (("A", 100, water[0]), ("B", 40, water[1])):
             site = SiteFactory(
@@ -95,7 +96,7 @@ class Needs:
             idp_hh=12,
             idp_ind=60,
             idp_hh_sites=2,
-            idp_hh_makeshift=0,
+            idp_hh_makeshift=3,
             returnee_idp_ind=6,
             priority_needs=["food"],
         )
@@ -130,9 +131,10 @@ def test_area_figures_of_a_round(needs: Needs) -> None:
     # 100 of 196 at 3 (51 %) -> severity 3; PiN: site A
     assert wash["severity"] == 3
     assert (wash["pin_ind"], wash["pin_sites"], wash["pin_host"]) == (100, 100, 0)
-    food = rows[("PH01", "food")]
-    # the location names food: its 50 IDPs outside sites and 6 returnees are in need
-    assert (food["pin_ind"], food["pin_host"], food["pin_returnees"]) == (56, 50, 6)
+    shelter = rows[("PH01", "shelter")]
+    # the location's shelter is severe: its 50 IDPs outside sites and 6 returnees are in need
+    assert (shelter["pin_ind"], shelter["pin_host"], shelter["pin_returnees"]) == (56, 50, 6)
+    assert rows[("PH01", "food")]["pin_ind"] == 0  # naming food: stressed (2), not in need
     across = rows[("PH01", "intersectoral")]
     assert (across["pin_ind"], across["pin_sites"], across["pin_host"]) == (156, 100, 50)
     level2 = _rows(needs_by_admin(user=needs.analyst, operation=needs.operation, level=2))
@@ -240,14 +242,16 @@ def test_small_counts_of_people_in_need_are_hidden_when_published(needs: Needs) 
         location=needs.units["PH02001"],
         idp_hh=1,
         idp_ind=3,
+        idp_hh_makeshift=1,
         priority_needs=["food"],
     )
     round_validate(round=first, actor=needs.admin)
     round_publish(round=first, actor=needs.admin)
     rows = _rows(needs_by_admin(user=needs.viewer, operation=needs.operation))
-    food = rows[("PH02", "food")]
-    # 3 IDPs in need: hidden, as the total they make up (rule 1); 0 returnees stay visible
-    assert food["pin_ind"] is None and food["pin_host"] is None
-    assert food["pin_returnees"] == 0 and food["suppressed"] >= 2
+    shelter = rows[("PH02", "shelter")]
+    # 3 IDPs in need (their one household in makeshift shelter): hidden, as the total they
+    # make up (rule 1); 0 returnees stay visible
+    assert shelter["pin_ind"] is None and shelter["pin_host"] is None
+    assert shelter["pin_returnees"] == 0 and shelter["suppressed"] >= 2
     exact = _rows(needs_by_admin(user=needs.analyst, operation=needs.operation, exact=True))
-    assert exact[("PH02", "food")]["pin_ind"] == 3
+    assert exact[("PH02", "shelter")]["pin_ind"] == 3

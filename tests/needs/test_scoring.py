@@ -202,5 +202,5 @@ def test_location_indicators_read_the_baseline() -> None:
     got = {(k, i): v for k, i, v in levels.select("key", "indicator", "level").rows()}
     assert got[(1, "makeshift_share")] == 2
     assert got[(2, "makeshift_share")] == 3
-    assert got[(1, "need_wash")] == 3 and got[(1, "need_food")] == 3
+    assert got[(1, "need_wash")] == 2 and got[(1, "need_food")] == 2
     assert got[(1, "need_health")] == 1 and got[(2, "need_wash")] == 1

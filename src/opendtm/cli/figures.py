@@ -97,7 +97,7 @@ def _write(pages: Iterable[Any], fmt: str, output: Path | None) -> int:
     type=click.Choice(BY),
     default=Grouping.ADMIN.value,
     show_default=True,
-    help="Break down by admin unit, site, origin -> current location, or across rounds.",
+    help="Break down by admin unit, site, origin -> current location, across rounds, or needs.",
 )
 @click.option(
     "--origin-level",
@@ -107,6 +107,7 @@ def _write(pages: Iterable[Any], fmt: str, output: Path | None) -> int:
     help="--by origin: admin level the places of origin are rolled up to.",
 )
 @click.option("--pcode", help="Only the units under this P-code (--by round: the unit).")
+@click.option("--sector", help="--by needs: only this sector's rows (or intersectoral).")
 @click.option(
     "--format",
     "fmt",
@@ -124,13 +125,15 @@ def figures_command(
     by: str,
     origin_level: int,
     pcode: str | None,
+    sector: str | None,
     fmt: str,
     output: Path | None,
     exact: bool,
     rebuild: bool,
 ) -> None:
     """Displacement figures of a round: IDPs, returnees, sex and age, sites, change since the
-    previous round, origins, or one unit across rounds. Published rounds hide small counts."""
+    previous round, origins, one unit across rounds, or needs (severity and people in need by
+    sector). Published rounds hide small counts."""
     from dataclasses import replace
 
     from opendtm.accounts.choices import Action
@@ -152,6 +155,7 @@ def figures_command(
         origin_level=origin_level,
         pcode=pcode,
         exact=exact,
+        sector=sector,
     )
     if fmt == ExportFormat.XLSX and output is None:
         raise InvalidInput("An XLSX workbook needs a file: give --output PATH.xlsx.")
@@ -167,6 +171,13 @@ def figures_command(
             f"Rebuilt the figures of round {number} of {operation.code} "
             f"(suppression threshold {snapshot.threshold})."
         )
+    if asked.grouping == Grouping.NEEDS:
+        from opendtm.cli.needs import needs_figures_echo
+
+        written = needs_figures_echo(figures_answer(user=user, request=asked), fmt, output)
+        if output is not None:
+            click.echo(f"Wrote {written:,} rows to {output} ({fmt}).")
+        return
     pages = figures_pages(user=user, request=asked)
     first = next(pages)  # the first page checks every option before anything is printed
     pages = itertools.chain([first], pages)

@@ -75,12 +75,14 @@ def _register() -> None:
         gazetteer,
         imports,
         manage,
+        needs,
         operations,
         serve,
         users,
     )
 
-    for module in (gazetteer, operations, forms, imports, users, manage, demo, figures, serve, api):
+    modules = (gazetteer, operations, forms, imports, users, manage, demo, figures, needs, serve, api)
+    for module in modules:
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -17,6 +17,7 @@ from opendtm.figures.exports import Answer as Table
 from opendtm.figures.exports import answer_pages
 from opendtm.figures.queries import AnyUser
 from opendtm.figures.request import PAGED, FiguresRequest
+from opendtm.needs.queries import NeedsFigures, needs_by_admin
 from opendtm.figures.results import (
     AdminFigures,
     Headline,
@@ -25,7 +26,7 @@ from opendtm.figures.results import (
     TimeSeries,
 )
 
-Answer = AdminFigures | SiteFigures | OriginMatrix | TimeSeries | Headline
+Answer = AdminFigures | SiteFigures | OriginMatrix | TimeSeries | Headline | NeedsFigures
 Paged = AdminFigures | SiteFigures | OriginMatrix
 
 
@@ -45,6 +46,16 @@ def figures_answer(*, user: AnyUser, request: FiguresRequest) -> Answer:
     if q.grouping == Grouping.HEADLINE:
         return queries.figures_headline(
             user=user, operation=q.operation, round_number=q.round_number, exact=q.exact
+        )
+    if q.grouping == Grouping.NEEDS:
+        return needs_by_admin(
+            user=user,
+            operation=q.operation,
+            round_number=q.round_number,
+            level=q.level,
+            parent_pcode=q.pcode,
+            sector=q.sector,
+            exact=q.exact,
         )
     return _paged(user, q)
 
@@ -75,6 +86,11 @@ def figures_pages(*, user: AnyUser, request: FiguresRequest) -> Iterator[Table]:
     request names its `limit` or is a time series. A headline has no file form."""
     if request.grouping == Grouping.HEADLINE:
         raise InvalidInput("The headline of a round is not a table: it has no file form.")
+    if request.grouping == Grouping.NEEDS:
+        raise InvalidInput(
+            "Needs figures are written by opendtm.needs.exports.",
+            hint="Use opendtm figures --by needs --format csv|hxl|json.",
+        )
     if request.limit is not None or request.grouping not in PAGED:
         answer = figures_answer(user=user, request=request)
         assert not isinstance(answer, Headline)

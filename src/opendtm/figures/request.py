@@ -92,7 +92,8 @@ class FiguresRequest:
 
     `level` is the admin level of the rows (`origin`: of the current location); `pcode` the
     unit the rows lie within (`round`: the unit followed across rounds); `date_from`/`date_to`
-    the reporting dates a time series keeps; `limit` None reads every row from `offset` on.
+    the reporting dates a time series keeps; `limit` None reads every row from `offset` on;
+    `sector` the one sector of needs figures (None: every sector and the intersectoral rows).
     """
 
     operation: Operation
@@ -106,6 +107,7 @@ class FiguresRequest:
     date_to: dt.date | None = None
     limit: int | None = None
     offset: int = 0
+    sector: str | None = None  # needs: one sector's rows (a rule set's code, or intersectoral)
 
     def __post_init__(self) -> None:
         from opendtm.figures import live
@@ -130,6 +132,10 @@ class FiguresRequest:
             if day is not None and (isinstance(day, dt.datetime) or not isinstance(day, dt.date)):
                 raise InvalidInput(f"{name} {day!r} is not a date (YYYY-MM-DD).")
         date_range_check(self.date_from, self.date_to)
+        if self.sector is not None and not isinstance(self.sector, str):
+            raise InvalidInput(f"Sector {self.sector!r} is not text.")
+        if self.sector is not None and self.grouping != Grouping.NEEDS:
+            raise InvalidInput("A sector is chosen only for needs figures (--by needs).")
         if self.grouping == Grouping.ROUND and self.pcode is None:
             raise InvalidInput(
                 "A time series needs the P-code of an admin unit.",
