@@ -48,7 +48,12 @@ def test_the_area_severity_is_the_highest_level_holding_a_quarter_at_or_above() 
     # At or above 5: 5 %; at or above 4: 20 %; at or above 3: 20 %; at or above 2: 50 %
     # -> level 2 (the highest level with >= 25 % at or above it).
     places = _places(
-        [(1, "a", "sites", 500), (1, "b", "sites", 300), (1, "c", "host", 150), (1, "d", "host", 50)]
+        [
+            (1, "a", "sites", 500),
+            (1, "b", "sites", 300),
+            (1, "c", "host", 150),
+            (1, "d", "host", 50),
+        ]
     )
     sev = _severities([("a", "wash", 1), ("b", "wash", 2), ("c", "wash", 4), ("d", "wash", 5)])
     wash = _row(area_figures(places, sev, _overall(sev), RULES), 1, "wash")
@@ -66,7 +71,9 @@ def test_the_area_severity_is_the_highest_level_holding_a_quarter_at_or_above() 
     [(250, 5), (249, 4)],  # of 1,000: exactly 25 % at 5 is enough, 24.9 % is not
 )
 def test_a_quarter_exactly_is_enough(at_5: int, level: int) -> None:
-    places = _places([(1, "a", "sites", 1000 - at_5 - 1), (1, "b", "sites", at_5), (1, "c", "host", 1)])
+    places = _places(
+        [(1, "a", "sites", 1000 - at_5 - 1), (1, "b", "sites", at_5), (1, "c", "host", 1)]
+    )
     sev = _severities([("a", "food", 1), ("b", "food", 5), ("c", "food", 4)])
     assert _row(area_figures(places, sev, _overall(sev), RULES), 1, "food")["severity"] == level
 
@@ -75,7 +82,14 @@ def test_the_at_rule_reads_each_level_alone() -> None:
     # 30 % at 1, 20 % at 3, 20 % at 4, 30 % at 5: `at` -> 5 (30 % at 5 itself);
     # 40 % at 1, 30 % at 2, 15 % at 4, 15 % at 5: `at` -> 2, `at_or_above` -> 4 (30 % at >= 4)
     rules = _rules(**{"method: at_or_above": "method: at"})
-    places = _places([(1, "a", "sites", 400), (1, "b", "sites", 300), (1, "c", "sites", 150), (1, "d", "sites", 150)])
+    places = _places(
+        [
+            (1, "a", "sites", 400),
+            (1, "b", "sites", 300),
+            (1, "c", "sites", 150),
+            (1, "d", "sites", 150),
+        ]
+    )
     sev = _severities([("a", "wash", 1), ("b", "wash", 2), ("c", "wash", 4), ("d", "wash", 5)])
     assert _row(area_figures(places, sev, _overall(sev), rules), 1, "wash")["severity"] == 2
     assert _row(area_figures(places, sev, _overall(sev), RULES), 1, "wash")["severity"] == 4
@@ -84,9 +98,7 @@ def test_the_at_rule_reads_each_level_alone() -> None:
 def test_people_in_need_by_group_and_intersectoral_maximum_then_sum() -> None:
     # Unit 1: site a (sites, 100 people) severe in wash, food and shelter (3, 4, 5); location b
     # with 60 IDPs in host communities and 40 returnees, wash 3, food 1, shelter 2.
-    places = _places(
-        [(1, "a", "sites", 100), (1, "b", "host", 60), (1, "b", "returnees", 40)]
-    )
+    places = _places([(1, "a", "sites", 100), (1, "b", "host", 60), (1, "b", "returnees", 40)])
     sev = _severities(
         [
             ("a", "wash", 3),
@@ -216,4 +228,11 @@ def test_priority_need_shares_of_locations_idps_and_ranked_sites() -> None:
     assert got[("sites", "food")] == (2, 2, 0.4545, 400, 400, 0.4286)
     assert got[("sites", "shelter")] == (2, 2, 0.3636, 400, 400, 0.4762)
     assert got[("sites", "water")] == (1, 2, 0.1818, 100, 400, 0.0952)
-    assert frame.get_column("need").to_list() == ["food", "shelter", "water", "food", "shelter", "water"]
+    assert frame.get_column("need").to_list() == [
+        "food",
+        "shelter",
+        "water",
+        "food",
+        "shelter",
+        "water",
+    ]

@@ -73,8 +73,8 @@ def _refusal(text: str, name: str = "mine.yaml") -> str:
             "sectors.health.combine: 'best' is not one of ['worst', 'mean_of_two_worst']",
         ),
         (
-            'levels: {on_site: 1, lt_5km: 1, gt_5km: 3, none: 4}',
-            'levels: {on_site: 1, lt_5km: 1, gt_5km: 3, none: 6}',
+            "levels: {on_site: 1, lt_5km: 1, gt_5km: 3, none: 4}",
+            "levels: {on_site: 1, lt_5km: 1, gt_5km: 3, none: 6}",
             "none: 6}",
             "site_indicators[10].severity.levels.none: 6 is greater than the maximum of 5",
         ),
@@ -82,7 +82,7 @@ def _refusal(text: str, name: str = "mine.yaml") -> str:
             'severity: {levels: {"yes": 1, "no": 3}}\n  - key: hh',
             'severity: {levels: {"yes": 1, "nope": 3}}\n  - key: hh',
             '"nope"',
-            "indicator 'site_management' is a yes/no: its levels are keyed \"yes\" and \"no\"",
+            'indicator \'site_management\' is a yes/no: its levels are keyed "yes" and "no"',
         ),
         (
             "pin_from_level: 3",

@@ -39,9 +39,7 @@ SITE_SCHEMA: dict[str, Any] = {
 
 def _sites(*rows: dict[str, Any]) -> pl.DataFrame:
     base = dict.fromkeys(SITE_SCHEMA) | {"site_status": "open", "ind": 100, "hh": 20}
-    return pl.DataFrame(
-        [base | {"key": i} | row for i, row in enumerate(rows)], schema=SITE_SCHEMA
-    )
+    return pl.DataFrame([base | {"key": i} | row for i, row in enumerate(rows)], schema=SITE_SCHEMA)
 
 
 def _levels(indicator: str, *rows: dict[str, Any]) -> list[int | None]:
@@ -60,10 +58,21 @@ def test_water_per_person_at_and_around_each_limit(litres: float, level: int) ->
 @pytest.mark.parametrize(
     ("ind", "area", "level"),
     # 3.5, 2.5, 1.5 and 1 m² per person for 100 people: 350, 250, 150, 100 m²
-    [(100, 350, 1), (100, 349, 2), (100, 250, 2), (100, 249, 3), (100, 150, 3)]
-    + [(100, 149, 4), (100, 100, 4), (100, 99, 5), (100, 0, 5)],
+    [
+        (100, 350, 1),
+        (100, 349, 2),
+        (100, 250, 2),
+        (100, 249, 3),
+        (100, 150, 3),
+        (100, 149, 4),
+        (100, 100, 4),
+        (100, 99, 5),
+        (100, 0, 5),
+    ],
 )
-def test_covered_space_per_person_at_and_around_each_limit(ind: int, area: float, level: int) -> None:
+def test_covered_space_per_person_at_and_around_each_limit(
+    ind: int, area: float, level: int
+) -> None:
     assert _levels("covered_area_pp", {"ind": ind, "covered_area_m2": float(area)}) == [level]
 
 
@@ -176,9 +185,11 @@ def test_overall_severity_is_the_worst_sector_or_the_declared_rule() -> None:
     sectors = sector_severity(indicator_levels(frame, RULES, "site", ["key"]), RULES, ["key"])
     overall = overall_severity(sectors, RULES, ["key"])
     assert overall.rows() == [(0, 4, "food"), (1, 2, "protection")]
-    text = shipped_text("sphere-2018-v2").replace(
-        "version: sphere-2018-v2", "version: two-worst"
-    ).replace("overall: worst", "overall: mean_of_two_worst")
+    text = (
+        shipped_text("sphere-2018-v2")
+        .replace("version: sphere-2018-v2", "version: two-worst")
+        .replace("overall: worst", "overall: mean_of_two_worst")
+    )
     mean = overall_severity(sectors, ruleset_parse(text, name="t.yaml"), ["key"])
     assert mean.rows() == [(0, 4, "food"), (1, 2, "protection")]  # (4+3)/2 -> 4; (2+1)/2 -> 2
 

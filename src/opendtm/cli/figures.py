@@ -173,8 +173,9 @@ def figures_command(
         )
     if asked.grouping == Grouping.NEEDS:
         from opendtm.cli.needs import needs_figures_echo
+        from opendtm.figures.answers import figures_needs
 
-        written = needs_figures_echo(figures_answer(user=user, request=asked), fmt, output)
+        written = needs_figures_echo(figures_needs(user=user, request=asked), fmt, output)
         if output is not None:
             click.echo(f"Wrote {written:,} rows to {output} ({fmt}).")
         return

@@ -81,7 +81,19 @@ def _register() -> None:
         users,
     )
 
-    modules = (gazetteer, operations, forms, imports, users, manage, demo, figures, needs, serve, api)
+    modules = (
+        gazetteer,
+        operations,
+        forms,
+        imports,
+        users,
+        manage,
+        demo,
+        figures,
+        needs,
+        serve,
+        api,
+    )
     for module in modules:
         for command in module.COMMANDS:
             cli.add_command(command)

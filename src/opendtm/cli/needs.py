@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
 
 from opendtm.core.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from opendtm.needs.queries import NeedsFigures
 
 
 @click.group("needs")
@@ -64,12 +67,10 @@ def rules_load_cmd(file: Path) -> None:
     click.echo(f"choose it with: opendtm operation update CODE --needs-rules {loaded.version}")
 
 
-def needs_figures_echo(figures: object, fmt: str, output: Path | None) -> int:
+def needs_figures_echo(figures: NeedsFigures, fmt: str, output: Path | None) -> int:
     """Write needs figures (`figures --by needs`) to the screen or, whole, to `output`."""
     from opendtm.needs.exports import export_write
-    from opendtm.needs.queries import NeedsFigures
 
-    assert isinstance(figures, NeedsFigures)
     if output is None:
         stream: IO[str] = sys.stdout
         return export_write(figures, fmt, stream)

@@ -17,7 +17,6 @@ from opendtm.figures.exports import Answer as Table
 from opendtm.figures.exports import answer_pages
 from opendtm.figures.queries import AnyUser
 from opendtm.figures.request import PAGED, FiguresRequest
-from opendtm.needs.queries import NeedsFigures, needs_by_admin
 from opendtm.figures.results import (
     AdminFigures,
     Headline,
@@ -25,8 +24,9 @@ from opendtm.figures.results import (
     SiteFigures,
     TimeSeries,
 )
+from opendtm.needs.queries import NeedsFigures, needs_by_admin
 
-Answer = AdminFigures | SiteFigures | OriginMatrix | TimeSeries | Headline | NeedsFigures
+Answer = AdminFigures | SiteFigures | OriginMatrix | TimeSeries | Headline
 Paged = AdminFigures | SiteFigures | OriginMatrix
 
 
@@ -48,16 +48,25 @@ def figures_answer(*, user: AnyUser, request: FiguresRequest) -> Answer:
             user=user, operation=q.operation, round_number=q.round_number, exact=q.exact
         )
     if q.grouping == Grouping.NEEDS:
-        return needs_by_admin(
-            user=user,
-            operation=q.operation,
-            round_number=q.round_number,
-            level=q.level,
-            parent_pcode=q.pcode,
-            sector=q.sector,
-            exact=q.exact,
-        )
+        raise InvalidInput("Needs figures are answered by figures_needs.")
     return _paged(user, q)
+
+
+def figures_needs(*, user: AnyUser, request: FiguresRequest) -> NeedsFigures:
+    """The answer to a `needs` request: severity and people in need by unit and sector (one
+    answer, not paged: a row per unit and sector of one level)."""
+    q = request
+    if q.grouping != Grouping.NEEDS:
+        raise InvalidInput(f"A {q.grouping} request is not a needs request.")
+    return needs_by_admin(
+        user=user,
+        operation=q.operation,
+        round_number=q.round_number,
+        level=q.level,
+        parent_pcode=q.pcode,
+        sector=q.sector,
+        exact=q.exact,
+    )
 
 
 def _paged(user: AnyUser, q: FiguresRequest) -> Paged:

@@ -4,8 +4,9 @@ One declared rule set (`INDICATORS`), read from the shipped needs rule set file
 (`needs/rulesets/sphere-2018-v2.yaml`, docs/needs.md): each indicator says which sector it
 reports on, how its value is derived from the assessment's fields (`needs.scoring.value_expr`,
 the same expression the severity is scored on), and the standard it is read against (Sphere,
-docs/domain.md §7), so the page shows the rule next to the value. Values are ratios, shares and answers about the site, never a count of a small group:
-a site profile is published, and a count of five unaccompanied children is not publishable.
+docs/domain.md §7), so the page shows the rule next to the value. Values are ratios, shares
+and answers about the site, never a count of a small group: a site profile is published, and a
+count of five unaccompanied children is not publishable.
 
 Computed column-wise over any number of assessments (a site over its rounds, or every site of
 a round) by `indicators_frame`.
@@ -130,7 +131,11 @@ INDICATORS: tuple[Indicator, ...] = tuple(_indicator(i) for i in RULES.indicator
 
 SOURCE_FIELDS: tuple[str, ...] = tuple(
     dict.fromkeys(
-        ["site_status", "ind", *(f for i in RULES.indicators("site") for f in fields_read(i["value"]))]
+        [
+            "site_status",
+            "ind",
+            *(f for i in RULES.indicators("site") for f in fields_read(i["value"])),
+        ]
     )
 )
 """The assessment fields the indicators read (and nothing else of the submission)."""

@@ -77,10 +77,7 @@ def _aggregated(joined: pl.DataFrame, pin_from: int) -> pl.DataFrame:
             (people * pl.col("in_need") * (pl.col("group") == g)).sum().alias(f"pin_{g}")
             for g in GROUPS
         ),
-        *(
-            (pl.col(n) * pl.col("in_need")).sum().alias(f"pin_{n}")
-            for n in SEX_AGE_FIELDS
-        ),
+        *((pl.col(n) * pl.col("in_need")).sum().alias(f"pin_{n}") for n in SEX_AGE_FIELDS),
     )
 
 
@@ -100,11 +97,7 @@ def area_figures(
     sectors = _aggregated(sectoral.with_columns(in_need), pin_from)
     # Intersectoral: the place's distribution by its overall severity; its PiN per place and
     # group the highest sectoral figure (the group's people if any sector is in need), summed.
-    highest = (
-        sectoral.with_columns(in_need)
-        .group_by("place", "group")
-        .agg(pl.col("in_need").max())
-    )
+    highest = sectoral.with_columns(in_need).group_by("place", "group").agg(pl.col("in_need").max())
     across = (
         overall.filter(pl.col("severity").is_not_null())
         .join(places, on="place")
@@ -267,7 +260,15 @@ def priority_needs(locations: pl.DataFrame, sites: pl.DataFrame, rules: RuleSet)
     )
     frame = pl.concat([_shares(named), _shares(by_site)], how="diagonal_relaxed")
     return (
-        frame.with_columns(pl.col("places", "places_assessed", "people", "people_assessed").cast(pl.Int64))
+        frame.with_columns(
+            pl.col("places", "places_assessed", "people", "people_assessed").cast(pl.Int64)
+        )
         .select(PRIORITY_COLUMNS)
-        .sort("unit_id", "source", pl.col("share_places"), "need", descending=[False, False, True, False])
+        .sort(
+            "unit_id",
+            "source",
+            pl.col("share_places"),
+            "need",
+            descending=[False, False, True, False],
+        )
     )

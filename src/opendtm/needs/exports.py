@@ -138,4 +138,3 @@ def export_write(figures: NeedsFigures, fmt: str, out: IO[str]) -> int:
     raise InvalidInput(
         f"Needs figures have no {fmt} form.", hint=f"Use --format {', '.join(FORMATS)}."
     )
-

@@ -21,7 +21,7 @@ from django.db.models import F
 from opendtm.accounts.choices import Action
 from opendtm.accounts.roles import can
 from opendtm.core.errors import InvalidInput, NotFound, PermissionDenied
-from opendtm.figures.live import level_check, unit_at, unit_labels, under
+from opendtm.figures.live import level_check, under, unit_at, unit_labels
 from opendtm.figures.suppression import cells_suppressed
 from opendtm.gazetteer.models import AdminUnit
 from opendtm.mobility.models import SEX_AGE_FIELDS, BaselineAssessment, SiteAssessment
@@ -44,7 +44,12 @@ def ruleset_list() -> list[dict[str, Any]]:
     ]
     for r in NeedsRuleSet.objects.order_by("version"):
         rows.append(
-            {"version": r.version, "title": r.title, "source": r.source_name, "loaded_at": r.loaded_at}
+            {
+                "version": r.version,
+                "title": r.title,
+                "source": r.source_name,
+                "loaded_at": r.loaded_at,
+            }
         )
     return rows
 
@@ -70,7 +75,7 @@ def ruleset_text(*, version: str) -> str:
     return str(NeedsRuleSet.objects.values_list("text", flat=True).get(version=version))
 
 
-def round_rules_version(round_: Round, operation: Operation) -> str:
+def _rules_version(round_: Round, operation: Operation) -> str:
     """The rule set a round is scored with: the one it was published with, else the
     operation's current one."""
     if round_.status == RoundStatus.PUBLISHED and round_.needs_rules_version:
@@ -163,7 +168,9 @@ def _assessed(
     round_: Round, operation: Operation, rules: RuleSet, level: int, within: AdminUnit | None
 ) -> _Assessed:
     """The round's site and baseline rows with their unit at `level`. Two queries."""
-    sites = SiteAssessment.objects.filter(round=round_).annotate(unit_key=unit_at("admin_unit", level))
+    sites = SiteAssessment.objects.filter(round=round_).annotate(
+        unit_key=unit_at("admin_unit", level)
+    )
     sites = sites.filter(unit_key__isnull=False)
     depth = operation.location_level - level
     baselines = BaselineAssessment.objects.filter(round=round_).annotate(
@@ -190,7 +197,9 @@ def _severities(assessed: _Assessed, rules: RuleSet) -> tuple[pl.DataFrame, pl.D
         levels = scoring.indicator_levels(frame, rules, kind, ["place"])
         sectors = scoring.sector_severity(levels, rules, ["place"])
         sector_parts.append(sectors.select("place", "sector", "severity"))
-        overall_parts.append(scoring.overall_severity(sectors, rules, ["place"]).select("place", "severity"))
+        overall_parts.append(
+            scoring.overall_severity(sectors, rules, ["place"]).select("place", "severity")
+        )
     return pl.concat(sector_parts), pl.concat(overall_parts)
 
 
@@ -215,7 +224,7 @@ def _scope(operation: Operation, level: int, pcode: str | None) -> AdminUnit | N
     level_check(operation, level)
     if pcode is None:
         return None
-    return admin_unit_for_code(operation=operation, pcode=pcode)
+    return admin_unit_for_code(country_iso3=operation.country_iso3, code=pcode)
 
 
 def needs_by_admin(
@@ -231,7 +240,7 @@ def needs_by_admin(
     """Per admin unit at `level` and sector (and one intersectoral row per unit): places,
     area severity with its distribution, people in need by group and by sex and age."""
     round_ = _round(user, operation, round_number, exact)
-    rules = ruleset_get(version=round_rules_version(round_, operation))
+    rules = ruleset_get(version=_rules_version(round_, operation))
     if sector is not None and sector not in [*rules.sector_codes(), INTERSECTORAL]:
         raise InvalidInput(
             f"Sector {sector!r} is not one of rule set {rules.version}: "
@@ -264,9 +273,9 @@ def needs_by_admin(
     units = AdminUnit.objects.filter(id__in=rows.get_column("unit_id").unique().to_list())
     labels = unit_labels(units).select("unit_id", "pcode", "name", "level")
     rows = labels.join(rows, on="unit_id", how="inner", maintain_order="right").with_columns(
-        pl.struct(
-            [pl.col(f"pop_l{k}").alias(str(k)) for k in range(1, 6)]
-        ).alias("severity_distribution")
+        pl.struct([pl.col(f"pop_l{k}").alias(str(k)) for k in range(1, 6)]).alias(
+            "severity_distribution"
+        )
     )
     return NeedsFigures(
         operation=operation.code,
@@ -291,7 +300,7 @@ def needs_priority(
     shares of locations and IDPs, and of sites weighted by rank. Shares and counts of
     places, never counts of people below the suppression threshold (those are emptied)."""
     round_ = _round(user, operation, round_number, False)
-    rules = ruleset_get(version=round_rules_version(round_, operation))
+    rules = ruleset_get(version=_rules_version(round_, operation))
     within = _scope(operation, level, parent_pcode)
     assessed = _assessed(round_, operation, rules, level, within)
     frame = areas.priority_needs(
@@ -312,13 +321,15 @@ def needs_priority(
     )
 
 
-def site_severity(*, user: AnyUser, operation: Operation, round_number: int | None = None) -> pl.DataFrame:
+def site_severity(
+    *, user: AnyUser, operation: Operation, round_number: int | None = None
+) -> pl.DataFrame:
     """Sector and overall severity of every site assessed in a round the user may see:
     `site_code`, `site_name`, `sector` (or `intersectoral`), `severity`, `worst_indicator`
     (the indicator behind the score; for the overall row the worst sector), most severe
     first."""
     round_ = _round(user, operation, round_number, False)
-    rules = ruleset_get(version=round_rules_version(round_, operation))
+    rules = ruleset_get(version=_rules_version(round_, operation))
     rows = SiteAssessment.objects.filter(round=round_).annotate(unit_key=F("admin_unit_id"))
     fields = _fields(rules, "site", _SITE_ALWAYS)
     frame = _read(rows, SiteAssessment, fields).with_columns(pl.col("place_pk").alias("place"))
@@ -350,10 +361,8 @@ def site_severity(*, user: AnyUser, operation: Operation, round_number: int | No
 
 
 __all__ = [
-
     "needs_by_admin",
     "needs_priority",
-    "round_rules_version",
     "ruleset_get",
     "ruleset_list",
     "site_severity",

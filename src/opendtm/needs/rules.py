@@ -10,6 +10,7 @@ line of every node, so a schema error in either points at its line. The YAML rea
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -161,7 +162,7 @@ def ruleset_parse(text: str, *, name: str) -> RuleSet:
                 name, error.lineno, f"{error.msg} at column {error.colno} (not valid JSON)."
             ) from None
     root = _compose(text, name)
-    document = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    document = yaml.load(text, Loader=_Loader)
     if not isinstance(document, dict):
         raise _refused(name, 1, "a rule set is a mapping (version:, sectors:, ...).")
     validator = Draft202012Validator(_schema())
@@ -214,24 +215,27 @@ def _severity_check(
         limits = severity["thresholds"]["limits"]
         at = _line(root, [*path, "thresholds", "limits"])
         if not numeric:
-            raise _refused(name, at, f"indicator {key!r} is not a number: give levels:, not thresholds:.")
-        step = (lambda a, b: a > b) if severity["thresholds"]["better"] == "higher" else (
-            lambda a, b: a < b
-        )
-        if not all(step(a, b) for a, b in zip(limits, limits[1:], strict=False)):
-            order = "decrease" if severity["thresholds"]["better"] == "higher" else "increase"
+            raise _refused(
+                name, at, f"indicator {key!r} is not a number: give levels:, not thresholds:."
+            )
+        higher = severity["thresholds"]["better"] == "higher"
+        pairs = itertools.pairwise(limits)
+        if not all((a > b) if higher else (a < b) for a, b in pairs):
+            order = "decrease" if higher else "increase"
             raise _refused(
                 name, at, f"indicator {key!r}: the limits of levels 1 to 4 must {order} ({limits})."
             )
     elif numeric:
         raise _refused(
-            name, _line(root, [*path, "levels"]), f"indicator {key!r} is a number: give thresholds:."
+            name,
+            _line(root, [*path, "levels"]),
+            f"indicator {key!r} is a number: give thresholds:.",
         )
     elif kind in ("yes_no", "named") and set(severity["levels"]) != {"yes", "no"}:
         raise _refused(
             name,
             _line(root, [*path, "levels"]),
-            f"indicator {key!r} is a yes/no: its levels are keyed \"yes\" and \"no\".",
+            f'indicator {key!r} is a yes/no: its levels are keyed "yes" and "no".',
         )
 
 

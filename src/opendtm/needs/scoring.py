@@ -89,7 +89,7 @@ def level_expr(indicator: dict[str, Any]) -> pl.Expr | None:
         higher = severity["thresholds"]["better"] == "higher"
         expr: Any = pl.when(VALUE.is_null()).then(None)
         for level, limit in zip(LEVELS, limits, strict=False):
-            expr = expr.when(VALUE >= limit if higher else VALUE <= limit).then(pl.lit(level))
+            expr = expr.when(limit <= VALUE if higher else limit >= VALUE).then(pl.lit(level))
         return expr.otherwise(pl.lit(LEVELS[-1])).cast(pl.Int64)
     levels = severity["levels"]
     if is_numeric(indicator["value"]) or value_kind(indicator["value"]) == "answer":
@@ -120,7 +120,9 @@ def indicator_levels(
         level = level_expr(indicator)
         if level is None:
             continue
-        valued = frame.select(*keys, value_expr(indicator["value"]).alias("value"), unscored.alias("_u"))
+        valued = frame.select(
+            *keys, value_expr(indicator["value"]).alias("value"), unscored.alias("_u")
+        )
         parts.append(
             valued.select(
                 *keys,
@@ -132,7 +134,12 @@ def indicator_levels(
         )
     if not parts:
         return pl.DataFrame(
-            schema={**frame.select(keys).schema, "indicator": pl.Utf8, "sector": pl.Utf8, "level": pl.Int64}
+            schema={
+                **frame.select(keys).schema,
+                "indicator": pl.Utf8,
+                "sector": pl.Utf8,
+                "level": pl.Int64,
+            }
         )
     return pl.concat(parts, how="vertical").sort([*keys, "_order"]).drop("_order")
 
@@ -158,9 +165,10 @@ def sector_severity(levels: pl.DataFrame, rules: RuleSet, keys: list[str]) -> pl
         .agg(
             _combined(pl.col("_rule")).alias("severity"),
             LEVEL.count().alias("indicators"),
-            pl.col("indicator").sort_by(LEVEL, descending=True, maintain_order=True).first().alias(
-                "worst_indicator"
-            ),
+            pl.col("indicator")
+            .sort_by(LEVEL, descending=True, maintain_order=True)
+            .first()
+            .alias("worst_indicator"),
         )
         .sort([*keys, "sector"])
     )
@@ -175,9 +183,10 @@ def overall_severity(sectors: pl.DataFrame, rules: RuleSet, keys: list[str]) -> 
         .group_by(keys, maintain_order=True)
         .agg(
             _combined(pl.lit(rule)).alias("severity"),
-            pl.col("sector").sort_by(LEVEL, descending=True, maintain_order=True).first().alias(
-                "worst_sector"
-            ),
+            pl.col("sector")
+            .sort_by(LEVEL, descending=True, maintain_order=True)
+            .first()
+            .alias("worst_sector"),
         )
         .sort(keys)
     )

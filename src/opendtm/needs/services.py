@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 
+from django.contrib.auth.models import User
 from django.db import transaction
 
-from django.contrib.auth.models import User
 from opendtm.accounts.roles import authorize_superuser
 from opendtm.accounts.services import audit_record
 from opendtm.core.errors import Conflict, InvalidInput
@@ -32,7 +32,7 @@ def _fields_check(document: dict[str, object], name: str) -> None:
                     raise InvalidInput(
                         f"Rule set {name}: indicator {indicator['key']!r} reads {field!r}, "
                         f"which the {kind} assessment does not store.",
-                        hint="A rule reads the core fields of the shipped forms (docs/domain.md §4).",
+                        hint="Rules read the core fields of the shipped forms (domain.md §4).",
                     )
 
 

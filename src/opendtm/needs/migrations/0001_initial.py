@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,20 +14,39 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='NeedsRuleSet',
+            name="NeedsRuleSet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.CharField(max_length=50, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('document', models.JSONField(help_text='The rule set as read and checked.')),
-                ('text', models.TextField(help_text='The file as loaded.')),
-                ('source_name', models.CharField(help_text='The file name it was loaded from.', max_length=255)),
-                ('digest', models.CharField(help_text='SHA-256 of the checked document.', max_length=64)),
-                ('loaded_at', models.DateTimeField(auto_now_add=True)),
-                ('loaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.CharField(max_length=50, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                ("document", models.JSONField(help_text="The rule set as read and checked.")),
+                ("text", models.TextField(help_text="The file as loaded.")),
+                (
+                    "source_name",
+                    models.CharField(help_text="The file name it was loaded from.", max_length=255),
+                ),
+                (
+                    "digest",
+                    models.CharField(help_text="SHA-256 of the checked document.", max_length=64),
+                ),
+                ("loaded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "loaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['version'],
+                "ordering": ["version"],
             },
         ),
     ]

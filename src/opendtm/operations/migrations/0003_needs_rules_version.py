@@ -4,20 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('operations', '0002_round_one_open_per_operation'),
+        ("operations", "0002_round_one_open_per_operation"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='operation',
-            name='needs_rules_version',
-            field=models.CharField(default='sphere-2018-v2', help_text='Needs rule set the operation scores its assessments with (needs.rules).', max_length=50),
+            model_name="operation",
+            name="needs_rules_version",
+            field=models.CharField(
+                default="sphere-2018-v2",
+                help_text="Needs rule set the operation scores its assessments with (needs.rules).",
+                max_length=50,
+            ),
         ),
         migrations.AddField(
-            model_name='round',
-            name='needs_rules_version',
-            field=models.CharField(blank=True, default='', help_text='Needs rule set the round was published with (empty until published).', max_length=50),
+            model_name="round",
+            name="needs_rules_version",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text="Needs rule set the round was published with (empty until published).",
+                max_length=50,
+            ),
         ),
     ]
