@@ -8,7 +8,7 @@ INTERSECTORAL = "intersectoral"
 
 
 class PopulationGroup(models.TextChoices):
-    """Who people in need are counted as (docs/domain.md §13)."""
+    """Who people in need are counted as (as needs overviews count them, docs/needs.md)."""
 
     SITES = "sites", _("IDPs in sites")
     HOST = "host", _("IDPs in host communities")

@@ -155,11 +155,13 @@ def _combined(rule: pl.Expr) -> pl.Expr:
 def sector_severity(levels: pl.DataFrame, rules: RuleSet, keys: list[str]) -> pl.DataFrame:
     """One row per place and sector with a scored indicator: `keys`, `sector`, `severity`,
     `indicators` (how many were scored) and `worst_indicator` (the indicator behind the score:
-    the first of the highest level, in the rule set's order)."""
+    the first of the highest level, in the rule set's order); sectors in the rule set's order
+    (so the overall rule's `worst_sector` is, on a tie, the first declared)."""
     rule = pl.col("sector").replace_strict(
         {code: rules.combine(code) for code in rules.sector_codes()}, return_dtype=pl.Utf8
     )
     scored = levels.filter(LEVEL.is_not_null()).with_columns(rule.alias("_rule"))
+    order = {code: i for i, code in enumerate(rules.sector_codes())}
     return (
         scored.group_by([*keys, "sector"], maintain_order=True)
         .agg(
@@ -170,7 +172,9 @@ def sector_severity(levels: pl.DataFrame, rules: RuleSet, keys: list[str]) -> pl
             .first()
             .alias("worst_indicator"),
         )
-        .sort([*keys, "sector"])
+        .with_columns(pl.col("sector").replace_strict(order, return_dtype=pl.Int64).alias("_o"))
+        .sort([*keys, "_o"])
+        .drop("_o")
     )
 
 
