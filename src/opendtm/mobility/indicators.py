@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from opendtm.mobility.choices import Sector, StandardStatus
 from opendtm.needs.rules import DEFAULT_VERSION, shipped
 from opendtm.needs.scoring import SITE_UNSCORED as UNSCORED
-from opendtm.needs.scoring import fields_read, value_expr, value_kind
+from opendtm.needs.scoring import fields_read, level_expr, value_expr, value_kind
 
 VERSION = DEFAULT_VERSION
 """The rule set's version: shown with the scores, bumped when a rule changes."""
@@ -83,6 +83,7 @@ class Indicator:
     limit: Limit | None = None
     emergency: Limit | None = None
     choices_of: str | None = None  # a select_one field: its value is shown by its choice label
+    rule: dict[str, Any] | None = None  # the indicator as the rule set file declares it
 
     def meets_expr(self) -> pl.Expr | None:
         return self.limit.holds(VALUE) if self.limit is not None else self.meets
@@ -123,6 +124,7 @@ def _indicator(spec: dict[str, Any]) -> Indicator:
         limit=limit,
         emergency=emergency,
         choices_of=spec["value"]["answer"] if value_kind(spec["value"]) == "answer" else None,
+        rule=spec,
     )
 
 
@@ -180,11 +182,21 @@ def _shown(indicator: Indicator) -> pl.Expr:
     return shown.cast(pl.Utf8).str.replace(r"\.0$", "")
 
 
+def _level(indicator: Indicator) -> pl.Expr:
+    """The indicator's severity level (1-5) by the rule set (`needs.scoring.level_expr`);
+    null when it has none, is not reported, or the site is not scored."""
+    level = level_expr(indicator.rule) if indicator.rule is not None else None
+    if level is None:
+        return pl.lit(None, dtype=pl.Int64)
+    return pl.when(UNSCORED).then(None).otherwise(level).cast(pl.Int64)
+
+
 def indicators_frame(
     assessments: pl.DataFrame, keys: list[str], choice_labels: dict[str, dict[str, str]]
 ) -> pl.DataFrame:
     """One row per assessment and indicator: the `keys` columns of the assessment, then
-    `indicator`, `sector`, `label`, `unit`, `standard`, `value` (text, as shown) and `status`.
+    `indicator`, `sector`, `label`, `unit`, `standard`, `value` (text, as shown), `status`
+    and `level` (the severity level 1-5 of the needs rule set, null where none).
 
     `assessments` holds SOURCE_FIELDS (and the `keys`); `choice_labels` gives, per select_one
     field, the label of each choice name (from the form). Values are computed column-wise,
@@ -217,6 +229,7 @@ def indicators_frame(
                 if valued.schema["value"].is_numeric()
                 else text.alias("value"),
                 _status(indicator).alias("status"),
+                _level(indicator).alias("level"),
                 pl.lit(order).alias("_order"),
             )
         )
