@@ -253,3 +253,24 @@ def test_small_counts_of_people_in_need_are_hidden_when_published(needs: Needs) 
     assert shelter["pin_returnees"] == 0 and shelter["suppressed"] >= 2
     exact = _rows(needs_by_admin(user=needs.analyst, operation=needs.operation, exact=True))
     assert exact[("PH02", "shelter")]["pin_ind"] == 3
+
+
+def test_the_queries_do_not_grow_with_the_round(
+    needs: Needs, django_assert_num_queries: Any
+) -> None:
+    needs.round_with(water=(2.0, 16.0))
+    # access (VIEW_UNPUBLISHED), the round, the sites, the baselines, the units' labels
+    with django_assert_num_queries(5):
+        needs_by_admin(user=needs.analyst, operation=needs.operation, level=2)
+    round_ = Round.objects.get(operation=needs.operation, number=1)
+    for i in range(5):
+        SiteAssessmentFactory(
+            round=round_,
+            site=SiteFactory(
+                operation=needs.operation, site_id=f"X{i}", admin_unit=needs.units["PH02001"]
+            ),
+            **(GOOD | {"hh": 5, "ind": 10 + i, "water_lpd": 1.0}),
+        )
+    with django_assert_num_queries(5):
+        figures = needs_by_admin(user=needs.analyst, operation=needs.operation, level=2)
+    assert _rows(figures)[("PH02001", "wash")]["pin_ind"] == 60  # 10 + 11 + 12 + 13 + 14
