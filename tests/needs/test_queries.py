@@ -253,6 +253,16 @@ def test_small_counts_of_people_in_need_are_hidden_when_published(needs: Needs) 
     assert shelter["pin_returnees"] == 0 and shelter["suppressed"] >= 2
     exact = _rows(needs_by_admin(user=needs.analyst, operation=needs.operation, exact=True))
     assert exact[("PH02", "shelter")]["pin_ind"] == 3
+    shares = needs_priority(user=needs.viewer, operation=needs.operation, level=1)
+    ph02 = shares.filter(shares["pcode"] == "PH02").to_dicts()
+    # the share and the count of places stay; the 3 IDPs behind them are hidden
+    assert [(r["need"], r["places"], r["share_places"], r["people"]) for r in ph02] == [
+        ("food", 1, 1.0, None)
+    ]
+    with pytest.raises(PermissionDenied):
+        needs_priority(user=needs.viewer, operation=needs.operation, exact=True)
+    exact_shares = needs_priority(user=needs.analyst, operation=needs.operation, exact=True)
+    assert exact_shares.filter(exact_shares["pcode"] == "PH02")["people"].to_list() == [3]
 
 
 def test_the_queries_do_not_grow_with_the_round(

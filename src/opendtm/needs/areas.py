@@ -241,7 +241,6 @@ def priority_needs(locations: pl.DataFrame, sites: pl.DataFrame, rules: RuleSet)
         pl.col("place").n_unique().alias("places_assessed"),
         pl.col("weight").sum().alias("_w_all"),
         (pl.col("weight") * pl.col("ind")).sum().alias("_wp_all"),
-        pl.col("ind").first().alias("_unused"),
     )
     people_assessed = (
         ranked.unique("place").group_by("unit_id").agg(pl.col("ind").sum().alias("people_assessed"))
@@ -254,7 +253,7 @@ def priority_needs(locations: pl.DataFrame, sites: pl.DataFrame, rules: RuleSet)
             (pl.col("weight") * pl.col("ind")).sum().alias("_wp"),
             pl.col("ind").filter(pl.col("place").is_first_distinct()).sum().alias("people"),
         )
-        .join(site_totals.drop("_unused"), on="unit_id")
+        .join(site_totals, on="unit_id")
         .join(people_assessed, on="unit_id")
         .with_columns(pl.lit("sites").alias("source"))
     )

@@ -295,18 +295,17 @@ def needs_priority(
     round_number: int | None = None,
     level: int = 1,
     parent_pcode: str | None = None,
+    exact: bool = False,
 ) -> pl.DataFrame:
     """Priority needs per admin unit at `level` (areas.PRIORITY_COLUMNS with `pcode`, `name`):
     shares of locations and IDPs, and of sites weighted by rank. Shares and counts of
     places, never counts of people below the suppression threshold (those are emptied)."""
-    round_ = _round(user, operation, round_number, False)
+    round_ = _round(user, operation, round_number, exact)
     rules = ruleset_get(version=_rules_version(round_, operation))
     within = _scope(operation, level, parent_pcode)
     assessed = _assessed(round_, operation, rules, level, within)
-    frame = areas.priority_needs(
-        assessed.locations.rename({"idp_ind": "idp_ind"}), assessed.sites, rules
-    )
-    if round_.status == RoundStatus.PUBLISHED and not can(user, Action.VIEW_UNPUBLISHED, operation):
+    frame = areas.priority_needs(assessed.locations, assessed.sites, rules)
+    if round_.status == RoundStatus.PUBLISHED and not exact:
         frame = cells_suppressed(
             frame,
             ("people", "people_assessed"),
