@@ -6,6 +6,7 @@ administrators; a refused file is one `error:` line naming the file, the line an
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -73,7 +74,13 @@ def needs_figures_echo(figures: NeedsFigures, fmt: str, output: Path | None) -> 
 
     if output is None:
         stream: IO[str] = sys.stdout
-        return export_write(figures, fmt, stream)
+        try:
+            written = export_write(figures, fmt, stream)
+            stream.flush()
+        except BrokenPipeError:  # the reader (head, less) stopped reading: not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+            return 0
+        return written
     output = output.expanduser()
     if not output.parent.is_dir():
         raise InvalidInput(f"Cannot write {output}: folder {output.parent} does not exist.")
