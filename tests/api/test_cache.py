@@ -297,6 +297,7 @@ def test_the_key_is_the_request_every_field_of_it(world: World) -> None:
         "date_to": dt.date(2026, 12, 31),
         "limit": 10,
         "offset": 5,
+        "sector": "wash",
     }
     assert set(other) == {f.name for f in fields(FiguresRequest)}
     keys = {

@@ -107,4 +107,4 @@ def test_figures_by_needs_as_json_and_hxl(needs: Needs, run: Run, tmp_path: Path
     assert lines[2].startswith(start)
     refused = run("ana", "figures", "--operation", "flood", "--by", "site", "--sector", "wash")
     assert refused.exit_code == 1
-    assert "A sector is chosen only for needs figures" in refused.stderr
+    assert refused.stderr == "error: --sector is for needs figures: add --by needs.\n"

@@ -145,6 +145,8 @@ def figures_command(
     from opendtm.figures.services import figures_snapshot_build
     from opendtm.operations.queries import operation_get, round_get
 
+    if sector is not None and by != Grouping.NEEDS:
+        raise InvalidInput("--sector is for needs figures: add --by needs.")
     user = user_for_cli()
     operation = operation_get(user=user, code=operation_code)
     asked = FiguresRequest(

@@ -93,7 +93,8 @@ class FiguresRequest:
     `level` is the admin level of the rows (`origin`: of the current location); `pcode` the
     unit the rows lie within (`round`: the unit followed across rounds); `date_from`/`date_to`
     the reporting dates a time series keeps; `limit` None reads every row from `offset` on;
-    `sector` the one sector of needs figures (None: every sector and the intersectoral rows).
+    `sector` the one sector of needs figures (None: every sector and the intersectoral rows;
+    other groupings leave it aside, as the admin grouping does `origin_level`).
     """
 
     operation: Operation
@@ -134,8 +135,6 @@ class FiguresRequest:
         date_range_check(self.date_from, self.date_to)
         if self.sector is not None and not isinstance(self.sector, str):
             raise InvalidInput(f"Sector {self.sector!r} is not text.")
-        if self.sector is not None and self.grouping != Grouping.NEEDS:
-            raise InvalidInput("A sector is chosen only for needs figures (--by needs).")
         if self.grouping == Grouping.ROUND and self.pcode is None:
             raise InvalidInput(
                 "A time series needs the P-code of an admin unit.",
