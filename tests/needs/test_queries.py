@@ -182,7 +182,15 @@ def test_a_published_round_keeps_its_rule_set(needs: Needs) -> None:
     assert again.rows.equals(published.rows)
     now = needs_by_admin(user=needs.analyst, operation=needs.operation, round_number=2)
     assert now.rules_version == "sphere-2018-v3"
-    assert _rows(now)[("PH01", "wash")]["pin_ind"] == 140
+    wash = _rows(now)[("PH01", "wash")]
+    assert wash["pin_ind"] == 140
+    # the change since round 1, each round under its own rule set: wash 2 -> 3 (140 of 196
+    # people at 2 under v2, at 3 under v3; the location's 56 at 1), 0 -> 140 in need
+    assert now.previous_round_number == 1
+    assert (wash["severity_previous"], wash["severity_change"]) == (2, 1)
+    assert (wash["pin_ind_previous"], wash["pin_ind_change"]) == (0, 140)
+    assert again.previous_round_number is None
+    assert _rows(again)[("PH01", "wash")]["severity_change"] is None
     assert [r["version"] for r in ruleset_list()] == ["sphere-2018-v2", "sphere-2018-v3"]
 
 
@@ -269,8 +277,9 @@ def test_the_queries_do_not_grow_with_the_round(
     needs: Needs, django_assert_num_queries: Any
 ) -> None:
     needs.round_with(water=(2.0, 16.0))
-    # access (VIEW_UNPUBLISHED), the round, the sites, the baselines, the units' labels
-    with django_assert_num_queries(5):
+    # access (VIEW_UNPUBLISHED), the round, the sites, the baselines, the previous round (none),
+    # the units' labels
+    with django_assert_num_queries(6):
         needs_by_admin(user=needs.analyst, operation=needs.operation, level=2)
     round_ = Round.objects.get(operation=needs.operation, number=1)
     for i in range(5):
@@ -281,6 +290,6 @@ def test_the_queries_do_not_grow_with_the_round(
             ),
             **(GOOD | {"hh": 5, "ind": 10 + i, "water_lpd": 1.0}),
         )
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         figures = needs_by_admin(user=needs.analyst, operation=needs.operation, level=2)
     assert _rows(figures)[("PH02001", "wash")]["pin_ind"] == 60  # 10 + 11 + 12 + 13 + 14

@@ -5,7 +5,8 @@ writer (`core.spreadsheets.CsvWriter`); a hidden count is written empty (null in
 HXL tags (docs/needs.md): `#sector+code`, `#severity` (the area's, by the rule set's area
 rule), `#population+ind+severity1`..`5` (its distribution), `#population+ind+assessed`,
 `#inneed+ind` (people in need), `+sites`/`+host`/`+returnees` for the groups, and
-`#inneed+f+age0_1`... for sex and age (sites that gave all ten groups).
+`#inneed+f+age0_1`... for sex and age (sites that gave all ten groups), `+previous` and
+`+change` for the change since the previous round.
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ def columns_of(figures: NeedsFigures) -> list[Column]:
         Column("pin_returnees", "In need: returnees", "#inneed+ind+returnees"),
         *sex_age,
         Column("pin_method", "How people in need are counted", "#description+method"),
+        Column("severity_previous", "Severity, previous round", "#severity+previous"),
+        Column("severity_change", "Severity change", "#severity+change"),
+        Column("pin_ind_previous", "People in need, previous round", "#inneed+ind+previous"),
+        Column("pin_ind_change", "People in need, change", "#inneed+ind+change"),
+        Column("change_note", "Gazetteer change", "#meta+change_note"),
         Column("suppressed", "Suppressed cells", "#meta+suppressed+num"),
     ]
 
@@ -70,7 +76,8 @@ def write_csv(figures: NeedsFigures, out: IO[str], *, hxl: bool = False) -> int:
 
 
 def write_json(figures: NeedsFigures, out: IO[str]) -> int:
-    """{"operation", "round", "round_status", "rules_version", "level", "threshold", "rows"};
+    """{"operation", "round", "round_status", "rules_version", "level", "threshold",
+    "previous_round", "rows"};
     each row carries pcode, name, sector, severity, severity_distribution, pin_ind, ..."""
     rows = [
         {k: v for k, v in row.items() if k not in ("unit_id", "level")} for row in _rows(figures)
@@ -82,6 +89,7 @@ def write_json(figures: NeedsFigures, out: IO[str]) -> int:
         "rules_version": figures.rules_version,
         "level": figures.level,
         "threshold": figures.threshold,
+        "previous_round": figures.previous_round_number,
         "rows": rows,
     }
     json.dump(head, out, ensure_ascii=False, indent=1)

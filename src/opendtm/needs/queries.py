@@ -21,9 +21,10 @@ from django.db.models import F
 from opendtm.accounts.choices import Action
 from opendtm.accounts.roles import can
 from opendtm.core.errors import InvalidInput, NotFound, PermissionDenied
+from opendtm.figures import comparison
 from opendtm.figures.live import level_check, under, unit_at, unit_labels
 from opendtm.figures.suppression import cells_suppressed
-from opendtm.gazetteer.models import AdminUnit
+from opendtm.gazetteer.models import AdminUnit, GazetteerVersion
 from opendtm.mobility.models import SEX_AGE_FIELDS, BaselineAssessment, SiteAssessment
 from opendtm.needs import areas, scoring
 from opendtm.needs.choices import INTERSECTORAL
@@ -218,6 +219,7 @@ class NeedsFigures:
     level: int
     threshold: int | None  # small counts hidden below it; None: exact
     rows: pl.DataFrame
+    previous_round_number: int | None = None  # the round the change is measured against
 
 
 def _scope(operation: Operation, level: int, pcode: str | None) -> AdminUnit | None:
@@ -225,6 +227,124 @@ def _scope(operation: Operation, level: int, pcode: str | None) -> AdminUnit | N
     if pcode is None:
         return None
     return admin_unit_for_code(country_iso3=operation.country_iso3, code=pcode)
+
+
+def _area_rows(
+    round_: Round, operation: Operation, level: int, within: AdminUnit | None, *, exact: bool
+) -> tuple[pl.DataFrame, RuleSet, int | None]:
+    """areas.AREA_COLUMNS of a round as the reader may see them (small counts hidden in a
+    published round unless `exact`), its rule set and the threshold applied."""
+    rules = ruleset_get(version=_rules_version(round_, operation))
+    assessed = _assessed(round_, operation, rules, level, within)
+    severities, overall = _severities(assessed, rules)
+    places = pl.concat(
+        [areas.site_places(assessed.sites), areas.location_places(assessed.locations)],
+        how="diagonal_relaxed",
+    )
+    rows = areas.area_figures(places, severities, overall, rules)
+    suppress = round_.status == RoundStatus.PUBLISHED and not exact
+    threshold = settings.OPENDTM_SUPPRESSION_THRESHOLD if suppress else None
+    if threshold is not None:
+        rows = cells_suppressed(
+            rows,
+            areas.COUNTS,
+            group=None,
+            row_groups=[
+                ("pin_ind", *areas.PIN_GROUPS),
+                areas.PIN_SEX_AGE,
+                ("assessed", *areas.DISTRIBUTION),
+            ],
+            threshold=threshold,
+        )
+    return rows, rules, threshold
+
+
+def _previous(user: AnyUser, operation: Operation, round_: Round) -> Round | None:
+    """The round a change is measured against: the latest earlier round the user may see,
+    published only when `round_` is (a published change never reads unpublished data)."""
+    earlier = Round.objects.visible_to(user, operation).filter(number__lt=round_.number)
+    if round_.status == RoundStatus.PUBLISHED:
+        earlier = earlier.filter(status=RoundStatus.PUBLISHED)
+    found = earlier.order_by("number").last()
+    if found is not None:
+        found.operation = operation
+    return found
+
+
+def _version_id(round_: Round, operation: Operation) -> int | None:
+    """The gazetteer version a round's units belong to: the one it was published with, else
+    the country's latest (imports store today's units)."""
+    if round_.status == RoundStatus.PUBLISHED:
+        return round_.gazetteer_version_id
+    latest = GazetteerVersion.objects.filter(country_iso3=operation.country_iso3).order_by("-id")
+    return latest.values_list("id", flat=True).first()
+
+
+def _with_change(
+    rows: pl.DataFrame,
+    round_: Round,
+    previous: Round | None,
+    operation: Operation,
+    level: int,
+    within: AdminUnit | None,
+    exact: bool,
+) -> pl.DataFrame:
+    """The rows with CHANGE_COLUMNS: the previous round's severity and people in need of the
+    same unit and sector (each round scored with its own rule set), through the gazetteer
+    crosswalk when the rounds are on different versions (figures.comparison)."""
+    empty = rows.with_columns(
+        pl.lit(None, dtype=pl.Int64).alias("severity_previous"),
+        pl.lit(None, dtype=pl.Int64).alias("pin_ind_previous"),
+        pl.lit(None, dtype=pl.Utf8).alias("change_note"),
+    )
+    if previous is None:
+        return _changes(empty)
+    through = comparison.crossing(
+        country_iso3=operation.country_iso3,
+        earlier=_version_id(previous, operation),
+        later=_version_id(round_, operation),
+    )
+    before, _, _ = _area_rows(
+        previous, operation, level, within if through is None else None, exact=exact
+    )
+    notes = None
+    if through is not None:
+        before, notes = comparison.previous_mapped(before, through, level=level)
+    before = before.select(
+        "unit_id",
+        "sector",
+        pl.col("severity").alias("severity_previous"),
+        pl.col("pin_ind").alias("pin_ind_previous"),
+    )
+    joined = rows.join(before, on=["unit_id", "sector"], how="left")
+    if notes is not None:
+        joined = joined.join(
+            notes.select("unit_id", "change_note", "comparable"), on="unit_id", how="left"
+        )
+        apart = pl.col("comparable").fill_null(True).not_()
+        joined = joined.with_columns(
+            pl.when(apart).then(None).otherwise(pl.col(c)).alias(c)
+            for c in ("severity_previous", "pin_ind_previous")
+        ).drop("comparable")
+    else:
+        joined = joined.with_columns(pl.lit(None, dtype=pl.Utf8).alias("change_note"))
+    return _changes(joined)
+
+
+CHANGE_COLUMNS = (
+    "severity_previous",
+    "severity_change",
+    "pin_ind_previous",
+    "pin_ind_change",
+    "change_note",
+)
+
+
+def _changes(rows: pl.DataFrame) -> pl.DataFrame:
+    return rows.with_columns(
+        (pl.col("severity") - pl.col("severity_previous")).alias("severity_change"),
+        (pl.col("pin_ind") - pl.col("pin_ind_previous")).alias("pin_ind_change"),
+    )
 
 
 def needs_by_admin(
@@ -238,7 +358,8 @@ def needs_by_admin(
     exact: bool = False,
 ) -> NeedsFigures:
     """Per admin unit at `level` and sector (and one intersectoral row per unit): places,
-    area severity with its distribution, people in need by group and by sex and age."""
+    area severity with its distribution, people in need by group and by sex and age, and
+    their change since the previous round (CHANGE_COLUMNS; a hidden count has no change)."""
     round_ = _round(user, operation, round_number, exact)
     rules = ruleset_get(version=_rules_version(round_, operation))
     if sector is not None and sector not in [*rules.sector_codes(), INTERSECTORAL]:
@@ -247,27 +368,9 @@ def needs_by_admin(
             f"{', '.join([*rules.sector_codes(), INTERSECTORAL])}."
         )
     within = _scope(operation, level, parent_pcode)
-    assessed = _assessed(round_, operation, rules, level, within)
-    severities, overall = _severities(assessed, rules)
-    places = pl.concat(
-        [areas.site_places(assessed.sites), areas.location_places(assessed.locations)],
-        how="diagonal_relaxed",
-    )
-    rows = areas.area_figures(places, severities, overall, rules)
-    suppress = round_.status == RoundStatus.PUBLISHED and not exact
-    threshold = settings.OPENDTM_SUPPRESSION_THRESHOLD if suppress else None
-    if threshold is not None:
-        rows = cells_suppressed(
-            rows.with_columns(pl.format("{}|{}", "unit_id", "sector").alias("_cell")),
-            areas.COUNTS,
-            group=None,
-            row_groups=[
-                ("pin_ind", *areas.PIN_GROUPS),
-                areas.PIN_SEX_AGE,
-                ("assessed", *areas.DISTRIBUTION),
-            ],
-            threshold=threshold,
-        ).drop("_cell")
+    rows, rules, threshold = _area_rows(round_, operation, level, within, exact=exact)
+    previous = _previous(user, operation, round_)
+    rows = _with_change(rows, round_, previous, operation, level, within, exact)
     if sector is not None:
         rows = rows.filter(pl.col("sector") == sector)
     units = AdminUnit.objects.filter(id__in=rows.get_column("unit_id").unique().to_list())
@@ -285,6 +388,7 @@ def needs_by_admin(
         level=level,
         threshold=threshold,
         rows=rows.sort("pcode", maintain_order=True),
+        previous_round_number=previous.number if previous else None,
     )
 
 
