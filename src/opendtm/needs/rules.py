@@ -1,6 +1,6 @@
 """Needs rule sets as files: read, checked against their JSON Schema, then against the rules
 the schema cannot say (a declared sector, ordered limits), every refusal naming the file, the
-line and the reason (docs/needs.md, docs/decisions/0005-needs-rule-set-format.md).
+line and the reason (docs/needs.md, docs/decisions/0010-needs-rule-set-format.md).
 
 YAML and JSON are read alike: a JSON file is checked for its syntax by `json` (which gives
 the line and column of a syntax error) and then composed by the YAML reader, which keeps the
