@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "opendtm.ingest",
     "opendtm.mobility",
     "opendtm.figures",
+    "opendtm.needs",
     "opendtm.api",
     "ninja",  # its Swagger UI files, served locally (no CDN)
     "django_htmx",

@@ -299,6 +299,7 @@ def test_the_key_is_the_request_every_field_of_it(world: World) -> None:
         "offset": 5,
         "site_type": "planned_camp",
         "site_status": "open",
+        "sector": "wash",
     }
     assert set(other) == {f.name for f in fields(FiguresRequest)}
     keys = {

@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 
 from opendtm.core.errors import InvalidInput
 from opendtm.figures import queries
-from opendtm.figures.answers import figures_answer, figures_pages
+from opendtm.figures.answers import figures_answer, figures_needs, figures_pages
 from opendtm.figures.choices import Grouping
 from opendtm.figures.request import FiguresRequest, whole_number
+from opendtm.needs.queries import needs_by_admin
 from opendtm.operations.models import Operation
 from tests.figures.conftest import M4, P1, World
 
@@ -54,7 +55,7 @@ def _operation() -> Operation:
     ("fields", "message"),
     [
         ({"grouping": "flow"},
-         "Grouping 'flow' is not one of admin, site, origin, round, headline."),
+         "Grouping 'flow' is not one of admin, site, origin, round, headline, needs."),
         ({"round_number": 0}, "Round 0 is not a round number (1 or more)."),
         ({"round_number": True}, "Round True is not a round number (1 or more)."),
         ({"round_number": 2**31}, "Round 2147483648 is larger than 2,147,483,647."),
@@ -118,7 +119,13 @@ def test_the_dispatcher_answers_each_grouping_as_its_query_does(world: World) ->
         ),
         Grouping.HEADLINE: ({}, queries.figures_headline(**common)),
     }
-    assert set(asked) == set(Grouping)
+    assert set(asked) == set(Grouping) - {Grouping.NEEDS}
+    needs = FiguresRequest(operation=op, grouping=Grouping.NEEDS, round_number=1, level=2)
+    answered = figures_needs(user=user, request=needs)
+    direct = needs_by_admin(user=user, operation=op, round_number=1, level=2)
+    assert answered.rows.equals(direct.rows)
+    with pytest.raises(InvalidInput, match="answered by figures_needs"):
+        figures_answer(user=user, request=needs)
     for grouping, (fields, expected) in asked.items():
         request = FiguresRequest(operation=op, grouping=grouping, round_number=1, **fields)
         answer = figures_answer(user=user, request=request)

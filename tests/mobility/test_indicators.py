@@ -70,7 +70,23 @@ def test_values_and_scores_of_two_assessments() -> None:
         "standard",
         "value",
         "status",
+        "level",
     ]
+    levels = dict(frame.filter(pl.col("key") == 1).select("indicator", "level").rows())
+    # 5 % without shelter: 2; 4 m² each: 1; 12.5 l: 2; 250 per tap: 1; 33.3 per latrine: 2;
+    # no shower working: 5; irregular food: 3; the main water source has no level
+    assert [levels[k] for k in ("hh_no_shelter_share", "covered_area_pp", "water_lpd")] == [
+        2,
+        1,
+        2,
+    ]
+    assert [levels[k] for k in ("people_per_tap", "people_per_latrine", "people_per_shower")] == [
+        1,
+        2,
+        5,
+    ]
+    assert (levels["food_access"], levels["water_source"], levels["cfm"]) == (3, None, None)
+    assert set(frame.filter(pl.col("key") == 2).get_column("level").to_list()) == {None}
     assert _by_indicator(frame, 1) == {
         "site_management": ("yes", "meets"),
         "hh_no_shelter_share": ("5", "below"),

@@ -206,6 +206,7 @@ def test_a_round_published_after_the_move_carries_the_new_version(
     assert AuditEvent.objects.filter(action="round.publish").order_by("id").last().changes == {
         "status": ["validated", "published"],
         "gazetteer_version": [None, new.pk],
+        "needs_rules_version": ["", "sphere-2018-v2"],
     }
 
 

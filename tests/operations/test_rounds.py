@@ -244,7 +244,11 @@ def test_publish_stamps_time_and_the_operation_gazetteer(op: Operation) -> None:
     assert (event.summary, event.reason, event.changes) == (
         "publish round 1 of phl-ty: validated -> published",
         "cleared by the IM officer",
-        {"status": ["validated", "published"], "gazetteer_version": [None, pinned.pk]},
+        {
+            "status": ["validated", "published"],
+            "gazetteer_version": [None, pinned.pk],
+            "needs_rules_version": ["", "sphere-2018-v2"],
+        },
     )
 
 

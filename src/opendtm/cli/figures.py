@@ -97,7 +97,7 @@ def _write(pages: Iterable[Any], fmt: str, output: Path | None) -> int:
     type=click.Choice(BY),
     default=Grouping.ADMIN.value,
     show_default=True,
-    help="Break down by admin unit, site, origin -> current location, or across rounds.",
+    help="Break down by admin unit, site, origin -> current location, across rounds, or needs.",
 )
 @click.option(
     "--origin-level",
@@ -107,6 +107,7 @@ def _write(pages: Iterable[Any], fmt: str, output: Path | None) -> int:
     help="--by origin: admin level the places of origin are rolled up to.",
 )
 @click.option("--pcode", help="Only the units under this P-code (--by round: the unit).")
+@click.option("--sector", help="--by needs: only this sector's rows (or intersectoral).")
 @click.option(
     "--format",
     "fmt",
@@ -126,6 +127,7 @@ def figures_command(
     by: str,
     origin_level: int,
     pcode: str | None,
+    sector: str | None,
     fmt: str,
     site_type: str | None,
     site_status: str | None,
@@ -134,7 +136,8 @@ def figures_command(
     rebuild: bool,
 ) -> None:
     """Displacement figures of a round: IDPs, returnees, sex and age, sites, change since the
-    previous round, origins, or one unit across rounds. Published rounds hide small counts."""
+    previous round, origins, one unit across rounds, or needs (severity and people in need by
+    sector). Published rounds hide small counts."""
     from dataclasses import replace
 
     from opendtm.accounts.choices import Action
@@ -146,6 +149,8 @@ def figures_command(
     from opendtm.figures.services import figures_snapshot_build
     from opendtm.operations.queries import operation_get, round_get
 
+    if sector is not None and by != Grouping.NEEDS:
+        raise InvalidInput("--sector is for needs figures: add --by needs.")
     user = user_for_cli()
     operation = operation_get(user=user, code=operation_code)
     asked = FiguresRequest(
@@ -158,6 +163,7 @@ def figures_command(
         exact=exact,
         site_type=site_type,
         site_status=site_status,
+        sector=sector,
     )
     if fmt == ExportFormat.XLSX and output is None:
         raise InvalidInput("An XLSX workbook needs a file: give --output PATH.xlsx.")
@@ -173,6 +179,14 @@ def figures_command(
             f"Rebuilt the figures of round {number} of {operation.code} "
             f"(suppression threshold {snapshot.threshold})."
         )
+    if asked.grouping == Grouping.NEEDS:
+        from opendtm.cli.needs import needs_figures_echo
+        from opendtm.figures.answers import figures_needs
+
+        written = needs_figures_echo(figures_needs(user=user, request=asked), fmt, output)
+        if output is not None:
+            click.echo(f"Wrote {written:,} rows to {output} ({fmt}).")
+        return
     pages = figures_pages(user=user, request=asked)
     first = next(pages)  # the first page checks every option before anything is printed
     pages = itertools.chain([first], pages)

@@ -75,6 +75,7 @@ def _register() -> None:
         gazetteer,
         imports,
         manage,
+        needs,
         operations,
         reports,
         serve,
@@ -82,7 +83,7 @@ def _register() -> None:
         worker,
     )
 
-    modules = (gazetteer, operations, forms, imports, users, manage, demo, figures, reports)
+    modules = (gazetteer, operations, forms, imports, users, manage, demo, figures, reports, needs)
     for module in (*modules, serve, api, worker):
         for command in module.COMMANDS:
             cli.add_command(command)

@@ -107,10 +107,18 @@ def operation_create_cmd(
 @click.option("--phase", default=None, help="New MCOF phase: before, during or after.")
 @click.option("--public/--private", "public", default=None, help="Change the visibility.")
 @click.option("--end", default=None, help="End date, YYYY-MM-DD.")
+@click.option(
+    "--needs-rules", default=None, metavar="VERSION", help="Needs rule set version to score with."
+)
 def operation_update_cmd(
-    code: str, name: str | None, phase: str | None, public: bool | None, end: str | None
+    code: str,
+    name: str | None,
+    phase: str | None,
+    public: bool | None,
+    end: str | None,
+    needs_rules: str | None,
 ) -> None:
-    """Change the name, phase, visibility or end date of operation CODE."""
+    """Change the name, phase, visibility, end date or needs rule set of operation CODE."""
     from opendtm.operations.queries import operation_get
     from opendtm.operations.services import UNSET, operation_update
 
@@ -124,6 +132,7 @@ def operation_update_cmd(
         mcof_phase=UNSET if phase is None else phase,
         is_public=UNSET if public is None else public,
         end_date=UNSET if end is None else date_parse(end, option="--end"),
+        needs_rules=UNSET if needs_rules is None else needs_rules,
     )
     click.echo(f"updated operation {op.code}" if op.updated_at != before else "nothing changed")
 

@@ -24,6 +24,7 @@ from opendtm.figures.results import (
     SiteFigures,
     TimeSeries,
 )
+from opendtm.needs.queries import NeedsFigures, needs_by_admin
 
 Answer = AdminFigures | SiteFigures | OriginMatrix | TimeSeries | Headline
 Paged = AdminFigures | SiteFigures | OriginMatrix
@@ -50,7 +51,26 @@ def figures_answer(*, user: AnyUser, request: FiguresRequest) -> Answer:
             pcode=q.pcode,
             exact=q.exact,
         )
+    if q.grouping == Grouping.NEEDS:
+        raise InvalidInput("Needs figures are answered by figures_needs.")
     return _paged(user, q)
+
+
+def figures_needs(*, user: AnyUser, request: FiguresRequest) -> NeedsFigures:
+    """The answer to a `needs` request: severity and people in need by unit and sector (one
+    answer, not paged: a row per unit and sector of one level)."""
+    q = request
+    if q.grouping != Grouping.NEEDS:
+        raise InvalidInput(f"A {q.grouping} request is not a needs request.")
+    return needs_by_admin(
+        user=user,
+        operation=q.operation,
+        round_number=q.round_number,
+        level=q.level,
+        parent_pcode=q.pcode,
+        sector=q.sector,
+        exact=q.exact,
+    )
 
 
 def _paged(user: AnyUser, q: FiguresRequest) -> Paged:
@@ -79,6 +99,11 @@ def figures_pages(*, user: AnyUser, request: FiguresRequest) -> Iterator[Table]:
     request names its `limit` or is a time series. A headline has no file form."""
     if request.grouping == Grouping.HEADLINE:
         raise InvalidInput("The headline of a round is not a table: it has no file form.")
+    if request.grouping == Grouping.NEEDS:
+        raise InvalidInput(
+            "Needs figures are written by opendtm.needs.exports.",
+            hint="Use opendtm figures --by needs --format csv|hxl|json.",
+        )
     if request.limit is not None or request.grouping not in PAGED:
         answer = figures_answer(user=user, request=request)
         assert not isinstance(answer, Headline)

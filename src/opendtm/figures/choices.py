@@ -19,6 +19,7 @@ class Grouping(models.TextChoices):
     ORIGIN = "origin", "Origin -> current location"
     ROUND = "round", "Across rounds (time series)"
     HEADLINE = "headline", "A round's totals and their change"
+    NEEDS = "needs", "Needs: severity and people in need by admin unit and sector"
 
 
 class ExportFormat(models.TextChoices):

@@ -116,7 +116,9 @@ class FiguresRequest:
     unit the rows lie within (`round`: the unit followed across rounds); `date_from`/`date_to`
     the reporting dates a time series keeps; `limit` None reads every row from `offset` on.
     `site_type`/`site_status` keep the sites of that type and status this round (`site` only:
-    the other answers count locations, whose people no site filter can split).
+    the other answers count locations, whose people no site filter can split). `sector` the
+    one sector of needs figures (None: every sector and the intersectoral rows; other
+    groupings leave it aside, as the admin grouping does `origin_level`).
     """
 
     operation: Operation
@@ -132,6 +134,7 @@ class FiguresRequest:
     offset: int = 0
     site_type: str | None = None
     site_status: str | None = None
+    sector: str | None = None  # needs: one sector's rows (a rule set's code, or intersectoral)
 
     def __post_init__(self) -> None:
         from opendtm.figures import live
@@ -157,6 +160,8 @@ class FiguresRequest:
                 raise InvalidInput(f"{name} {day!r} is not a date (YYYY-MM-DD).")
         date_range_check(self.date_from, self.date_to)
         _site_filters_check(self)
+        if self.sector is not None and not isinstance(self.sector, str):
+            raise InvalidInput(f"Sector {self.sector!r} is not text.")
         if self.grouping == Grouping.ROUND and self.pcode is None:
             raise InvalidInput(
                 "A time series needs the P-code of an admin unit.",

@@ -202,3 +202,23 @@ def hidden_cells(frame: pl.DataFrame) -> int:
     if MASK not in frame.columns or not frame.height:
         return 0
     return int(frame.select(pl.col(MASK).cast(pl.UInt64).bitwise_count_ones().sum()).item())
+
+
+def cells_suppressed(
+    frame: pl.DataFrame,
+    names: Sequence[str],
+    *,
+    group: str | None,
+    row_groups: Sequence[Sequence[str]],
+    threshold: int,
+) -> pl.DataFrame:
+    """Rules 1 and 2 over any frame of people counts (needs figures: people in need and the
+    severity distribution): `names` the counts, `group` the column whose rows add up to a
+    published total (None: none), `row_groups` the cells of a row that add up to one. The
+    hidden cells are emptied (null) and MASK counts them per row."""
+    frame = _complement(_primary(frame, names, threshold), names, group, row_groups)
+    hidden = [pl.col(_h(n)) for n in names]
+    return frame.with_columns(
+        *(pl.when(pl.col(_h(n))).then(None).otherwise(pl.col(n)).alias(n) for n in names),
+        pl.sum_horizontal(h.cast(pl.Int64) for h in hidden).alias(MASK),
+    ).drop(_h(n) for n in names)

@@ -1,10 +1,12 @@
 """The sector indicators of a site assessment, scored against minimum standards.
 
-One declared rule set (`INDICATORS`): each indicator says which sector it reports on, how its
-value is derived from the assessment's fields, and the standard it is read against (Sphere,
-docs/domain.md §7), so the page shows the rule next to the value and a change of rule is one line
-here. Values are ratios, shares and answers about the site, never a count of a small group:
-a site profile is published, and a count of five unaccompanied children is not publishable.
+One declared rule set (`INDICATORS`), read from the shipped needs rule set file
+(`needs/rulesets/sphere-2018-v2.yaml`, docs/needs.md): each indicator says which sector it
+reports on, how its value is derived from the assessment's fields (`needs.scoring.value_expr`,
+the same expression the severity is scored on), and the standard it is read against (Sphere,
+docs/domain.md §7), so the page shows the rule next to the value. Values are ratios, shares
+and answers about the site, never a count of a small group: a site profile is published, and a
+count of five unaccompanied children is not publishable.
 
 Computed column-wise over any number of assessments (a site over its rounds, or every site of
 a round) by `indicators_frame`.
@@ -14,14 +16,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import polars as pl
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from opendtm.mobility.choices import Sector, StandardStatus
+from opendtm.needs.rules import DEFAULT_VERSION, shipped
+from opendtm.needs.scoring import SITE_UNSCORED as UNSCORED
+from opendtm.needs.scoring import fields_read, level_expr, value_expr, value_kind
 
-VERSION = "sphere-2018-v2"
+VERSION = DEFAULT_VERSION
 """The rule set's version: shown with the scores, bumped when a rule changes."""
 
 
@@ -77,6 +83,7 @@ class Indicator:
     limit: Limit | None = None
     emergency: Limit | None = None
     choices_of: str | None = None  # a select_one field: its value is shown by its choice label
+    rule: dict[str, Any] | None = None  # the indicator as the rule set file declares it
 
     def meets_expr(self) -> pl.Expr | None:
         return self.limit.holds(VALUE) if self.limit is not None else self.meets
@@ -90,215 +97,50 @@ class Indicator:
         return max((x.decimals for x in self.limits()), default=0) + 1
 
 
-def _per(numerator: str, denominator: str) -> pl.Expr:
-    """numerator / denominator, null when either is missing or the denominator is zero."""
-    den = pl.col(denominator).cast(pl.Float64)
-    return pl.when(den > 0).then(pl.col(numerator).cast(pl.Float64) / den).otherwise(None)
-
-
-def _people_per(facilities: str) -> pl.Expr:
-    """People per functional facility; with none at all, no ratio but a failed standard."""
-    count = pl.col(facilities).cast(pl.Float64)
-    return (
-        pl.when(count > 0)
-        .then(pl.col("ind").cast(pl.Float64) / count)
-        .when((count == 0) & (pl.col("ind") > 0))
-        .then(pl.lit(float("inf")))
-        .otherwise(None)
+def _indicator(spec: dict[str, Any]) -> Indicator:
+    """An Indicator of the rule set file: its value expression is the needs scoring's, its
+    standard the file's `standard:` (a limit, an emergency limit, or the answers that meet)."""
+    standard = spec.get("standard") or {}
+    limit = emergency = meets = None
+    for name, make in (("at_least", at_least), ("at_most", at_most)):
+        if name in standard:
+            limit = make(standard[name])
+        if f"emergency_{name}" in standard:
+            emergency = make(standard[f"emergency_{name}"])
+    if "meets" in standard:
+        answers = standard["meets"]
+        if value_kind(spec["value"]) in ("yes_no", "named"):
+            meets = VALUE.is_in([1.0 if a == "yes" else 0.0 for a in answers])
+        else:
+            meets = VALUE.is_in(answers)
+    return Indicator(
+        key=spec["key"],
+        sector=Sector(spec["sector"]),
+        label=_(spec["label"]),
+        unit=spec["unit"],
+        value=value_expr(spec["value"]),
+        standard=_(standard["text"]) if "text" in standard else "",
+        meets=meets,
+        limit=limit,
+        emergency=emergency,
+        choices_of=spec["value"]["answer"] if value_kind(spec["value"]) == "answer" else None,
+        rule=spec,
     )
 
 
-def _yes(column: str) -> pl.Expr:
-    return pl.col(column).cast(pl.Boolean)
+RULES = shipped(VERSION)
+INDICATORS: tuple[Indicator, ...] = tuple(_indicator(i) for i in RULES.indicators("site"))
 
-
-INDICATORS: tuple[Indicator, ...] = (
-    Indicator(
-        "site_management",
-        Sector.CCCM,
-        _("Site management agency present"),
-        "yes/no",
-        _yes("site_management").cast(pl.Float64),
-        _("a site management agency"),
-        meets=VALUE == 1,
-    ),
-    Indicator(
-        "hh_no_shelter_share",
-        Sector.SHELTER,
-        _("Households without shelter"),
-        "%",
-        _per("hh_no_shelter", "hh") * 100,
-        _("none"),
-        limit=at_most(0),
-    ),
-    Indicator(
-        "covered_area_pp",
-        Sector.SHELTER,
-        _("Covered living space per person"),
-        "m²",
-        _per("covered_area_m2", "ind"),
-        _("≥ 3.5 m² per person"),
-        limit=at_least(3.5),
-    ),
-    Indicator(
-        "water_lpd",
-        Sector.WASH,
-        _("Water available per person per day"),
-        "litres",
-        pl.col("water_lpd").cast(pl.Float64),
-        _("≥ 15 litres"),
-        limit=at_least(15),
-    ),
-    Indicator(
-        "people_per_tap",
-        Sector.WASH,
-        _("People per functional tap"),
-        "people",
-        _people_per("taps"),
-        _("≤ 250"),
-        limit=at_most(250),
-    ),
-    Indicator(
-        "people_per_latrine",
-        Sector.WASH,
-        _("People per functional latrine"),
-        "people",
-        _people_per("latrines"),
-        _("≤ 20 (≤ 50 in the first weeks)"),
-        limit=at_most(20),
-        emergency=at_most(50),
-    ),
-    Indicator(
-        "people_per_shower",
-        Sector.WASH,
-        _("People per functional bathing facility"),
-        "people",
-        _people_per("showers"),
-        _("≤ 50"),
-        limit=at_most(50),
-    ),
-    Indicator(
-        "latrines_separated",
-        Sector.WASH,
-        _("Latrines separated by sex and lockable"),
-        "yes/no",
-        _yes("latrines_separated").cast(pl.Float64),
-        _("yes"),
-        meets=VALUE == 1,
-    ),
-    Indicator(
-        "handwashing",
-        Sector.WASH,
-        _("Handwashing facilities"),
-        "yes/no",
-        _yes("handwashing").cast(pl.Float64),
-        _("yes"),
-        meets=VALUE == 1,
-    ),
-    Indicator(
-        "water_source",
-        Sector.WASH,
-        _("Main water source"),
-        "",
-        pl.col("water_source").cast(pl.Utf8),
-        choices_of="water_source",
-    ),
-    Indicator(
-        "health_access",
-        Sector.HEALTH,
-        _("Access to health care"),
-        "",
-        pl.col("health_access").cast(pl.Utf8),
-        _("on site or under 5 km"),
-        meets=VALUE.is_in(["on_site", "lt_5km"]),
-        choices_of="health_access",
-    ),
-    Indicator(
-        "food_access",
-        Sector.FOOD,
-        _("Access to food"),
-        "",
-        pl.col("food_access").cast(pl.Utf8),
-        _("regular"),
-        meets=VALUE == "regular",
-        choices_of="food_access",
-    ),
-    Indicator(
-        "children_in_school",
-        Sector.EDUCATION,
-        _("Children attending school"),
-        "",
-        pl.col("children_in_school").cast(pl.Utf8),
-        _("most"),
-        meets=VALUE == "most",
-        choices_of="children_in_school",
-    ),
-    Indicator(
-        "lighting",
-        Sector.PROTECTION,
-        _("Lighting in the site"),
-        "",
-        pl.col("lighting").cast(pl.Utf8),
-        _("adequate"),
-        meets=VALUE == "adequate",
-        choices_of="lighting",
-    ),
-    Indicator(
-        "security_incidents",
-        Sector.PROTECTION,
-        _("Security incidents reported"),
-        "yes/no",
-        _yes("security_incidents").cast(pl.Float64),
-        _("none"),
-        meets=VALUE == 0,
-    ),
-    Indicator(
-        "gbv_referral",
-        Sector.PROTECTION,
-        _("Referral pathway for gender-based violence known"),
-        "yes/no",
-        _yes("gbv_referral").cast(pl.Float64),
-        _("yes"),
-        meets=VALUE == 1,
-    ),
-    Indicator(
-        "cfm",
-        Sector.PROTECTION,
-        _("Complaints and feedback mechanism"),
-        "yes/no",
-        _yes("cfm").cast(pl.Float64),
-        _("yes"),
-        meets=VALUE == 1,
-    ),
-)
-
-SOURCE_FIELDS: tuple[str, ...] = (
-    "site_status",
-    "ind",
-    "hh",
-    "hh_no_shelter",
-    "covered_area_m2",
-    "water_lpd",
-    "taps",
-    "latrines",
-    "showers",
-    "latrines_separated",
-    "handwashing",
-    "water_source",
-    "health_access",
-    "food_access",
-    "children_in_school",
-    "lighting",
-    "security_incidents",
-    "gbv_referral",
-    "cfm",
-    "site_management",
+SOURCE_FIELDS: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        [
+            "site_status",
+            "ind",
+            *(f for i in RULES.indicators("site") for f in fields_read(i["value"])),
+        ]
+    )
 )
 """The assessment fields the indicators read (and nothing else of the submission)."""
-
-
-# A closed site, or one with nobody in it, has no living conditions to score.
-UNSCORED = (pl.col("site_status") == "closed").fill_null(False) | (pl.col("ind").fill_null(0) == 0)
 
 
 def _status(indicator: Indicator) -> pl.Expr:
@@ -340,11 +182,21 @@ def _shown(indicator: Indicator) -> pl.Expr:
     return shown.cast(pl.Utf8).str.replace(r"\.0$", "")
 
 
+def _level(indicator: Indicator) -> pl.Expr:
+    """The indicator's severity level (1-5) by the rule set (`needs.scoring.level_expr`);
+    null when it has none, is not reported, or the site is not scored."""
+    level = level_expr(indicator.rule) if indicator.rule is not None else None
+    if level is None:
+        return pl.lit(None, dtype=pl.Int64)
+    return pl.when(UNSCORED).then(None).otherwise(level).cast(pl.Int64)
+
+
 def indicators_frame(
     assessments: pl.DataFrame, keys: list[str], choice_labels: dict[str, dict[str, str]]
 ) -> pl.DataFrame:
     """One row per assessment and indicator: the `keys` columns of the assessment, then
-    `indicator`, `sector`, `label`, `unit`, `standard`, `value` (text, as shown) and `status`.
+    `indicator`, `sector`, `label`, `unit`, `standard`, `value` (text, as shown), `status`
+    and `level` (the severity level 1-5 of the needs rule set, null where none).
 
     `assessments` holds SOURCE_FIELDS (and the `keys`); `choice_labels` gives, per select_one
     field, the label of each choice name (from the form). Values are computed column-wise,
@@ -377,6 +229,7 @@ def indicators_frame(
                 if valued.schema["value"].is_numeric()
                 else text.alias("value"),
                 _status(indicator).alias("status"),
+                _level(indicator).alias("level"),
                 pl.lit(order).alias("_order"),
             )
         )

@@ -39,6 +39,11 @@ class Operation(AttributedModel):
         blank=True,
         help_text="Gazetteer version the operation currently codes places with.",
     )
+    needs_rules_version = models.CharField(
+        max_length=50,
+        default="sphere-2018-v2",
+        help_text="Needs rule set the operation scores its assessments with (needs.rules).",
+    )
 
     class Meta:
         ordering = ["code"]
@@ -103,6 +108,12 @@ class Round(AttributedModel):
         null=True,
         blank=True,
         help_text="Gazetteer version the round's figures were published on.",
+    )
+    needs_rules_version = models.CharField(
+        max_length=50,
+        blank=True,
+        default="",
+        help_text="Needs rule set the round was published with (empty until published).",
     )
 
     objects = RoundQuerySet.as_manager()

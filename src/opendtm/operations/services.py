@@ -123,8 +123,11 @@ def operation_update(
     mcof_phase: str | Unset = UNSET,
     is_public: bool | Unset = UNSET,
     end_date: date | Unset | None = UNSET,
+    needs_rules: str | Unset = UNSET,
 ) -> Operation:
-    """Change an operation's name, MCOF phase, visibility or end date (operation admins).
+    """Change an operation's name, MCOF phase, visibility, end date or needs rule set version
+    (operation admins). A new rule set version scores the rounds not yet published; a
+    published round keeps the version it was published with.
 
     Only the arguments given are changed; a call that changes nothing writes nothing.
     """
@@ -144,6 +147,10 @@ def operation_update(
                     f"End date {end_date} is before the operation's start {operation.start_date}."
                 )
         wanted["end_date"] = end_date
+    if not isinstance(needs_rules, Unset):
+        from opendtm.needs.queries import ruleset_get  # needs reads operations
+
+        wanted["needs_rules_version"] = ruleset_get(version=needs_rules).version
     changes = {
         field: [getattr(operation, field), value]
         for field, value in wanted.items()
@@ -432,10 +439,10 @@ def round_transition(
     target = choice_parse(RoundStatus, to_status, field="round status")
     # The operation row first (as operation_gazetteer_adopt locks it), then the round: the
     # version read here is the one the operation is on now, not the one the caller loaded.
-    operation.gazetteer_version_id = (
+    operation.gazetteer_version_id, operation.needs_rules_version = (
         Operation.objects.select_for_update()
         .filter(pk=operation.pk)
-        .values_list("gazetteer_version_id", flat=True)
+        .values_list("gazetteer_version_id", "needs_rules_version")
         .get()
     )
     current = Round.objects.select_for_update().get(pk=round.pk)
@@ -465,7 +472,8 @@ def round_transition(
     if target == RoundStatus.PUBLISHED:
         current.published_at = timezone.now()
         current.gazetteer_version = _operation_gazetteer(operation, actor)
-        update_fields += ["published_at", "gazetteer_version"]
+        current.needs_rules_version = operation.needs_rules_version
+        update_fields += ["published_at", "gazetteer_version", "needs_rules_version"]
     current.save(update_fields=update_fields)
     RoundTransition.objects.create(
         round=current, from_status=from_status, to_status=target, by=actor, reason=reason
@@ -473,6 +481,7 @@ def round_transition(
     changes: dict[str, Any] = {"status": [from_status, target.value]}
     if target == RoundStatus.PUBLISHED:
         changes["gazetteer_version"] = [None, current.gazetteer_version_id]
+        changes["needs_rules_version"] = ["", current.needs_rules_version]
     audit_record(
         actor=actor,
         action=f"round.{move.verb}",
@@ -488,7 +497,13 @@ def round_transition(
 
         current.operation = operation
         figures_snapshot_build(round=current, actor=actor)
-    for field in ("status", "published_at", "gazetteer_version_id", "updated_at"):
+    for field in (
+        "status",
+        "published_at",
+        "gazetteer_version_id",
+        "needs_rules_version",
+        "updated_at",
+    ):
         setattr(round, field, getattr(current, field))
     return round
 
