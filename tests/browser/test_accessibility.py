@@ -107,6 +107,7 @@ PAGES: tuple[Page, ...] = (
     Page("import upload", "/o/typhoon/rounds/2/import/"),
     Page("import job", "/o/typhoon/rounds/2/import/", then=_upload_export),
     Page("rounds", "/o/typhoon/rounds/"),
+    Page("submissions", "/o/typhoon/rounds/2/submissions/?form=dtm_site", user="analyst"),
     Page("publish confirmation", "/o/typhoon/rounds/2/", then=_to_publish),
     Page("operation settings", "/o/typhoon/settings/", user="admin"),
     Page("operation people", "/o/typhoon/people/", user="admin"),
