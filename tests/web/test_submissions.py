@@ -26,7 +26,7 @@ ROWS = [
     (WORLD, 7, "r2-S3", "Accepted", "Adm4 PH0100202001 (PH0100202001)", "S3", 0),
     ("sites.csv", 2, "uuid-a", "Flagged", UNIT_B1, "S-001", 2),
     ("sites.csv", 3, "uuid-b", "Flagged", UNIT_B1, "S-002", 2),
-    ("sites.csv", 4, "uuid-c", "Rejected", "", "", 2),
+    ("sites.csv", 4, "uuid-c", "Rejected", "", "", 1),
     ("sites.csv", 5, "uuid-d", "Rejected", "", "", 1),
     ("sites.csv", 6, "uuid-e", "Flagged", UNIT_B1, "S-005", 2),
     ("sites.csv", 7, "uuid-a", "Rejected", "", "", 1),
@@ -98,7 +98,7 @@ def test_the_baseline_form_is_the_default_and_has_no_site_column(web_world: WebW
         ("admin=PH0100201", [1]),  # M3: the unit holding S2's barangay
         ("admin=PH01001", [0, 3, 4, 7]),  # P1, two levels up
         ("site=S-001", [3]),
-        ("sort=-issues", [3, 4, 5, 7, 6, 8, 0, 1, 2]),
+        ("sort=-issues", [3, 4, 7, 5, 6, 8, 0, 1, 2]),
         ("sort=submission", [0, 1, 2, 3, 8, 4, 5, 6, 7]),
         ("sort=-status", [5, 6, 8, 3, 4, 7, 0, 1, 2]),
         ("sort=-unit", [2, 1, 0, 3, 4, 7, 5, 6, 8]),

@@ -25,14 +25,18 @@ document.addEventListener("change", function (event) {
     var tables = Array.prototype.slice.call(root.querySelectorAll("table.data"));
     if (root.matches && root.matches("table.data")) { tables.push(root); }
     tables.forEach(function (table) {
-      if (table.parentElement.classList.contains("table-scroll")) { return; }
-      var box = document.createElement("div");
-      box.className = "table-scroll";
+      // A template may have put the box there already: it is made reachable all the same.
+      var box = table.parentElement;
+      if (!box.classList.contains("table-scroll")) {
+        box = document.createElement("div");
+        box.className = "table-scroll";
+        table.parentNode.insertBefore(box, table);
+        box.appendChild(table);
+      }
+      if (box.hasAttribute("tabindex")) { return; }
       box.tabIndex = 0;
       var name = nameOf(table);
       if (name) { box.setAttribute("role", "region"); box.setAttribute("aria-label", name); }
-      table.parentNode.insertBefore(box, table);
-      box.appendChild(table);
     });
   }
 
