@@ -316,12 +316,6 @@ CHARTS_WITHOUT_TABLE = """() => [...document.querySelectorAll(".chart")].filter(
 }).map((chart) => "#" + chart.id)"""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the dashboard's map, trend and pyramid and the site profile's pyramid get their "
-    "tables with the dashboard and site-profile work (issue 12, items 5 and 8); when they "
-    "land this test passes and the marker goes",
-)
 @pytest.mark.django_db(transaction=True)
 def test_every_chart_has_its_table(
     web_world: WebWorld, live_server: Any, browser: Any, tmp_path: Path

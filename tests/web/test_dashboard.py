@@ -250,3 +250,29 @@ def test_any_unit_down_to_the_locations_is_an_area(
     assert response.status_code == 200
     assert _kpi(response.content.decode(), "idp_ind") == idp_ind
     assert client.get("/o/typhoon/?pcode=XX99").status_code == 404
+
+
+def _table_rows(html: str, table_id: str) -> list[tuple[str, ...]]:
+    start = html.index(f'id="{table_id}"')
+    body = html[html.index("<tbody>", start) : html.index("</tbody>", start)]
+    return [
+        tuple(re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", row))
+        for row in re.findall(r"<tr>(.*?)</tr>", body)
+    ]
+
+
+def test_every_chart_has_its_table_with_the_charts_numbers(
+    web_world: WebWorld, client: Client
+) -> None:
+    """The map's numbers are the breakdown's (`data-table`); the trend and the pyramid are
+    followed by tables of the very series they draw."""
+    client.force_login(web_world.users["analyst"])  # type: ignore[arg-type]
+    html = client.get("/o/typhoon/?round=2").content.decode()
+    assert 'id="map" class="chart tall" data-table="breakdown-table"' in html
+    assert 'id="breakdown-table"' in html
+    assert _table_rows(html, "trend-table") == [("R1", "278", "0"), ("R2", "164", "146")]
+    start = html.index('<script id="pyramid-data" type="application/json">') + 50
+    pyramid = json.loads(html[start : html.index("</script>", start)])
+    drawn = zip(pyramid["brackets"], pyramid["female"], pyramid["male"], strict=True)
+    assert _table_rows(html, "pyramid-table") == [(b, f"{f:,}", f"{m:,}") for b, f, m in drawn]
+    assert len(pyramid["brackets"]) == 5

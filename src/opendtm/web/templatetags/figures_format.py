@@ -30,3 +30,12 @@ def pct(value: Any) -> str:
 @register.filter
 def get(mapping: Any, key: str) -> Any:
     return mapping.get(key) if mapping else None
+
+
+@register.simple_tag
+def chart_rows(data: dict[str, Any] | None, *keys: str) -> list[tuple[Any, ...]]:
+    """A chart's series side by side, one row per point: the rows of the chart's own table,
+    from the very data the chart is drawn from."""
+    if not data:
+        return []
+    return list(zip(*(data.get(key) or [] for key in keys), strict=False))
