@@ -30,6 +30,8 @@ def form_better_fit(*, path: Path, form: FormSpec) -> FormSpec | None:
 
     try:
         source = source_read(Path(path))
+        if not source.sheet_names:  # a workbook listing no sheet: nothing to compare
+            return None
         headers = source.headers(source.sheet_names[0])
     except OpenDTMError:
         return None
