@@ -51,20 +51,48 @@ def browser_page() -> Iterator[tuple[Any, list[str]]]:
 
 
 @pytest.fixture
-def task_worker(settings: Any) -> Iterator[None]:
+def task_worker(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The task queue's worker (`core.worker.Worker`, as `opendtm worker` runs it) in a thread
-    beside the live server, for the jobs the pages queue."""
+    beside the live server, for the jobs the pages queue.
+
+    On SQLite the test database is in memory, in SQLite's shared-cache mode, whose table locks
+    refuse a reader at once ("database table is locked") instead of making it wait as a
+    database file in WAL mode does: the worker's steps (claiming a task, running it) and the
+    live server's requests then take turns on one lock, as they would wait on each other's
+    locks on a real file. On PostgreSQL they run side by side."""
     import threading
 
+    from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection
 
     from opendtm.core.worker import Worker
 
     settings.OPENDTM_WEB_IMPORT_INLINE = False
-    # Few writes beside the pages' reads: the in-memory test database is SQLite's shared cache,
-    # whose table locks refuse a read at once instead of waiting.
-    settings.OPENDTM_JOB_HEARTBEAT_SECONDS = 60
-    worker = Worker(interval=0.5)
+    settings.OPENDTM_JOB_HEARTBEAT_SECONDS = 60  # few writes beside the pages' reads
+    turns = threading.RLock() if connection.vendor == "sqlite" else None
+
+    class TakingTurns(Worker):
+        def claim(self) -> Any:
+            if turns is None:
+                return super().claim()
+            with turns:
+                return super().claim()
+
+        def run_task(self, db_task_result: Any) -> None:
+            if turns is None:
+                return super().run_task(db_task_result)
+            with turns:
+                return super().run_task(db_task_result)
+
+    if turns is not None:
+        served = WSGIHandler.__call__
+
+        def serve_in_turn(self: WSGIHandler, environ: Any, start_response: Any) -> Any:
+            with turns:
+                return served(self, environ, start_response)
+
+        monkeypatch.setattr(WSGIHandler, "__call__", serve_in_turn)
+    worker = TakingTurns(interval=0.5)
 
     def run() -> None:
         try:
