@@ -44,10 +44,15 @@ SEX_AGE = [f"ind_{s}_{a}" for s in ("f", "m") for a in ("lt1", "1_5", "6_17", "1
 SHARE = np.array([0.02, 0.08, 0.2, 0.15, 0.05, 0.02, 0.08, 0.2, 0.15, 0.05])
 
 
-def _django(home: Path) -> None:
+def _django(home: Path, database_url: str | None = None) -> None:
+    """A SQLite database in `home`, or the PostgreSQL database `database_url` names (it must
+    be migrated and hold no operation `bench-op`)."""
     os.environ["OPENDTM_HOME"] = str(home)
     os.environ.setdefault("OPENDTM_USER", "bench")
-    os.environ.pop("DATABASE_URL", None)
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    else:
+        os.environ.pop("DATABASE_URL", None)
     from opendtm.cli.bootstrap import setup_django
 
     setup_django()
@@ -92,9 +97,11 @@ def _gazetteer(actor: Any, synthetic: bool) -> str:
     return "synthetic PHL (40,800 barangays)"
 
 
-def setup(home: Path, rows: int, synthetic: bool, new_sites: bool = False) -> dict[str, Any]:
+def setup(
+    home: Path, rows: int, synthetic: bool, new_sites: bool = False, database_url: str | None = None
+) -> dict[str, Any]:
     """Database, gazetteer, operation, open round, registered sites and the CSV to import."""
-    _django(home)
+    _django(home, database_url)
     from opendtm.accounts.services import user_for_cli
     from opendtm.gazetteer.models import AdminUnit
     from opendtm.operations.models import Operation, Round
@@ -257,9 +264,11 @@ def duckdb_read(path: str) -> float:
     return elapsed
 
 
-def run_import(home: Path, path: str, round_number: int) -> dict[str, Any]:
+def run_import(
+    home: Path, path: str, round_number: int, database_url: str | None = None
+) -> dict[str, Any]:
     """In the child process: the timed import, as a user would run it."""
-    _django(home)
+    _django(home, database_url)
     from opendtm.accounts.services import user_for_cli
     from opendtm.ingest.services import import_commit
     from opendtm.operations.models import Operation, Round
@@ -304,20 +313,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--synthetic", action="store_true", help="Skip the built-in gazetteer.")
     parser.add_argument("--new-sites", action="store_true", help="Register no site beforehand.")
     parser.add_argument("--json", action="store_true", help="Results as one JSON line.")
+    parser.add_argument("--database-url", help="A migrated PostgreSQL database (default: SQLite).")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(run_import(args.home, args.path, 1)))
+        print(json.dumps(run_import(args.home, args.path, 1, args.database_url)))
         return 0
     home = args.home or Path(tempfile.mkdtemp(prefix="opendtm-bench-"))
     home.mkdir(parents=True, exist_ok=True)
-    prepared = setup(home, args.rows, args.synthetic, args.new_sites)
+    prepared = setup(home, args.rows, args.synthetic, args.new_sites, args.database_url)
     size = Path(prepared["path"]).stat().st_size
     duck = None if args.json else duckdb_read(prepared["path"])
     load_before = os.getloadavg()[0]
     child = subprocess.run(
-        [sys.executable, __file__, "--child", "--home", str(home), "--path", prepared["path"]],
+        [sys.executable, __file__, "--child", "--home", str(home), "--path", prepared["path"]]
+        + (["--database-url", args.database_url] if args.database_url else []),
         capture_output=True,
         text=True,
         check=False,
