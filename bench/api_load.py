@@ -234,7 +234,7 @@ def serve(home: Path, port: int, workers: int, threads: int) -> subprocess.Popen
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 240  # readiness: a fresh home migrates and compresses first
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise SystemExit(f"opendtm serve exited with {server.returncode}: see {log.name}")
