@@ -339,3 +339,13 @@ def accepted_parents_frame(*, country_iso3: str) -> pl.DataFrame:
         .agg(pl.col("source").unique(maintain_order=True).str.join(",").alias("sources"))
         .sort("unit_id", "parent_id")
     )
+
+
+def unit_or_below(path: str, unit: AdminUnit) -> Q:
+    """`path` (a foreign key to an admin unit) is `unit` or a unit below it, followed through
+    the parent links, not the code's prefix (which is not hierarchical in every gazetteer)."""
+    inside = Q(**{path: unit})
+    for _ in range(MAX_LEVEL):
+        path += "__parent"
+        inside |= Q(**{path: unit})
+    return inside

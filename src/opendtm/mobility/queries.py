@@ -28,7 +28,7 @@ from opendtm.accounts.roles import authorize
 from opendtm.core.choices import choice_parse
 from opendtm.core.errors import InvalidInput, NotFound
 from opendtm.forms.queries import form_spec_get
-from opendtm.gazetteer.models import MAX_LEVEL, AdminUnit
+from opendtm.gazetteer.queries import unit_or_below
 from opendtm.ingest.choices import Severity, SubmissionStatus
 from opendtm.ingest.models import ImportBatch, ImportIssue
 from opendtm.ingest.queries import cells_as_received
@@ -212,16 +212,6 @@ def _rejected_lines(batches: QuerySet[ImportBatch]) -> QuerySet[ImportIssue]:
     return ImportIssue.objects.filter(on_main, row__isnull=False).exclude(rule="repeat.orphan")
 
 
-def _within(path: str, unit: AdminUnit) -> Q:
-    """`path` (a foreign key to an admin unit) is `unit` or a unit below it, followed through
-    the parent links (a code's prefix is not hierarchical in every gazetteer)."""
-    inside = Q(**{path: unit})
-    for _ in range(MAX_LEVEL):
-        path += "__parent"
-        inside |= Q(**{path: unit})
-    return inside
-
-
 def submissions_of(
     *,
     user: AnyUser,
@@ -286,7 +276,7 @@ def submissions_of(
             unit = admin_unit_for_code(country_iso3=round_.operation.country_iso3, code=admin_pcode)
         except NotFound as exc:
             raise InvalidInput(exc.message, hint=exc.hint) from None
-        stored = stored.filter(_within(unit_path, unit))
+        stored = stored.filter(unit_or_below(unit_path, unit))
     if site_id:
         if not is_site:
             raise InvalidInput(

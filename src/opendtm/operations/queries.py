@@ -30,8 +30,8 @@ from opendtm.accounts.queries import operations_visible_to, operations_where
 from opendtm.accounts.roles import can
 from opendtm.core.choices import choice_parse
 from opendtm.core.errors import NotFound
-from opendtm.gazetteer.models import MAX_LEVEL, AdminUnit, GazetteerVersion
-from opendtm.gazetteer.queries import unit_resolve, units_resolve
+from opendtm.gazetteer.models import AdminUnit, GazetteerVersion
+from opendtm.gazetteer.queries import unit_or_below, unit_resolve, units_resolve
 from opendtm.mobility.models import SiteAssessment
 from opendtm.operations.choices import SiteStatus, SiteType
 from opendtm.operations.models import Operation, Round, RoundTransition, Site, SiteStatusChange
@@ -271,12 +271,7 @@ def sites_of(
         sites = sites.filter(site_type=choice_parse(SiteType, site_type, field="site type"))
     if admin_pcode:
         unit = admin_unit_for_code(country_iso3=operation.country_iso3, code=admin_pcode)
-        inside = Q(admin_unit=unit)
-        path = "admin_unit"
-        for _ in range(MAX_LEVEL):
-            path += "__parent"
-            inside |= Q(**{path: unit})
-        sites = sites.filter(inside)
+        sites = sites.filter(unit_or_below("admin_unit", unit))
     return sites.order_by("site_id")
 
 
