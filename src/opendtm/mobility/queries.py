@@ -89,11 +89,8 @@ def site_indicators(*, user: AnyUser, operation: Operation, site: Site) -> pl.Da
 def _select_one_labels() -> dict[str, dict[str, str]]:
     """Per select_one field of the site form, the label of each of its choices."""
     spec = form_spec_get(form_id=AssessmentForm.SITE)
-    return {
-        f.name: {c.name: c.label for c in spec.choices.get(f.list_name or "", ())}
-        for f in spec.fields
-        if f.type == "select_one"
-    }
+    lists = _choice_labels()
+    return {f.name: lists.get(f.list_name or "", {}) for f in spec.fields if f.type == "select_one"}
 
 
 def _choice_labels() -> dict[str, dict[str, str]]:
