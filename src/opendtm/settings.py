@@ -231,6 +231,14 @@ OPENDTM_IMPORTS_AT_ONCE = int(os.environ.get("OPENDTM_IMPORTS_AT_ONCE", "2"))
 # OPENDTM_JOB_STALE_SECONDS (or whose worker process on this machine is gone) is failed.
 OPENDTM_JOB_HEARTBEAT_SECONDS = float(os.environ.get("OPENDTM_JOB_HEARTBEAT_SECONDS", "5"))
 OPENDTM_JOB_STALE_SECONDS = float(os.environ.get("OPENDTM_JOB_STALE_SECONDS", "300"))
+# PDF reports asked for in the browser (reports.tasks): a render waiting longer than STALE is
+# taken for one whose worker died; a reader has at most PENDING_MAX waiting; renders are kept
+# KEEP seconds for downloading again.
+OPENDTM_REPORT_STALE_SECONDS = float(os.environ.get("OPENDTM_REPORT_STALE_SECONDS", "600"))
+OPENDTM_REPORT_PENDING_MAX = int(os.environ.get("OPENDTM_REPORT_PENDING_MAX", "4"))
+OPENDTM_REPORT_KEEP_SECONDS = float(os.environ.get("OPENDTM_REPORT_KEEP_SECONDS", "86400"))
+# A snapshot build running longer than this is taken for one whose worker died, and queued again.
+OPENDTM_SNAPSHOT_STALE_SECONDS = float(os.environ.get("OPENDTM_SNAPSHOT_STALE_SECONDS", "3600"))
 # Bytes of uploads one operation may keep at once (files not yet cleaned up), and the age in
 # days after which the worker removes the files of failed, cancelled and imported uploads.
 OPENDTM_UPLOAD_QUOTA_BYTES = int(os.environ.get("OPENDTM_UPLOAD_QUOTA_BYTES", str(2 << 30)))

@@ -67,7 +67,7 @@ def task_worker(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None
 
     from opendtm.core.worker import Worker
 
-    settings.OPENDTM_WEB_IMPORT_INLINE = False
+    settings.OPENDTM_TASKS_INLINE = False
     settings.OPENDTM_JOB_HEARTBEAT_SECONDS = 60  # few writes beside the pages' reads
     turns = threading.RLock() if connection.vendor == "sqlite" else None
 

@@ -30,7 +30,7 @@ MESSY = Path(__file__).resolve().parent / "fixtures" / "sites_messy.csv"
 @pytest.fixture
 def queued(web_world: WebWorld, settings: Any) -> Any:  # noqa: F811
     """A function making a job of the messy site export, queued (not run) like the page's."""
-    settings.OPENDTM_WEB_IMPORT_INLINE = False
+    settings.OPENDTM_TASKS_INLINE = False
     world = web_world.world
     text = MESSY.read_text().replace("0102801", "0100101").replace("PH01028", "PH01001")
 

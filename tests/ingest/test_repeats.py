@@ -274,7 +274,7 @@ def test_the_web_upload_asks_the_same(operation, round_, actor, stored, client, 
     """The browser's upload: the dry run says what would go, confirming without the box is
     refused (nothing changes), the box needs a reason, and with both the origins go."""
     settings.UPLOAD_ROOT = stored / "uploads"
-    settings.OPENDTM_WEB_IMPORT_INLINE = True
+    settings.OPENDTM_TASKS_INLINE = True
     client.force_login(actor)
     path = workbook(stored / "renamed.xlsx", sheet="origins_v2")
     before = database_fingerprint()

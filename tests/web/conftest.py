@@ -28,7 +28,7 @@ class WebWorld:
 @pytest.fixture
 def web_world(db: Any, settings: Any, tmp_path: Any) -> WebWorld:
     settings.UPLOAD_ROOT = tmp_path / "uploads"
-    settings.OPENDTM_WEB_IMPORT_INLINE = True
+    settings.OPENDTM_TASKS_INLINE = True
     world = world_build()
     users: dict[str, User | None] = {
         "anonymous": None,

@@ -173,7 +173,8 @@ def test_every_url_is_in_the_table() -> None:
                # the management pages: tests/web/test_access_manage.py
                "rounds", "round-open", "round-publish", "operation-settings",
                "operation-people", "operation-form", "operation-new", "users", "user",
-               "user-active", "user-password", "tokens", "token-revoke"}  # fmt: skip
+               "user-active", "user-password", "tokens", "token-revoke",
+               "figures-rebuild"}  # fmt: skip
     assert names == covered
 
 
@@ -205,7 +206,8 @@ def _operation_urls(code: str) -> list[tuple[str, str]]:
         kwargs = {"code": code, **{k: v for k, v in SAMPLE.items() if k in names}}
         method = (
             "post"
-            if pattern.name in ("round-move", "round-open", "import-confirm", "import-cancel")
+            if pattern.name
+            in ("round-move", "round-open", "import-confirm", "import-cancel", "figures-rebuild")
             else "get"
         )
         pages.append((method, reverse(f"web:{pattern.name}", kwargs=kwargs)))
@@ -231,7 +233,7 @@ def test_a_private_operation_answers_as_one_that_does_not_exist(
     if user is not None:
         client.force_login(user)
     pages = list(zip(_operation_urls("typhoon"), _operation_urls("nosuchop"), strict=True))
-    assert len(pages) == 26
+    assert len(pages) == 27
     for (method, private_url), (_, missing_url) in pages:
         private = getattr(client, method)(private_url)
         missing = getattr(client, method)(missing_url)

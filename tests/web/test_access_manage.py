@@ -15,10 +15,12 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django_tasks_db.models import DBTaskResult
 
 from opendtm.accounts.models import AuditEvent, OperationGrant
 from opendtm.api.models import ApiToken
 from opendtm.api.services import token_create
+from opendtm.figures.models import FigureSnapshot
 from opendtm.operations.models import Operation, Round
 from tests.web.conftest import WebWorld
 
@@ -63,6 +65,7 @@ PAGES: dict[str, tuple[str, str, dict[str, str] | None]] = {
     "token_issue": ("post", "/account/tokens/", {"name": "script"}),
     "token_issue_other": ("post", "/account/tokens/", {"name": "x", "username": "boss"}),
     "token_revoke": ("post", "/account/tokens/{token}/revoke/", {"reason": "lost"}),
+    "figures_rebuild": ("post", "/o/typhoon/rounds/1/figures/rebuild/", None),
 }
 
 L = "login"
@@ -88,6 +91,7 @@ PRIVATE: dict[str, tuple[Any, ...]] = {
     "token_issue":         (L,   200, 200, 200, 200, 200, 200),
     "token_issue_other":   (L,   403, 403, 403, 403, 403, 200),
     "token_revoke":        (L,   403, 302, 403, 403, 403, 302),
+    "figures_rebuild":     (L,   404, 403, 403, 302, 302, 302),
 }  # fmt: skip
 # Public operation: anyone sees its rounds; a user without a role is refused (403), no
 # longer told it does not exist; the rest is as on a private one.
@@ -101,6 +105,7 @@ PUBLIC: dict[str, tuple[Any, ...]] = PRIVATE | {
     "round_open":          (L,   403, 403, 403, 302, 302, 302),
     "settings_post":       (L,   403, 403, 403, 403, 302, 302),
     "people_post":         (L,   403, 403, 403, 403, 302, 302),
+    "figures_rebuild":     (L,   403, 403, 403, 302, 302, 302),
 }  # fmt: skip
 REFUSED = {L, 400, 403, 404, 405}
 
@@ -122,6 +127,8 @@ def _state() -> tuple[Any, ...]:
         sorted(OperationGrant.objects.values_list("user__username", "operation__code", "role")),
         sorted(get_user_model().objects.values_list("username", "is_active", "password")),
         sorted(ApiToken.objects.values_list("pk", flat=True)),
+        sorted(FigureSnapshot.objects.values_list("pk", flat=True)),
+        DBTaskResult.objects.count(),
     )
 
 

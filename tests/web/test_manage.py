@@ -13,9 +13,12 @@ from typing import Any
 
 import openpyxl
 from django.test import Client
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from opendtm.accounts.models import AuditEvent, OperationGrant
 from opendtm.api.models import ApiToken
+from opendtm.core.worker import tasks_run_pending
 from opendtm.figures.exports import number
 from opendtm.figures.models import FigureSnapshot
 from opendtm.figures.queries import figures_headline
@@ -76,6 +79,45 @@ def test_publishing_asks_for_confirmation_and_says_what_becomes_public(
     assert FigureSnapshot.objects.filter(round=round2).exists()
     event = published.get(object_id=str(round2.pk))
     assert (event.actor, event.reason) == (manager, "weekly release")
+
+
+def test_a_round_published_in_the_browser_has_its_figures_built_by_the_worker(
+    web_world: WebWorld, settings: Any
+) -> None:
+    """The publication queues the snapshot's build; the round page says where its figures are
+    read from, and a manager (not a viewer) queues a rebuild."""
+    settings.OPENDTM_TASKS_INLINE = False
+    manager, viewer = _as(web_world, "manager"), _as(web_world, "viewer")
+    round_validate(round=_round2(web_world), actor=web_world.users["manager"])  # type: ignore[arg-type]
+    manager.post(
+        "/o/typhoon/rounds/2/move/",
+        {"to_status": "published", "confirm": "on", "reason": "weekly release"},
+    )
+    round2 = _round2(web_world)
+    assert (round2.status, FigureSnapshot.objects.filter(round=round2).count()) == ("published", 0)
+    page = manager.get("/o/typhoon/rounds/2/").content.decode()
+    assert "the snapshot is queued for the background worker; until then they are computed" in page
+    assert 'id="figures-rebuild"' not in page
+
+    tasks_run_pending()
+    built = FigureSnapshot.objects.get(round=round2)
+    page = manager.get("/o/typhoon/rounds/2/").content.decode()
+    stamp = timezone.localtime(built.built_at).strftime("%Y-%m-%d %H:%M")
+    assert f"read from the snapshot built at {stamp}." in page
+    assert 'id="figures-rebuild"' in page
+    assert 'id="figures-rebuild"' not in viewer.get("/o/typhoon/rounds/2/").content.decode()
+
+    assert viewer.post("/o/typhoon/rounds/2/figures/rebuild/").status_code == 403
+    assert DBTaskResult.objects.filter(status="READY").count() == 0
+    done = manager.post("/o/typhoon/rounds/2/figures/rebuild/")
+    assert done["Location"] == "/o/typhoon/rounds/2/"
+    assert DBTaskResult.objects.get(status="READY").args_kwargs["args"] == [
+        round2.pk,
+        web_world.users["manager"].pk,
+        True,
+    ]
+    tasks_run_pending()
+    assert FigureSnapshot.objects.get(round=round2).pk != built.pk
 
 
 def test_the_confirmation_page_of_a_round_that_cannot_be_published_says_why(

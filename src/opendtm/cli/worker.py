@@ -1,6 +1,6 @@
-"""`opendtm worker`: run the queued tasks (imports' dry runs and imports); `opendtm uploads
-clean`: remove the files of old finished uploads. Both thin: the worker is `core.worker`, the
-chores are `ingest.jobs`."""
+"""`opendtm worker`: run the queued tasks (imports' dry runs and imports, snapshot builds, PDF
+reports); `opendtm uploads clean`: remove the files of old finished uploads. Both thin: the
+worker is `core.worker`, the chores are `ingest.jobs`, `figures.tasks` and `reports.tasks`."""
 
 from __future__ import annotations
 
@@ -20,19 +20,23 @@ import click
 )
 @click.option("--parent-pid", type=int, default=None, hidden=True)  # `opendtm serve`'s
 def worker_command(batch: bool, interval: float, parent_pid: int | None) -> None:
-    """Run the task queue: imports started in the browser. Run one or more beside the web
-    server (`opendtm serve` starts one itself); stop with Ctrl-C (the task running finishes
-    first; a second Ctrl-C stops it, and the job is failed with nothing imported)."""
+    """Run the task queue: imports started in the browser, published rounds' figures, PDF
+    reports asked for in the browser. Run one
+    or more beside the web server (`opendtm serve` starts one itself); stop with Ctrl-C (the
+    task running finishes first; a second Ctrl-C stops it, and the job is failed with nothing
+    imported)."""
     from opendtm.core.errors import InvalidInput
     from opendtm.core.worker import Worker
+    from opendtm.figures.tasks import snapshots_ensure
     from opendtm.ingest.jobs import jobs_sweep, uploads_clean
+    from opendtm.reports.tasks import renders_prune
 
     if interval < 0:
         raise InvalidInput(f"--interval {interval:g}: give 0 or more seconds.")
     worker = Worker(
         interval=interval,
         batch=batch,
-        housekeeping=[jobs_sweep, uploads_clean],
+        housekeeping=[jobs_sweep, uploads_clean, snapshots_ensure, renders_prune],
         parent_pid=parent_pid,
     )
     if not batch:

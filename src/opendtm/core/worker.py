@@ -13,12 +13,15 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
 
+from django.conf import settings
 from django.db import close_old_connections
 from django.db.utils import OperationalError
+from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker as QueueWorker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
@@ -26,6 +29,43 @@ from django_tasks_db.utils import exclusive_transaction, is_locked_database_exce
 log = logging.getLogger(__name__)
 HOUSEKEEPING_SECONDS = 60.0
 _current = threading.local()
+
+
+def tasks_inline() -> bool:
+    """Tests inside one transaction: whoever queues a task runs it at once, in this thread,
+    through the worker's own function (`tasks_run_pending`)."""
+    return bool(getattr(settings, "OPENDTM_TASKS_INLINE", False))
+
+
+def worker_alive(worker_id: str) -> bool:
+    """Whether the worker of this id may still be running: False only for a worker of this
+    machine whose process is gone (one elsewhere cannot be looked at from here)."""
+    host, _, rest = worker_id.rpartition(":")
+    pid = rest.split("-", 1)[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    if int(pid) == os.getpid():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process of that number
+        return True
+    return True
+
+
+def task_abandon(task_id: str, *, reason: str) -> None:
+    """Mark a task whose worker died as failed (the queue's own row stays `RUNNING`
+    otherwise, since no process is left to finish it)."""
+    if not task_id:
+        return
+    DBTaskResult.objects.filter(pk=task_id, status="RUNNING").update(
+        status="FAILED",
+        finished_at=timezone.now(),
+        exception_class_path="opendtm.core.worker.WorkerStopped",
+        traceback=reason,
+    )
 
 
 def current_task_id() -> str:
@@ -53,7 +93,7 @@ class Worker(QueueWorker):
             backend_name="default",
             startup_delay=False,
             max_tasks=max_tasks,
-            worker_id=f"{os.getpid()}-{secrets.token_hex(6)}",
+            worker_id=f"{socket.gethostname()}:{os.getpid()}-{secrets.token_hex(6)}",
             excluded_queue_names=[],
         )
         self.housekeeping = list(housekeeping)

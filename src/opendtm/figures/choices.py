@@ -31,3 +31,20 @@ class ExportFormat(models.TextChoices):
     XLSX = "xlsx", "Excel workbook"
     HXL = "hxl", "CSV with an HXL tag row"
     GEOJSON = "geojson", "GeoJSON points"
+
+
+class BuildState(models.TextChoices):
+    """Where a published round's snapshot is (`figures.tasks.snapshot_build_status`)."""
+
+    QUEUED = "queued", "Queued: the figures are computed live until it is built"
+    BUILDING = "building", "Being built: the figures are computed live until it is done"
+    BUILT = "built", "Built: the figures are read from the published snapshot"
+    FAILED = "failed", "The build failed: the figures are computed live"
+
+
+class SnapshotTiming(models.TextChoices):
+    """When publishing builds the round's snapshot: at once in the publishing transaction (the
+    command line, the demo), or queued for the worker (the browser)."""
+
+    NOW = "now", "In the publishing transaction"
+    QUEUED = "queued", "On the task queue"

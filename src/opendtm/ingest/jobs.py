@@ -31,6 +31,7 @@ from django.utils import timezone
 from opendtm.accounts.choices import Action
 from opendtm.accounts.roles import authorize
 from opendtm.core.errors import InvalidInput, NotFound
+from opendtm.core.worker import task_abandon, worker_alive
 from opendtm.forms.workbook_check import workbook_archive_check
 from opendtm.ingest.choices import JobState
 from opendtm.ingest.models import ImportJob, ImportJobTransition
@@ -253,22 +254,9 @@ def job_cancel(job: ImportJob, *, actor: User) -> ImportJob:
     return job_transition(job, to=S.CANCELLED, by=actor, reason="cancelled by the user")
 
 
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _worker_gone(job: ImportJob) -> bool:
     """Whether the job's worker ran on this machine and its process no longer exists."""
-    host, _, pid = job.worker.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    return int(pid) != os.getpid() and not _process_alive(int(pid))
+    return bool(job.worker) and not worker_alive(job.worker)
 
 
 STOPPED = (
@@ -281,8 +269,6 @@ def jobs_sweep() -> int:
     """Fail the running jobs whose worker died: heartbeat older than OPENDTM_JOB_STALE_SECONDS,
     or a worker process of this machine that no longer exists. Their import transaction rolled
     back with the process, so the round is as it was. Returns how many were failed."""
-    from opendtm.ingest.tasks import task_abandon
-
     stale = timezone.now() - timedelta(seconds=float(settings.OPENDTM_JOB_STALE_SECONDS))
     failed = 0
     for job in ImportJob.objects.filter(state__in=RUNNING):

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from opendtm.core.errors import OpenDTMError, library_panic, panic_text
+from opendtm.core.worker import tasks_inline
 from opendtm.ingest.choices import JobState
 from opendtm.ingest.jobs import RUNNING, job_report, job_transition, jobs_sweep, worker_name
 from opendtm.ingest.models import ImportJob
@@ -27,12 +28,6 @@ from opendtm.ingest.models import ImportJob
 log = logging.getLogger(__name__)
 SLOT_LOCK = 0x0D7A1  # PostgreSQL advisory lock serialising the taking of import slots
 STAGES = {"read": "rows_read", "checked": "rows_checked", "stored": "rows_stored"}
-
-
-def inline() -> bool:
-    """Tests inside one transaction: the view runs the queued task at once, in this thread,
-    through the worker's own function (`core.worker.tasks_run_pending`)."""
-    return bool(getattr(settings, "OPENDTM_WEB_IMPORT_INLINE", False))
 
 
 class Heartbeat:
@@ -49,13 +44,13 @@ class Heartbeat:
         """The import's progress (`ingest.services.Progress`): kept here, written at once
         when no transaction holds this thread's connection, else by the thread."""
         self.counts[STAGES[stage]] = rows
-        if not connection.in_atomic_block or inline():
+        if not connection.in_atomic_block or tasks_inline():
             ImportJob.objects.filter(pk=self.job_pk).update(
                 heartbeat_at=timezone.now(), **self.counts
             )
 
     def __enter__(self) -> Heartbeat:
-        if not inline():
+        if not tasks_inline():
             self.thread.start()
         return self
 
@@ -171,28 +166,13 @@ def import_job_task(job_pk: int) -> str:
 
 
 def job_enqueue(job: ImportJob) -> ImportJob:
-    """Queue the job's next run; under OPENDTM_WEB_IMPORT_INLINE run it at once here."""
+    """Queue the job's next run; under OPENDTM_TASKS_INLINE run it at once here."""
     queued = import_job_task.enqueue(job.pk)
     ImportJob.objects.filter(pk=job.pk).update(task_id=str(queued.id))
     job.task_id = str(queued.id)
-    if inline():
+    if tasks_inline():
         from opendtm.core.worker import tasks_run_pending
 
         tasks_run_pending()
         job.refresh_from_db()
     return job
-
-
-def task_abandon(task_id: str, *, reason: str) -> None:
-    """Mark the task of a job whose worker died as failed (the queue's own row stays
-    `RUNNING` otherwise, since no process is left to finish it)."""
-    from django_tasks_db.models import DBTaskResult
-
-    if not task_id:
-        return
-    DBTaskResult.objects.filter(pk=task_id, status="RUNNING").update(
-        status="FAILED",
-        finished_at=timezone.now(),
-        exception_class_path="opendtm.ingest.jobs.WorkerStopped",
-        traceback=reason,
-    )

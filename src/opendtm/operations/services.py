@@ -18,6 +18,7 @@ from opendtm.accounts.roles import authorize, authorize_superuser
 from opendtm.accounts.services import audit_record
 from opendtm.core.choices import choice_parse
 from opendtm.core.errors import Conflict, InvalidInput
+from opendtm.figures.choices import SnapshotTiming
 from opendtm.gazetteer.countries import country_get
 from opendtm.gazetteer.models import GazetteerVersion
 from opendtm.operations.checks import (
@@ -427,16 +428,20 @@ def round_transition(
     to_status: str,
     actor: User,
     reason: str = "",
+    snapshot: str = SnapshotTiming.NOW,
 ) -> Round:
     """Move a round through its workflow, as ROUND_TRANSITIONS allows, and log the move.
 
     Publishing stamps `published_at` and the gazetteer version the operation is on at that
-    moment (`operation_gazetteer_adopt` moves it) on the round.
+    moment (`operation_gazetteer_adopt` moves it) on the round, and builds its snapshot in
+    the same transaction (`snapshot="now"`) or queues the build in it (`"queued"`, the
+    browser's: `figures.tasks`), so a round is never published without one or the other.
     Reopening needs a reason and is refused while another round of the operation is open.
     """
     operation = round.operation
     authorize(actor, Action.MANAGE_ROUNDS, operation)
     target = choice_parse(RoundStatus, to_status, field="round status")
+    timing = choice_parse(SnapshotTiming, snapshot, field="snapshot timing")
     # The operation row first (as operation_gazetteer_adopt locks it), then the round: the
     # version read here is the one the operation is on now, not the one the caller loaded.
     operation.gazetteer_version_id, operation.needs_rules_version = (
@@ -494,9 +499,13 @@ def round_transition(
     )
     if target == RoundStatus.PUBLISHED:
         from opendtm.figures.services import figures_snapshot_build  # figures imports us
+        from opendtm.figures.tasks import snapshot_queue
 
         current.operation = operation
-        figures_snapshot_build(round=current, actor=actor)
+        if timing == SnapshotTiming.QUEUED:
+            snapshot_queue(round=current, actor=actor)
+        else:
+            figures_snapshot_build(round=current, actor=actor)
     for field in (
         "status",
         "published_at",
@@ -515,10 +524,12 @@ def round_validate(*, round: Round, actor: User, reason: str = "") -> Round:
     )
 
 
-def round_publish(*, round: Round, actor: User, reason: str = "") -> Round:
+def round_publish(
+    *, round: Round, actor: User, reason: str = "", snapshot: str = SnapshotTiming.NOW
+) -> Round:
     """validated -> published: figures become visible to viewers (and the public) for good."""
     return round_transition(
-        round=round, to_status=RoundStatus.PUBLISHED, actor=actor, reason=reason
+        round=round, to_status=RoundStatus.PUBLISHED, actor=actor, reason=reason, snapshot=snapshot
     )
 
 

@@ -20,3 +20,12 @@ class ProfileTable(models.TextChoices):
 class TableFormat(models.TextChoices):
     CSV = "csv", "CSV"
     XLSX = "xlsx", "XLSX"
+
+
+class RenderState(models.TextChoices):
+    """Where a PDF asked for in the browser is: the worker renders it out of the request."""
+
+    QUEUED = "queued", _("queued")
+    RENDERING = "rendering", _("being rendered")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")

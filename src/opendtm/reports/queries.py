@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 from django.utils import timezone
 
+from opendtm.core.errors import NotFound
 from opendtm.figures import queries as fq
 from opendtm.figures.measures import SITE_NAMES
 from opendtm.figures.results import AdminFigures, Headline, Provenance, SiteFigures
@@ -24,6 +25,7 @@ from opendtm.mobility.profile import MOVEMENTS, NOT_STORED, VULNERABILITIES, sha
 from opendtm.mobility.queries import round_indicator_summary, site_facts, site_indicators
 from opendtm.operations.models import Operation, Round, Site
 from opendtm.operations.queries import AnyUser, round_get, rounds_of, site_get, site_history
+from opendtm.reports.models import ReportRender
 from opendtm.web import charts
 
 TOP_ORIGINS = 10
@@ -220,3 +222,15 @@ def round_report(*, user: AnyUser, operation: Operation, round_number: int) -> R
             for level in sorted({breakdown.level, units.level})
         },
     )
+
+
+def report_render_get(*, user: AnyUser, operation: Operation, pk: int) -> ReportRender:
+    """A render of the reader's own (a visitor's: one asked for without logging in), NotFound
+    otherwise: a PDF made for another reader may hold what this one may not see."""
+    from django.contrib.auth.models import User
+
+    reader = user if isinstance(user, User) and user.is_authenticated else None
+    found = ReportRender.objects.filter(operation=operation, requested_by=reader, pk=pk).first()
+    if found is None:
+        raise NotFound(f"No report {pk} of yours in {operation.code}.")
+    return found

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 from opendtm.accounts.choices import Action
 from opendtm.accounts.roles import can
 from opendtm.core.errors import Conflict, InvalidInput
+from opendtm.figures.choices import SnapshotTiming
+from opendtm.figures.tasks import snapshot_build_status, snapshot_queue
 from opendtm.ingest import jobs
 from opendtm.ingest.cleaning_log import cleaning_log_as_csv, cleaning_log_rows
 from opendtm.ingest.issues import ISSUE_COLUMNS
@@ -73,8 +75,26 @@ def round_page(request: OperationRequest, number: int) -> HttpResponse:
             "log": list(cleaning_log(user=user, round_=round_)[:200]) if may_raw else None,
             "may_import": can(user, Action.IMPORT, operation) and round_.status == RoundStatus.OPEN,
             "transition_form": TransitionForm(),
+            "figures_build": snapshot_build_status(round_),
+            "may_manage": may_manage,
         },
     )
+
+
+@require_POST
+@operation_view(Action.MANAGE_ROUNDS)
+def figures_rebuild(request: OperationRequest, number: int) -> HttpResponse:
+    """Queue a rebuild of a published round's snapshot (after a failed build, or a change of
+    the suppression threshold): the worker builds it; pages read the figures live meanwhile."""
+    round_ = _round(request, number)
+    try:
+        snapshot_queue(round=round_, actor=request.user, rebuild=True)  # type: ignore[arg-type]
+        messages.success(
+            request, _("The figures of round %(n)s are queued to be built.") % {"n": number}
+        )
+    except Conflict as exc:
+        messages.error(request, str(exc))
+    return redirect("web:round", code=request.operation.code, number=number)
 
 
 @require_POST
@@ -102,6 +122,7 @@ def round_move(request: OperationRequest, number: int) -> HttpResponse:
                 to_status=form.cleaned_data["to_status"],
                 actor=request.user,  # type: ignore[arg-type]
                 reason=form.cleaned_data["reason"],
+                snapshot=SnapshotTiming.QUEUED,
             )
             messages.success(
                 request, _("Round %(n)s is now %(s)s.") % {"n": number, "s": round_.status}

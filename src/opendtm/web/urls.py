@@ -40,6 +40,11 @@ urlpatterns = [
     ),
     path("o/<slug:code>/rounds/<int:number>/", rounds.round_page, name="round"),
     path("o/<slug:code>/rounds/<int:number>/move/", rounds.round_move, name="round-move"),
+    path(
+        "o/<slug:code>/rounds/<int:number>/figures/rebuild/",
+        rounds.figures_rebuild,
+        name="figures-rebuild",
+    ),
     path("o/<slug:code>/rounds/<int:number>/report.pdf", reports.round_pdf, name="round-pdf"),
     path(
         "o/<slug:code>/rounds/<int:number>/publish/",
