@@ -79,6 +79,32 @@ def _issue_token(page: Any, tmp: Path) -> None:
     page.wait_for_selector("#token-secret")
 
 
+def _report_render(state: str) -> Callable[[Any, Path], None]:
+    """Open the page of a round report's render of the manager's in `state` (made here: the
+    live server renders at once). Only a failed one is checked: the waiting one reloads every
+    2 s, under axe's feet; it is the same template with a status line instead of the alert."""
+
+    def go(page: Any, tmp: Path) -> None:
+        from django.contrib.auth.models import User
+
+        from opendtm.operations.models import Operation
+        from opendtm.reports.models import ReportRender
+
+        render = ReportRender.objects.create(
+            operation=Operation.objects.get(code="typhoon"),
+            requested_by=User.objects.get(username="max"),
+            kind="round",
+            round_number=1,
+            language="en",
+            basis="a11y",
+            state=state,
+            message="The report could not be rendered (the worker's log says why); ask again.",
+        )
+        page.goto(page.url.split("/o/")[0] + f"/o/typhoon/rounds/1/report.pdf?render={render.pk}")
+
+    return go
+
+
 @dataclass(frozen=True)
 class Page:
     """One page to check: where it is, who looks at it (a role of `web_world`, "anonymous"
@@ -115,6 +141,8 @@ PAGES: tuple[Page, ...] = (
     Page("users", "/manage/users/", user="superuser"),
     Page("user", "/manage/users/nora/", user="superuser"),
     Page("API tokens", "/account/tokens/", then=_issue_token),
+    Page("round, published", "/o/typhoon/rounds/1/"),
+    Page("report, failed", "/o/typhoon/rounds/1/", then=_report_render("failed")),
     Page("error 403", "/o/typhoon/rounds/2/import/", user="viewer", status=403),
     Page("error 404", "/o/typhoon/sites/NO-SUCH-SITE/", status=404),
     Page("API docs", "/api/docs", user="anonymous", ready=".swagger-ui .opblock"),
