@@ -13,6 +13,7 @@ from pyxform.xls2xform import convert
 
 from opendtm.forms.queries import form_spec_get
 from opendtm.forms.spec import FormSpec
+from opendtm.forms.translations import forms_translated
 from opendtm.forms.xlsform import shipped_rows, write_xlsform
 from tests.forms.workbooks import sheet_rows
 
@@ -311,5 +312,6 @@ def test_site_compiles_to_an_xform_with_its_rules(tmp_path: Path) -> None:
 )
 @pytest.mark.parametrize("form_id", ["dtm_baseline", "dtm_site"])
 def test_shipped_forms_pass_odk_validate(tmp_path: Path, form_id: str) -> None:
-    path = write_xlsform(shipped_rows(form_id), tmp_path / f"{form_id}.xlsx")
+    """As shipped: with their five languages (`forms.translations`)."""
+    path = write_xlsform(forms_translated(shipped_rows(form_id)), tmp_path / f"{form_id}.xlsx")
     assert convert(xlsform=str(path), validate=True).warnings == []

@@ -12,6 +12,7 @@ from pyxform.xls2xform import convert
 from opendtm.core.errors import InvalidInput, NotFound
 from opendtm.forms.queries import form_spec_get
 from opendtm.forms.services import form_export
+from opendtm.forms.translations import LANGUAGES
 from opendtm.gazetteer.models import AdminUnit
 from tests.factories import GazetteerVersionFactory, OperationFactory, admin_tree
 from tests.forms.workbooks import sheet_rows
@@ -28,17 +29,20 @@ def survey_by_name(path: Path) -> dict[str, dict[str, object]]:
 
 
 def admin_choices(path: Path) -> list[tuple[object, ...]]:
-    """(list, P-code, name, parent P-code) of every admin-unit choice, in sheet order."""
+    """(list, P-code, name, parent P-code) of every admin-unit choice, in sheet order. A unit's
+    name stands in every language's label column: gazetteer names are not translated."""
     rows = sheet_rows(path, "choices")
     header = [str(h) for h in rows[0]]
-    assert header[:3] == ["list_name", "name", "label"]
+    labels = [f"label::{name}" for name in LANGUAGES.values()]
+    assert header[:7] == ["list_name", "name", *labels]
     found: list[tuple[object, ...]] = []
     for row in rows[1:]:
         cells = dict(zip(header, row, strict=True))
         if str(cells["list_name"]).startswith("adm"):
             level = int(str(cells["list_name"])[3:])
             parent = cells.get(f"adm{level - 1}")
-            found.append((cells["list_name"], cells["name"], cells["label"], parent))
+            assert len({cells[label] for label in labels}) == 1
+            found.append((cells["list_name"], cells["name"], cells[labels[0]], parent))
     return found
 
 
@@ -70,7 +74,11 @@ def test_export_without_operation_asks_for_typed_p_codes(tmp_path: Path) -> None
     assert survey["adm1_pcode"]["required"] == "yes"
     assert survey["adm2_pcode"]["required"] is None
     assert admin_choices(path) == []
-    assert sheet_rows(path, "choices")[0] == ["list_name", "name", "label"]
+    assert sheet_rows(path, "choices")[0] == [
+        "list_name",
+        "name",
+        *(f"label::{name}" for name in LANGUAGES.values()),
+    ]
     assert sorted(p.name for p in (tmp_path / "forms").iterdir()) == ["dtm_site.xlsx"]
 
 

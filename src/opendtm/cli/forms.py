@@ -1,4 +1,5 @@
-"""`opendtm forms export|show`: the shipped XLSForms, written out or listed field by field."""
+"""`opendtm forms export|show|messages`: the shipped XLSForms, written out, listed field by
+field, or their translation template rewritten."""
 
 from __future__ import annotations
 
@@ -68,6 +69,38 @@ def show_command(form_id: str) -> None:
                     "/".join(f.group_path) or "-",
                 ]
             )
+        )
+
+
+@forms_group.command("messages")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the template here instead of the package's forms/locale/xlsform.pot.",
+)
+def messages_command(output: Path | None) -> None:
+    """Rewrite the translation template of the shipped forms' texts and say, per language, what
+    is still to translate (update each catalogue with `msgmerge -U forms/locale/fr.po
+    forms/locale/xlsform.pot`, then translate the empty entries)."""
+    from opendtm.forms.translations import (
+        LANGUAGES,
+        TEMPLATE,
+        catalogue_gaps,
+        messages_template,
+        shipped_messages,
+    )
+
+    texts = shipped_messages()
+    path = messages_template(texts, output or TEMPLATE)
+    click.echo(f"{path}: {len(texts)} texts")
+    for code, name in LANGUAGES.items():
+        if code == "en":
+            continue
+        missing, unused = catalogue_gaps(code, texts)
+        click.echo(
+            f"{name}: {len(texts) - len(missing)} of {len(texts)} translated"
+            + (f", {len(unused)} no longer used" if unused else "")
         )
 
 

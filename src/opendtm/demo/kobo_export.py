@@ -5,6 +5,11 @@ headers are `group/subgroup/field`; a select_multiple is one space-separated col
 column per choice (`group/field/choice`); a geopoint is one `lat lon alt precision` column plus
 `group/_field_latitude`, `_longitude`, `_altitude`, `_precision`; Kobo's metadata columns follow;
 each repeat gets its own sheet joined to the main one by `_parent_index` = main `_index`.
+
+With `language`, it is Kobo's "labels" export in that language of a multi-language form
+(formpack's `lang`): headers are the group and question labels (`Group label/Question label`,
+`Question label/Choice label` for a one-hot column, `Group label/_Question label_latitude`),
+and the answers of selects are their choices' labels, space-separated for a select_multiple.
 """
 
 from __future__ import annotations
@@ -32,33 +37,49 @@ EXPORTED_TYPES = {
 }  # fmt: skip
 
 
-def _path(f: Field) -> str:
+def _path(form: FormSpec, f: Field, labels: bool) -> str:
+    if labels:
+        return "/".join(form.label_path(f))
     return "/".join((*f.group_path, f.name))
 
 
-def _columns(form: FormSpec, fields: Sequence[Field]) -> list[tuple[str, Field, str]]:
+def _columns(
+    form: FormSpec, fields: Sequence[Field], labels: bool = False
+) -> list[tuple[str, Field, str]]:
     """(header, field, part) for every exported column; part says which piece of the value."""
     cols: list[tuple[str, Field, str]] = []
     for f in fields:
         if f.type not in EXPORTED_TYPES:
             continue
-        cols.append((_path(f), f, "value"))
+        path = _path(form, f, labels)
+        cols.append((path, f, "value"))
         if f.type == "select_multiple" and f.list_name:
-            cols.extend((f"{_path(f)}/{c.name}", f, c.name) for c in form.choices[f.list_name])
+            cols.extend(
+                (f"{path}/{c.label if labels else c.name}", f, c.name)
+                for c in form.choices[f.list_name]
+            )
         elif f.type == "geopoint":
-            prefix = "/".join(f.group_path)
+            groups = form.label_path(f)[:-1] if labels else f.group_path
+            prefix = "/".join(groups)
             for part in ("latitude", "longitude", "altitude", "precision"):
-                header = f"_{f.name}_{part}"
+                header = f"_{f.label if labels else f.name}_{part}"
                 cols.append((f"{prefix}/{header}" if prefix else header, f, part))
     return cols
 
 
-def _cell(value: object, f: Field, part: str) -> object:
+def _cell(value: object, f: Field, part: str, shown: dict[str, str] | None = None) -> object:
+    """The cell of `part` of the value; `shown` maps a choice name to its label (labels export)."""
     if value is None:
         return None
+    if f.type == "select_one" and shown is not None:
+        return shown.get(str(value), value)
     if f.type == "select_multiple":
         chosen = value.split() if isinstance(value, str) else list(value)  # type: ignore[call-overload]
-        return " ".join(chosen) if part == "value" else ("1" if part in chosen else "0")
+        if part == "value":
+            return (
+                " ".join(shown.get(c, c) for c in chosen) if shown is not None else " ".join(chosen)
+            )
+        return "1" if part in chosen else "0"
     if f.type == "geopoint":
         if isinstance(value, str):
             return value if part == "value" else None
@@ -83,11 +104,18 @@ def kobo_xlsx_write(
     path: Path,
     repeats: dict[str, Sequence[dict[str, object]]] | None = None,
     first_id: int = 100_001,
+    language: str | None = None,
 ) -> Path:
-    """Write one Kobo-style XLSX export. Records carry `_uuid`; repeat rows `_parent_uuid`."""
+    """Write one Kobo-style XLSX export. Records carry `_uuid`; repeat rows `_parent_uuid`.
+    `language` (an XLSForm language name of the form): the labels export in that language."""
+    labels = language is not None
+    if language is not None:
+        form = form.in_language(language)
+    # list name -> choice name -> label; lists share names ("other") with labels of their own
+    shown = {n: {c.name: c.label for c in options} for n, options in form.choices.items()}
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
     main = book.add_worksheet(form.title[:31])
-    cols = _columns(form, form.main_fields())
+    cols = _columns(form, form.main_fields(), labels)
     headers = ["start", "end", *(c[0] for c in cols), *MAIN_META]
     main.write_row(0, 0, headers)
     index_of: dict[str, int] = {}
@@ -102,7 +130,10 @@ def kobo_xlsx_write(
             started.isoformat() + "+08:00",
             (started + timedelta(minutes=25)).isoformat() + "+08:00",
         ]
-        values.extend(_cell(record.get(f.name), f, part) for _h, f, part in cols)
+        values.extend(
+            _cell(record.get(f.name), f, part, shown.get(f.list_name or "") if labels else None)
+            for _h, f, part in cols
+        )
         values.extend(
             [
                 first_id + i,
@@ -122,12 +153,15 @@ def kobo_xlsx_write(
         meta_of.setdefault(uuid, (first_id + i, submitted.isoformat()))
     for repeat, rows in (repeats or {}).items():
         sheet = book.add_worksheet(repeat[:31])
-        rcols = _columns(form, form.repeat_fields(repeat))
+        rcols = _columns(form, form.repeat_fields(repeat), labels)
         sheet.write_row(0, 0, [*(c[0] for c in rcols), *REPEAT_META])
         for j, row in enumerate(rows, start=1):
             parent = str(row["_parent_uuid"])
             sub_id, sub_time = meta_of.get(parent, (None, None))
-            values = [_cell(row.get(f.name), f, part) for _h, f, part in rcols]
+            values = [
+                _cell(row.get(f.name), f, part, shown.get(f.list_name or "") if labels else None)
+                for _h, f, part in rcols
+            ]
             values.extend(
                 [j, form.title[:31], index_of.get(parent), sub_id, parent, sub_time, "", "",
                  "submitted_via_web", "", form.version, ""]

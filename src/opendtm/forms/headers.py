@@ -97,6 +97,24 @@ def columns_match(headers: list[str], form: FormSpec, fields: tuple[Field, ...])
     return found
 
 
+def form_in_headers_language(headers: list[str], form: FormSpec) -> FormSpec:
+    """The form in the language of a label export's headers: of a multi-language form, the
+    language in which the most of its main questions find their column (XML names count for
+    every language alike; a tie keeps the default language). KoboToolbox exports labels in the
+    language the user picks, headers and answers alike, so the answers are then read in it."""
+    if len(form.languages) < 2:
+        return form
+    best, most = form, -1
+    for language in form.languages:
+        candidate = form.in_language(language)
+        fields = tuple(f for f in candidate.main_fields() if f.type in VALUE_TYPES)
+        found = columns_match(headers, candidate, fields)
+        matched = sum(1 for f in fields if found.has_field(f.name))
+        if matched > most:
+            best, most = candidate, matched
+    return best
+
+
 def _last_segment(text: str) -> str:
     for i in range(len(text) - 1, -1, -1):
         if text[i] in SEPARATORS:

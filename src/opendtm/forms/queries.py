@@ -19,6 +19,7 @@ from pyxform.xls2json_backends import get_xlsform
 
 from opendtm.core.errors import InvalidInput
 from opendtm.forms.spec import Choice, Field, FormSpec
+from opendtm.forms.translations import forms_translated
 from opendtm.forms.xlsform import shipped_rows, write_xlsform
 
 _TYPE_NAMES = {
@@ -43,7 +44,7 @@ def form_spec_get(*, form_id: str, path: Path | None = None) -> FormSpec:
 
 @lru_cache(maxsize=8)
 def _shipped_spec(form_id: str) -> FormSpec:
-    rows = shipped_rows(form_id)
+    rows = forms_translated(shipped_rows(form_id))
     with tempfile.TemporaryDirectory(prefix="opendtm-form-") as tmp:
         path = write_xlsform(rows, Path(tmp) / f"{form_id}.xlsx")
         return _spec_from_file(path, default_name=form_id)
@@ -74,12 +75,18 @@ def spec_from_pyxform(data: dict[str, Any]) -> FormSpec:
     fields: list[Field] = []
     repeats: list[str] = []
     group_labels: dict[str, str] = {}
+    languages: dict[str, None] = {language: None}
+    group_labels_in: dict[str, dict[str, str]] = {}
     for element, path, repeat in _walk(data.get("children", []), (), None):
         kind = element.get("type", "")
         name = str(element.get("name", ""))
         label = _text(element.get("label"), language) or name
+        labels = _translations(element.get("label"))
+        languages.update(dict.fromkeys(labels))
         if kind in ("group", "repeat"):
             group_labels[name] = label
+            for lang, text in labels.items():
+                group_labels_in.setdefault(lang, {})[name] = text
             if kind == "repeat":
                 repeats.append(name)
             continue
@@ -99,11 +106,16 @@ def spec_from_pyxform(data: dict[str, Any]) -> FormSpec:
                 group_path=path,
                 repeat=repeat,
                 maximum=field_maximum(bind.get("constraint")) if kind == "integer" else None,
+                labels=labels,
             )
         )
     choices = {
         str(list_name): tuple(
-            Choice(name=str(c["name"]), label=_text(c.get("label"), language) or str(c["name"]))
+            Choice(
+                name=str(c["name"]),
+                label=_text(c.get("label"), language) or str(c["name"]),
+                labels=_translations(c.get("label")),
+            )
             for c in options
         )
         for list_name, options in (data.get("choices") or {}).items()
@@ -116,6 +128,9 @@ def spec_from_pyxform(data: dict[str, Any]) -> FormSpec:
         choices=choices,
         repeats=tuple(repeats),
         group_labels=group_labels,
+        languages=tuple(languages) if len(languages) > 1 else (),
+        group_labels_in=group_labels_in,
+        language=language if len(languages) > 1 else "",
     )
 
 
@@ -148,6 +163,13 @@ def _walk(
             )
         else:
             yield element, path, repeat
+
+
+def _translations(value: Any) -> dict[str, str]:
+    """A translated label's texts by language (pyxform's dict); {} for a single-language one."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): str(v) for k, v in value.items() if v}
 
 
 def _text(value: Any, language: str) -> str:

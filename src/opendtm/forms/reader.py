@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from opendtm.core.errors import InvalidInput
-from opendtm.forms.headers import VALUE_TYPES, ColumnMap, columns_match
+from opendtm.forms.headers import VALUE_TYPES, ColumnMap, columns_match, form_in_headers_language
 from opendtm.forms.limits import INTEGER_MAX
 from opendtm.forms.sources import RawTable, Source, sha256_of, source_read
 from opendtm.forms.spec import Field, FormSpec
@@ -109,6 +109,7 @@ def read_export(
     headers = source.headers(main_sheet)
     if not headers:
         raise InvalidInput(f"{path.name} is empty: sheet {main_sheet!r} has no columns.")
+    form = form_in_headers_language(headers, form)
     main_fields = form.main_fields()
     main_columns = columns_match(headers, form, main_fields)
     _check_is_export(form, main_fields, main_columns, path.name, main_sheet)

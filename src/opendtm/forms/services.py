@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from opendtm.core.errors import InvalidInput
+from opendtm.forms.translations import forms_translated
 from opendtm.forms.xlsform import AdminUnitRow, shipped_rows, with_admin_lists, write_xlsform
 from opendtm.gazetteer.queries import current_units
 from opendtm.operations.models import Operation
@@ -53,7 +54,7 @@ def form_export(*, form_id: str, directory: Path, operation: Operation | None = 
         )
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        return write_xlsform(rows, directory / f"{form_id}.xlsx")
+        return write_xlsform(forms_translated(rows), directory / f"{form_id}.xlsx")
     except OSError as exc:
         raise InvalidInput(
             f"Cannot write {directory / f'{form_id}.xlsx'}: {exc.strerror or exc}.",

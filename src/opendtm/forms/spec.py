@@ -7,15 +7,20 @@ the shipped one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
 class Choice:
-    """One answer of a choice list: its XML name and its (default-language) label."""
+    """One answer of a choice list: its XML name and its (default-language) label, and its
+    label in each language of a multi-language form (XLSForm's language names as keys)."""
 
     name: str
     label: str
+    labels: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    def in_language(self, language: str) -> Choice:
+        return replace(self, label=self.labels.get(language) or self.label)
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,7 @@ class Field:
     # An integer's upper bound: the `. <= N` part of its constraint (forms.queries). The reader
     # refuses a larger cell (`value.out_of_range`), as it refuses one beyond INTEGER_MAX.
     maximum: int | None = None
+    labels: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,30 @@ class FormSpec:
     choices: dict[str, tuple[Choice, ...]] = field(default_factory=dict)
     repeats: tuple[str, ...] = ()
     group_labels: dict[str, str] = field(default_factory=dict)  # group/repeat name -> label
+    # A multi-language form's languages, the default first, and each one's group labels.
+    languages: tuple[str, ...] = ()
+    group_labels_in: dict[str, dict[str, str]] = field(default_factory=dict)
+    language: str = ""  # the language of the labels above, when the form has several
+
+    def in_language(self, language: str) -> FormSpec:
+        """The same form with its labels (questions, groups, choices) in `language`, which a
+        KoboToolbox label export in that language is matched against; the default language's
+        label stands where a text has no translation."""
+        if language not in self.languages:
+            raise KeyError(language)
+        groups = self.group_labels_in.get(language, {})
+        return replace(
+            self,
+            fields=tuple(replace(f, label=f.labels.get(language) or f.label) for f in self.fields),
+            choices={
+                name: tuple(c.in_language(language) for c in options)
+                for name, options in self.choices.items()
+            },
+            group_labels={
+                name: groups.get(name) or label for name, label in self.group_labels.items()
+            },
+            language=language,
+        )
 
     def field(self, name: str) -> Field:
         for f in self.fields:

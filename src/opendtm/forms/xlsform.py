@@ -28,6 +28,7 @@ SURVEY_COLUMNS = (
 )
 CHOICE_COLUMNS = ("list_name", "name", "label", "adm1", "adm2", "adm3")
 ADMIN_FIELDS = {f"adm{level}_pcode": level for level in range(1, 5)}
+ORIGIN_SELECT_LABEL = "Place of origin (admin 2)"  # the origin question once it is a select
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def with_admin_lists(
             row = {
                 **row,
                 "type": "select_one adm2",
-                "label": "Place of origin (admin 2)",
+                "label": ORIGIN_SELECT_LABEL,
                 "hint": "",
                 "constraint": "",
                 "constraint_message": "",
@@ -152,7 +153,15 @@ def _write_sheet(
     workbook: xlsxwriter.Workbook, name: str, rows: Sequence[Row], order: Sequence[str]
 ) -> None:
     used = {key for row in rows for key, value in row.items() if value not in (None, "")}
-    columns = [c for c in order if c in used] + sorted(used - set(order))
+    seen = list(dict.fromkeys(key for row in rows for key in row if key in used))
+    # A translated column (`label::Français (fr)`) stands with its column, languages in order.
+    columns = [
+        c
+        for base in order
+        for c in (base, *(k for k in seen if k.startswith(f"{base}::")))
+        if c in used
+    ]
+    columns += sorted(used - set(columns))
     sheet = workbook.add_worksheet(name)
     sheet.write_row(0, 0, columns)
     for number, row in enumerate(rows, start=1):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from opendtm.core.errors import OpenDTMError
 from opendtm.forms.definitions import BASELINE_FORM_ID, SITE_FORM_ID
-from opendtm.forms.headers import VALUE_TYPES, columns_match
+from opendtm.forms.headers import VALUE_TYPES, columns_match, form_in_headers_language
 from opendtm.forms.spec import FormSpec
 
 SHIPPED = (BASELINE_FORM_ID, SITE_FORM_ID)
@@ -15,6 +15,7 @@ SHIPPED = (BASELINE_FORM_ID, SITE_FORM_ID)
 
 def questions_matched(headers: list[str], form: FormSpec) -> int:
     """How many of the form's main questions have a column among `headers`."""
+    form = form_in_headers_language(headers, form)
     fields = tuple(f for f in form.main_fields() if f.type in VALUE_TYPES)
     found = columns_match(headers, form, fields)
     return sum(1 for f in fields if found.has_field(f.name))
