@@ -116,6 +116,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "opendtm.web.language.UserLanguageMiddleware",  # a logged-in user's own choice wins
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -161,7 +162,15 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+from opendtm.core.languages import LANGUAGES as PAGE_LANGUAGES  # noqa: E402
+
 LANGUAGE_CODE = "en"
+# The languages of the pages, each named in itself (the switcher lists them so). Dari is
+# `fa-af` (Django's Persian formats and its own catalogue as a fallback; right to left).
+LANGUAGES = PAGE_LANGUAGES
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+# Number formats Django does not ship (Dari: Western digits grouped by three).
+FORMAT_MODULE_PATH = ["opendtm.web.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

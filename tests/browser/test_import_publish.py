@@ -62,7 +62,7 @@ def test_manager_imports_publishes_and_reads_dashboard(
     page.click("#publish")  # the confirmation step (tests/browser/test_manage.py)
     page.check("#confirm-publish")
     page.click("#publish-confirm")
-    assert page.inner_text("#round-status") == "published"
+    assert page.inner_text("#round-status") == "Published"
 
     page.goto(f"{base}/o/typhoon/?round=2")
     page.wait_for_selector("body[data-charts=drawn]")

@@ -88,7 +88,7 @@ def test_a_manager_publishes_only_after_the_confirmation_and_opens_the_next_roun
     page.click("nav.opnav >> text=Rounds")
     page.click('#round-list tr[data-round="2"] a')
     page.click("#validate")
-    expect(page.locator("#round-status")).to_have_text("validated")
+    expect(page.locator("#round-status")).to_have_text("Validated")
 
     page.click("#publish")
     page.wait_for_url(f"{base}/o/typhoon/rounds/2/publish/")
@@ -115,7 +115,7 @@ def test_a_manager_publishes_only_after_the_confirmation_and_opens_the_next_roun
     page.check("#confirm-publish")
     page.click("#publish-confirm")
     page.wait_for_url(f"{base}/o/typhoon/rounds/2/")
-    expect(page.locator("#round-status")).to_have_text("published")
+    expect(page.locator("#round-status")).to_have_text("Published")
     assert Round.objects.get(operation=operation, number=2).status == "published"
     expect(page.locator("#publish")).to_have_count(0)
 
@@ -123,7 +123,7 @@ def test_a_manager_publishes_only_after_the_confirmation_and_opens_the_next_roun
     page.fill("#round-open input[name=start_date]", "2026-12-01")
     page.click("#open-round")
     page.wait_for_url(f"{base}/o/typhoon/rounds/3/")
-    expect(page.locator("#round-status")).to_have_text("open")
+    expect(page.locator("#round-status")).to_have_text("Open")
     _no_errors(logged)
 
 

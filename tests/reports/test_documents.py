@@ -4,9 +4,13 @@ the reader may see; the site profile's new sections and tables hold S2's facts (
 from __future__ import annotations
 
 import io
+import re
+import subprocess
+import unicodedata
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 from openpyxl import load_workbook
 
 from opendtm.core.errors import NotFound
@@ -184,3 +188,31 @@ def test_a_formula_in_an_answer_is_neutralised(world: World) -> None:
     workbook = profile_table_file(profile, ProfileTable.NEEDS, TableFormat.XLSX)
     cell = load_workbook(io.BytesIO(workbook)).active["B3"]
     assert (cell.value, cell.data_type) == ('\'=HYPERLINK("http://x")', "s")
+
+
+@pdf
+def test_a_dari_report_is_right_to_left_in_the_shipped_font(world: World, tmp_path: Path) -> None:
+    """Dari (fa-af): the report's words from the Dari catalogue, shaped in the Vazirmatn font
+    shipped with the package (embedded: the reader's machine needs no Persian font), the
+    numbers as in English."""
+    with translation.override("fa-af"):
+        content = round_report_pdf(
+            user=world.viewer, operation=world.operation, round_number=1
+        ).content
+        words = [translation.gettext("Headline figures"), translation.gettext("IDP households")]
+    path = tmp_path / "dari.pdf"
+    path.write_bytes(content)
+    fonts = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True)
+    assert "Vazirmatn" in fonts.stdout
+
+    def letters(text: str) -> str:
+        """Without joiners, direction marks and combining marks (pdftotext puts a mark such
+        as the hamza of ـهٔ before the letter it sits on)."""
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if unicodedata.category(c) != "Mn")
+        return re.sub("[\u200c\u200e\u200f\u202a-\u202e]", "", text)
+
+    text = letters(pdf_text(content, tmp_path))
+    for word in words:
+        assert word != "Headline figures" and letters(word) in text
+    assert "278" in text and "66" in text

@@ -65,3 +65,16 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_type}"
+
+
+class UserPreference(models.Model):
+    """What a user chose for themselves: the language of the pages (one of
+    settings.LANGUAGES), remembered across devices; none chosen: the browser's."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    language = models.CharField(max_length=16, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.language or '(browser)'}"

@@ -85,3 +85,11 @@ def user_get(*, username: str) -> User:
     if found is None:
         raise NotFound(f"No user {username!r}.", hint="See the accounts at /manage/users/.")
     return found
+
+
+def user_language(user: User) -> str:
+    """The language `user` chose for the pages ("" when none: the browser's is used)."""
+    from opendtm.accounts.models import UserPreference
+
+    found = UserPreference.objects.filter(user=user).values_list("language", flat=True).first()
+    return found or ""

@@ -225,3 +225,20 @@ def grant_set(
         changes={"role": [before.value if before else None, new_role.value if new_role else None]},
     )
     return result
+
+
+def user_language_set(*, user: User, language: str) -> str:
+    """Remember the language `user` reads the pages in (a code of settings.LANGUAGES; "" to
+    follow the browser again). Returns the code."""
+    from django.conf import settings
+
+    from opendtm.accounts.models import UserPreference
+
+    codes = [code for code, _name in settings.LANGUAGES]
+    if language and language not in codes:
+        raise InvalidInput(
+            f"language {language!r} is not one of the languages of OpenDTM.",
+            hint=f"Choose one of: {', '.join(codes)}.",
+        )
+    UserPreference.objects.update_or_create(user=user, defaults={"language": language})
+    return language

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from opendtm.core.errors import InvalidInput
+from opendtm.core.languages import CODES
 
 if TYPE_CHECKING:
     from opendtm.reports.documents import Document
@@ -47,6 +48,14 @@ OUTPUT = click.option(
     type=click.Path(path_type=Path, dir_okay=False),
     help="PDF file to write (default: a name of its own in this folder).",
 )
+LANGUAGE = click.option(
+    "--lang",
+    "language",
+    type=click.Choice(CODES),
+    default="en",
+    show_default=True,
+    help="The language of the report's words (fa-af: Dari, right to left).",
+)
 
 
 @click.group("report")
@@ -59,7 +68,10 @@ def report_group() -> None:
 @click.argument("site_id")
 @click.option("--round", "number", type=int, help="As of this round (default: the latest).")
 @OUTPUT
-def report_site(operation_code: str, site_id: str, number: int | None, output: Path | None) -> None:
+@LANGUAGE
+def report_site(
+    operation_code: str, site_id: str, number: int | None, output: Path | None, language: str
+) -> None:
     """The profile of site SITE_ID: population, sex and age, needs, vulnerable persons,
     diseases, movements, site management, sector indicators, map and provenance."""
     from opendtm.accounts.services import user_for_cli
@@ -71,9 +83,12 @@ def report_site(operation_code: str, site_id: str, number: int | None, output: P
     renderer_check()
     user = user_for_cli()
     operation = operation_get(user=user, code=operation_code)
-    document = site_profile_pdf(
-        user=user, operation=operation, site_id=site_id, round_number=number
-    )
+    from django.utils import translation
+
+    with translation.override(language):
+        document = site_profile_pdf(
+            user=user, operation=operation, site_id=site_id, round_number=number
+        )
     _save(document, target)
 
 
@@ -81,7 +96,8 @@ def report_site(operation_code: str, site_id: str, number: int | None, output: P
 @click.argument("operation_code", metavar="OPERATION")
 @click.argument("number", type=int)
 @OUTPUT
-def report_round(operation_code: str, number: int, output: Path | None) -> None:
+@LANGUAGE
+def report_round(operation_code: str, number: int, output: Path | None, language: str) -> None:
     """The report of round NUMBER: headline figures, map, breakdown, sites, origins, sector
     indicators, suppression note and provenance."""
     from opendtm.accounts.services import user_for_cli
@@ -93,7 +109,11 @@ def report_round(operation_code: str, number: int, output: Path | None) -> None:
     renderer_check()
     user = user_for_cli()
     operation = operation_get(user=user, code=operation_code)
-    _save(round_report_pdf(user=user, operation=operation, round_number=number), target)
+    from django.utils import translation
+
+    with translation.override(language):
+        document = round_report_pdf(user=user, operation=operation, round_number=number)
+    _save(document, target)
 
 
 COMMANDS = [report_group]

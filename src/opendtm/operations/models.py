@@ -220,7 +220,7 @@ class Site(AttributedModel):
     def current_status_label(self) -> str:
         """The label of the status a read for a reader found (`operations.queries.SiteState`:
         its latest visible assessment's, else the registry's). Only reads annotate it."""
-        return SiteStatus(getattr(self, "current_status")).label  # noqa: B009
+        return str(SiteStatus(getattr(self, "current_status")).label)  # noqa: B009
 
 
 class SiteStatusChange(models.Model):

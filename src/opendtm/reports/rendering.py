@@ -54,7 +54,23 @@ def renderer_check() -> None:
         ) from exc
 
 
+FONTS = Path(__file__).resolve().parent / "fonts"
+FONT_SCHEME = "opendtm-font:"
+
+
 def _refuse(url: str, *args: Any, **kwargs: Any) -> Any:
+    """The renderer's only source: the fonts shipped with the package (`opendtm-font:NAME`,
+    for Perso-Arabic script: Vazirmatn, SIL Open Font License); any other address is refused,
+    so a report fetches nothing from the network or the disk."""
+    if url.startswith(FONT_SCHEME):
+        name = url[len(FONT_SCHEME) :]
+        shipped = {p.name: p for p in FONTS.glob("*.woff")}
+        if name in shipped:
+            from weasyprint.urls import URLFetcherResponse
+
+            return URLFetcherResponse(
+                url, body=shipped[name].read_bytes(), headers={"Content-Type": "font/woff"}
+            )
     raise ValueError(f"a report fetches nothing: {url}")
 
 

@@ -7,3 +7,6 @@ class WebConfig(AppConfig):
     name = "opendtm.web"
     label = "web"
     verbose_name = "Web pages"
+
+    def ready(self) -> None:
+        from opendtm.web import language  # noqa: F401  (the session's language at login)

@@ -125,7 +125,8 @@ def round_move(request: OperationRequest, number: int) -> HttpResponse:
                 snapshot=SnapshotTiming.QUEUED,
             )
             messages.success(
-                request, _("Round %(n)s is now %(s)s.") % {"n": number, "s": round_.status}
+                request,
+                _("Round %(n)s is now %(s)s.") % {"n": number, "s": round_.get_status_display()},
             )
         except (Conflict, InvalidInput) as exc:
             messages.error(request, str(exc))

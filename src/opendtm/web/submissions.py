@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from opendtm.accounts.choices import Action
@@ -35,7 +36,7 @@ COLUMNS = {
     "submission": _("Submission ID"),
     "status": _("Status"),
     "unit": _("Admin unit"),
-    "site": _("Site"),
+    "site": pgettext_lazy("displacement site", "Site"),
     "issues": _("Report lines"),
 }
 assert set(COLUMNS) == set(SUBMISSION_SORTS)

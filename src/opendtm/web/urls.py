@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from opendtm.web import (
+    language,
     manage_accounts,
     manage_operations,
     manage_rounds,
@@ -25,6 +26,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("language/", language.language_choose, name="language"),
     path("o/<slug:code>/", views.dashboard, name="dashboard"),
     path("o/<slug:code>/breakdown/", views.breakdown, name="breakdown"),
     path("o/<slug:code>/download/<slug:kind>.<slug:fmt>", views.download, name="download"),

@@ -1,0 +1,1 @@
+"""Number and date formats of the languages Django has none for (FORMAT_MODULE_PATH)."""
