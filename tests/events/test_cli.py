@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 
+import hxl
 from click.testing import CliRunner
 
 from opendtm.cli.main import cli
+from opendtm.events.exports import COLUMNS
 from opendtm.ingest.services import import_commit
 from tests.factories import RoundFactory
 
 
-def test_events_list_formats(operation, site, actor, ett_file, monkeypatch) -> None:
+def test_events_list_formats(operation, site, actor, ett_file, monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("OPENDTM_USER", actor.username)
     import_commit(operation=operation, round=None, form_id="dtm_ett", path=ett_file, actor=actor)
     runner = CliRunner()
@@ -31,12 +33,17 @@ def test_events_list_formats(operation, site, actor, ett_file, monkeypatch) -> N
     assert (body["since"], body["last_published_round"]) == ("2026-11-21", None)
     assert [e["submission_id"] for e in body["events"]] == ["uuid-e2"]
     assert body["events"][0]["displaced_hh"] is None
-    hxl = runner.invoke(cli, [*args, "--format", "hxl"]).output.splitlines()
-    assert hxl[1].startswith("#event+id,#event+type,#date+event,#date+reported,#adm+code")
-    assert hxl[3].split(",")[:9] == [
+    tagged = runner.invoke(cli, [*args, "--format", "hxl"]).output.splitlines()
+    assert tagged[1].startswith("#event+id,#event+type,#date+event,#date+reported,#adm+code")
+    assert tagged[3].split(",")[:9] == [
         "uuid-e1", "flood", "2026-11-20", "2026-11-21", "PH0102801", "Adams", "counted", "50",
         "240",
     ]  # fmt: skip
+    hxl_file = tmp_path / "events.hxl.csv"
+    hxl_file.write_text("\n".join(tagged) + "\n")
+    data = hxl.data(str(hxl_file), hxl.InputOptions(allow_local=True))
+    assert [c.display_tag for c in data.columns] == [c.hxl for c in COLUMNS]
+    assert [row.get("#affected+displaced+ind") for row in data] == ["1000", "240"]
     csv_out = runner.invoke(cli, [*args, "--format", "csv"]).output.splitlines()
     assert len(csv_out) == 3 and csv_out[0].startswith("Event ID,Event type,Event date")
     bad = runner.invoke(cli, [*args, "--since", "21/11/2026"])

@@ -1,5 +1,5 @@
-"""Controlled vocabularies of event tracking (docs/domain.md §12): the same names as the
-choice lists of the shipped `dtm_ett` form (`forms.definitions.event`)."""
+"""Controlled vocabularies of event tracking (docs/domain.md §10, docs/events.md): the same
+names as the choice lists of the shipped `dtm_ett` form (`forms.definitions.event`)."""
 
 from django.db import models
 

@@ -1,4 +1,4 @@
-"""Emergency event tracking, form id `dtm_ett` (docs/domain.md §12, docs/events.md).
+"""Emergency event tracking, form id `dtm_ett` (docs/domain.md §10, docs/events.md).
 
 One submission per event, sent the day a new displacement happens, weeks before the next round:
 what happened (type, date, the admin unit of the area), the group displaced (households and
