@@ -180,3 +180,40 @@ def test_cli_round_still_required_for_baseline(operation, actor, tmp_path, monke
     result = CliRunner().invoke(cli, ["import", "baseline", str(path), "--operation", "phl-events"])
     assert result.exit_code != 0
     assert "Say which round the baseline export goes into." in result.output
+
+
+def test_a_kobo_xlsx_export_imports_to_exact_counts(operation, site, actor, tmp_path) -> None:
+    from opendtm.demo.kobo_export import kobo_xlsx_write
+    from opendtm.forms.queries import form_spec_get
+
+    base = {
+        "report_date": dt.date(2026, 11, 21), "enumerator_code": "FP01", "event_type": "flood",
+        "event_date": dt.date(2026, 11, 20), "adm1_pcode": "PH01", "adm2_pcode": "PH01028",
+        "count_method": "counted", "displaced_hh": 10, "displaced_ind": 45,
+        "to_site_id": "S-001", "vulnerabilities": "uasc pwd", "source_type": "community",
+        "source_reliability": "likely",
+    }  # fmt: skip
+    records = [
+        base | {"_uuid": "x-1"},
+        base | {"_uuid": "x-2", "event_type": "landslide", "to_site_id": None,
+                "to_pcode": "PH0102802"},
+        base | {"_uuid": "x-3", "vulnerabilities": "none pwd"},
+    ]  # fmt: skip
+    path = kobo_xlsx_write(
+        form=form_spec_get(form_id="dtm_ett"), records=records, path=tmp_path / "ett.xlsx"
+    )
+    result = import_commit(
+        operation=operation, round=None, form_id="dtm_ett", path=path, actor=actor
+    )
+    assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (3, 2, 1)
+    (refused,) = result.issues.filter(result.issues["severity"] == "error").iter_rows(named=True)
+    assert (refused["submission_id"], refused["field"], refused["rule"]) == (
+        "x-3", "vulnerabilities", "form.constraint",
+    )  # fmt: skip
+    assert refused["message"] == (
+        "vulnerabilities: 'None reported' cannot be combined with a group. (got none pwd)"
+    )
+    stored = {e.submission_id: e for e in Event.objects.all()}
+    assert sorted(stored) == ["x-1", "x-2"]
+    assert stored["x-1"].vulnerabilities == ["uasc", "pwd"] and stored["x-1"].to_site == site
+    assert (stored["x-2"].event_type, stored["x-2"].to_unit.pcode) == ("landslide", "PH0102802")

@@ -165,11 +165,12 @@ def test_location_level_one_keeps_admin_2_for_the_places_of_origin(
 
 @pytest.mark.django_db
 @pytest.mark.skipif(shutil.which("java") is None, reason="ODK Validate needs Java")
+@pytest.mark.parametrize("form_id", ["dtm_site", "dtm_ett"])
 def test_cascading_form_passes_odk_validate(
-    tmp_path: Path, gazetteer: dict[str, AdminUnit]
+    tmp_path: Path, gazetteer: dict[str, AdminUnit], form_id: str
 ) -> None:
     operation = OperationFactory(location_level=3)
-    path = form_export(form_id="dtm_site", directory=tmp_path, operation=operation)
+    path = form_export(form_id=form_id, directory=tmp_path, operation=operation)
     assert convert(xlsform=str(path), validate=True).warnings == []
 
 

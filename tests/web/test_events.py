@@ -111,3 +111,14 @@ def test_the_dashboard_has_an_events_line_and_layer_for_analysts_only(
     }  # fmt: skip
     viewer = _as(web_world, "viewer").get("/o/typhoon/?round=1").content.decode()
     assert 'id="events-headline"' not in viewer and "events" not in _map(viewer)
+
+
+def test_the_event_form_is_offered_for_kobo_with_the_operations_units(
+    web_world: WebWorld,
+) -> None:
+    client = _as(web_world, "manager")
+    rounds = client.get("/o/typhoon/rounds/").content.decode()
+    assert 'href="/o/typhoon/forms/dtm_ett.xlsx"' in rounds
+    form = client.get("/o/typhoon/forms/dtm_ett.xlsx")
+    assert form.status_code == 200
+    assert form["Content-Disposition"] == 'attachment; filename="dtm_ett.xlsx"'

@@ -12,12 +12,15 @@ from django.utils.translation import gettext_lazy as _
 from opendtm.accounts.choices import Role
 from opendtm.core.errors import OpenDTMError
 from opendtm.events import choices as ev
-from opendtm.forms.definitions import BASELINE_FORM_ID, SITE_FORM_ID
+from opendtm.forms.definitions import BASELINE_FORM_ID, EVENT_FORM_ID, SITE_FORM_ID
 from opendtm.forms.definitions.common import LOCATION_COUNT_MAX as COUNT_MAX
 from opendtm.forms.definitions.common import PRIORITY_NEEDS
 from opendtm.operations.choices import CrisisType, McofPhase, SiteStatus, SiteType
 
 IMPORT_FORMS = [(BASELINE_FORM_ID, _("Baseline assessment")), (SITE_FORM_ID, _("Site assessment"))]
+# The forms to download for KoboToolbox / ODK: the round's, and event tracking (dated, imported
+# with `opendtm import ett`, not uploaded into a round).
+XLSFORMS = [*IMPORT_FORMS, (EVENT_FORM_ID, _("Event tracking"))]
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 
