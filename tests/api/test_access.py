@@ -31,6 +31,7 @@ ENDPOINTS = {
     "csv": f"{F}/admin?round=1&format=csv",
     "v3_admin1": "/v3/displacement/admin1",
     "v3_operations": "/v3/displacement/operation-list",
+    "events": "/api/v1/operations/typhoon/events?alert=true",
 }
 WHO = ("anonymous", "outsider", "viewer", "analyst", "manager", "admin", "token")
 
@@ -52,6 +53,7 @@ PRIVATE = {
     "csv":              (404,     404,     200,   200,    200,    200,  200),
     "v3_admin1":        (200,     200,     200,   200,    200,    200,  200),
     "v3_operations":    (200,     200,     200,   200,    200,    200,  200),
+    "events":           (404,     404,     403,   200,    200,    200,  200),
 }
 PUBLIC = {
     "operations":       (200,     200,     200,   200,    200,    200,  200),
@@ -69,6 +71,7 @@ PUBLIC = {
     "csv":              (200,     200,     200,   200,    200,    200,  200),
     "v3_admin1":        (200,     200,     200,   200,    200,    200,  200),
     "v3_operations":    (200,     200,     200,   200,    200,    200,  200),
+    "events":           (403,     403,     403,   200,    200,    200,  200),
 }
 # Records of /v3/displacement/admin1 (published rounds only) and operations listed.
 V3_RECORDS = {False: (0, 0, 4, 4, 4, 4, 4), True: (4, 4, 4, 4, 4, 4, 4)}
@@ -118,6 +121,7 @@ def _operation_scoped_paths() -> list[str]:
 
 def test_every_operation_route_is_covered() -> None:
     assert sorted(_operation_scoped_paths()) == [
+        "/api/v1/operations/{code}/events",
         "/api/v1/operations/{code}/figures/admin",
         "/api/v1/operations/{code}/figures/headline",
         "/api/v1/operations/{code}/figures/origins",

@@ -54,6 +54,7 @@ def test_every_operation_is_documented() -> None:
         "/api/v1/operations/{code}/figures/origins",
         "/api/v1/operations/{code}/figures/rounds",
         "/api/v1/operations/{code}/figures/headline",
+        "/api/v1/operations/{code}/events",
     }
 
 

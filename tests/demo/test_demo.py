@@ -25,6 +25,15 @@ def test_demo_imports_every_round_and_rejects_exactly_the_spoiled_rows(tmp_path:
     assert operation.is_public
     assert [r.status for r in operation.rounds.order_by("number")] == ["published"] * 3
     assert ImportBatch.objects.filter(round__operation=operation).count() == 6
+    # Four events after round 3, imported like a user would (dated, no round), all accepted,
+    # never in a round's figures.
+    from opendtm.events.models import Event
+
+    events = result.events
+    assert events is not None
+    assert (events.rows_read, events.rows_accepted, events.rows_rejected) == (4, 4, 0)
+    assert Event.objects.filter(operation=operation).count() == 4
+    assert ImportBatch.objects.filter(operation=operation, round__isnull=True).count() == 1
     for done in result.rounds:
         assert [p.name for p in done.files] == [
             f"round{done.number}_site_assessment.xlsx",

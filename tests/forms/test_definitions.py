@@ -99,6 +99,34 @@ SITE = {
     "priority_need_2": ("select_one", False, "priority_needs"),
     "priority_need_3": ("select_one", False, "priority_needs"),
 }
+EVENT = {
+    "report_date": ("date", True, None),
+    "enumerator_code": ("text", True, None),
+    "event_type": ("select_one", True, "event_type"),
+    "event_date": ("date", True, None),
+    "adm1_pcode": ("text", True, None),
+    "adm2_pcode": ("text", False, None),
+    "adm3_pcode": ("text", False, None),
+    "adm4_pcode": ("text", False, None),
+    "count_method": ("select_one", True, "count_method"),
+    "displaced_hh": ("integer", False, None),
+    "displaced_ind": ("integer", True, None),
+    "from_pcode": ("text", False, None),
+    "from_site_id": ("text", False, None),
+    "to_pcode": ("text", False, None),
+    "to_site_id": ("text", False, None),
+    "shelter": ("select_one", False, "shelter"),
+    "nationality": ("select_one", False, "nationality"),
+    "dead": ("integer", False, None),
+    "injured": ("integer", False, None),
+    "missing": ("integer", False, None),
+    "vulnerabilities": ("select_multiple", False, "vulnerabilities"),
+    "priority_need_1": ("select_one", False, "priority_needs"),
+    "priority_need_2": ("select_one", False, "priority_needs"),
+    "priority_need_3": ("select_one", False, "priority_needs"),
+    "source_type": ("select_one", True, "source_type"),
+    "source_reliability": ("select_one", True, "reliability"),
+}
 CHOICE_NAMES = {
     "yes_no": ["yes", "no"],
     "displacement_cause": [
@@ -136,7 +164,10 @@ def data_fields(spec: FormSpec) -> dict[str, tuple[str, bool, str | None]]:
     }
 
 
-@pytest.mark.parametrize(("form_id", "expected"), [("dtm_baseline", BASELINE), ("dtm_site", SITE)])
+@pytest.mark.parametrize(
+    ("form_id", "expected"),
+    [("dtm_baseline", BASELINE), ("dtm_site", SITE), ("dtm_ett", EVENT)],
+)
 def test_shipped_form_has_exactly_the_fields_of_the_data_dictionary(
     form_id: str, expected: dict[str, tuple[str, bool, str | None]]
 ) -> None:
@@ -179,7 +210,7 @@ def test_site_groups_carry_sectors() -> None:
     assert spec.repeats == ()
 
 
-@pytest.mark.parametrize("form_id", ["dtm_baseline", "dtm_site"])
+@pytest.mark.parametrize("form_id", ["dtm_baseline", "dtm_site", "dtm_ett"])
 def test_every_question_carries_a_valid_hxl_tag(form_id: str) -> None:
     spec = form_spec_get(form_id=form_id)
     tags = {f.name: f.hxl for f in spec.fields if f.type not in METADATA}
@@ -310,8 +341,38 @@ def test_site_compiles_to_an_xform_with_its_rules(tmp_path: Path) -> None:
     shutil.which("java") is None,
     reason="ODK Validate needs Java (apt-get install default-jre-headless)",
 )
-@pytest.mark.parametrize("form_id", ["dtm_baseline", "dtm_site"])
+@pytest.mark.parametrize("form_id", ["dtm_baseline", "dtm_site", "dtm_ett"])
 def test_shipped_forms_pass_odk_validate(tmp_path: Path, form_id: str) -> None:
     """As shipped: with their five languages (`forms.translations`)."""
     path = write_xlsform(forms_translated(shipped_rows(form_id)), tmp_path / f"{form_id}.xlsx")
     assert convert(xlsform=str(path), validate=True).warnings == []
+
+
+def test_event_form_choices_and_its_rules(tmp_path: Path) -> None:
+    spec = form_spec_get(form_id="dtm_ett")
+    assert spec.choice_names("event_type") == (
+        "flood", "typhoon", "earthquake", "landslide", "volcanic_eruption", "fire", "conflict",
+        "eviction", "other",
+    )  # fmt: skip
+    assert spec.choice_names("count_method") == ("counted", "estimated")
+    assert spec.choice_names("reliability") == ("confirmed", "likely", "unverified")
+    assert {n: spec.field(n).hxl for n in ("event_type", "event_date", "displaced_ind")} == {
+        "event_type": "#event+type",
+        "event_date": "#date+event",
+        "displaced_ind": "#affected+displaced+ind",
+    }
+    assert spec.field("from_site_id").hxl == "#loc+site+origin+code"
+    assert spec.field("to_pcode").hxl == "#adm2+destination+code"
+    path = write_xlsform(shipped_rows("dtm_ett"), tmp_path / "dtm_ett.xlsx")
+    result = convert(xlsform=str(path))
+    assert result.warnings == []
+    b = binds(result.xform)
+    assert b["/data/event/event_date"]["constraint"] == (
+        ". <= today() and . <=  /data/general/report_date "
+    )
+    assert b["/data/displaced/displaced_ind"]["constraint"] == (
+        ". >= coalesce( /data/displaced/displaced_hh , 0) and . <= 10000000"
+    )
+    assert b["/data/needs/priority_need_3"]["constraint"] == (
+        ". !=  /data/needs/priority_need_1  and . !=  /data/needs/priority_need_2 "
+    )

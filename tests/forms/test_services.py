@@ -173,11 +173,12 @@ def test_location_level_one_keeps_admin_2_for_the_places_of_origin(
 
 @pytest.mark.django_db
 @pytest.mark.skipif(shutil.which("java") is None, reason="ODK Validate needs Java")
+@pytest.mark.parametrize("form_id", ["dtm_site", "dtm_ett"])
 def test_cascading_form_passes_odk_validate(
-    tmp_path: Path, gazetteer: dict[str, AdminUnit]
+    tmp_path: Path, gazetteer: dict[str, AdminUnit], form_id: str
 ) -> None:
     operation = OperationFactory(location_level=3)
-    path = form_export(form_id="dtm_site", directory=tmp_path, operation=operation)
+    path = form_export(form_id=form_id, directory=tmp_path, operation=operation)
     assert convert(xlsform=str(path), validate=True).warnings == []
 
 
@@ -200,7 +201,8 @@ def test_unknown_form_is_not_found(tmp_path: Path) -> None:
     with pytest.raises(NotFound) as missing:
         form_export(form_id="dtm_flow", directory=tmp_path)
     assert str(missing.value) == (
-        "There is no shipped form 'dtm_flow'. The shipped forms are: dtm_baseline, dtm_site."
+        "There is no shipped form 'dtm_flow'. "
+        "The shipped forms are: dtm_baseline, dtm_site, dtm_ett."
     )
     assert list(tmp_path.iterdir()) == []
 

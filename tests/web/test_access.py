@@ -49,6 +49,9 @@ PAGES: dict[str, tuple[str, str]] = {
     "submissions": ("get", "/o/typhoon/rounds/1/submissions/?form=dtm_site"),
     "submission": ("get", "/o/typhoon/rounds/1/submissions/{batch}/{row}/"),
     "submissions_r2": ("get", "/o/typhoon/rounds/2/submissions/"),
+    "events": ("get", "/o/typhoon/events/"),
+    "event_new": ("post", "/o/typhoon/events/new/"),  # empty: the form answers 400
+    "events_csv": ("get", "/o/typhoon/events/events.hxl?all=1"),
 }
 
 L = "login"
@@ -83,6 +86,9 @@ PRIVATE: dict[str, tuple[Any, ...]] = {
     "submissions":    (L,   404, 403, 200, 200, 200, 200),
     "submission":     (L,   404, 403, 200, 200, 200, 200),
     "submissions_r2": (L,   404, 403, 200, 200, 200, 200),
+    "events":         (L,   404, 403, 200, 200, 200, 200),
+    "event_new":      (L,   404, 403, 403, 400, 400, 400),
+    "events_csv":     (L,   404, 403, 200, 200, 200, 200),
 }  # fmt: skip
 # Public operation: anyone sees the published round; the rest is as on a private one.
 PUBLIC: dict[str, tuple[Any, ...]] = {
@@ -115,6 +121,9 @@ PUBLIC: dict[str, tuple[Any, ...]] = {
     "submissions":    (L,   403, 403, 200, 200, 200, 200),
     "submission":     (L,   403, 403, 200, 200, 200, 200),
     "submissions_r2": (L,   403, 403, 200, 200, 200, 200),
+    "events":         (L,   403, 403, 200, 200, 200, 200),
+    "event_new":      (L,   403, 403, 403, 400, 400, 400),
+    "events_csv":     (L,   403, 403, 200, 200, 200, 200),
 }  # fmt: skip
 
 CASES = [
@@ -169,7 +178,7 @@ def test_every_url_is_in_the_table() -> None:
                "site-pdf", "site-table", "round", "round-move", "round-pdf", "cleaning-log",
                "import", "import-job", "import-report", "import-confirm",
                "import-cancel", "submissions", "submission", "import-report-as",
-               "batch-report",
+               "batch-report", "events", "event-new", "events-download",
                # the management pages: tests/web/test_access_manage.py
                "rounds", "round-open", "round-publish", "operation-settings",
                "operation-people", "operation-form", "operation-new", "users", "user",
@@ -209,7 +218,14 @@ def _operation_urls(code: str) -> list[tuple[str, str]]:
         method = (
             "post"
             if pattern.name
-            in ("round-move", "round-open", "import-confirm", "import-cancel", "figures-rebuild")
+            in (
+                "round-move",
+                "round-open",
+                "import-confirm",
+                "import-cancel",
+                "figures-rebuild",
+                "event-new",
+            )
             else "get"
         )
         pages.append((method, reverse(f"web:{pattern.name}", kwargs=kwargs)))
@@ -235,7 +251,7 @@ def test_a_private_operation_answers_as_one_that_does_not_exist(
     if user is not None:
         client.force_login(user)
     pages = list(zip(_operation_urls("typhoon"), _operation_urls("nosuchop"), strict=True))
-    assert len(pages) == 27
+    assert len(pages) == 30
     for (method, private_url), (_, missing_url) in pages:
         private = getattr(client, method)(private_url)
         missing = getattr(client, method)(missing_url)

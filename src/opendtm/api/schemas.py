@@ -137,3 +137,50 @@ class HeadlineOut(Schema):
     previous: dict[str, int | None] | None
     change: dict[str, int | None]
     change_pct: dict[str, float | None]
+
+
+class EventOut(Schema):
+    """One tracked event, with the keys of the events' CSV and JSON downloads
+    (`events.exports`): reported between rounds, not verified, never in a round's figures."""
+
+    submission_id: str
+    event_type: str
+    event_date: dt.date
+    report_date: dt.date
+    area_pcode: str
+    area_name: str
+    count_method: str = Field(description="counted or estimated")
+    displaced_hh: int | None
+    displaced_ind: int
+    from_pcode: str | None
+    from_site_id: str | None
+    to_pcode: str | None
+    to_site_id: str | None
+    shelter: str | None
+    nationality: str | None
+    dead: int | None
+    injured: int | None
+    missing: int | None
+    vulnerabilities: list[str]
+    priority_need_1: str | None
+    priority_need_2: str | None
+    priority_need_3: str | None
+    source_type: str
+    source_reliability: str
+    confirmed_rounds: list[int] = Field(
+        description="The later rounds whose baseline confirmed the event's locations."
+    )
+
+
+class EventPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    since: dt.date | None = Field(description="Events dated on or after this day.")
+    last_published_round: int | None
+    headline: str = Field(
+        examples=["event tracking since round 3, not verified: 2 events, 1,240 individuals"],
+        description="The alert: the events since the last published round.",
+    )
+    note: str
+    results: list[EventOut]

@@ -68,6 +68,13 @@ def demo(seed: int, output: Path | None, serve: bool, port: int) -> None:
         headline = figures_headline(user=user, operation=result.operation, round_number=done.number)
         for line in headline_lines(headline):
             click.echo(f"  {line}")
+    if result.events is not None:
+        from opendtm.events.queries import events_alert
+
+        alert = events_alert(user=user, operation=result.operation)
+        click.echo("")
+        click.echo(f"Events (opendtm events list --operation {OPERATION_CODE} --alert):")
+        click.echo(f"  {alert.headline()}")
     click.echo("")
     click.echo(f"Last round by province (opendtm figures --operation {OPERATION_CODE} --level 2):")
     click.echo("")

@@ -1,5 +1,6 @@
-"""`opendtm import baseline|site FILE` and `opendtm cleaning-log`: thin wrappers around the
-import service and the cleaning log query. Bad input becomes one `error:` line (CLI group)."""
+"""`opendtm import baseline|site|ett FILE` and `opendtm cleaning-log`: thin wrappers around the
+import service and the cleaning log query. Bad input becomes one `error:` line (CLI group).
+Event tracking (`ett`) is dated, not tied to a round: it takes no --round."""
 
 from __future__ import annotations
 
@@ -10,14 +11,15 @@ import click
 
 from opendtm.cli.tables import table_lines
 from opendtm.core.errors import InvalidInput
-from opendtm.forms.definitions import BASELINE_FORM_ID, SITE_FORM_ID
+from opendtm.forms.definitions import BASELINE_FORM_ID, EVENT_FORM_ID, SITE_FORM_ID
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
     from opendtm.operations.models import Operation, Round
 
-FORMS = {"baseline": BASELINE_FORM_ID, "site": SITE_FORM_ID}
+FORMS = {"baseline": BASELINE_FORM_ID, "site": SITE_FORM_ID, "ett": EVENT_FORM_ID}
+DATED = frozenset({"ett"})
 
 
 def _target(operation_code: str, number: int) -> tuple[User, Operation, Round]:
@@ -45,7 +47,7 @@ def _repeats(values: tuple[str, ...]) -> dict[str, Path] | None:
 @click.argument("kind", type=click.Choice(sorted(FORMS)))
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--operation", "operation_code", required=True, help="Operation code.")
-@click.option("--round", "number", required=True, type=int, help="Round number.")
+@click.option("--round", "number", type=int, help="Round number (not for ett: events are dated).")
 @click.option("--repeat", "repeat", multiple=True, help="A repeat group's own CSV: NAME=FILE.")
 @click.option("--dry-run", is_flag=True, help="Validate and write the report; store nothing.")
 @click.option("--report", "report", type=click.Path(path_type=Path), help="Report .csv or .xlsx.")
@@ -59,17 +61,32 @@ def import_command(
     kind: str,
     file: Path,
     operation_code: str,
-    number: int,
+    number: int | None,
     repeat: tuple[str, ...],
     dry_run: bool,
     report: Path | None,
     reason: str,
     clear_repeats: bool,
 ) -> None:
-    """Import a KoboToolbox/ODK export (XLSX or CSV) of the baseline or site form into a round."""
+    """Import a KoboToolbox/ODK export (XLSX or CSV) of the baseline or site form into a round,
+    or of the event tracking form (ett) into the operation."""
+    from opendtm.accounts.services import user_for_cli
     from opendtm.ingest.services import import_commit
+    from opendtm.operations.queries import operation_get
 
-    user, operation, round_ = _target(operation_code, number)
+    round_: Round | None = None
+    if kind in DATED:
+        if number is not None:
+            raise InvalidInput(
+                "Events are dated, not tied to a round: leave out --round.",
+                hint=f"opendtm import ett {file} --operation {operation_code}",
+            )
+        user = user_for_cli()
+        operation = operation_get(user=user, code=operation_code)
+    elif number is None:
+        raise InvalidInput(f"Say which round the {kind} export goes into.", hint="--round N")
+    else:
+        user, operation, round_ = _target(operation_code, number)
     result = import_commit(
         operation=operation,
         round=round_,

@@ -70,6 +70,7 @@ def _register() -> None:
     from opendtm.cli import (
         api,
         demo,
+        events,
         figures,
         forms,
         gazetteer,
@@ -84,7 +85,7 @@ def _register() -> None:
     )
 
     modules = (gazetteer, operations, forms, imports, users, manage, demo, figures, reports, needs)
-    for module in (*modules, serve, api, worker):
+    for module in (*modules, events, serve, api, worker):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -17,7 +17,7 @@ from django.contrib.auth.models import User
 from opendtm.demo.faults import baseline_spoil, choice_labels, sites_spoil
 from opendtm.demo.kobo_export import kobo_xlsx_write
 from opendtm.demo.scenario import LANDFALL, scenario_build
-from opendtm.forms.definitions import BASELINE_FORM_ID, SITE_FORM_ID
+from opendtm.forms.definitions import BASELINE_FORM_ID, EVENT_FORM_ID, SITE_FORM_ID
 from opendtm.forms.queries import form_spec_get
 from opendtm.gazetteer.services import gazetteer_load
 from opendtm.ingest.services import ImportResult, import_commit
@@ -42,6 +42,7 @@ class DemoRound:
 class DemoResult:
     operation: Operation
     rounds: list[DemoRound]
+    events: ImportResult | None = None  # the events between rounds (dtm_ett), after the last
 
 
 def demo_run(
@@ -115,7 +116,22 @@ def demo_run(
         round_transition(round=round_, to_status=RoundStatus.PUBLISHED, actor=actor)
         rounds.append(done)
         say(f"Round {truth.number} imported and published.")
-    return DemoResult(operation=operation, rounds=rounds)
+    from opendtm.demo.events import events_export_write
+
+    event_file = directory / "events_ett.xlsx"
+    events_export_write(
+        form=form_spec_get(form_id=EVENT_FORM_ID), last=scenario.rounds[-1], path=event_file
+    )
+    events = import_commit(
+        operation=operation,
+        round=None,
+        form_id=EVENT_FORM_ID,
+        path=event_file,
+        actor=actor,
+        report_path=event_file.with_suffix(".report.csv"),
+    )
+    say(f"Events after round {scenario.rounds[-1].number} imported: {events.rows_accepted}.")
+    return DemoResult(operation=operation, rounds=rounds, events=events)
 
 
 DASHBOARD_HOST = "127.0.0.1"  # where `opendtm serve` listens by default

@@ -1,6 +1,7 @@
 """Import batches, their stored reports and the cleaning log of corrections.
 
-A batch is one committed import of one file into one round; a dry run writes none. Every stored
+A batch is one committed import of one file into one round (or, for a dated form such as the
+event tracking form, into the operation alone); a dry run writes none. Every stored
 assessment points at the batch it came from, so a figure can name the files behind it, and the
 batch keeps those files as received (compressed), so a row's raw values can be read back.
 """
@@ -24,8 +25,13 @@ class ImportBatch(models.Model):
     operation = models.ForeignKey(
         "operations.Operation", on_delete=models.PROTECT, related_name="import_batches"
     )
+    # Null for a dated form (events, `dtm_ett`): its rows belong to no round.
     round = models.ForeignKey(
-        "operations.Round", on_delete=models.PROTECT, related_name="import_batches"
+        "operations.Round",
+        on_delete=models.PROTECT,
+        related_name="import_batches",
+        null=True,
+        blank=True,
     )
     form_id = models.CharField(max_length=64)
     form_version = models.CharField(max_length=64, blank=True)
@@ -143,8 +149,13 @@ class ImportIssue(models.Model):
 class CleaningLogEntry(models.Model):
     """One value a later import changed in a stored submission: old, new, who, when, why."""
 
+    # Null for a correction of a dated form's rows (events): they belong to no round.
     round = models.ForeignKey(
-        "operations.Round", on_delete=models.PROTECT, related_name="cleaning_log"
+        "operations.Round",
+        on_delete=models.PROTECT,
+        related_name="cleaning_log",
+        null=True,
+        blank=True,
     )
     batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="cleaning_log")
     form_id = models.CharField(max_length=64)

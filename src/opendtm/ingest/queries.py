@@ -239,13 +239,7 @@ def context_load(*, operation: Operation, round_: Round, form: FormSpec) -> Vali
         units=units,
         codes=codes,
         parents=parents_frame(operation.country_iso3),
-        gazetteer_version=GazetteerVersion.objects.filter(
-            country_iso3=operation.country_iso3.upper()
-        )
-        .order_by("-id")
-        .values_list("label", flat=True)
-        .first()
-        or "",
+        gazetteer_version=_gazetteer_label(operation.country_iso3),
         sites=sites_frame(operation, units, codes),
         stored=_stored(form.form_id, round_.pk),
         previous=previous,
@@ -258,6 +252,34 @@ def context_load(*, operation: Operation, round_: Round, form: FormSpec) -> Vali
         boundaries=(lambda codes: boundaries_of(codes, operation.country_iso3))
         if has_boundaries
         else (lambda _codes: {}),
+    )
+
+
+def dated_context_load(*, operation: Operation, form: FormSpec) -> ValidationContext:
+    """What validation compares a dated form's file with (events): the gazetteer and the site
+    registry, no round. An event's area is an admin unit of any level: admin 1 at least."""
+    units = units_frame(operation.country_iso3)
+    codes = codes_frame(operation.country_iso3)
+    return ValidationContext(
+        form=form,
+        country_iso3=operation.country_iso3.upper(),
+        location_level=1,
+        units=units,
+        codes=codes,
+        parents=parents_frame(operation.country_iso3),
+        gazetteer_version=_gazetteer_label(operation.country_iso3),
+        sites=sites_frame(operation, units, codes),
+        thresholds=Thresholds.from_settings(),
+    )
+
+
+def _gazetteer_label(country_iso3: str) -> str:
+    return (
+        GazetteerVersion.objects.filter(country_iso3=country_iso3.upper())
+        .order_by("-id")
+        .values_list("label", flat=True)
+        .first()
+        or ""
     )
 
 

@@ -153,7 +153,7 @@ def _shown(value: str | None) -> str:
 def import_commit(
     *,
     operation: Operation,
-    round: Round,
+    round: Round | None,
     form_id: str,
     path: Path,
     repeat_files: dict[str, Path] | None = None,
@@ -171,7 +171,31 @@ def import_commit(
     goes to `report_path`, by default `<input stem>.report.csv` beside the input.
     `clear_repeats` (with a `reason`) lets the import remove the stored repeat rows of the
     submissions it brings none for; without it such an import is refused.
+
+    A dated form (the event tracking form, `ingest.dated`) is imported into the operation
+    alone: `round` is None for it, and given for every other form.
     """
+    from opendtm.ingest.dated import dated_import_commit, is_dated
+
+    if is_dated(form_id):
+        if round is not None:
+            raise InvalidInput(
+                f"{form_id} records are dated, not tied to a round: import them without a round.",
+                hint="Leave out --round.",
+            )
+        result: ImportResult = dated_import_commit(
+            operation=operation,
+            form_id=form_id,
+            path=path,
+            dry_run=dry_run,
+            reason=reason,
+            actor=actor,
+            report_path=report_path,
+            form=form,
+        )
+        return result
+    if round is None:
+        raise InvalidInput(f"Say which round the {form_id} export goes into.", hint="--round N")
     _check_target(operation=operation, round=round, actor=actor)
     repeats_clear_check(clear_repeats=clear_repeats, reason=reason)
     report = report_path or report_path_default(Path(path))
@@ -493,11 +517,17 @@ def _register_sites(
 
 
 def _log_insert(
-    log: pl.DataFrame, *, round: Round, batch: ImportBatch, form_id: str, actor: User, reason: str
+    log: pl.DataFrame,
+    *,
+    round: Round | None,
+    batch: ImportBatch,
+    form_id: str,
+    actor: User,
+    reason: str,
 ) -> None:
     now = timezone.now()
     frame = log.select(
-        pl.lit(round.pk, pl.Int64).alias("round_id"),
+        pl.lit(round.pk if round is not None else None, pl.Int64).alias("round_id"),
         pl.lit(batch.pk, pl.Int64).alias("batch_id"),
         pl.lit(form_id).alias("form_id"),
         "submission_id",

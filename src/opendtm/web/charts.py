@@ -7,6 +7,7 @@ read from `json_script` blocks.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from opendtm.figures.measures import SEX_AGE
@@ -176,3 +177,30 @@ def sites_pyramid(sites: SiteFigures) -> dict[str, Any]:
     """The pyramid of the kept sites (a site filter): their totals' groups, summed by the query
     layer over the sites that gave all ten (`sites` of them)."""
     return pyramid_data(sites.totals) | {"sites": int(sites.rows.get_column("sadd").sum())}
+
+
+def events_layer(events: Iterable[Any]) -> dict[str, Any]:
+    """Events (not verified, never a round figure) as their own map layer: a marker where the
+    displaced went (a site, else the unit), else at the event's area, sized by individuals."""
+    lat: list[float] = []
+    lon: list[float] = []
+    value: list[int] = []
+    label: list[str] = []
+    for e in events:
+        site = e.to_site
+        unit = e.to_unit or e.admin_unit
+        if site is not None and site.latitude is not None and site.longitude is not None:
+            point = (site.latitude, site.longitude)
+        elif unit.latitude is not None and unit.longitude is not None:
+            point = (unit.latitude, unit.longitude)
+        elif e.admin_unit.latitude is not None and e.admin_unit.longitude is not None:
+            point = (e.admin_unit.latitude, e.admin_unit.longitude)
+        else:
+            continue
+        lat.append(point[0])
+        lon.append(point[1])
+        value.append(e.displaced_ind)
+        label.append(
+            f"{e.get_event_type_display()} {e.event_date.isoformat()} ({e.admin_unit.pcode})"
+        )
+    return {"lat": lat, "lon": lon, "value": value, "label": label}

@@ -11,10 +11,16 @@ from django.utils.translation import gettext_lazy as _
 
 from opendtm.accounts.choices import Role
 from opendtm.core.errors import OpenDTMError
-from opendtm.forms.definitions import BASELINE_FORM_ID, SITE_FORM_ID
+from opendtm.events import choices as ev
+from opendtm.forms.definitions import BASELINE_FORM_ID, EVENT_FORM_ID, SITE_FORM_ID
+from opendtm.forms.definitions.common import LOCATION_COUNT_MAX as COUNT_MAX
+from opendtm.forms.definitions.common import PRIORITY_NEEDS
 from opendtm.operations.choices import CrisisType, McofPhase, SiteStatus, SiteType
 
 IMPORT_FORMS = [(BASELINE_FORM_ID, _("Baseline assessment")), (SITE_FORM_ID, _("Site assessment"))]
+# The forms to download for KoboToolbox / ODK: the round's, and event tracking (dated, imported
+# with `opendtm import ett`, not uploaded into a round).
+XLSFORMS = [*IMPORT_FORMS, (EVENT_FORM_ID, _("Event tracking"))]
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 
@@ -219,6 +225,83 @@ class TokenCreateForm(forms.Form):
 
 class TokenRevokeForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
+
+
+def _choices(pairs: list[tuple[str, str]], *, blank: bool = True) -> list[tuple[str, str]]:
+    return [("", "---"), *pairs] if blank else list(pairs)
+
+
+class EventReportForm(forms.Form):
+    """One event reported by a focal point: the questions of the `dtm_ett` form. Only the
+    types are read here; every rule is the import's (`events.services.event_report`)."""
+
+    _needs = [(str(r["name"]), str(r["label"])) for r in PRIORITY_NEEDS]
+
+    report_date = forms.DateField(label=_("Date of this report (YYYY-MM-DD)"))
+    enumerator_code = forms.CharField(label=_("Your focal point code"), max_length=100)
+    event_type = forms.ChoiceField(label=_("Type of event"), choices=ev.EventType.choices)
+    event_date = forms.DateField(label=_("Date of the event (YYYY-MM-DD)"))
+    adm1_pcode = forms.CharField(label=_("Area: admin 1 P-code"), max_length=32)
+    adm2_pcode = forms.CharField(label=_("Area: admin 2 P-code"), max_length=32, required=False)
+    adm3_pcode = forms.CharField(label=_("Area: admin 3 P-code"), max_length=32, required=False)
+    adm4_pcode = forms.CharField(label=_("Area: admin 4 P-code"), max_length=32, required=False)
+    count_method = forms.ChoiceField(
+        label=_("Counted or estimated"), choices=ev.CountMethod.choices
+    )
+    displaced_hh = forms.IntegerField(
+        label=_("Households displaced"), min_value=0, max_value=COUNT_MAX, required=False
+    )
+    displaced_ind = forms.IntegerField(
+        label=_("Individuals displaced"), min_value=0, max_value=COUNT_MAX
+    )
+    from_pcode = forms.CharField(label=_("Displaced from: P-code"), max_length=32, required=False)
+    from_site_id = forms.CharField(
+        label=_("or displaced from: site code"), max_length=64, required=False
+    )
+    to_pcode = forms.CharField(label=_("Displaced to: P-code"), max_length=32, required=False)
+    to_site_id = forms.CharField(
+        label=_("or displaced to: site code"), max_length=64, required=False
+    )
+    shelter = forms.ChoiceField(
+        label=_("Shelter arrangement"), choices=_choices(ev.Shelter.choices), required=False
+    )
+    nationality = forms.ChoiceField(
+        label=_("Nationality"), choices=_choices(ev.Nationality.choices), required=False
+    )
+    dead = forms.IntegerField(label=_("Dead"), min_value=0, max_value=COUNT_MAX, required=False)
+    injured = forms.IntegerField(
+        label=_("Injured"), min_value=0, max_value=COUNT_MAX, required=False
+    )
+    missing = forms.IntegerField(
+        label=_("Missing"), min_value=0, max_value=COUNT_MAX, required=False
+    )
+    vulnerabilities = forms.MultipleChoiceField(
+        label=_("Vulnerable groups"),
+        choices=[
+            ("uasc", _("Unaccompanied or separated children")),
+            ("pwd", _("Persons with disabilities")),
+            ("plw", _("Pregnant or lactating women")),
+            ("older", _("Older persons")),
+            ("chronic_illness", _("Persons with chronic illness")),
+            ("female_headed", _("Female-headed households")),
+            ("none", _("None reported")),
+        ],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    priority_need_1 = forms.ChoiceField(
+        label=_("First need"), choices=_choices(_needs), required=False
+    )
+    priority_need_2 = forms.ChoiceField(
+        label=_("Second need"), choices=_choices(_needs), required=False
+    )
+    priority_need_3 = forms.ChoiceField(
+        label=_("Third need"), choices=_choices(_needs), required=False
+    )
+    source_type = forms.ChoiceField(label=_("Source"), choices=ev.SourceType.choices)
+    source_reliability = forms.ChoiceField(
+        label=_("Reliability of the source"), choices=ev.Reliability.choices
+    )
 
 
 def form_refused(form: forms.Form, exc: OpenDTMError) -> int:

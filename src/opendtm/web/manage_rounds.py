@@ -24,7 +24,7 @@ from opendtm.operations.queries import round_get, rounds_of
 from opendtm.operations.services import round_open
 from opendtm.operations.workflow import ROUND_TRANSITIONS, transition_find
 from opendtm.web.access import OperationRequest, operation_view
-from opendtm.web.forms import IMPORT_FORMS, RoundOpenForm, TransitionForm, form_refused
+from opendtm.web.forms import XLSFORMS, RoundOpenForm, TransitionForm, form_refused
 
 
 def _rounds_page(request: OperationRequest, form: RoundOpenForm, status: int) -> HttpResponse:
@@ -37,7 +37,7 @@ def _rounds_page(request: OperationRequest, form: RoundOpenForm, status: int) ->
             "operation": operation,
             "rounds": list(rounds_of(operation=operation, user=user)),
             "open_form": form if may_manage else None,
-            "xlsforms": IMPORT_FORMS if can(user, Action.IMPORT, operation) else [],
+            "xlsforms": XLSFORMS if can(user, Action.IMPORT, operation) else [],
             "may_manage_operation": can(user, Action.MANAGE_OPERATION, operation),
         },
         status=status,

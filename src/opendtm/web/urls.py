@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from opendtm.web import (
+    events,
     language,
     manage_accounts,
     manage_operations,
@@ -33,6 +34,9 @@ urlpatterns = [
     path("o/<slug:code>/sites/", views.site_list, name="sites"),
     path("o/<slug:code>/sites/<str:site_id>/", views.site_profile, name="site"),
     path("o/<slug:code>/rounds/", manage_rounds.round_list, name="rounds"),
+    path("o/<slug:code>/events/", events.event_list, name="events"),
+    path("o/<slug:code>/events/new/", events.event_new, name="event-new"),
+    path("o/<slug:code>/events/events.<slug:fmt>", events.event_download, name="events-download"),
     path("o/<slug:code>/rounds/open/", manage_rounds.round_new, name="round-open"),
     path("o/<slug:code>/sites/<str:site_id>/profile.pdf", reports.site_pdf, name="site-pdf"),
     path(

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 from opendtm.accounts.choices import Action
 from opendtm.accounts.roles import can
 from opendtm.core.errors import InvalidInput, NotFound
+from opendtm.events.queries import events_alert_visible, events_of
 from opendtm.figures.answers import figures_answer, figures_pages
 from opendtm.figures.choices import ExportFormat, Grouping
 from opendtm.figures.exports import export_write
@@ -87,6 +88,13 @@ def dashboard(request: OperationRequest) -> HttpResponse:
         "may_export": can(user, Action.EXPORT, operation),
         "may_see_rounds": can(user, Action.VIEW_UNPUBLISHED, operation),
     }
+    # Event tracking (analysts and up): a line under the headline and a layer of the map,
+    # never added to the round's figures.
+    alert = events_alert_visible(user=user, operation=operation)
+    context["events_alert"] = alert
+    if alert is not None:
+        shown = events_of(user=user, operation=operation, since=alert.since)
+        context["map"]["events"] = charts.events_layer(shown)
     return render(request, "web/dashboard.html", context)
 
 

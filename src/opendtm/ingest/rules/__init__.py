@@ -28,6 +28,7 @@ from opendtm.ingest.issues import (
     issues_where,
 )
 from opendtm.ingest.rules import consistency
+from opendtm.ingest.rules.events import event_rules
 from opendtm.ingest.rules.form import form_rules, without_reader_duplicates
 from opendtm.ingest.rules.gazetteer import admin_resolve, origins_resolve
 from opendtm.ingest.rules.geography import gps_rules
@@ -164,6 +165,30 @@ def validate(parsed: ExportLike, ctx: ValidationContext) -> Validation:
     cross = consistency.sites_within_baseline(_not_rejected(main, issues), ctx)
     checked = _verdicts(main, repeats, issues_concat([issues, cross]), sheet)
     _check_round_room(checked.main, ctx, parsed.file_name)
+    checked.issues = issues_printable(checked.issues)
+    return checked
+
+
+def validate_dated(parsed: ExportLike, ctx: ValidationContext) -> Validation:
+    """Every rule on the export of a dated form (the event tracking form): no round, no repeat;
+    the same report lines and verdicts as `validate`."""
+    form = ctx.form
+    sheet = _main_sheet(parsed)
+    main, text = text_cleaned(parsed.main, form.main_fields())
+    main, parts, covered = event_rules(main, ctx)
+    from opendtm.events.models import Event
+
+    parts += [
+        text,
+        too_long(main, text_lengths(Event)),
+        form_rules(main, form.main_fields(), form, sheet=sheet, covered=covered),
+        consistency.submission_ids(main),
+        covered,
+    ]
+    notes = ignored_columns_notes(parsed.ignored_columns, form=form, sheet=sheet)
+    reader = parsed.issues.select(ISSUE_COLUMNS)
+    issues = without_reader_duplicates(issues_concat([*notes, reader, *parts]), reader)
+    checked = _verdicts(main, {}, issues, sheet)
     checked.issues = issues_printable(checked.issues)
     return checked
 

@@ -31,7 +31,7 @@ from opendtm.ingest.issues import (
 
 # P-code fields are checked against the gazetteer (which also accepts alternative codes in any
 # case and checks the whole parent chain), not by the form's shape-of-a-code constraints.
-GAZETTEER_FIELDS = re.compile(r"^(adm[1-4]_pcode|origin_pcode)$")
+GAZETTEER_FIELDS = re.compile(r"^(adm[1-4]_pcode|origin_pcode|from_pcode|to_pcode)$")
 VALUE_TYPES = frozenset(
     {"integer", "decimal", "text", "date", "select_one", "select_multiple", "geopoint"}
 )

@@ -309,9 +309,14 @@ def _admin_issues(frame: pl.DataFrame, levels: list[int], ctx: ValidationContext
 
 
 def origins_resolve(
-    frame: pl.DataFrame, ctx: ValidationContext, *, column: str = "origin_pcode"
+    frame: pl.DataFrame,
+    ctx: ValidationContext,
+    *,
+    column: str = "origin_pcode",
+    what: str = "a place of origin",
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Resolve the origin P-codes of the repeat: any unit at level 2 or below, today's unit
+    """Resolve the origin P-codes of the repeat (or another place, `what` in the messages: the
+    places an event displaced people from and to): any unit at level 2 or below, today's unit
     for an older code; adds `_origin_id`."""
     if column not in frame.columns:
         return frame.with_columns(_origin_id=pl.lit(None, pl.Int64)), issues_concat([])
@@ -325,9 +330,10 @@ def origins_resolve(
         level_rule=(
             "gazetteer.origin_level",
             pl.format(
-                "{} is an admin level {} unit; a place of origin is admin level 2 or finer",
+                "{} is an admin level {} unit; {} is admin level 2 or finer",
                 pl.coalesce("_o_pcode", "_o_named"),
                 pl.col("_o_level"),
+                pl.lit(what),
             ),
         ),
     )

@@ -70,6 +70,17 @@
           color: SITE_FILL, line: { color: SITE_LINE, width: 1 } }
       });
     }
+    if (d.events && d.events.lat.length) {
+      // Event tracking: a layer of its own (not verified, never in the round's figures).
+      traces.push({
+        type: "scatter", mode: "markers", name: "Events (not verified)",
+        x: d.events.lon, y: d.events.lat, text: d.events.label, customdata: d.events.value,
+        hovertemplate: "%{text}<br>Displaced (reported): %{customdata:,}<extra></extra>",
+        marker: { symbol: "diamond", size: d.events.value, sizemode: "area",
+          sizeref: sizeref(d.events.value, 22), sizemin: 6,
+          color: "rgba(203,24,29,0.6)", line: { color: "#99000d", width: 1 } }
+      });
+    }
     var box = d.bounds;
     Plotly.newPlot(el, traces, {
       font: FONT, margin: { l: 40, r: 10, t: 10, b: 30 }, showlegend: true,
