@@ -75,6 +75,7 @@ def _register() -> None:
         gazetteer,
         imports,
         manage,
+        mcof,
         needs,
         operations,
         reports,
@@ -83,7 +84,8 @@ def _register() -> None:
         worker,
     )
 
-    modules = (gazetteer, operations, forms, imports, users, manage, demo, figures, reports, needs)
+    modules = (gazetteer, operations, forms, imports, users, manage, demo, figures, reports)
+    modules = (*modules, needs, mcof)
     for module in (*modules, serve, api, worker):
         for command in module.COMMANDS:
             cli.add_command(command)
