@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "opendtm.figures",
     "opendtm.needs",
     "opendtm.mcof",
+    "opendtm.portfolio",
     "opendtm.api",
     "ninja",  # its Swagger UI files, served locally (no CDN)
     "django_htmx",
