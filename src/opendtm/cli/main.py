@@ -85,8 +85,7 @@ def _register() -> None:
     )
 
     modules = (gazetteer, operations, forms, imports, users, manage, demo, figures, reports)
-    modules = (*modules, needs, mcof)
-    for module in (*modules, serve, api, worker):
+    for module in (*modules, needs, mcof, serve, api, worker):
         for command in module.COMMANDS:
             cli.add_command(command)
 
