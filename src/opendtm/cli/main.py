@@ -78,6 +78,7 @@ def _register() -> None:
         mcof,
         needs,
         operations,
+        portfolio,
         reports,
         serve,
         users,
@@ -85,7 +86,7 @@ def _register() -> None:
     )
 
     modules = (gazetteer, operations, forms, imports, users, manage, demo, figures, reports)
-    for module in (*modules, needs, mcof, serve, api, worker):
+    for module in (*modules, needs, mcof, portfolio, serve, api, worker):
         for command in module.COMMANDS:
             cli.add_command(command)
 
