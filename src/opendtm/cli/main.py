@@ -72,6 +72,7 @@ def _register() -> None:
         demo,
         figures,
         forms,
+        funding,
         gazetteer,
         imports,
         manage,
@@ -86,7 +87,7 @@ def _register() -> None:
     )
 
     modules = (gazetteer, operations, forms, imports, users, manage, demo, figures, reports)
-    for module in (*modules, needs, mcof, portfolio, serve, api, worker):
+    for module in (*modules, needs, mcof, portfolio, funding, serve, api, worker):
         for command in module.COMMANDS:
             cli.add_command(command)
 

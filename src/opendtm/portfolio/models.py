@@ -203,3 +203,36 @@ class ProjectComment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id} v{self.version}"
+
+
+class FundingFlow(models.Model):
+    """One incoming-funding flow as FTS exports it, stored as given (docs/portfolio.md,
+    "Funding flows"). `project` is set when the flow names a project code of the portfolio."""
+
+    flow_id = models.CharField(max_length=64, unique=True)
+    source = models.CharField(max_length=300)  # source organisation (the donor)
+    destination = models.CharField(max_length=300)  # destination organisation (the recipient)
+    amount_usd = models.DecimalField(max_digits=16, decimal_places=2)
+    original_amount = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    original_currency = models.CharField(max_length=3, blank=True)
+    exchange_rate = models.DecimalField(max_digits=20, decimal_places=10, null=True, blank=True)
+    date = models.DateField(null=True, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    plan = models.CharField(max_length=300, blank=True)
+    sector = models.CharField(max_length=200, blank=True)
+    country_iso3 = models.CharField(max_length=3, blank=True)
+    description = models.TextField(blank=True)
+    project_code = models.CharField(max_length=64, blank=True)  # as the flow names it
+    project = models.ForeignKey(
+        Project, on_delete=models.SET_NULL, null=True, blank=True, related_name="flows"
+    )
+    imported_at = models.DateTimeField(auto_now_add=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    class Meta:
+        ordering = ["date", "flow_id"]
+
+    def __str__(self) -> str:
+        return self.flow_id
