@@ -111,4 +111,18 @@ def move_cmd(code: str, status: str, reason: str) -> None:
     click.echo(f"project {project.code} is {project.status} (version {project.version})")
 
 
+@portfolio.command("export")
+@click.option("--year", type=int, help="Only this year's contributions.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "hxl"]), default="csv")
+@click.option("--output", type=click.Path(path_type=Path), required=True, help="File to write.")
+def export_cmd(year: int | None, fmt: str, output: Path) -> None:
+    """The portfolio's contributions (donor, country, sector, year, USD) as CSV, XLSX or HXL."""
+    from opendtm.accounts.services import user_for_cli
+    from opendtm.portfolio.exports import contributions_write
+    from opendtm.portfolio.queries import contributions_list
+
+    written = contributions_write(contributions_list(user_for_cli(), year=year), fmt, output)
+    click.echo(f"{written} contribution(s) written to {output}")
+
+
 COMMANDS = [portfolio]

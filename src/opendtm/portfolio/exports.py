@@ -114,3 +114,57 @@ def overview_text(overview: Overview, fmt: str) -> str:
     writer.writerow(("measure", "key", "value"))
     writer.writerows(overview_rows(overview))
     return out.getvalue()
+
+
+# The contributions export: column -> HXL hashtag (the HDX funding shape).
+CONTRIBUTION_COLUMNS = {
+    "project_code": "#activity+code",
+    "title": "#activity+name",
+    "country_iso3": "#country+code",
+    "programme_type": "#activity+type",
+    "sector": "#sector",
+    "donor": "#org+funder",
+    "year": "#date+year",
+    "amount_usd": "#value+funding+usd",
+}
+EXPORT_FORMATS = ("csv", "xlsx", "hxl")
+
+
+def contribution_rows(contributions: list[dict[str, Any]]) -> list[list[Any]]:
+    """The export's rows in CONTRIBUTION_COLUMNS order (money as numbers, as stored)."""
+    return [[row[c] for c in CONTRIBUTION_COLUMNS] for row in contributions]
+
+
+def contributions_write(contributions: list[dict[str, Any]], fmt: str, out: Path) -> int:
+    """Write the contributions as CSV, HXL (CSV with the hashtag row) or XLSX; the rows written.
+
+    Every text cell goes through core.spreadsheets, so a donor or title starting with `=`
+    cannot run as a formula."""
+    if fmt not in EXPORT_FORMATS:
+        raise InvalidInput(f"Unknown format {fmt!r}.", hint=f"Use {', '.join(EXPORT_FORMATS)}.")
+    out = Path(out).expanduser()
+    if not out.parent.is_dir():
+        raise InvalidInput(f"Cannot write {out}: folder {out.parent} does not exist.")
+    rows = contribution_rows(contributions)
+    if fmt == "xlsx":
+        import xlsxwriter
+
+        book = xlsxwriter.Workbook(str(out))
+        try:
+            sheet = book.add_worksheet("contributions")
+            bold = book.add_format({"bold": True})
+            for j, name in enumerate(CONTRIBUTION_COLUMNS):
+                xlsx_write_cell(sheet, 0, j, name, bold)
+            for i, values in enumerate(rows, start=1):
+                for j, value in enumerate(values):
+                    xlsx_write_cell(sheet, i, j, value)
+        finally:
+            book.close()
+        return len(rows)
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        writer = CsvWriter(handle)
+        writer.writerow(CONTRIBUTION_COLUMNS)
+        if fmt == "hxl":
+            writer.writerow(CONTRIBUTION_COLUMNS.values())
+        writer.writerows(rows)
+    return len(rows)

@@ -188,3 +188,32 @@ def portfolio_overview(
         top_donors=[{"donor": d["donor__name"], "usd": d["s"]} for d in donors[:TOP_DONORS]],
         by_sector={row["sector__code"]: row["n"] for row in sectors},
     )
+
+
+def contributions_list(user: User, *, year: int | None = None) -> list[dict[str, Any]]:
+    """The contributions of the visible portfolio projects (as overview counts them), one row
+    each, with the project's country office and the HXL codes of its sectors' groups."""
+    projects = projects_visible(user).filter(status__in=PORTFOLIO_STATUSES)
+    rows = Contribution.objects.filter(project__in=projects)
+    if year is not None:
+        rows = rows.filter(year=year)
+    hxl: dict[int, set[str]] = {}
+    links = Project.sectors.through.objects.filter(project__in=projects)
+    for project_id, code in links.values_list("project_id", "sector__groups__hxl_code"):
+        if code:
+            hxl.setdefault(project_id, set()).add(code)
+    return [
+        {
+            "project_code": c.project.code,
+            "title": c.project.title,
+            "country_iso3": c.project.office_iso3,
+            "programme_type": c.project.programme_type,
+            "sector": " ".join(sorted(hxl.get(c.project_id, set()))),
+            "donor": c.donor.name,
+            "year": c.year,
+            "amount_usd": float(c.amount_usd),
+        }
+        for c in rows.select_related("project", "donor").order_by(
+            "project__code", "year", "donor__name"
+        )
+    ]
