@@ -174,7 +174,10 @@ def test_every_url_is_in_the_table() -> None:
                "rounds", "round-open", "round-publish", "operation-settings",
                "operation-people", "operation-form", "operation-new", "users", "user",
                "user-active", "user-password", "tokens", "token-revoke",
-               "figures-rebuild"}  # fmt: skip
+               "figures-rebuild",
+               # the portfolio pages: tests/web/test_portfolio.py
+               "portfolio", "portfolio-project", "portfolio-project-move",
+               "portfolio-project-comment"}  # fmt: skip
     assert names == covered
 
 

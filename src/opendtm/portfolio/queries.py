@@ -217,3 +217,30 @@ def contributions_list(user: User, *, year: int | None = None) -> list[dict[str,
             "project__code", "year", "donor__name"
         )
     ]
+
+
+def project_detail(user: User, code: str) -> dict[str, Any]:
+    """A visible project with its countries, sectors, money, history and the moves the user
+    may make now (those the web offers as buttons: the service decides again)."""
+    from opendtm.accounts.roles import can_portfolio
+    from opendtm.portfolio.workflow import PROJECT_TRANSITIONS
+
+    project = project_get(user, code)
+    moves = [
+        {"to": str(to), "verb": rule.move.verb, "reason_required": rule.move.reason_required}
+        for (frm, to), rule in PROJECT_TRANSITIONS.items()
+        if frm == project.status and can_portfolio(user, rule.action, project.office_iso3)
+    ]
+    return {
+        "project": project,
+        "countries": sorted(project.countries.values_list("iso3", flat=True)),
+        "sectors": list(project.sectors.order_by("number").values_list("number", "name")),
+        "contributions": list(
+            project.contributions.select_related("donor").order_by("year", "donor__name")
+        ),
+        "expenditures": list(project.expenditures.order_by("year", "iso3")),
+        "history": project_history(user, code),
+        "moves": moves,
+        "may_comment": can_portfolio(user, PortfolioAction.DRAFT, project.office_iso3)
+        or can_portfolio(user, PortfolioAction.REVIEW, project.office_iso3),
+    }
