@@ -31,11 +31,11 @@ from opendtm.portfolio.imports import (
     ERROR,
     WARNING,
     RowRejected,
-    _date,
-    _header_key,
-    _line,
-    _money,
-    _optional_decimal,
+    date_parse_optional,
+    decimal_parse_optional,
+    header_key,
+    money_parse,
+    report_line,
 )
 from opendtm.portfolio.models import FundingFlow, Project
 
@@ -91,7 +91,7 @@ class FundingOutcome:
 
 
 def _columns(headers: list[str], name: str) -> dict[str, str]:
-    keys = {_header_key(h): h for h in reversed(headers)}
+    keys = {header_key(h): h for h in reversed(headers)}
     found = {}
     for column, aliases in ALIASES.items():
         for alias in aliases:
@@ -151,7 +151,7 @@ def funding_import(
             duplicates += 1
             where = f"row {seen[flow_id]} of this file" if flow_id in seen else "a stored flow"
             lines.append(
-                _line(
+                report_line(
                     sheet,
                     number,
                     flow_id,
@@ -167,7 +167,7 @@ def funding_import(
             flow = _flow(cells, projects)
         except RowRejected as bad:
             lines.append(
-                _line(
+                report_line(
                     sheet,
                     number,
                     flow_id,
@@ -182,7 +182,7 @@ def funding_import(
         seen[flow_id] = number
         if flow.project_code and flow.project_id is None:
             lines.append(
-                _line(
+                report_line(
                     sheet,
                     number,
                     flow_id,
@@ -224,17 +224,17 @@ def _flow(cells: dict[str, str], projects: dict[str, int]) -> FundingFlow:
     for column in ("source", "destination"):
         if not cells[column]:
             raise RowRejected(column, "", "value.required", f"{column} is required")
-    amount = _money(cells["amount_usd"], "amount_usd", warnings=[])
-    date = _date(cells.get("date", ""), "date")
+    amount = money_parse(cells["amount_usd"], "amount_usd", warnings=[])
+    date = date_parse_optional(cells.get("date", ""), "date")
     code = cells.get("project_code", "")[:64]
     return FundingFlow(
         flow_id=flow_id,
         source=" ".join(cells["source"].split())[:300],
         destination=" ".join(cells["destination"].split())[:300],
         amount_usd=amount,
-        original_amount=_optional_decimal(cells.get("original_amount", ""), "original_amount"),
+        original_amount=decimal_parse_optional(cells.get("original_amount", ""), "original_amount"),
         original_currency=cells.get("original_currency", "").upper()[:3],
-        exchange_rate=_optional_decimal(cells.get("exchange_rate", ""), "exchange_rate"),
+        exchange_rate=decimal_parse_optional(cells.get("exchange_rate", ""), "exchange_rate"),
         date=date,
         year=date.year if date else None,
         plan=cells.get("plan", "")[:300],

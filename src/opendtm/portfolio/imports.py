@@ -114,7 +114,7 @@ class ImportOutcome:
         ]
 
 
-def _header_key(text: str) -> str:
+def header_key(text: str) -> str:
     return re.sub(r"[\s\-]+", "_", (text or "").strip().lower())
 
 
@@ -124,7 +124,7 @@ def portfolio_table(path: Path) -> tuple[str, pl.DataFrame, dict[str, str]]:
     source = source_read(Path(path))
     for name in source.sheet_names:
         headers = source.headers(name)
-        matched = {_header_key(h): h for h in reversed(headers)}
+        matched = {header_key(h): h for h in reversed(headers)}
         if "project_code" not in matched:
             continue
         missing = [c for c in REQUIRED if c not in matched]
@@ -143,7 +143,7 @@ def portfolio_table(path: Path) -> tuple[str, pl.DataFrame, dict[str, str]]:
     )
 
 
-def _money(value: str, column: str, *, warnings: list[tuple[str, str, str, str]]) -> Decimal:
+def money_parse(value: str, column: str, *, warnings: list[tuple[str, str, str, str]]) -> Decimal:
     text = value.replace(",", "").replace(" ", "")
     if text in EMPTY_MONEY:
         warnings.append((column, value, "money.empty", f"{column} is empty; read as 0"))
@@ -157,7 +157,7 @@ def _money(value: str, column: str, *, warnings: list[tuple[str, str, str, str]]
     return amount.quantize(Decimal("0.01"))
 
 
-def _optional_decimal(value: str, column: str) -> Decimal | None:
+def decimal_parse_optional(value: str, column: str) -> Decimal | None:
     if not value:
         return None
     try:
@@ -169,7 +169,7 @@ def _optional_decimal(value: str, column: str) -> Decimal | None:
     return number
 
 
-def _date(value: str, column: str) -> dt.date | None:
+def date_parse_optional(value: str, column: str) -> dt.date | None:
     if not value:
         return None
     parsed = pl.select(date_parse(pl.lit(value, pl.Utf8))).item()
@@ -243,7 +243,8 @@ def _row(cells: dict[str, str], sectors: _Sectors, warnings: list[Any]) -> dict[
     year_text = cells["year"].removesuffix(".0")
     if not year_text.isdigit() or not YEARS[0] <= int(year_text) <= YEARS[1]:
         raise RowRejected("year", cells["year"], "value.year", "year must be a year, e.g. 2020")
-    start, end = _date(cells["start_date"], "start_date"), _date(cells["end_date"], "end_date")
+    start = date_parse_optional(cells["start_date"], "start_date")
+    end = date_parse_optional(cells["end_date"], "end_date")
     if start and end and end < start:
         raise RowRejected(
             "end_date", cells["end_date"], "date.order", "end_date is before start_date"
@@ -256,12 +257,12 @@ def _row(cells: dict[str, str], sectors: _Sectors, warnings: list[Any]) -> dict[
         "donor": " ".join(cells["donor"].split()),
         "year": int(year_text),
         "sectors": sectors.parse(cells["sector"]),
-        "budget": _money(cells["budget_usd"], "budget_usd", warnings=warnings),
-        "spent": _money(cells["expenditure_usd"], "expenditure_usd", warnings=warnings),
+        "budget": money_parse(cells["budget_usd"], "budget_usd", warnings=warnings),
+        "spent": money_parse(cells["expenditure_usd"], "expenditure_usd", warnings=warnings),
         "currency": cells.get("currency", "").upper()[:3],
-        "amount": _optional_decimal(cells.get("amount", ""), "amount"),
-        "rate": _optional_decimal(cells.get("exchange_rate", ""), "exchange_rate"),
-        "date": _date(cells.get("contribution_date", ""), "contribution_date"),
+        "amount": decimal_parse_optional(cells.get("amount", ""), "amount"),
+        "rate": decimal_parse_optional(cells.get("exchange_rate", ""), "exchange_rate"),
+        "date": date_parse_optional(cells.get("contribution_date", ""), "contribution_date"),
         "partners": [
             p.strip() for p in cells.get("implementing_partners", "").split(";") if p.strip()
         ],
@@ -269,7 +270,7 @@ def _row(cells: dict[str, str], sectors: _Sectors, warnings: list[Any]) -> dict[
     }
 
 
-def _line(
+def report_line(
     sheet: str,
     row: int | None,
     code: str,
@@ -308,7 +309,7 @@ def portfolio_import(
     for key, header in matched.items():
         if key not in known:
             lines.append(
-                _line(
+                report_line(
                     sheet,
                     None,
                     "",
@@ -341,7 +342,7 @@ def portfolio_import(
             _consistent(row, number, drafts, keys, existing)
         except RowRejected as bad:
             lines.append(
-                _line(
+                report_line(
                     sheet,
                     number,
                     code,
@@ -354,7 +355,7 @@ def portfolio_import(
             )
             continue
         for column, value, rule, message in warnings:
-            lines.append(_line(sheet, number, code, column, value, rule, WARNING, message))
+            lines.append(report_line(sheet, number, code, column, value, rule, WARNING, message))
         _given_usd_note(row, sheet, number, lines)
         accepted.append((number, row))
     issues = (
@@ -446,7 +447,7 @@ def _given_usd_note(row: dict[str, Any], sheet: str, number: int, lines: list[An
     computed = (amount / rate).quantize(Decimal("0.01"))
     if abs(computed - row["budget"]) > Decimal("0.01"):
         lines.append(
-            _line(
+            report_line(
                 sheet,
                 number,
                 row["code"],
