@@ -50,6 +50,7 @@ def test_who_sees_what(clients: dict[str, Client]) -> None:
         "projects_by_type": {"emergency": {"projects": 2, "countries": 2}},
         "expenditure_by_country": {"BGD": 300.0}, "donors": 1,
         "top_donors": [{"donor": "United States", "usd": 699350.7}], "by_sector": {},
+        "expenditure_by_country_year": {"BGD": {"2020": 300.0}},
     }  # fmt: skip
     office = clients["bgd"].get(f"{API}/overview", {"year": 2020, "phase": "during"}).json()
     assert (office["total_value_usd"], office["projects_by_type"]) == (

@@ -54,6 +54,8 @@ def test_the_2020_overview_reproduces_seed_001(tmp_path: Path) -> None:
     every_year = portfolio_overview(admin).as_json()
     assert every_year["total_value_usd"] == TOTAL_VALUE + 999
     assert every_year["expenditure_by_country"]["BGD"] == 143_000_500
+    assert every_year["expenditure_by_country_year"]["BGD"] == {"2019": 500, "2020": 143_000_000}
+    assert every_year["expenditure_by_country_year"]["PAK"] == {"2020": 62_400_000}
     assert every_year["projects_by_type"] == BY_TYPE
 
 

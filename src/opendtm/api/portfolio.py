@@ -41,6 +41,7 @@ class OverviewOut(Schema):
     donors: int
     top_donors: list[DonorOut]
     by_sector: dict[str, int]
+    expenditure_by_country_year: dict[str, dict[str, float]]
 
 
 class ProjectOut(Schema):

@@ -102,6 +102,8 @@ class Overview:
     donors: int
     top_donors: list[dict[str, Any]] = field(default_factory=list)
     by_sector: dict[str, int] = field(default_factory=dict)
+    # ISO3 -> year -> USD: the expenditure table (and map) across years.
+    expenditure_by_country_year: dict[str, dict[int, Decimal]] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         def money(value: Decimal) -> int | float:
@@ -116,6 +118,10 @@ class Overview:
             "donors": self.donors,
             "top_donors": [{"donor": d["donor"], "usd": money(d["usd"])} for d in self.top_donors],
             "by_sector": self.by_sector,
+            "expenditure_by_country_year": {
+                iso3: {str(y): money(v) for y, v in years.items()}
+                for iso3, years in self.expenditure_by_country_year.items()
+            },
         }
 
 
@@ -162,12 +168,13 @@ def portfolio_overview(
                 .distinct()
                 .count(),
             }
-    spent = (
-        Expenditure.objects.filter(spent_filter, project_id__in=ids)
-        .values("iso3")
-        .annotate(s=Sum("amount_usd"))
-        .order_by("iso3")
-    )
+    spent_rows = Expenditure.objects.filter(spent_filter, project_id__in=ids)
+    spent = spent_rows.values("iso3").annotate(s=Sum("amount_usd")).order_by("iso3")
+    by_year: dict[str, dict[int, Decimal]] = {}
+    for row in (
+        spent_rows.values("iso3", "year").annotate(s=Sum("amount_usd")).order_by("iso3", "year")
+    ):
+        by_year.setdefault(row["iso3"], {})[row["year"]] = row["s"]
     donors = (
         contributions.values("donor__name")
         .annotate(s=Sum("amount_usd"))
@@ -187,6 +194,7 @@ def portfolio_overview(
         donors=donors.count(),
         top_donors=[{"donor": d["donor__name"], "usd": d["s"]} for d in donors[:TOP_DONORS]],
         by_sector={row["sector__code"]: row["n"] for row in sectors},
+        expenditure_by_country_year=by_year,
     )
 
 
