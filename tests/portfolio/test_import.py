@@ -152,3 +152,29 @@ def test_the_template_has_a_notes_sheet_and_its_example_imports(tmp_path: Path) 
     assert sorted(project.sectors.values_list("number", flat=True)) == [1, 2]
     with pytest.raises(InvalidInput):
         template_write(tmp_path / "t.csv")
+
+
+def test_priorities_and_operations_served(tmp_path: Path) -> None:
+    from tests.factories import OperationFactory
+
+    OperationFactory(code="bgd-floods")
+    header = "project_code,title,country_iso3,programme_type,sector,donor,year,budget_usd,"
+    header += "expenditure_usd,start_date,end_date,status,priorities,operations\n"
+    base = "P1,T,BGD,emergency,1,{donor},2020,5,0,,,active,"
+    path = tmp_path / "p.csv"
+    path.write_text(
+        header
+        + base.format(donor="A") + "protection; AAP,BGD-FLOODS\n"
+        + base.format(donor="B") + "gbv,\n"
+        + base.format(donor="C") + "hope,\n"
+        + base.format(donor="D") + ",nowhere\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    portfolio_import(path=path, actor=SuperuserFactory(), report_path=tmp_path / "r.csv")
+    project = Project.objects.get(code="P1")
+    assert project.priorities == ["aap", "gbv", "protection"]
+    assert list(project.operations.values_list("code", flat=True)) == ["bgd-floods"]
+    assert [line[2:4] for line in _report(tmp_path / "r.csv")] == [
+        ("priorities", "priority.unknown"),
+        ("operations", "operation.unknown"),
+    ]

@@ -37,6 +37,9 @@ NOTES: dict[str, str] = {
     "office_iso3": "Optional: the country office that owns the project (default: country_iso3 "
     "of its first row).",
     "implementing_partners": "Optional: partner names separated by ;.",
+    "priorities": "Optional: cross-cutting priorities separated by ; (protection, gbv, aap, "
+    "resilience, social_cohesion, conflict_sensitivity).",
+    "operations": "Optional: codes of the OpenDTM operations the project serves, separated by ;.",
 }
 EXAMPLE = {
     "project_code": "BD10P0001",

@@ -31,8 +31,10 @@ from opendtm.forms.values import date_parse
 from opendtm.gazetteer.countries import country_get
 from opendtm.ingest.choices import Severity
 from opendtm.ingest.report import ReportDraft, report_path_default
+from opendtm.mcof.choices import CrossCuttingPriority
 from opendtm.mcof.models import Sector
 from opendtm.operations.choices import McofPhase
+from opendtm.operations.models import Operation
 from opendtm.portfolio.choices import ProgrammeType, ProjectStatus
 from opendtm.portfolio.models import (
     Contribution,
@@ -64,6 +66,8 @@ OPTIONAL = (
     "phase",
     "office_iso3",
     "implementing_partners",
+    "priorities",
+    "operations",
 )
 # The project's own columns: every row of a project must repeat the same value.
 PROJECT_COLUMNS = ("title", "programme_type", "status", "start_date", "end_date", "phase")
@@ -89,6 +93,34 @@ class ProjectDraft:
     countries: set[str] = field(default_factory=set)
     sectors: set[int] = field(default_factory=set)
     partners: list[str] = field(default_factory=list)
+    priorities: set[str] = field(default_factory=set)
+    operations: set[int] = field(default_factory=set)
+
+
+def _listed(value: str) -> list[str]:
+    return [p.strip() for p in re.split(r"[;,]", value) if p.strip()]
+
+
+def _priorities(value: str) -> set[str]:
+    found = {p.lower() for p in _listed(value)}
+    unknown = sorted(found - set(CrossCuttingPriority.values))
+    if unknown:
+        raise RowRejected(
+            "priorities",
+            value,
+            "priority.unknown",
+            f"priority {unknown[0]!r} is not one of {', '.join(CrossCuttingPriority.values)}",
+        )
+    return found
+
+
+def _operations(value: str, known: dict[str, int]) -> set[int]:
+    found = set()
+    for code in _listed(value):
+        if code.lower() not in known:
+            raise RowRejected("operations", value, "operation.unknown", f"no operation {code!r}")
+        found.add(known[code.lower()])
+    return found
 
 
 @dataclass
@@ -206,7 +238,9 @@ class _Sectors:
         return found
 
 
-def _row(cells: dict[str, str], sectors: _Sectors, warnings: list[Any]) -> dict[str, Any]:
+def _row(
+    cells: dict[str, str], sectors: _Sectors, operations: dict[str, int], warnings: list[Any]
+) -> dict[str, Any]:
     """One row's typed values; RowRejected with the first problem."""
     code = cells["project_code"]
     if not code or len(code) > 64:
@@ -266,6 +300,8 @@ def _row(cells: dict[str, str], sectors: _Sectors, warnings: list[Any]) -> dict[
         "partners": [
             p.strip() for p in cells.get("implementing_partners", "").split(";") if p.strip()
         ],
+        "priorities": _priorities(cells.get("priorities", "")),
+        "operations": _operations(cells.get("operations", ""), operations),
         "values": values,
     }
 
@@ -322,6 +358,7 @@ def portfolio_import(
             )
     existing = set(Project.objects.values_list("code", flat=True))
     sectors = _Sectors()
+    operations = {code.lower(): pk for code, pk in Operation.objects.values_list("code", "pk")}
     drafts: dict[str, ProjectDraft] = {}
     keys: dict[tuple[str, str, int], int] = {}
     accepted: list[tuple[int, dict[str, Any]]] = []
@@ -338,7 +375,7 @@ def portfolio_import(
         warnings: list[tuple[str, str, str, str]] = []
         code = cells.get("project_code", "")
         try:
-            row = _row(cells, sectors, warnings)
+            row = _row(cells, sectors, operations, warnings)
             _consistent(row, number, drafts, keys, existing)
         except RowRejected as bad:
             lines.append(
@@ -436,6 +473,8 @@ def _consistent(
     draft.countries.add(row["country"])
     draft.sectors |= row["sectors"]
     draft.partners += [p for p in row["partners"] if p not in draft.partners]
+    draft.priorities |= row["priorities"]
+    draft.operations |= row["operations"]
 
 
 def _given_usd_note(row: dict[str, Any], sheet: str, number: int, lines: list[Any]) -> None:
@@ -490,6 +529,7 @@ def _write(
             end_date=v["end_date"],
             total_budget_usd=budgets[code],
             implementing_partners=draft.partners,
+            priorities=sorted(draft.priorities),
             created_by=actor,
         )
     ProjectCountry.objects.bulk_create(
@@ -502,6 +542,12 @@ def _write(
         links(project=projects[c], sector_id=s)
         for c, d in drafts.items()
         for s in sorted(d.sectors)
+    )
+    served = Project.operations.through
+    served.objects.bulk_create(
+        served(project=projects[c], operation_id=o)
+        for c, d in drafts.items()
+        for o in sorted(d.operations)
     )
     Contribution.objects.bulk_create(
         Contribution(

@@ -89,6 +89,8 @@ class Project(models.Model):
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
     implementing_partners = models.JSONField(default=list, blank=True)  # names, as given
+    # Cross-cutting priorities (mcof.choices.CrossCuttingPriority values) the project carries.
+    priorities = models.JSONField(default=list, blank=True)
     sectors = models.ManyToManyField("mcof.Sector", blank=True, related_name="projects")
     operations = models.ManyToManyField("operations.Operation", blank=True, related_name="projects")
     created_by = models.ForeignKey(
