@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from opendtm.cli.tables import table_lines
+from opendtm.cli.tables import lines_echo, table_lines
 
 
 @click.group("funding")
@@ -25,8 +25,7 @@ def import_cmd(file: Path, dry_run: bool, report: Path | None) -> None:
     from opendtm.portfolio.funding import funding_import
 
     outcome = funding_import(path=file, actor=user_for_cli(), report_path=report, dry_run=dry_run)
-    for line in outcome.summary_lines():
-        click.echo(line)
+    lines_echo(outcome.summary_lines())
 
 
 @funding.command("summary")
@@ -43,8 +42,7 @@ def summary_cmd(country: str, year: int | None, recipient: str, fmt: str) -> Non
     if fmt == "json":
         click.echo(json.dumps(summary))
         return
-    for line in table_lines(summary.items(), header=("measure", "value")):
-        click.echo(line)
+    lines_echo(table_lines(summary.items(), header=("measure", "value")))
 
 
 COMMANDS = [funding]

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from opendtm.cli.tables import table_lines
+from opendtm.cli.tables import lines_echo, table_lines
 
 
 @click.group("mcof")
@@ -36,8 +36,7 @@ def sectors_cmd(fmt: str) -> None:
         ),
         header=("no", "code", "name", "groups"),
     )
-    for line in lines:
-        click.echo(line)
+    lines_echo(lines)
 
 
 @mcof.command("groups")
@@ -52,8 +51,7 @@ def groups_cmd() -> None:
         ),
         header=("code", "hxl", "parent", "sectors", "name"),
     )
-    for line in lines:
-        click.echo(line)
+    lines_echo(lines)
 
 
 COMMANDS = [mcof]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from opendtm.cli.tables import table_lines
+from opendtm.cli.tables import lines_echo, table_lines
 
 
 @click.group("portfolio")
@@ -27,8 +27,7 @@ def import_cmd(file: Path, dry_run: bool, report: Path | None) -> None:
     from opendtm.portfolio.imports import portfolio_import
 
     outcome = portfolio_import(path=file, actor=user_for_cli(), dry_run=dry_run, report_path=report)
-    for line in outcome.summary_lines():
-        click.echo(line)
+    lines_echo(outcome.summary_lines())
 
 
 @portfolio.command("template")
@@ -57,8 +56,7 @@ def overview_cmd(year: int | None, subregion: str | None, phase: str, fmt: str) 
         phase = choice_parse(McofPhase, phase, field="phase")
     overview = portfolio_overview(user_for_cli(), year=year, subregion=subregion, phase=phase)
     if fmt == "table":
-        for line in table_lines(overview_rows(overview), header=("measure", "key", "value")):
-            click.echo(line)
+        lines_echo(table_lines(overview_rows(overview), header=("measure", "key", "value")))
         return
     click.echo(overview_text(overview, fmt), nl=False)
 
@@ -68,11 +66,12 @@ def subregions_cmd() -> None:
     """The sub-regions of the region and their countries."""
     from opendtm.portfolio.queries import subregion_list
 
-    for line in table_lines(
-        ((r["name"], " ".join(r["countries"])) for r in subregion_list()),
-        header=("subregion", "countries"),
-    ):
-        click.echo(line)
+    lines_echo(
+        table_lines(
+            ((r["name"], " ".join(r["countries"])) for r in subregion_list()),
+            header=("subregion", "countries"),
+        )
+    )
 
 
 @portfolio.command("grant")
