@@ -301,3 +301,27 @@ class SiteAssessmentFactory(DjangoModelFactory):
     ind = 0
     source_sheet = "fixture"
     source_row = factory.Sequence(lambda n: n + 2)
+
+
+class PortfolioGrantFactory(DjangoModelFactory):
+    """A portfolio role for one country office (`country_iso3`) or, blank, the region."""
+
+    class Meta:
+        model = "portfolio.PortfolioGrant"
+
+    user = factory.SubFactory(UserFactory)
+    role = "project_developer"
+    country_iso3 = "BGD"
+
+
+class ProjectFactory(DjangoModelFactory):
+    """A project of the BGD country office, a draft emergency project unless told."""
+
+    class Meta:
+        model = "portfolio.Project"
+
+    code = factory.Sequence(lambda n: f"PX.{n:04d}")
+    title = factory.LazyAttribute(lambda o: f"Project {o.code}")
+    office_iso3 = "BGD"
+    programme_type = "emergency"
+    status = "draft"

@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "opendtm.figures",
     "opendtm.needs",
     "opendtm.events",
+    "opendtm.mcof",
+    "opendtm.portfolio",
     "opendtm.api",
     "ninja",  # its Swagger UI files, served locally (no CDN)
     "django_htmx",

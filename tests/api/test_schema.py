@@ -55,6 +55,9 @@ def test_every_operation_is_documented() -> None:
         "/api/v1/operations/{code}/figures/rounds",
         "/api/v1/operations/{code}/figures/headline",
         "/api/v1/operations/{code}/events",
+        "/api/v1/portfolio/overview",
+        "/api/v1/portfolio/projects",
+        "/api/v1/portfolio/projects/{project_code}",
     }
 
 

@@ -185,7 +185,10 @@ def test_every_url_is_in_the_table() -> None:
                "user-active", "user-password", "tokens", "token-revoke",
                "figures-rebuild",
                # the language switcher (anyone): tests/web/test_language.py
-               "language"}  # fmt: skip
+               "language",
+               # the portfolio pages: tests/web/test_portfolio.py
+               "portfolio", "portfolio-project", "portfolio-project-move",
+               "portfolio-project-comment"}  # fmt: skip
     assert names == covered
 
 

@@ -20,3 +20,19 @@ class Action(models.TextChoices):
     MANAGE_ROUNDS = "manage_rounds", "Open, validate and publish rounds"
     MANAGE_SITES = "manage_sites", "Edit the site registry"
     MANAGE_OPERATION = "manage_operation", "Edit the operation and its grants"
+
+
+class PortfolioRole(models.TextChoices):
+    """Roles on the regional project portfolio, held for one country office or the region."""
+
+    DEVELOPER = "project_developer", "Project developer"  # a country office's
+    REVIEWER = "regional_reviewer", "Regional reviewer"  # the emergency and post-crisis specialists
+    VIEWER = "portfolio_viewer", "Portfolio viewer"
+
+
+class PortfolioAction(models.TextChoices):
+    VIEW = "portfolio_view", "See projects and the portfolio overview"
+    DRAFT = "portfolio_draft", "Draft, edit, submit and withdraw project proposals"
+    REVIEW = "portfolio_review", "Review, return and endorse project proposals"
+    IMPLEMENT = "portfolio_implement", "Start and close endorsed projects"
+    IMPORT = "portfolio_import", "Import portfolio spreadsheets and funding flows"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from opendtm.accounts.choices import Action, Role
+from opendtm.accounts.choices import Action, PortfolioAction, PortfolioRole, Role
 from opendtm.core.errors import PermissionDenied
 
 if TYPE_CHECKING:
@@ -106,4 +106,66 @@ def authorize_superuser(user: AbstractBaseUser | AnonymousUser | None, doing: st
         raise PermissionDenied(
             f"{_who(user)} may not {doing}: only an instance administrator may.",
             hint="Ask an administrator (a user created with `opendtm user create --admin`).",
+        )
+
+
+# The regional project portfolio (docs/portfolio.md). A portfolio grant names a country office
+# (ISO3) or, with no country, the whole region: a developer drafts and implements the projects
+# of their office, a reviewer (regional emergency and post-crisis specialist) reviews and
+# endorses, and imports what exists. Which move of a proposal needs which action:
+# portfolio.workflow.PROJECT_TRANSITIONS.
+PORTFOLIO_ROLE_ACTIONS: dict[PortfolioRole, frozenset[PortfolioAction]] = {
+    PortfolioRole.VIEWER: frozenset({PortfolioAction.VIEW}),
+    PortfolioRole.DEVELOPER: frozenset(
+        {PortfolioAction.VIEW, PortfolioAction.DRAFT, PortfolioAction.IMPLEMENT}
+    ),
+    PortfolioRole.REVIEWER: frozenset(
+        {PortfolioAction.VIEW, PortfolioAction.REVIEW, PortfolioAction.IMPORT}
+    ),
+}
+
+
+def portfolio_scopes(
+    user: AbstractBaseUser | AnonymousUser | None, action: PortfolioAction
+) -> set[str] | None:
+    """The country offices (ISO3) where the user may perform the action: None means every
+    country (an administrator, or a grant for the whole region); an empty set, none."""
+    if is_superuser(user):
+        return None
+    if not _is_active_user(user) or user is None or user.pk is None:
+        return set()
+    from opendtm.portfolio.models import PortfolioGrant
+
+    scopes: set[str] = set()
+    for role, country in PortfolioGrant.objects.filter(user_id=user.pk).values_list(
+        "role", "country_iso3"
+    ):
+        if action in PORTFOLIO_ROLE_ACTIONS[PortfolioRole(role)]:
+            if not country:
+                return None
+            scopes.add(country)
+    return scopes
+
+
+def can_portfolio(
+    user: AbstractBaseUser | AnonymousUser | None, action: PortfolioAction, country_iso3: str
+) -> bool:
+    """True when the user may perform the action for the country office's projects."""
+    scopes = portfolio_scopes(user, action)
+    return scopes is None or country_iso3 in scopes
+
+
+def authorize_portfolio(
+    user: AbstractBaseUser | AnonymousUser | None, action: PortfolioAction, country_iso3: str
+) -> None:
+    """Raise PermissionDenied unless the user may perform the action for the country office
+    (`country_iso3` "" asks for the whole region)."""
+    allowed = portfolio_scopes(user, action) is None if not country_iso3 else None
+    if allowed is None:
+        allowed = can_portfolio(user, action, country_iso3)
+    if not allowed:
+        where = f"for country office {country_iso3}" if country_iso3 else "for the region"
+        raise PermissionDenied(
+            f"{_who(user)} may not {PortfolioAction(action).label.lower()} {where}.",
+            hint="Ask an administrator for a portfolio role that allows it.",
         )

@@ -73,11 +73,14 @@ def _register() -> None:
         events,
         figures,
         forms,
+        funding,
         gazetteer,
         imports,
         manage,
+        mcof,
         needs,
         operations,
+        portfolio,
         reports,
         serve,
         users,
@@ -85,7 +88,7 @@ def _register() -> None:
     )
 
     modules = (gazetteer, operations, forms, imports, users, manage, demo, figures, reports, needs)
-    for module in (*modules, events, serve, api, worker):
+    for module in (*modules, events, mcof, portfolio, funding, serve, api, worker):
         for command in module.COMMANDS:
             cli.add_command(command)
 

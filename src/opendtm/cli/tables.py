@@ -37,3 +37,18 @@ def table_lines(
         ).rstrip()
         for row in cells
     ]
+
+
+def lines_echo(lines: Iterable[str]) -> None:
+    """Print the lines; a reader that stops reading (`| head`) is not an error."""
+    import os
+    import sys
+
+    import click
+
+    try:
+        for line in lines:
+            click.echo(line)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

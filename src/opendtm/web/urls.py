@@ -9,6 +9,7 @@ from opendtm.web import (
     manage_accounts,
     manage_operations,
     manage_rounds,
+    portfolio,
     reports,
     rounds,
     submissions,
@@ -115,4 +116,16 @@ urlpatterns = [
         "o/<slug:code>/imports/<str:token>/confirm/", rounds.import_confirm, name="import-confirm"
     ),
     path("o/<slug:code>/imports/<str:token>/cancel/", rounds.import_cancel, name="import-cancel"),
+    path("portfolio/", portfolio.overview, name="portfolio"),
+    path("portfolio/projects/<str:project_code>/", portfolio.project, name="portfolio-project"),
+    path(
+        "portfolio/projects/<str:project_code>/move/",
+        portfolio.project_move,
+        name="portfolio-project-move",
+    ),
+    path(
+        "portfolio/projects/<str:project_code>/comment/",
+        portfolio.project_comment_add,
+        name="portfolio-project-comment",
+    ),
 ]
