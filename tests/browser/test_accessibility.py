@@ -105,6 +105,14 @@ def _report_render(state: str) -> Callable[[Any, Path], None]:
     return go
 
 
+def _portfolio_project(page: Any, tmp: Path) -> None:
+    """A submitted project of the portfolio, opened by the superuser (every move offered)."""
+    from tests.factories import ProjectFactory
+
+    ProjectFactory(code="BD1", office_iso3="BGD", status="submitted")
+    page.goto(page.url.split("/portfolio/")[0] + "/portfolio/projects/BD1/")
+
+
 @dataclass(frozen=True)
 class Page:
     """One page to check: where it is, who looks at it (a role of `web_world`, "anonymous"
@@ -143,6 +151,9 @@ PAGES: tuple[Page, ...] = (
     Page("API tokens", "/account/tokens/", then=_issue_token),
     Page("round, published", "/o/typhoon/rounds/1/"),
     Page("report, failed", "/o/typhoon/rounds/1/", then=_report_render("failed")),
+    Page("events", "/o/typhoon/events/", user="analyst"),
+    Page("portfolio", "/portfolio/", user="superuser"),
+    Page("portfolio project", "/portfolio/", user="superuser", then=_portfolio_project),
     Page("error 403", "/o/typhoon/rounds/2/import/", user="viewer", status=403),
     Page("error 404", "/o/typhoon/sites/NO-SUCH-SITE/", status=404),
     Page("API docs", "/api/docs", user="anonymous", ready=".swagger-ui .opblock"),
