@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "opendtm.mobility",
     "opendtm.figures",
     "opendtm.needs",
+    "opendtm.flows",
     "opendtm.api",
     "ninja",  # its Swagger UI files, served locally (no CDN)
     "django_htmx",

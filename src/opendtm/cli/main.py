@@ -71,6 +71,7 @@ def _register() -> None:
         api,
         demo,
         figures,
+        flows,
         forms,
         gazetteer,
         imports,
@@ -83,7 +84,19 @@ def _register() -> None:
         worker,
     )
 
-    modules = (gazetteer, operations, forms, imports, users, manage, demo, figures, reports, needs)
+    modules = (
+        gazetteer,
+        operations,
+        forms,
+        imports,
+        users,
+        manage,
+        demo,
+        figures,
+        reports,
+        needs,
+        flows,
+    )
     for module in (*modules, serve, api, worker):
         for command in module.COMMANDS:
             cli.add_command(command)
