@@ -37,15 +37,17 @@ def test_show_lists_fields_with_type_required_and_hxl(run: Run) -> None:
     assert len(lines) == 1 + 39
 
 
-def test_export_writes_both_forms_and_prints_their_paths(run: Run, tmp_path: Path) -> None:
+def test_export_writes_every_shipped_form_and_prints_their_paths(run: Run, tmp_path: Path) -> None:
     result = run("forms", "export", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         str(tmp_path / "out" / "dtm_baseline.xlsx"),
         str(tmp_path / "out" / "dtm_site.xlsx"),
+        str(tmp_path / "out" / "dtm_fmr.xlsx"),
     ]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "dtm_baseline.xlsx",
+        "dtm_fmr.xlsx",
         "dtm_site.xlsx",
     ]
 

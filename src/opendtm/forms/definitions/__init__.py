@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from opendtm.forms.definitions import baseline, site
+from opendtm.forms.definitions import baseline, flow_registry, site
 
 BASELINE_FORM_ID: str = baseline.SETTINGS["form_id"]
 SITE_FORM_ID: str = site.SETTINGS["form_id"]
+FLOW_REGISTRY_FORM_ID: str = flow_registry.SETTINGS["form_id"]
 
 SHIPPED: dict[str, ModuleType] = {
     baseline.SETTINGS["form_id"]: baseline,
     site.SETTINGS["form_id"]: site,
+    flow_registry.SETTINGS["form_id"]: flow_registry,
 }
