@@ -1,60 +1,10 @@
-"""A PHL operation with a small gazetteer and two points: a port active from 1 March 2026,
-suspended 10-14 March (resumed on the 15th), and a bus station observed Monday to Friday."""
-
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-
 import pytest
-from django.contrib.auth.models import User
 
-from opendtm.flows.models import FlowMonitoringPoint
-from opendtm.flows.services import fmp_add, fmp_status_set
-from opendtm.gazetteer.models import AdminUnit
-from opendtm.operations.models import Operation
-from tests.factories import OperationFactory, SuperuserFactory, admin_tree
-
-
-@dataclass
-class FlowWorld:
-    op: Operation
-    admin: User
-    units: dict[str, AdminUnit]
-    port: FlowMonitoringPoint
-    bus: FlowMonitoringPoint
+from tests.flows.world import FlowWorld, flow_world_build
 
 
 @pytest.fixture
 def flow_world(db: None) -> FlowWorld:
-    units = admin_tree(depth=2, fanout=2)
-    op = OperationFactory(code="phl-fm")
-    admin = SuperuserFactory(username="lead")
-    port = fmp_add(
-        operation=op,
-        code="FMP-PORT",
-        name="Matnog port",
-        fmp_type="port",
-        admin_unit=units["PH01001"],
-        observed_from=dt.time(6, 0),
-        observed_to=dt.time(18, 0),
-        active_from=dt.date(2026, 3, 1),
-        actor=admin,
-    )
-    fmp_status_set(
-        point=port, to_status="inactive", on=dt.date(2026, 3, 10), reason="storm", actor=admin
-    )
-    fmp_status_set(point=port, to_status="resumed", on=dt.date(2026, 3, 15), actor=admin)
-    bus = fmp_add(
-        operation=op,
-        code="FMP-BUS",
-        name="Cubao bus terminal",
-        fmp_type="bus_station",
-        admin_unit=units["PH02001"],
-        observed_from=dt.time(8, 0),
-        observed_to=dt.time(16, 0),
-        observation_days="mon-fri",
-        active_from=dt.date(2026, 3, 1),
-        actor=admin,
-    )
-    return FlowWorld(op=op, admin=admin, units=units, port=port, bus=bus)
+    return flow_world_build()

@@ -12,7 +12,7 @@ from opendtm.flows.models import FlowMonitoringPoint, FmpStatusChange
 from opendtm.flows.registry import fmp_get, fmp_history, fmp_list, status_on, status_periods
 from opendtm.flows.services import days_parse, fmp_add, fmp_status_set, fmp_update
 from tests.factories import UserFactory
-from tests.flows.conftest import FlowWorld
+from tests.flows.world import FlowWorld
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ import click
 
 from opendtm.cli.tables import table_lines
 from opendtm.core.errors import InvalidInput
-from opendtm.forms.definitions import BASELINE_FORM_ID, SITE_FORM_ID
+from opendtm.forms.definitions import BASELINE_FORM_ID, FLOW_REGISTRY_FORM_ID, SITE_FORM_ID
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from opendtm.operations.models import Operation, Round
 
 FORMS = {"baseline": BASELINE_FORM_ID, "site": SITE_FORM_ID}
+# Dated data, not tied to a round: imported into the operation.
+DATED_FORMS = {"fmr": FLOW_REGISTRY_FORM_ID}
 
 
 def _target(operation_code: str, number: int) -> tuple[User, Operation, Round]:
@@ -42,10 +44,10 @@ def _repeats(values: tuple[str, ...]) -> dict[str, Path] | None:
 
 
 @click.command("import")
-@click.argument("kind", type=click.Choice(sorted(FORMS)))
+@click.argument("kind", type=click.Choice(sorted({**FORMS, **DATED_FORMS})))
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--operation", "operation_code", required=True, help="Operation code.")
-@click.option("--round", "number", required=True, type=int, help="Round number.")
+@click.option("--round", "number", type=int, help="Round number (baseline and site forms).")
 @click.option("--repeat", "repeat", multiple=True, help="A repeat group's own CSV: NAME=FILE.")
 @click.option("--dry-run", is_flag=True, help="Validate and write the report; store nothing.")
 @click.option("--report", "report", type=click.Path(path_type=Path), help="Report .csv or .xlsx.")
@@ -59,16 +61,22 @@ def import_command(
     kind: str,
     file: Path,
     operation_code: str,
-    number: int,
+    number: int | None,
     repeat: tuple[str, ...],
     dry_run: bool,
     report: Path | None,
     reason: str,
     clear_repeats: bool,
 ) -> None:
-    """Import a KoboToolbox/ODK export (XLSX or CSV) of the baseline or site form into a round."""
+    """Import a KoboToolbox/ODK export (XLSX or CSV) of the baseline or site form into a round,
+    or of the flow monitoring registry (fmr) into the operation (flow records are dated)."""
     from opendtm.ingest.services import import_commit
 
+    if kind in DATED_FORMS:
+        _dated_import(kind, file, operation_code, number, dry_run, report, reason)
+        return
+    if number is None:
+        raise InvalidInput(f"import {kind} needs --round NUMBER: the round it goes into.")
     user, operation, round_ = _target(operation_code, number)
     result = import_commit(
         operation=operation,
@@ -83,6 +91,37 @@ def import_command(
         report_path=report,
     )
     # A dry run also lists what a correction would change; the import itself logs it.
+    for line in [*result.summary_lines(), *(result.change_lines() if dry_run else [])]:
+        click.echo(line)
+
+
+def _dated_import(
+    kind: str,
+    file: Path,
+    operation_code: str,
+    number: int | None,
+    dry_run: bool,
+    report: Path | None,
+    reason: str,
+) -> None:
+    from opendtm.accounts.services import user_for_cli
+    from opendtm.ingest.flows import flows_import_commit
+    from opendtm.operations.queries import operation_get
+
+    if number is not None:
+        raise InvalidInput(
+            f"import {kind} takes no --round: flow records are dated, not tied to a round."
+        )
+    user = user_for_cli()
+    result = flows_import_commit(
+        operation=operation_get(user=user, code=operation_code),
+        form_id=DATED_FORMS[kind],
+        path=file,
+        dry_run=dry_run,
+        reason=reason,
+        actor=user,
+        report_path=report,
+    )
     for line in [*result.summary_lines(), *(result.change_lines() if dry_run else [])]:
         click.echo(line)
 

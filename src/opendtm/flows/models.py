@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from opendtm.core.models import AttributedModel
-from opendtm.flows.choices import FmpStatus, FmpType
+from opendtm.flows.choices import Direction, FmpStatus, FmpType
 
 
 class FlowMonitoringPoint(AttributedModel):
@@ -98,3 +98,70 @@ class FmpStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.point}: {self.from_status or '-'} -> {self.to_status} on {self.on}"
+
+
+class FlowRecord(models.Model):
+    """One group observed passing a point (a `dtm_fmr` submission), dated, not tied to a round.
+
+    Counts left blank in the field are null ("not recorded"), never zero. Places are stored
+    as resolved codes: P-codes at home (and in a country whose gazetteer is loaded), ISO
+    3166-2 codes abroad otherwise (`ingest.rules.flows`).
+    """
+
+    operation = models.ForeignKey(
+        "operations.Operation", on_delete=models.PROTECT, related_name="flow_records"
+    )
+    point = models.ForeignKey(FlowMonitoringPoint, on_delete=models.PROTECT, related_name="records")
+    batch = models.ForeignKey(
+        "ingest.ImportBatch", on_delete=models.PROTECT, related_name="flow_records"
+    )
+    submission_id = models.CharField(max_length=128)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    source_sheet = models.CharField(max_length=100, blank=True)
+    source_row = models.PositiveIntegerField(null=True, blank=True)
+    flagged = models.BooleanField(default=False)
+    obs_date = models.DateField()
+    window_start = models.TimeField(null=True, blank=True)
+    window_end = models.TimeField(null=True, blank=True)
+    enumerator_code = models.CharField(max_length=100, blank=True)
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    group_size = models.PositiveIntegerField()
+    men = models.PositiveIntegerField(null=True, blank=True)
+    women = models.PositiveIntegerField(null=True, blank=True)
+    boys = models.PositiveIntegerField(null=True, blank=True)
+    girls = models.PositiveIntegerField(null=True, blank=True)
+    nationality = models.CharField(max_length=3, blank=True)
+    prev_country = models.CharField(max_length=3, blank=True, help_text="Previous location: ISO3")
+    prev_adm1 = models.CharField(max_length=32, blank=True)
+    prev_adm2 = models.CharField(max_length=64, blank=True)
+    next_country = models.CharField(max_length=3, blank=True, help_text="Next destination: ISO3")
+    next_adm1 = models.CharField(max_length=32, blank=True)
+    next_adm2 = models.CharField(max_length=64, blank=True)
+    final_country = models.CharField(
+        max_length=3, blank=True, help_text="Intended final destination: ISO3"
+    )
+    final_adm1 = models.CharField(max_length=32, blank=True)
+    final_adm2 = models.CharField(max_length=64, blank=True)
+    transport = models.CharField(max_length=32, blank=True)
+    reason = models.CharField(max_length=32, blank=True)
+    intended_duration = models.CharField(max_length=32, blank=True)
+    uac_count = models.PositiveIntegerField(null=True, blank=True)
+    pwd_count = models.PositiveIntegerField(null=True, blank=True)
+    plw_count = models.PositiveIntegerField(null=True, blank=True)
+    older_count = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["operation", "obs_date", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["operation", "submission_id"], name="flow_record_submission_uniq"
+            ),
+            models.CheckConstraint(condition=Q(group_size__gte=1), name="flow_group_size_min"),
+            models.CheckConstraint(
+                condition=Q(direction__in=Direction.values), name="flow_direction_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["operation", "point", "obs_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id}: {self.group_size} {self.direction} at {self.point_id}"

@@ -1,6 +1,7 @@
 """Import batches, their stored reports and the cleaning log of corrections.
 
-A batch is one committed import of one file into one round; a dry run writes none. Every stored
+A batch is one committed import of one file into one round (or, for dated flow monitoring
+records, into its operation); a dry run writes none. Every stored
 assessment points at the batch it came from, so a figure can name the files behind it, and the
 batch keeps those files as received (compressed), so a row's raw values can be read back.
 """
@@ -25,7 +26,12 @@ class ImportBatch(models.Model):
         "operations.Operation", on_delete=models.PROTECT, related_name="import_batches"
     )
     round = models.ForeignKey(
-        "operations.Round", on_delete=models.PROTECT, related_name="import_batches"
+        "operations.Round",
+        on_delete=models.PROTECT,
+        related_name="import_batches",
+        null=True,
+        blank=True,
+        help_text="The round imported into; none for dated data (flow monitoring records).",
     )
     form_id = models.CharField(max_length=64)
     form_version = models.CharField(max_length=64, blank=True)
