@@ -3,8 +3,10 @@ suspended 10-14 March (resumed on the 15th), and a bus station observed Monday t
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.contrib.auth.models import User
 
@@ -56,3 +58,20 @@ def flow_world_build() -> FlowWorld:
         actor=admin,
     )
     return FlowWorld(op=op, admin=admin, units=units, port=port, bus=bus)
+
+
+FMR_COLUMNS = (
+    "_uuid", "obs_date", "window_start", "window_end", "fmp_code", "direction", "group_size",
+    "prev_country", "prev_adm1", "next_country", "next_adm1", "final_country", "final_adm1",
+)  # fmt: skip
+
+
+def fmr_csv(path: Path, rows: list[dict[str, str]]) -> Path:
+    """A KoboToolbox-style CSV export of dtm_fmr with the given cells (others blank); each
+    row's `_uuid` defaults to r1, r2, ..."""
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, fieldnames=FMR_COLUMNS)
+        writer.writeheader()
+        for n, row in enumerate(rows, start=1):
+            writer.writerow({"_uuid": f"r{n}", **row})
+    return path
