@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import sys
 from datetime import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -238,3 +239,53 @@ def fmp_status_cmd(operation_code: str, code: str, to_status: str, on: str, reas
 
 
 COMMANDS: list[click.Command] = [fmp]
+
+
+def flow_figures_echo(
+    *,
+    operation_code: str,
+    by: str,
+    fmt: str,
+    period: str,
+    date_from: str | None,
+    date_to: str | None,
+    fmp_code: str | None,
+    net: bool,
+    destination: str,
+    top: int | None,
+    output: Path | None,
+) -> None:
+    """`opendtm figures --by flow|corridor`: flow figures with their coverage statement."""
+    from opendtm.accounts.choices import Action
+    from opendtm.accounts.roles import authorize
+    from opendtm.flows.exports import flow_figures_write
+    from opendtm.flows.queries import FlowFilter, flow_corridors, flow_movements, flow_net
+
+    user, op = _target(operation_code)
+    if fmt != "table":
+        authorize(user, Action.EXPORT, op)
+    where = FlowFilter(
+        operation=op,
+        date_from=None if date_from is None else date_parse(date_from, option="--from"),
+        date_to=None if date_to is None else date_parse(date_to, option="--to"),
+        fmp_code=fmp_code,
+    )
+    if by == "corridor":
+        figures = flow_corridors(user=user, where=where, destination=destination, top=top)
+    elif net:
+        figures = flow_net(user=user, where=where, period=period)
+    else:
+        figures = flow_movements(user=user, where=where, period=period)
+    if output is None:
+        flow_figures_write(figures, fmt, sys.stdout)
+        return
+    partial = output.with_name(f".{output.name}.part")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as handle:
+            written = flow_figures_write(figures, fmt, handle)
+        partial.replace(output)
+    except OSError as exc:
+        raise InvalidInput(f"Cannot write {output}: {exc.strerror}.") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    click.echo(f"Wrote {written:,} rows to {output} ({fmt}).")
