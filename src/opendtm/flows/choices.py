@@ -1,4 +1,4 @@
-"""Controlled vocabularies of flow monitoring (docs/flows.md, DOMAIN §12)."""
+"""Controlled vocabularies of flow monitoring (docs/flows.md)."""
 
 from django.db import models
 
