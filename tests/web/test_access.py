@@ -6,11 +6,14 @@ The operation (tests/figures/conftest.py) has round 1 published and round 2 open
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from django.test import Client
 
+from opendtm.flows.services import fmp_add
+from opendtm.gazetteer.models import AdminUnit
 from opendtm.ingest.models import ImportBatch
 from opendtm.mobility.models import SiteAssessment
 from opendtm.operations.models import Operation, Round
@@ -49,6 +52,8 @@ PAGES: dict[str, tuple[str, str]] = {
     "submissions": ("get", "/o/typhoon/rounds/1/submissions/?form=dtm_site"),
     "submission": ("get", "/o/typhoon/rounds/1/submissions/{batch}/{row}/"),
     "submissions_r2": ("get", "/o/typhoon/rounds/2/submissions/"),
+    "fmps": ("get", "/o/typhoon/flows/points/"),
+    "fmp": ("get", "/o/typhoon/flows/points/FMP-1/"),
 }
 
 L = "login"
@@ -83,6 +88,8 @@ PRIVATE: dict[str, tuple[Any, ...]] = {
     "submissions":    (L,   404, 403, 200, 200, 200, 200),
     "submission":     (L,   404, 403, 200, 200, 200, 200),
     "submissions_r2": (L,   404, 403, 200, 200, 200, 200),
+    "fmps":           (L,   404, 403, 200, 200, 200, 200),
+    "fmp":            (L,   404, 403, 200, 200, 200, 200),
 }  # fmt: skip
 # Public operation: anyone sees the published round; the rest is as on a private one.
 PUBLIC: dict[str, tuple[Any, ...]] = {
@@ -115,6 +122,8 @@ PUBLIC: dict[str, tuple[Any, ...]] = {
     "submissions":    (L,   403, 403, 200, 200, 200, 200),
     "submission":     (L,   403, 403, 200, 200, 200, 200),
     "submissions_r2": (L,   403, 403, 200, 200, 200, 200),
+    "fmps":           (L,   403, 403, 200, 200, 200, 200),
+    "fmp":            (L,   403, 403, 200, 200, 200, 200),
 }  # fmt: skip
 
 CASES = [
@@ -136,6 +145,17 @@ def test_pages_answer_each_role(
     """One role on one operation: every page (the workflow move last) answers as the table
     says; a refused move writes nothing."""
     Operation.objects.filter(pk=web_world.world.operation.pk).update(is_public=public)
+    fmp_add(
+        operation=web_world.world.operation,
+        code="FMP-1",
+        name="Matnog port",
+        fmp_type="port",
+        admin_unit=AdminUnit.objects.get(pcode="PH01001"),
+        observed_from=dt.time(6),
+        observed_to=dt.time(18),
+        active_from=dt.date(2026, 11, 1),
+        actor=web_world.world.admin,
+    )
     user = web_world.users[role]
     if user is not None:
         client.force_login(user)
@@ -169,7 +189,7 @@ def test_every_url_is_in_the_table() -> None:
                "site-pdf", "site-table", "round", "round-move", "round-pdf", "cleaning-log",
                "import", "import-job", "import-report", "import-confirm",
                "import-cancel", "submissions", "submission", "import-report-as",
-               "batch-report",
+               "batch-report", "fmps", "fmp",
                # the management pages: tests/web/test_access_manage.py
                "rounds", "round-open", "round-publish", "operation-settings",
                "operation-people", "operation-form", "operation-new", "users", "user",
@@ -188,6 +208,7 @@ SAMPLE = {
     "row": 2,
     "batch_id": 1,
     "form_id": "dtm_site",
+    "fmp_code": "FMP-1",
 }
 
 
@@ -231,7 +252,7 @@ def test_a_private_operation_answers_as_one_that_does_not_exist(
     if user is not None:
         client.force_login(user)
     pages = list(zip(_operation_urls("typhoon"), _operation_urls("nosuchop"), strict=True))
-    assert len(pages) == 26
+    assert len(pages) == 28
     for (method, private_url), (_, missing_url) in pages:
         private = getattr(client, method)(private_url)
         missing = getattr(client, method)(missing_url)

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from opendtm.web import (
+    flows,
     manage_accounts,
     manage_operations,
     manage_rounds,
@@ -30,6 +31,8 @@ urlpatterns = [
     path("o/<slug:code>/download/<slug:kind>.<slug:fmt>", views.download, name="download"),
     path("o/<slug:code>/sites/", views.site_list, name="sites"),
     path("o/<slug:code>/sites/<str:site_id>/", views.site_profile, name="site"),
+    path("o/<slug:code>/flows/points/", flows.fmp_list_page, name="fmps"),
+    path("o/<slug:code>/flows/points/<str:fmp_code>/", flows.fmp_profile_page, name="fmp"),
     path("o/<slug:code>/rounds/", manage_rounds.round_list, name="rounds"),
     path("o/<slug:code>/rounds/open/", manage_rounds.round_new, name="round-open"),
     path("o/<slug:code>/sites/<str:site_id>/profile.pdf", reports.site_pdf, name="site-pdf"),
