@@ -12,7 +12,7 @@ from tests.web.test_bad_parameters import BAD_VALUES as PAGE_VALUES
 
 F = "/api/v1/operations/typhoon/figures"
 BAD_VALUES = (*PAGE_VALUES, "2000-13-45", "true")  # the pages' table, and a date and a flag
-VALID = {"code": "typhoon", "pcode": "PH01", "country": "PHL"}
+VALID = {"code": "typhoon", "pcode": "PH01", "country": "PHL", "fmp_code": "FMP-1"}
 
 
 def test_a_date_window_matching_no_round_is_an_empty_series(world: World) -> None:
@@ -43,7 +43,7 @@ def _operations() -> list[tuple[str, list[dict[str, Any]]]]:
 
 
 def test_every_operation_of_the_document_is_driven() -> None:
-    assert len(_operations()) == 9
+    assert len(_operations()) == 11
 
 
 def test_no_bad_value_in_any_parameter_gives_a_server_error(world: World) -> None:
@@ -58,7 +58,7 @@ def test_no_bad_value_in_any_parameter_gives_a_server_error(world: World) -> Non
                 url = path.format(**{k: given.pop(k) for k in list(given) if f"{{{k}}}" in path})
                 seen[path, name, value] = client.get(url, given).status_code
     assert {case: status for case, status in seen.items() if status >= 500} == {}
-    assert len(seen) == 50 * len(BAD_VALUES)  # the 50 parameters of the 9 operations
+    assert len(seen) == 55 * len(BAD_VALUES)  # the 55 parameters of the 11 operations
 
 
 def test_a_nul_anywhere_is_refused_before_any_query(world: World) -> None:

@@ -54,6 +54,8 @@ def test_every_operation_is_documented() -> None:
         "/api/v1/operations/{code}/figures/origins",
         "/api/v1/operations/{code}/figures/rounds",
         "/api/v1/operations/{code}/figures/headline",
+        "/api/v1/operations/{code}/flow-points",
+        "/api/v1/operations/{code}/flow-points/{fmp_code}",
     }
 
 

@@ -137,3 +137,39 @@ class HeadlineOut(Schema):
     previous: dict[str, int | None] | None
     change: dict[str, int | None]
     change_pct: dict[str, float | None]
+
+
+class FlowPointOut(Schema):
+    """A flow monitoring point of the registry (docs/flows.md)."""
+
+    code: str
+    name: str
+    fmp_type: str
+    status: str
+    admin_pcode: str
+    admin_name: str
+    latitude: float | None
+    longitude: float | None
+    neighbour_iso3: str = Field(description="The country across the border; empty elsewhere.")
+    observation_days: str = Field(description="ISO weekdays observed, Monday = 1: 1234567.")
+    observed_from: str = Field(examples=["06:00"])
+    observed_to: str = Field(examples=["18:00"])
+    exclusions: str
+    services: list[str]
+    organisations: list[str]
+
+
+class FlowPointPage(Schema):
+    count: int
+    results: list[FlowPointOut]
+
+
+class FlowStatusChangeOut(Schema):
+    on: dt.date
+    from_status: str
+    to_status: str
+    reason: str
+
+
+class FlowPointDetail(FlowPointOut):
+    history: list[FlowStatusChangeOut]

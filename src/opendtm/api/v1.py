@@ -13,7 +13,7 @@ from ninja import NinjaAPI, Swagger
 from ninja.errors import ValidationError
 
 from opendtm import __version__
-from opendtm.api import figures, registry
+from opendtm.api import figures, flows, registry
 from opendtm.api.errors import error_status
 from opendtm.core.errors import OpenDTMError
 
@@ -45,6 +45,7 @@ api = NinjaAPI(
 )
 api.add_router("/v1", registry.router)
 api.add_router("/v1", figures.router)
+api.add_router("/v1", flows.router)
 
 
 @api.exception_handler(OpenDTMError)
