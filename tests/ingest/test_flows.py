@@ -19,6 +19,7 @@ from opendtm.ingest.rules.flows import iso_subdivision
 from tests.flows.world import FlowWorld, flow_world_build
 
 pytestmark = pytest.mark.django_db
+D = dt.date
 
 
 @pytest.fixture
@@ -190,3 +191,47 @@ def test_cli_import_fmr(
         "error: import fmr takes no --round: flow records are dated, not tied to a round."
     ]
     assert FlowRecord.objects.count() == 1
+
+
+def test_a_kobo_xlsx_export_imports_with_the_exact_counts(
+    flow_world: FlowWorld, tmp_path: Path
+) -> None:
+    """Group paths in the headers, Kobo's metadata columns, date and number cells, a time as
+    Excel's fraction of a day and one as ODK's text."""
+    from tests.forms.workbooks import xlsx_write
+
+    header = [
+        "start", "end", "observation/obs_date", "observation/window_start",
+        "observation/window_end", "observation/fmp_code", "observation/direction",
+        "group/group_size", "group/men", "group/women", "group/boys", "group/girls",
+        "journey/prev_country", "journey/prev_adm1", "_id", "_uuid", "_submission_time",
+        "_validation_status", "_index",
+    ]  # fmt: skip
+    rows = [
+        ["2026-03-02T06:01:00", "2026-03-02T06:05:00", D(2026, 3, 2), 0.25,
+         "18:00:00.000+08:00", "FMP-PORT", "incoming", 3, 1, 1, 0, 1, "IRN", "IR-09", 11,
+         "k1", "2026-03-02T06:06:00", "", 1],
+        ["2026-03-11T06:01:00", "2026-03-11T06:05:00", D(2026, 3, 11), None, None,
+         "FMP-PORT", "outgoing", 2, None, None, None, None, None, None, 12, "k2",
+         "2026-03-11T06:06:00", "", 2],
+        ["2026-03-03T06:01:00", "2026-03-03T06:05:00", D(2026, 3, 3), None, None, "FMP-BUS",
+         "Transit", 4, None, None, None, None, None, None, 13, "k3", "2026-03-03T06:06:00",
+         "", 3],
+    ]  # fmt: skip
+    path = xlsx_write(tmp_path / "kobo.xlsx", {"DTM flow monitoring registry": [header, *rows]})
+    result = _import(flow_world, path)
+    assert result.summary_lines()[:2] == [
+        "kobo.xlsx (dtm_fmr): read 3, accepted 2, rejected 1, flagged 0",
+        "new 2, replaced 0, unchanged 0, sites registered 0, values changed 0",
+    ]
+    assert result.issues.filter(pl.col("severity") == "error").select("row", "rule").rows() == [
+        (3, "flow.point_inactive")
+    ]
+    k1 = FlowRecord.objects.get(submission_id="k1")
+    assert (k1.window_start, k1.window_end, k1.prev_adm1, k1.boys) == (
+        dt.time(6, 0),
+        dt.time(18, 0),
+        "IR-09",
+        0,
+    )
+    assert FlowRecord.objects.get(submission_id="k3").direction == "transit"

@@ -78,10 +78,14 @@ class FlowContext:
 
 
 def _minutes(column: str) -> pl.Expr:
+    """Minutes after midnight of a time as ODK writes it (06:00:00.000+08:00: its local
+    HH:MM) or as an Excel time cell reads (0.25, a fraction of the day)."""
     text = pl.col(column).cast(pl.Utf8).str.strip_chars()
     hours = text.str.extract(TIME_RE, 1).cast(pl.Int64)
     minutes = text.str.extract(TIME_RE, 2).cast(pl.Int64)
-    return hours * 60 + minutes
+    fraction = text.cast(pl.Float64, strict=False)
+    excel = pl.when((fraction >= 0) & (fraction < 1)).then((fraction * 1440).round(0))
+    return pl.coalesce(hours * 60 + minutes, excel.cast(pl.Int64))
 
 
 def _times(main: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
