@@ -235,3 +235,42 @@ def test_a_kobo_xlsx_export_imports_with_the_exact_counts(
         0,
     )
     assert FlowRecord.objects.get(submission_id="k3").direction == "transit"
+
+
+def test_direction_at_a_border_point_is_checked(flow_world: FlowWorld, tmp_path: Path) -> None:
+    from opendtm.flows.services import fmp_add
+
+    w = flow_world
+    fmp_add(
+        operation=w.op,
+        code="FMP-BORDER",
+        name="Allen crossing",
+        fmp_type="blue_border_sea",
+        neighbour_iso3="IDN",
+        admin_unit=w.units["PH02002"],
+        observed_from=dt.time(6),
+        observed_to=dt.time(18),
+        active_from=dt.date(2026, 3, 1),
+        actor=w.admin,
+    )
+    blank = [""] * (len(HEADER) - 7)
+    rows = [
+        ["b1", "2026-03-02", "", "", "FMP-BORDER", "incoming", "2", *blank],
+        ["b2", "2026-03-02", "", "", "FMP-BORDER", "outgoing", "2", *blank],
+        ["b3", "2026-03-02", "", "", "FMP-PORT", "incoming", "2", *blank],
+    ]
+    rows[0][HEADER.index("prev_country")] = "PHL"
+    rows[0][HEADER.index("prev_adm1")] = "PH01"
+    rows[1][HEADER.index("next_country")] = "IDN"
+    rows[1][HEADER.index("next_adm1")] = "ID-JK"
+    rows[2][HEADER.index("prev_country")] = "PHL"
+    rows[2][HEADER.index("prev_adm1")] = "PH01"
+    result = _import(w, _write(tmp_path / "border.csv", rows))
+    assert (result.rows_accepted, result.rows_flagged) == (3, 1)
+    assert result.issues.filter(pl.col("rule") == "flow.direction").select(
+        "row", "message"
+    ).rows() == [
+        (2, "at border point FMP-BORDER, an incoming group enters PHL, yet its previous "
+         "location is in PHL"),
+    ]  # fmt: skip
+    assert FlowRecord.objects.get(submission_id="b2").next_adm1 == "ID-JK"

@@ -23,6 +23,7 @@ from opendtm.accounts.choices import Action
 from opendtm.accounts.roles import authorize
 from opendtm.accounts.services import audit_record
 from opendtm.core.errors import InvalidInput
+from opendtm.flows.choices import BORDER_TYPES
 from opendtm.flows.models import FlowRecord
 from opendtm.flows.registry import status_periods
 from opendtm.forms.spec import FormSpec
@@ -76,6 +77,7 @@ def flow_context_load(*, operation: Operation, form: FormSpec) -> FlowContext:
                 p.observation_days,
                 p.observed_from.hour * 60 + p.observed_from.minute,
                 p.observed_to.hour * 60 + p.observed_to.minute,
+                p.fmp_type in BORDER_TYPES,
             )
             for p in operation.flow_points.all()
         ],
@@ -85,6 +87,7 @@ def flow_context_load(*, operation: Operation, form: FormSpec) -> FlowContext:
             "days": pl.Utf8,
             "from_min": pl.Int64,
             "to_min": pl.Int64,
+            "border": pl.Boolean,
         },
         orient="row",
     )

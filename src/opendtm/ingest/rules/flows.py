@@ -10,6 +10,8 @@ flow records have (docs/flows.md, "The rules"):
 - `flow.outside_schedule` (warning): the day is not one of the point's observation days;
 - `flow.outside_hours` (warning): the observation window lies outside the point's hours;
 - `flow.window` (error): the window ends after it starts;
+- `flow.direction` (warning): at a border point, an incoming group comes from abroad and an
+  outgoing one goes abroad (its previous location, or next destination, is not at home);
 - `flow.place_unknown` (error): a place resolves, at home against the operation's gazetteer,
   abroad against that country's loaded gazetteer or else its ISO 3166-2 subdivisions.
 """
@@ -48,6 +50,7 @@ POINT_SCHEMA = {
     "days": pl.Utf8,
     "from_min": pl.Int64,
     "to_min": pl.Int64,
+    "border": pl.Boolean,
 }
 # (country ISO3, admin 1 as given, admin 2 as given) -> resolved codes, or null where a part
 # does not resolve (`why` says which and why).
@@ -140,7 +143,13 @@ def _points(main: pl.DataFrame, ctx: FlowContext) -> tuple[pl.DataFrame, pl.Data
     on them."""
     points = ctx.points.rename({"point_code": "fmp_code"})
     main = columns_joined(main, points, on="fmp_code").rename(
-        {"point_id": "_point_id", "days": "_days", "from_min": "_from_min", "to_min": "_to_min"}
+        {
+            "point_id": "_point_id",
+            "days": "_days",
+            "from_min": "_from_min",
+            "to_min": "_to_min",
+            "border": "_border",
+        }
     )
     keyed = main.select("_row", "_point_id", "obs_date").filter(
         pl.col("_point_id").is_not_null() & pl.col("obs_date").is_not_null()
@@ -215,6 +224,34 @@ def _points(main: pl.DataFrame, ctx: FlowContext) -> tuple[pl.DataFrame, pl.Data
             value=pl.format("{}-{}", pl.col("window_start"), pl.col("window_end")),
             message=pl.format(
                 "the window lies outside the observation hours of point {}", pl.col("fmp_code")
+            ),
+        ),
+        issues_where(
+            main,
+            known
+            & pl.col("_border")
+            & (
+                ((pl.col("direction") == "incoming") & (pl.col("prev_country") == ctx.country_iso3))
+                | (
+                    (pl.col("direction") == "outgoing")
+                    & (pl.col("next_country") == ctx.country_iso3)
+                )
+            ),
+            field="direction",
+            rule="flow.direction",
+            severity=WARNING,
+            message=pl.format(
+                "at border point {}, an {} group {} {}, yet its {} is in {}",
+                pl.col("fmp_code"),
+                pl.col("direction"),
+                pl.when(pl.col("direction") == "incoming")
+                .then(pl.lit("enters"))
+                .otherwise(pl.lit("leaves")),
+                pl.lit(ctx.country_iso3),
+                pl.when(pl.col("direction") == "incoming")
+                .then(pl.lit("previous location"))
+                .otherwise(pl.lit("next destination")),
+                pl.lit(ctx.country_iso3),
             ),
         ),
     ]
@@ -304,17 +341,20 @@ def _words(text: str) -> tuple[str, ...]:
 
 @cache
 def iso_subdivisions(iso3: str) -> dict[str, str]:
-    """The first-level ISO 3166-2 subdivisions of a country: their code ("IR-09"), the code's
-    part after the hyphen ("09") and their name's words, each -> the code."""
+    """The ISO 3166-2 subdivisions of a country: their code ("IR-09"), the code's part after
+    the hyphen ("09") and their name's words, each -> the code."""
     country = pycountry.countries.get(alpha_3=iso3)
     if country is None:
         return {}
     found: dict[str, str] = {}
-    for sub in pycountry.subdivisions.get(country_code=country.alpha_2) or []:
-        if getattr(sub, "parent_code", None):
-            continue
-        found[sub.code.upper()] = sub.code
-        found[sub.code.split("-", 1)[1].upper()] = sub.code
+    subs = list(pycountry.subdivisions.get(country_code=country.alpha_2) or [])
+    # First-level subdivisions first: a name two levels share names the upper one. Lower
+    # ones count too: where ISO's first level is a grouping (Indonesia's seven geographical
+    # units), its second (the provinces) is the admin 1 of the country's gazetteer.
+    subs.sort(key=lambda sub: (bool(getattr(sub, "parent_code", None)), sub.code))
+    for sub in subs:
+        found.setdefault(sub.code.upper(), sub.code)
+        found.setdefault(sub.code.split("-", 1)[1].upper(), sub.code)
         found.setdefault(" ".join(_words(sub.name)), sub.code)
     return found
 
