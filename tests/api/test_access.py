@@ -37,6 +37,8 @@ ENDPOINTS = {
     "v3_operations": "/v3/displacement/operation-list",
     "flow_points": "/api/v1/operations/typhoon/flow-points",
     "flow_point": "/api/v1/operations/typhoon/flow-points/FMP-1",
+    "flows": "/api/v1/operations/typhoon/flows",
+    "corridors": "/api/v1/operations/typhoon/flows/corridors",
 }
 WHO = ("anonymous", "outsider", "viewer", "analyst", "manager", "admin", "token")
 
@@ -60,6 +62,8 @@ PRIVATE = {
     "v3_operations":    (200,     200,     200,   200,    200,    200,  200),
     "flow_points":      (404,     404,     403,   200,    200,    200,  200),
     "flow_point":       (404,     404,     403,   200,    200,    200,  200),
+    "flows":            (404,     404,     403,   200,    200,    200,  200),
+    "corridors":        (404,     404,     403,   200,    200,    200,  200),
 }
 PUBLIC = {
     "operations":       (200,     200,     200,   200,    200,    200,  200),
@@ -79,6 +83,8 @@ PUBLIC = {
     "v3_operations":    (200,     200,     200,   200,    200,    200,  200),
     "flow_points":      (403,     403,     403,   200,    200,    200,  200),
     "flow_point":       (403,     403,     403,   200,    200,    200,  200),
+    "flows":            (403,     403,     403,   200,    200,    200,  200),
+    "corridors":        (403,     403,     403,   200,    200,    200,  200),
 }
 # Records of /v3/displacement/admin1 (published rounds only) and operations listed.
 V3_RECORDS = {False: (0, 0, 4, 4, 4, 4, 4), True: (4, 4, 4, 4, 4, 4, 4)}
@@ -146,6 +152,8 @@ def test_every_operation_route_is_covered() -> None:
         "/api/v1/operations/{code}/figures/sites",
         "/api/v1/operations/{code}/flow-points",
         "/api/v1/operations/{code}/flow-points/{fmp_code}?fmp_code=PH01",
+        "/api/v1/operations/{code}/flows",
+        "/api/v1/operations/{code}/flows/corridors",
         "/api/v1/operations/{code}/rounds",
         "/api/v1/operations/{code}/sites",
     ]

@@ -43,7 +43,7 @@ def _operations() -> list[tuple[str, list[dict[str, Any]]]]:
 
 
 def test_every_operation_of_the_document_is_driven() -> None:
-    assert len(_operations()) == 11
+    assert len(_operations()) == 13
 
 
 def test_no_bad_value_in_any_parameter_gives_a_server_error(world: World) -> None:
@@ -58,7 +58,7 @@ def test_no_bad_value_in_any_parameter_gives_a_server_error(world: World) -> Non
                 url = path.format(**{k: given.pop(k) for k in list(given) if f"{{{k}}}" in path})
                 seen[path, name, value] = client.get(url, given).status_code
     assert {case: status for case, status in seen.items() if status >= 500} == {}
-    assert len(seen) == 55 * len(BAD_VALUES)  # the 55 parameters of the 11 operations
+    assert len(seen) == 67 * len(BAD_VALUES)  # the 67 parameters of the 13 operations
 
 
 def test_a_nul_anywhere_is_refused_before_any_query(world: World) -> None:

@@ -56,6 +56,8 @@ def test_every_operation_is_documented() -> None:
         "/api/v1/operations/{code}/figures/headline",
         "/api/v1/operations/{code}/flow-points",
         "/api/v1/operations/{code}/flow-points/{fmp_code}",
+        "/api/v1/operations/{code}/flows",
+        "/api/v1/operations/{code}/flows/corridors",
     }
 
 

@@ -173,3 +173,26 @@ class FlowStatusChangeOut(Schema):
 
 class FlowPointDetail(FlowPointOut):
     history: list[FlowStatusChangeOut]
+
+
+class FlowCoverageOut(Schema):
+    """Where and how long the movements were observed (docs/flows.md, "Coverage")."""
+
+    points: int
+    point_days: int
+    hours: float
+    first: dt.date | None
+    last: dt.date | None
+    statement: str = Field(
+        examples=["observed at 6 points during 540 observation hours; not a total of all movements"]
+    )
+
+
+class FlowFiguresOut(Schema):
+    """A flow figure: its rows (keys as in the CSV of `opendtm figures --by flow|corridor`)
+    and its coverage."""
+
+    title: str
+    coverage: FlowCoverageOut
+    notes: list[str]
+    rows: list[dict[str, Any]]
