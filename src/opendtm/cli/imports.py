@@ -1,4 +1,4 @@
-"""`opendtm import baseline|site FILE` and `opendtm cleaning-log`: thin wrappers around the
+"""`opendtm import baseline|site|fmr FILE` and `opendtm cleaning-log`: thin wrappers around the
 import service and the cleaning log query. Bad input becomes one `error:` line (CLI group)."""
 
 from __future__ import annotations

@@ -188,7 +188,7 @@ def _db_frame(
         pl.lit(batch.pk, pl.Int64).alias("batch_id"),
         pl.col("point_id").cast(pl.Int64),
         *(pl.col(n).cast(pl.Int64) for n in COUNTS),
-    ).rename({"point_id": "point_id"})
+    )
 
 
 def flows_import_parsed(
