@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "opendtm.events",
     "opendtm.mcof",
     "opendtm.portfolio",
+    "opendtm.flows",
     "opendtm.api",
     "ninja",  # its Swagger UI files, served locally (no CDN)
     "django_htmx",

@@ -8,11 +8,15 @@ published values (no suppression) are for analysts and up (403 below).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 
+from opendtm.flows.services import fmp_add
+from opendtm.gazetteer.models import AdminUnit
 from tests.api.conftest import client_for, world_build
+from tests.factories import SuperuserFactory
 
 F = "/api/v1/operations/typhoon/figures"
 ENDPOINTS = {
@@ -32,6 +36,10 @@ ENDPOINTS = {
     "v3_admin1": "/v3/displacement/admin1",
     "v3_operations": "/v3/displacement/operation-list",
     "events": "/api/v1/operations/typhoon/events?alert=true",
+    "flow_points": "/api/v1/operations/typhoon/flow-points",
+    "flow_point": "/api/v1/operations/typhoon/flow-points/FMP-1",
+    "flows": "/api/v1/operations/typhoon/flows",
+    "corridors": "/api/v1/operations/typhoon/flows/corridors",
 }
 WHO = ("anonymous", "outsider", "viewer", "analyst", "manager", "admin", "token")
 
@@ -54,6 +62,10 @@ PRIVATE = {
     "v3_admin1":        (200,     200,     200,   200,    200,    200,  200),
     "v3_operations":    (200,     200,     200,   200,    200,    200,  200),
     "events":           (404,     404,     403,   200,    200,    200,  200),
+    "flow_points":      (404,     404,     403,   200,    200,    200,  200),
+    "flow_point":       (404,     404,     403,   200,    200,    200,  200),
+    "flows":            (404,     404,     403,   200,    200,    200,  200),
+    "corridors":        (404,     404,     403,   200,    200,    200,  200),
 }
 PUBLIC = {
     "operations":       (200,     200,     200,   200,    200,    200,  200),
@@ -72,6 +84,10 @@ PUBLIC = {
     "v3_admin1":        (200,     200,     200,   200,    200,    200,  200),
     "v3_operations":    (200,     200,     200,   200,    200,    200,  200),
     "events":           (403,     403,     403,   200,    200,    200,  200),
+    "flow_points":      (403,     403,     403,   200,    200,    200,  200),
+    "flow_point":       (403,     403,     403,   200,    200,    200,  200),
+    "flows":            (403,     403,     403,   200,    200,    200,  200),
+    "corridors":        (403,     403,     403,   200,    200,    200,  200),
 }
 # Records of /v3/displacement/admin1 (published rounds only) and operations listed.
 V3_RECORDS = {False: (0, 0, 4, 4, 4, 4, 4), True: (4, 4, 4, 4, 4, 4, 4)}
@@ -83,6 +99,17 @@ OPERATIONS_LISTED = {False: (0, 0, 1, 1, 1, 1, 1), True: (1, 1, 1, 1, 1, 1, 1)}
 @pytest.mark.parametrize("who", WHO)
 def test_status_table(db: Any, public: bool, who: str) -> None:
     world = world_build(public=public)
+    fmp_add(
+        operation=world.operation,
+        code="FMP-1",
+        name="Matnog port",
+        fmp_type="port",
+        admin_unit=AdminUnit.objects.get(pcode="PH01"),
+        observed_from=dt.time(6),
+        observed_to=dt.time(18),
+        active_from=dt.date(2026, 11, 1),
+        actor=SuperuserFactory(),
+    )
     table = PUBLIC if public else PRIVATE
     column = WHO.index(who)
     client = client_for(world, who)
@@ -127,6 +154,10 @@ def test_every_operation_route_is_covered() -> None:
         "/api/v1/operations/{code}/figures/origins",
         "/api/v1/operations/{code}/figures/rounds?pcode=PH01",
         "/api/v1/operations/{code}/figures/sites",
+        "/api/v1/operations/{code}/flow-points",
+        "/api/v1/operations/{code}/flow-points/{fmp_code}?fmp_code=PH01",
+        "/api/v1/operations/{code}/flows",
+        "/api/v1/operations/{code}/flows/corridors",
         "/api/v1/operations/{code}/rounds",
         "/api/v1/operations/{code}/sites",
     ]

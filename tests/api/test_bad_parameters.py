@@ -12,7 +12,13 @@ from tests.web.test_bad_parameters import BAD_VALUES as PAGE_VALUES
 
 F = "/api/v1/operations/typhoon/figures"
 BAD_VALUES = (*PAGE_VALUES, "2000-13-45", "true")  # the pages' table, and a date and a flag
-VALID = {"code": "typhoon", "pcode": "PH01", "country": "PHL", "project_code": "BD1"}
+VALID = {
+    "code": "typhoon",
+    "pcode": "PH01",
+    "country": "PHL",
+    "project_code": "BD1",
+    "fmp_code": "FMP-1",
+}
 
 
 def test_a_date_window_matching_no_round_is_an_empty_series(world: World) -> None:
@@ -43,7 +49,7 @@ def _operations() -> list[tuple[str, list[dict[str, Any]]]]:
 
 
 def test_every_operation_of_the_document_is_driven() -> None:
-    assert len(_operations()) == 13
+    assert len(_operations()) == 17
 
 
 def test_no_bad_value_in_any_parameter_gives_a_server_error(world: World) -> None:
@@ -58,7 +64,7 @@ def test_no_bad_value_in_any_parameter_gives_a_server_error(world: World) -> Non
                 url = path.format(**{k: given.pop(k) for k in list(given) if f"{{{k}}}" in path})
                 seen[path, name, value] = client.get(url, given).status_code
     assert {case: status for case, status in seen.items() if status >= 500} == {}
-    assert len(seen) == 59 * len(BAD_VALUES)  # the 59 parameters of the 13 operations
+    assert len(seen) == 76 * len(BAD_VALUES)  # the 76 parameters of the 17 operations
 
 
 def test_a_nul_anywhere_is_refused_before_any_query(world: World) -> None:

@@ -58,6 +58,10 @@ def test_every_operation_is_documented() -> None:
         "/api/v1/portfolio/overview",
         "/api/v1/portfolio/projects",
         "/api/v1/portfolio/projects/{project_code}",
+        "/api/v1/operations/{code}/flow-points",
+        "/api/v1/operations/{code}/flow-points/{fmp_code}",
+        "/api/v1/operations/{code}/flows",
+        "/api/v1/operations/{code}/flows/corridors",
     }
 
 

@@ -113,6 +113,45 @@ def _portfolio_project(page: Any, tmp: Path) -> None:
     page.goto(page.url.split("/portfolio/")[0] + "/portfolio/projects/BD1/")
 
 
+def _flow_point(page: Any, tmp: Path) -> None:
+    """Register a flow monitoring point, import a week of its records and open its profile."""
+    import datetime as dt
+
+    from django.contrib.auth.models import User
+
+    from opendtm.flows.services import fmp_add
+    from opendtm.gazetteer.models import AdminUnit
+    from opendtm.ingest.flows import flows_import_commit
+    from opendtm.operations.models import Operation
+    from tests.flows.world import fmr_csv
+
+    operation = Operation.objects.get(code="typhoon")
+    admin = User.objects.filter(is_superuser=True).first()
+    assert admin is not None
+    fmp_add(
+        operation=operation,
+        code="FMP-1",
+        name="Matnog port",
+        fmp_type="port",
+        admin_unit=AdminUnit.objects.get(pcode="PH01001"),
+        observed_from=dt.time(6),
+        observed_to=dt.time(18),
+        active_from=dt.date(2026, 3, 1),
+        services=["water"],
+        actor=admin,
+    )
+    rows = [
+        {"obs_date": f"2026-03-0{d}", "fmp_code": "FMP-1", "direction": way, "group_size": "3"}
+        for d in (2, 3)
+        for way in ("incoming", "outgoing")
+    ]
+    flows_import_commit(
+        operation=operation, form_id="dtm_fmr", path=fmr_csv(tmp / "fmr.csv", rows), actor=admin
+    )
+    page.goto(page.url + "FMP-1/")
+    page.wait_for_selector("#fmp-movements")
+
+
 @dataclass(frozen=True)
 class Page:
     """One page to check: where it is, who looks at it (a role of `web_world`, "anonymous"
@@ -137,6 +176,8 @@ PAGES: tuple[Page, ...] = (
     Page("breakdown", "/o/typhoon/breakdown/?round=2&level=2&parent=PH01001"),
     Page("sites", "/o/typhoon/sites/"),
     Page("site profile", "/o/typhoon/sites/S1/", ready=CHARTS),
+    Page("flow monitoring points", "/o/typhoon/flows/points/"),
+    Page("flow point profile", "/o/typhoon/flows/points/", then=_flow_point),
     Page("round", "/o/typhoon/rounds/2/"),
     Page("import upload", "/o/typhoon/rounds/2/import/"),
     Page("import job", "/o/typhoon/rounds/2/import/", then=_upload_export),

@@ -44,10 +44,12 @@ def test_export_writes_every_shipped_form_and_prints_their_paths(run: Run, tmp_p
         str(tmp_path / "out" / "dtm_baseline.xlsx"),
         str(tmp_path / "out" / "dtm_site.xlsx"),
         str(tmp_path / "out" / "dtm_ett.xlsx"),
+        str(tmp_path / "out" / "dtm_fmr.xlsx"),
     ]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "dtm_baseline.xlsx",
         "dtm_ett.xlsx",
+        "dtm_fmr.xlsx",
         "dtm_site.xlsx",
     ]
 

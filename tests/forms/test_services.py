@@ -202,7 +202,7 @@ def test_unknown_form_is_not_found(tmp_path: Path) -> None:
         form_export(form_id="dtm_flow", directory=tmp_path)
     assert str(missing.value) == (
         "There is no shipped form 'dtm_flow'. "
-        "The shipped forms are: dtm_baseline, dtm_site, dtm_ett."
+        "The shipped forms are: dtm_baseline, dtm_site, dtm_ett, dtm_fmr."
     )
     assert list(tmp_path.iterdir()) == []
 

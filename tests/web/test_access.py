@@ -6,11 +6,14 @@ The operation (tests/figures/conftest.py) has round 1 published and round 2 open
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from django.test import Client
 
+from opendtm.flows.services import fmp_add
+from opendtm.gazetteer.models import AdminUnit
 from opendtm.ingest.models import ImportBatch
 from opendtm.mobility.models import SiteAssessment
 from opendtm.operations.models import Operation, Round
@@ -52,6 +55,8 @@ PAGES: dict[str, tuple[str, str]] = {
     "events": ("get", "/o/typhoon/events/"),
     "event_new": ("post", "/o/typhoon/events/new/"),  # empty: the form answers 400
     "events_csv": ("get", "/o/typhoon/events/events.hxl?all=1"),
+    "fmps": ("get", "/o/typhoon/flows/points/"),
+    "fmp": ("get", "/o/typhoon/flows/points/FMP-1/"),
 }
 
 L = "login"
@@ -89,6 +94,8 @@ PRIVATE: dict[str, tuple[Any, ...]] = {
     "events":         (L,   404, 403, 200, 200, 200, 200),
     "event_new":      (L,   404, 403, 403, 400, 400, 400),
     "events_csv":     (L,   404, 403, 200, 200, 200, 200),
+    "fmps":           (L,   404, 403, 200, 200, 200, 200),
+    "fmp":            (L,   404, 403, 200, 200, 200, 200),
 }  # fmt: skip
 # Public operation: anyone sees the published round; the rest is as on a private one.
 PUBLIC: dict[str, tuple[Any, ...]] = {
@@ -124,6 +131,8 @@ PUBLIC: dict[str, tuple[Any, ...]] = {
     "events":         (L,   403, 403, 200, 200, 200, 200),
     "event_new":      (L,   403, 403, 403, 400, 400, 400),
     "events_csv":     (L,   403, 403, 200, 200, 200, 200),
+    "fmps":           (L,   403, 403, 200, 200, 200, 200),
+    "fmp":            (L,   403, 403, 200, 200, 200, 200),
 }  # fmt: skip
 
 CASES = [
@@ -145,6 +154,17 @@ def test_pages_answer_each_role(
     """One role on one operation: every page (the workflow move last) answers as the table
     says; a refused move writes nothing."""
     Operation.objects.filter(pk=web_world.world.operation.pk).update(is_public=public)
+    fmp_add(
+        operation=web_world.world.operation,
+        code="FMP-1",
+        name="Matnog port",
+        fmp_type="port",
+        admin_unit=AdminUnit.objects.get(pcode="PH01001"),
+        observed_from=dt.time(6),
+        observed_to=dt.time(18),
+        active_from=dt.date(2026, 11, 1),
+        actor=web_world.world.admin,
+    )
     user = web_world.users[role]
     if user is not None:
         client.force_login(user)
@@ -178,7 +198,7 @@ def test_every_url_is_in_the_table() -> None:
                "site-pdf", "site-table", "round", "round-move", "round-pdf", "cleaning-log",
                "import", "import-job", "import-report", "import-confirm",
                "import-cancel", "submissions", "submission", "import-report-as",
-               "batch-report", "events", "event-new", "events-download",
+               "batch-report", "events", "event-new", "events-download", "fmps", "fmp",
                # the management pages: tests/web/test_access_manage.py
                "rounds", "round-open", "round-publish", "operation-settings",
                "operation-people", "operation-form", "operation-new", "users", "user",
@@ -203,6 +223,7 @@ SAMPLE = {
     "row": 2,
     "batch_id": 1,
     "form_id": "dtm_site",
+    "fmp_code": "FMP-1",
 }
 
 
@@ -254,7 +275,7 @@ def test_a_private_operation_answers_as_one_that_does_not_exist(
     if user is not None:
         client.force_login(user)
     pages = list(zip(_operation_urls("typhoon"), _operation_urls("nosuchop"), strict=True))
-    assert len(pages) == 30
+    assert len(pages) == 32
     for (method, private_url), (_, missing_url) in pages:
         private = getattr(client, method)(private_url)
         missing = getattr(client, method)(missing_url)

@@ -184,3 +184,62 @@ class EventPage(Schema):
     )
     note: str
     results: list[EventOut]
+
+
+class FlowPointOut(Schema):
+    """A flow monitoring point of the registry (docs/flows.md)."""
+
+    code: str
+    name: str
+    fmp_type: str
+    status: str
+    admin_pcode: str
+    admin_name: str
+    latitude: float | None
+    longitude: float | None
+    neighbour_iso3: str = Field(description="The country across the border; empty elsewhere.")
+    observation_days: str = Field(description="ISO weekdays observed, Monday = 1: 1234567.")
+    observed_from: str = Field(examples=["06:00"])
+    observed_to: str = Field(examples=["18:00"])
+    exclusions: str
+    services: list[str]
+    organisations: list[str]
+
+
+class FlowPointPage(Schema):
+    count: int
+    results: list[FlowPointOut]
+
+
+class FlowStatusChangeOut(Schema):
+    on: dt.date
+    from_status: str
+    to_status: str
+    reason: str
+
+
+class FlowPointDetail(FlowPointOut):
+    history: list[FlowStatusChangeOut]
+
+
+class FlowCoverageOut(Schema):
+    """Where and how long the movements were observed (docs/flows.md, "Coverage")."""
+
+    points: int
+    point_days: int
+    hours: float
+    first: dt.date | None
+    last: dt.date | None
+    statement: str = Field(
+        examples=["observed at 6 points during 540 observation hours; not a total of all movements"]
+    )
+
+
+class FlowFiguresOut(Schema):
+    """A flow figure: its rows (keys as in the CSV of `opendtm figures --by flow|corridor`)
+    and its coverage."""
+
+    title: str
+    coverage: FlowCoverageOut
+    notes: list[str]
+    rows: list[dict[str, Any]]

@@ -13,7 +13,7 @@ from ninja import NinjaAPI, Swagger
 from ninja.errors import ValidationError
 
 from opendtm import __version__
-from opendtm.api import events, figures, portfolio, registry
+from opendtm.api import events, figures, flows, portfolio, registry
 from opendtm.api.errors import error_status
 from opendtm.core.errors import OpenDTMError
 
@@ -46,6 +46,7 @@ api = NinjaAPI(
 api.add_router("/v1", registry.router)
 api.add_router("/v1", figures.router)
 api.add_router("/v1", events.router)
+api.add_router("/v1", flows.router)
 api.add_router("/v1", portfolio.router)
 
 

@@ -23,6 +23,7 @@ from opendtm.figures.choices import ExportFormat, Grouping
 from opendtm.figures.request import DEFAULT_LEVEL, DEFAULT_ORIGIN_LEVEL
 
 BY = [g for g in Grouping.values if g != Grouping.HEADLINE]  # the headline tops --by admin
+FLOW_BY = ["flow", "corridor"]  # flow monitoring figures (`opendtm.flows`), dated, no round
 
 if TYPE_CHECKING:
     from opendtm.figures.results import Headline
@@ -94,10 +95,11 @@ def _write(pages: Iterable[Any], fmt: str, output: Path | None) -> int:
 )
 @click.option(
     "--by",
-    type=click.Choice(BY),
+    type=click.Choice([*BY, *FLOW_BY]),
     default=Grouping.ADMIN.value,
     show_default=True,
-    help="Break down by admin unit, site, origin -> current location, across rounds, or needs.",
+    help="Break down by admin unit, site, origin -> current location, across rounds, or needs; "
+    "flow: movements at flow monitoring points, corridor: their origins -> destinations.",
 )
 @click.option(
     "--origin-level",
@@ -120,6 +122,13 @@ def _write(pages: Iterable[Any], fmt: str, output: Path | None) -> int:
 @click.option("--output", type=click.Path(path_type=Path), help="File to write (default: screen).")
 @click.option("--exact", is_flag=True, help="Exact values of a published round (analysts).")
 @click.option("--rebuild", is_flag=True, help="Rebuild the published round's snapshot first.")
+@click.option("--period", default="week", help="--by flow: day, week (default) or month.")
+@click.option("--from", "date_from", help="--by flow|corridor: first day, YYYY-MM-DD.")
+@click.option("--to", "date_to", help="--by flow|corridor: last day, YYYY-MM-DD.")
+@click.option("--fmp", "fmp_code", help="--by flow|corridor: only this point.")
+@click.option("--net", is_flag=True, help="--by flow: net flow (incoming - outgoing) by point.")
+@click.option("--destination", default="next", help="--by corridor: next (default) or final.")
+@click.option("--top", type=int, help="--by corridor: only the N main corridors.")
 def figures_command(
     operation_code: str,
     number: int | None,
@@ -134,6 +143,13 @@ def figures_command(
     output: Path | None,
     exact: bool,
     rebuild: bool,
+    period: str,
+    date_from: str | None,
+    date_to: str | None,
+    fmp_code: str | None,
+    net: bool,
+    destination: str,
+    top: int | None,
 ) -> None:
     """Displacement figures of a round: IDPs, returnees, sex and age, sites, change since the
     previous round, origins, one unit across rounds, or needs (severity and people in need by
@@ -149,6 +165,25 @@ def figures_command(
     from opendtm.figures.services import figures_snapshot_build
     from opendtm.operations.queries import operation_get, round_get
 
+    if by in FLOW_BY:
+        from opendtm.cli.flows import flow_figures_echo
+
+        if number is not None:
+            raise InvalidInput("Flow figures are dated, not tied to a round: drop --round.")
+        flow_figures_echo(
+            operation_code=operation_code,
+            by=by,
+            fmt=fmt,
+            period=period,
+            date_from=date_from,
+            date_to=date_to,
+            fmp_code=fmp_code,
+            net=net,
+            destination=destination,
+            top=top,
+            output=output,
+        )
+        return
     if sector is not None and by != Grouping.NEEDS:
         raise InvalidInput("--sector is for needs figures: add --by needs.")
     user = user_for_cli()

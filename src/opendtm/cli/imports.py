@@ -1,6 +1,7 @@
-"""`opendtm import baseline|site|ett FILE` and `opendtm cleaning-log`: thin wrappers around the
-import service and the cleaning log query. Bad input becomes one `error:` line (CLI group).
-Event tracking (`ett`) is dated, not tied to a round: it takes no --round."""
+"""`opendtm import baseline|site|ett|fmr FILE` and `opendtm cleaning-log`: thin wrappers around
+the import service and the cleaning log query. Bad input becomes one `error:` line (CLI group).
+Event tracking (`ett`) and the flow monitoring registry (`fmr`) are dated, not tied to a round:
+they take no --round."""
 
 from __future__ import annotations
 
@@ -11,7 +12,12 @@ import click
 
 from opendtm.cli.tables import table_lines
 from opendtm.core.errors import InvalidInput
-from opendtm.forms.definitions import BASELINE_FORM_ID, EVENT_FORM_ID, SITE_FORM_ID
+from opendtm.forms.definitions import (
+    BASELINE_FORM_ID,
+    EVENT_FORM_ID,
+    FLOW_REGISTRY_FORM_ID,
+    SITE_FORM_ID,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -20,6 +26,8 @@ if TYPE_CHECKING:
 
 FORMS = {"baseline": BASELINE_FORM_ID, "site": SITE_FORM_ID, "ett": EVENT_FORM_ID}
 DATED = frozenset({"ett"})
+# Flow monitoring records: dated, imported into the operation by the flows' own commit.
+DATED_FORMS = {"fmr": FLOW_REGISTRY_FORM_ID}
 
 
 def _target(operation_code: str, number: int) -> tuple[User, Operation, Round]:
@@ -44,10 +52,12 @@ def _repeats(values: tuple[str, ...]) -> dict[str, Path] | None:
 
 
 @click.command("import")
-@click.argument("kind", type=click.Choice(sorted(FORMS)))
+@click.argument("kind", type=click.Choice(sorted({**FORMS, **DATED_FORMS})))
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--operation", "operation_code", required=True, help="Operation code.")
-@click.option("--round", "number", type=int, help="Round number (not for ett: events are dated).")
+@click.option(
+    "--round", "number", type=int, help="Round number (baseline and site; ett and fmr are dated)."
+)
 @click.option("--repeat", "repeat", multiple=True, help="A repeat group's own CSV: NAME=FILE.")
 @click.option("--dry-run", is_flag=True, help="Validate and write the report; store nothing.")
 @click.option("--report", "report", type=click.Path(path_type=Path), help="Report .csv or .xlsx.")
@@ -69,11 +79,15 @@ def import_command(
     clear_repeats: bool,
 ) -> None:
     """Import a KoboToolbox/ODK export (XLSX or CSV) of the baseline or site form into a round,
-    or of the event tracking form (ett) into the operation."""
+    or of the event tracking form (ett) or the flow monitoring registry (fmr) into the
+    operation (both are dated)."""
     from opendtm.accounts.services import user_for_cli
     from opendtm.ingest.services import import_commit
     from opendtm.operations.queries import operation_get
 
+    if kind in DATED_FORMS:
+        _dated_import(kind, file, operation_code, number, dry_run, report, reason)
+        return
     round_: Round | None = None
     if kind in DATED:
         if number is not None:
@@ -100,6 +114,37 @@ def import_command(
         report_path=report,
     )
     # A dry run also lists what a correction would change; the import itself logs it.
+    for line in [*result.summary_lines(), *(result.change_lines() if dry_run else [])]:
+        click.echo(line)
+
+
+def _dated_import(
+    kind: str,
+    file: Path,
+    operation_code: str,
+    number: int | None,
+    dry_run: bool,
+    report: Path | None,
+    reason: str,
+) -> None:
+    from opendtm.accounts.services import user_for_cli
+    from opendtm.ingest.flows import flows_import_commit
+    from opendtm.operations.queries import operation_get
+
+    if number is not None:
+        raise InvalidInput(
+            f"import {kind} takes no --round: flow records are dated, not tied to a round."
+        )
+    user = user_for_cli()
+    result = flows_import_commit(
+        operation=operation_get(user=user, code=operation_code),
+        form_id=DATED_FORMS[kind],
+        path=file,
+        dry_run=dry_run,
+        reason=reason,
+        actor=user,
+        report_path=report,
+    )
     for line in [*result.summary_lines(), *(result.change_lines() if dry_run else [])]:
         click.echo(line)
 

@@ -72,6 +72,7 @@ def _register() -> None:
         demo,
         events,
         figures,
+        flows,
         forms,
         funding,
         gazetteer,
@@ -87,7 +88,19 @@ def _register() -> None:
         worker,
     )
 
-    modules = (gazetteer, operations, forms, imports, users, manage, demo, figures, reports, needs)
+    modules = (
+        gazetteer,
+        operations,
+        forms,
+        imports,
+        users,
+        manage,
+        demo,
+        figures,
+        reports,
+        needs,
+        flows,
+    )
     for module in (*modules, events, mcof, portfolio, funding, serve, api, worker):
         for command in module.COMMANDS:
             cli.add_command(command)

@@ -38,7 +38,17 @@ GEO_SUFFIXES = {
 }
 # Field types that carry a value column; notes, groups and metadata questions do not.
 VALUE_TYPES = frozenset(
-    {"integer", "decimal", "text", "date", "select_one", "select_multiple", "geopoint", "calculate"}
+    {
+        "integer",
+        "decimal",
+        "text",
+        "date",
+        "time",
+        "select_one",
+        "select_multiple",
+        "geopoint",
+        "calculate",
+    }
 )
 
 

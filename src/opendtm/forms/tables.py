@@ -45,6 +45,7 @@ DTYPES: dict[str, pl.DataType | type[pl.DataType]] = {
     "date": pl.Date,
     "text": pl.Utf8,
     "calculate": pl.Utf8,
+    "time": pl.Utf8,  # as written (ODK: 06:00:00.000+08:00); the validator reads the time
     "select_one": pl.Utf8,
     "select_multiple": pl.List(pl.Utf8),
 }
@@ -185,7 +186,7 @@ def field_parse(
     if header is None:
         return None
     text = cell(header)
-    if f.type in ("text", "calculate") or (f.type == "select_one" and not choices):
+    if f.type in ("text", "calculate", "time") or (f.type == "select_one" and not choices):
         return Parsed(outputs=[text.alias(f.name)], error=None, value=text)
     if f.type == "select_multiple":
         if not choices:

@@ -1,7 +1,8 @@
 """Import batches, their stored reports and the cleaning log of corrections.
 
 A batch is one committed import of one file into one round (or, for a dated form such as the
-event tracking form, into the operation alone); a dry run writes none. Every stored
+event tracking form or the flow monitoring registry, into the operation alone); a dry run
+writes none. Every stored
 assessment points at the batch it came from, so a figure can name the files behind it, and the
 batch keeps those files as received (compressed), so a row's raw values can be read back.
 """
@@ -32,6 +33,7 @@ class ImportBatch(models.Model):
         related_name="import_batches",
         null=True,
         blank=True,
+        help_text="The round imported into; none for dated data (events, flow monitoring records).",
     )
     form_id = models.CharField(max_length=64)
     form_version = models.CharField(max_length=64, blank=True)

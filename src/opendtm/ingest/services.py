@@ -108,6 +108,7 @@ class ImportResult:
     changes: pl.DataFrame = field(default_factory=changes_empty, repr=False)
     # When no row is accepted and the file's columns fit another form better: that form's title.
     looks_like: str | None = None
+    into: str = "the round"  # what the import went into (flow records: their operation)
 
     def summary_lines(self) -> list[str]:
         head = "dry run, nothing written: " if self.dry_run else ""
@@ -122,7 +123,7 @@ class ImportResult:
         if self.repeats_removed is not None:
             lines.append(self.repeats_removed)
         if self.already_imported:
-            lines.append("this file was already imported into the round: nothing changed")
+            lines.append(f"this file was already imported into {self.into}: nothing changed")
         if self.looks_like is not None:
             lines.append(looks_like_line(self.looks_like))
         if self.report_path is not None:

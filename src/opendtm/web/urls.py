@@ -5,6 +5,7 @@ from django.urls import path
 
 from opendtm.web import (
     events,
+    flows,
     language,
     manage_accounts,
     manage_operations,
@@ -34,6 +35,8 @@ urlpatterns = [
     path("o/<slug:code>/download/<slug:kind>.<slug:fmt>", views.download, name="download"),
     path("o/<slug:code>/sites/", views.site_list, name="sites"),
     path("o/<slug:code>/sites/<str:site_id>/", views.site_profile, name="site"),
+    path("o/<slug:code>/flows/points/", flows.fmp_list_page, name="fmps"),
+    path("o/<slug:code>/flows/points/<str:fmp_code>/", flows.fmp_profile_page, name="fmp"),
     path("o/<slug:code>/rounds/", manage_rounds.round_list, name="rounds"),
     path("o/<slug:code>/events/", events.event_list, name="events"),
     path("o/<slug:code>/events/new/", events.event_new, name="event-new"),

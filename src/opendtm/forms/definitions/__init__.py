@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from opendtm.forms.definitions import baseline, event, site
+from opendtm.forms.definitions import baseline, event, flow_registry, site
 
 BASELINE_FORM_ID: str = baseline.SETTINGS["form_id"]
 SITE_FORM_ID: str = site.SETTINGS["form_id"]
 EVENT_FORM_ID: str = event.SETTINGS["form_id"]
+FLOW_REGISTRY_FORM_ID: str = flow_registry.SETTINGS["form_id"]
 
 SHIPPED: dict[str, ModuleType] = {
     baseline.SETTINGS["form_id"]: baseline,
     site.SETTINGS["form_id"]: site,
     event.SETTINGS["form_id"]: event,
+    flow_registry.SETTINGS["form_id"]: flow_registry,
 }

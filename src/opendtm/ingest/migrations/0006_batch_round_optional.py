@@ -27,6 +27,7 @@ class Migration(migrations.Migration):
             name="round",
             field=models.ForeignKey(
                 blank=True,
+                help_text="The round imported into; none for dated data (events, flow monitoring records).",
                 null=True,
                 on_delete=django.db.models.deletion.PROTECT,
                 related_name="import_batches",
