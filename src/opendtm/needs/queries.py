@@ -425,15 +425,26 @@ def needs_priority(
 
 
 def site_severity(
-    *, user: AnyUser, operation: Operation, round_number: int | None = None
+    *,
+    user: AnyUser,
+    operation: Operation,
+    round_number: int | None = None,
+    parent_pcode: str | None = None,
+    site_id: str | None = None,
 ) -> pl.DataFrame:
-    """Sector and overall severity of every site assessed in a round the user may see:
+    """Sector and overall severity of every site assessed in a round the user may see (only
+    those within the admin unit `parent_pcode`, or the one site `site_id`, when given):
     `site_code`, `site_name`, `sector` (or `intersectoral`), `severity`, `worst_indicator`
     (the indicator behind the score; for the overall row the worst sector), most severe
     first."""
     round_ = _round(user, operation, round_number, False)
     rules = ruleset_get(version=_rules_version(round_, operation))
     rows = SiteAssessment.objects.filter(round=round_).annotate(unit_key=F("admin_unit_id"))
+    if parent_pcode is not None:
+        within = admin_unit_for_code(country_iso3=operation.country_iso3, code=parent_pcode)
+        rows = rows.filter(under("admin_unit", within))
+    if site_id is not None:
+        rows = rows.filter(site__site_id=site_id)
     fields = _fields(rules, "site", _SITE_ALWAYS)
     frame = _read(rows, SiteAssessment, fields).with_columns(pl.col("place_pk").alias("place"))
     levels = scoring.indicator_levels(frame, rules, "site", ["place"])
@@ -463,10 +474,56 @@ def site_severity(
     )
 
 
+@dataclass(frozen=True)
+class SiteScores:
+    """One site's severity in one round: per sector (in the rule set's order) its level and
+    the indicator behind it, then the intersectoral level and the sector behind it."""
+
+    round_number: int
+    rules_version: str
+    sectors: list[dict[str, Any]]  # sector, label, severity, indicator, indicator_label
+    overall: dict[str, Any] | None  # severity, sector, label
+
+
+def site_scores(
+    *, user: AnyUser, operation: Operation, site_id: str, round_number: int
+) -> SiteScores:
+    """The severity of site `site_id` in round `round_number` (a round the user may see),
+    scored with that round's rule set, labelled for a page."""
+    round_ = _round(user, operation, round_number, False)
+    rules = ruleset_get(version=_rules_version(round_, operation))
+    rows = site_severity(
+        user=user, operation=operation, round_number=round_number, site_id=site_id
+    ).to_dicts()
+    labels = {i["key"]: i["label"] for i in rules.indicators("site")}
+    by_sector = {r["sector"]: r for r in rows}
+    sectors = [
+        {
+            "sector": code,
+            "label": rules.sector_label(code),
+            "severity": by_sector[code]["severity"],
+            "indicator": by_sector[code]["worst_indicator"],
+            "indicator_label": labels.get(by_sector[code]["worst_indicator"], ""),
+        }
+        for code in rules.sector_codes()
+        if code in by_sector
+    ]
+    across = by_sector.get(INTERSECTORAL)
+    overall = None
+    if across is not None and across["severity"] is not None:
+        overall = {
+            "severity": across["severity"],
+            "sector": across["worst_indicator"],
+            "label": rules.sector_label(across["worst_indicator"]),
+        }
+    return SiteScores(round_.number, rules.version, sectors, overall)
+
+
 __all__ = [
     "needs_by_admin",
     "needs_priority",
     "ruleset_get",
     "ruleset_list",
+    "site_scores",
     "site_severity",
 ]
