@@ -15,6 +15,7 @@ import pytest
 from tests.api.conftest import client_for, world_build
 
 F = "/api/v1/operations/typhoon/figures"
+N = "/api/v1/operations/typhoon/needs"
 ENDPOINTS = {
     "operations": "/api/v1/operations",
     "admin_units": "/api/v1/admin-units?country=PHL",
@@ -29,6 +30,14 @@ ENDPOINTS = {
     "headline": f"{F}/headline",
     "headline_open": f"{F}/headline?round=3",
     "csv": f"{F}/admin?round=1&format=csv",
+    "needs_published": f"{N}/admin?round=1",
+    "needs_open": f"{N}/admin?round=3",
+    "needs_exact": f"{N}/admin?round=1&exact=true",
+    "needs_hxl": f"{N}/admin?round=2&format=hxl",
+    "priority": f"{N}/priority?round=1",
+    "priority_open": f"{N}/priority?round=3",
+    "site_severity": f"{N}/sites",
+    "site_severity_open": f"{N}/sites?round=3",
     "v3_admin1": "/v3/displacement/admin1",
     "v3_operations": "/v3/displacement/operation-list",
 }
@@ -50,6 +59,14 @@ PRIVATE = {
     "headline":         (404,     404,     200,   200,    200,    200,  200),
     "headline_open":    (404,     404,     404,   200,    200,    200,  200),
     "csv":              (404,     404,     200,   200,    200,    200,  200),
+    "needs_published":  (404,     404,     200,   200,    200,    200,  200),
+    "needs_open":       (404,     404,     404,   200,    200,    200,  200),
+    "needs_exact":      (404,     404,     403,   200,    200,    200,  200),
+    "needs_hxl":        (404,     404,     200,   200,    200,    200,  200),
+    "priority":         (404,     404,     200,   200,    200,    200,  200),
+    "priority_open":    (404,     404,     404,   200,    200,    200,  200),
+    "site_severity":    (404,     404,     200,   200,    200,    200,  200),
+    "site_severity_open": (404,   404,     404,   200,    200,    200,  200),
     "v3_admin1":        (200,     200,     200,   200,    200,    200,  200),
     "v3_operations":    (200,     200,     200,   200,    200,    200,  200),
 }
@@ -67,6 +84,14 @@ PUBLIC = {
     "headline":         (200,     200,     200,   200,    200,    200,  200),
     "headline_open":    (404,     404,     404,   200,    200,    200,  200),
     "csv":              (200,     200,     200,   200,    200,    200,  200),
+    "needs_published":  (200,     200,     200,   200,    200,    200,  200),
+    "needs_open":       (404,     404,     404,   200,    200,    200,  200),
+    "needs_exact":      (403,     403,     403,   200,    200,    200,  200),
+    "needs_hxl":        (200,     200,     200,   200,    200,    200,  200),
+    "priority":         (200,     200,     200,   200,    200,    200,  200),
+    "priority_open":    (404,     404,     404,   200,    200,    200,  200),
+    "site_severity":    (200,     200,     200,   200,    200,    200,  200),
+    "site_severity_open": (404,   404,     404,   200,    200,    200,  200),
     "v3_admin1":        (200,     200,     200,   200,    200,    200,  200),
     "v3_operations":    (200,     200,     200,   200,    200,    200,  200),
 }
@@ -123,6 +148,9 @@ def test_every_operation_route_is_covered() -> None:
         "/api/v1/operations/{code}/figures/origins",
         "/api/v1/operations/{code}/figures/rounds?pcode=PH01",
         "/api/v1/operations/{code}/figures/sites",
+        "/api/v1/operations/{code}/needs/admin",
+        "/api/v1/operations/{code}/needs/priority",
+        "/api/v1/operations/{code}/needs/sites",
         "/api/v1/operations/{code}/rounds",
         "/api/v1/operations/{code}/sites",
     ]

@@ -54,6 +54,9 @@ def test_every_operation_is_documented() -> None:
         "/api/v1/operations/{code}/figures/origins",
         "/api/v1/operations/{code}/figures/rounds",
         "/api/v1/operations/{code}/figures/headline",
+        "/api/v1/operations/{code}/needs/admin",
+        "/api/v1/operations/{code}/needs/priority",
+        "/api/v1/operations/{code}/needs/sites",
     }
 
 

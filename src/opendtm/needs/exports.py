@@ -123,10 +123,18 @@ def write_json(figures: NeedsFigures, out: IO[str]) -> int:
     """{"operation", "round", "round_status", "rules_version", "level", "threshold",
     "previous_round", "rows"};
     each row carries pcode, name, sector, severity, severity_distribution, pin_ind, ..."""
+    head = json_body(figures)
+    json.dump(head, out, ensure_ascii=False, indent=1)
+    out.write("\n")
+    return len(head["rows"])
+
+
+def json_body(figures: NeedsFigures) -> dict[str, Any]:
+    """The JSON answer of `figures` (the file of `write_json`, the API's body)."""
     rows = [
         {k: v for k, v in row.items() if k not in ("unit_id", "level")} for row in _rows(figures)
     ]
-    head = {
+    return {
         "operation": figures.operation,
         "round": figures.round_number,
         "round_status": figures.round_status,
@@ -136,9 +144,6 @@ def write_json(figures: NeedsFigures, out: IO[str]) -> int:
         "previous_round": figures.previous_round_number,
         "rows": rows,
     }
-    json.dump(head, out, ensure_ascii=False, indent=1)
-    out.write("\n")
-    return len(rows)
 
 
 _TABLE = (

@@ -110,6 +110,34 @@ def _round(user: AnyUser, operation: Operation, number: int | None, exact: bool)
     return round_
 
 
+@dataclass(frozen=True)
+class NeedsRound:
+    """The round a needs question reads and the rule set it is scored with."""
+
+    number: int
+    status: str
+    rules: RuleSet
+
+
+def needs_round(
+    *, user: AnyUser, operation: Operation, round_number: int | None = None, exact: bool = False
+) -> NeedsRound:
+    """The round `round_number` (default: the latest the user may see) and its rule set; a
+    round the user may not see is NotFound, `exact` for a non-analyst PermissionDenied."""
+    round_ = _round(user, operation, round_number, exact)
+    rules = ruleset_get(version=_rules_version(round_, operation))
+    return NeedsRound(round_.number, round_.status, rules)
+
+
+def sector_check(rules: RuleSet, sector: str | None) -> None:
+    """`sector` is one of the rule set's sectors or intersectoral (None: every sector)."""
+    codes = [*rules.sector_codes(), INTERSECTORAL]
+    if sector is not None and sector not in codes:
+        raise InvalidInput(
+            f"Sector {sector!r} is not one of rule set {rules.version}: {', '.join(codes)}."
+        )
+
+
 # --- reading assessments -------------------------------------------------------------------
 
 _POLARS: dict[type[models.Field[Any, Any]], Any] = {
@@ -362,11 +390,7 @@ def needs_by_admin(
     their change since the previous round (CHANGE_COLUMNS; a hidden count has no change)."""
     round_ = _round(user, operation, round_number, exact)
     rules = ruleset_get(version=_rules_version(round_, operation))
-    if sector is not None and sector not in [*rules.sector_codes(), INTERSECTORAL]:
-        raise InvalidInput(
-            f"Sector {sector!r} is not one of rule set {rules.version}: "
-            f"{', '.join([*rules.sector_codes(), INTERSECTORAL])}."
-        )
+    sector_check(rules, sector)
     within = _scope(operation, level, parent_pcode)
     rows, rules, threshold = _area_rows(round_, operation, level, within, exact=exact)
     previous = _previous(user, operation, round_)
@@ -522,8 +546,10 @@ def site_scores(
 __all__ = [
     "needs_by_admin",
     "needs_priority",
+    "needs_round",
     "ruleset_get",
     "ruleset_list",
+    "sector_check",
     "site_scores",
     "site_severity",
 ]

@@ -25,7 +25,9 @@ from django.views.decorators.http import require_GET
 from opendtm.accounts.choices import Action
 from opendtm.accounts.roles import can
 from opendtm.core.errors import InvalidInput
-from opendtm.figures.request import DEFAULT_LEVEL, whole_number
+from opendtm.figures.answers import figures_needs
+from opendtm.figures.choices import Grouping
+from opendtm.figures.request import DEFAULT_LEVEL, FiguresRequest, whole_number
 from opendtm.forms.queries import form_spec_get
 from opendtm.gazetteer.models import AdminUnit
 from opendtm.gazetteer.outlines import basemap, outline_levels, unit_outlines
@@ -280,6 +282,9 @@ def needs_dashboard(request: OperationRequest) -> HttpResponse:
     the admin area and sector the query string asks."""
     operation, user = request.operation, request.user
     filters = NeedsFilters.read(request.GET)
+    FiguresRequest(  # checks the round and the area as every figures question is checked
+        operation=operation, grouping=Grouping.NEEDS, round_number=filters.round_number
+    )
     rounds = list(rounds_of(operation=operation, user=user))
     number = filters.round_number if filters.round_number is not None else default_round(rounds)
     context: dict[str, Any] = {"operation": operation, "rounds": rounds, "number": number}
@@ -297,14 +302,15 @@ def needs_download(request: OperationRequest, fmt: str) -> HttpResponse:
     if fmt not in DOWNLOADS:
         raise Http404("Unknown download.")
     query = request.GET
-    figures = needs_by_admin(
-        user=request.user,
+    asked = FiguresRequest(
         operation=request.operation,
+        grouping=Grouping.NEEDS,
         round_number=whole_number("round", query.get("round")),
         level=whole_number("level", query.get("level"), DEFAULT_LEVEL),
-        parent_pcode=(query.get("pcode") or "").strip() or None,
+        pcode=query.get("pcode"),
         sector=(query.get("sector") or "").strip() or None,
     )
+    figures = figures_needs(user=request.user, request=asked)
     content_type, extension = DOWNLOADS[fmt]
     name = f"{request.operation.code}-r{figures.round_number}-needs{figures.level}.{extension}"
     response = HttpResponse(export_bytes(figures, fmt), content_type=content_type)
