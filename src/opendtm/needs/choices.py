@@ -13,3 +13,10 @@ class PopulationGroup(models.TextChoices):
     SITES = "sites", _("IDPs in sites")
     HOST = "host", _("IDPs in host communities")
     RETURNEES = "returnees", _("Returnees")
+
+
+class SnapshotPart(models.TextChoices):
+    """What one stored part of a round's needs figures holds (models.NeedsSnapshotPart)."""
+
+    AREA = "area", _("Severity and people in need by admin unit and sector")
+    PRIORITY = "priority", _("Priority needs by admin unit")

@@ -3,9 +3,11 @@ in need) and priority needs of a round, always given the acting user and startin
 rounds that user may see (`Round.objects.visible_to`).
 
 A published round is scored with the rule set it was published with
-(`Round.needs_rules_version`), any other round with its operation's current one. Published
-figures have their small counts of people hidden (`figures.suppression`), unless `exact` is
-asked by someone who may see unpublished rounds.
+(`Round.needs_rules_version`), any other round with its operation's current one; its exact
+area figures and priority needs are read from what was stored when it was published
+(`needs.snapshot`), any other round's computed from its assessments. Published figures have
+their small counts of people hidden (`figures.suppression`), unless `exact` is asked by
+someone who may see unpublished rounds.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from opendtm.figures.live import level_check, under, unit_at, unit_labels
 from opendtm.figures.suppression import cells_suppressed
 from opendtm.gazetteer.models import AdminUnit, GazetteerVersion
 from opendtm.mobility.models import SEX_AGE_FIELDS, BaselineAssessment, SiteAssessment
-from opendtm.needs import areas, scoring
-from opendtm.needs.choices import INTERSECTORAL
+from opendtm.needs import areas, scoring, snapshot
+from opendtm.needs.choices import INTERSECTORAL, SnapshotPart
 from opendtm.needs.models import NeedsRuleSet
 from opendtm.needs.rules import SHIPPED, RuleSet, shipped
 from opendtm.operations.choices import RoundStatus
@@ -257,19 +259,36 @@ def _scope(operation: Operation, level: int, pcode: str | None) -> AdminUnit | N
     return admin_unit_for_code(country_iso3=operation.country_iso3, code=pcode)
 
 
+def _live_area(assessed: _Assessed, rules: RuleSet) -> pl.DataFrame:
+    severities, overall = _severities(assessed, rules)
+    places = pl.concat(
+        [areas.site_places(assessed.sites), areas.location_places(assessed.locations)],
+        how="diagonal_relaxed",
+    )
+    return areas.area_figures(places, severities, overall, rules)
+
+
+def live_frames(
+    round_: Round, operation: Operation, rules: RuleSet, level: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The exact area figures (areas.AREA_COLUMNS) and priority needs
+    (areas.PRIORITY_COLUMNS) of every unit at `level`, computed from the stored assessments
+    (what `needs.snapshot` stores for a published round)."""
+    assessed = _assessed(round_, operation, rules, level, None)
+    return _live_area(assessed, rules), areas.priority_needs(
+        assessed.locations, assessed.sites, rules
+    )
+
+
 def _area_rows(
     round_: Round, operation: Operation, level: int, within: AdminUnit | None, *, exact: bool
 ) -> tuple[pl.DataFrame, RuleSet, int | None]:
     """areas.AREA_COLUMNS of a round as the reader may see them (small counts hidden in a
     published round unless `exact`), its rule set and the threshold applied."""
     rules = ruleset_get(version=_rules_version(round_, operation))
-    assessed = _assessed(round_, operation, rules, level, within)
-    severities, overall = _severities(assessed, rules)
-    places = pl.concat(
-        [areas.site_places(assessed.sites), areas.location_places(assessed.locations)],
-        how="diagonal_relaxed",
-    )
-    rows = areas.area_figures(places, severities, overall, rules)
+    rows = snapshot.stored(round_, rules.version, SnapshotPart.AREA, level, within)
+    if rows is None:
+        rows = _live_area(_assessed(round_, operation, rules, level, within), rules)
     suppress = round_.status == RoundStatus.PUBLISHED and not exact
     threshold = settings.OPENDTM_SUPPRESSION_THRESHOLD if suppress else None
     if threshold is not None:
@@ -431,8 +450,10 @@ def needs_priority(
     round_ = _round(user, operation, round_number, exact)
     rules = ruleset_get(version=_rules_version(round_, operation))
     within = _scope(operation, level, parent_pcode)
-    assessed = _assessed(round_, operation, rules, level, within)
-    frame = areas.priority_needs(assessed.locations, assessed.sites, rules)
+    frame = snapshot.stored(round_, rules.version, SnapshotPart.PRIORITY, level, within)
+    if frame is None:
+        assessed = _assessed(round_, operation, rules, level, within)
+        frame = areas.priority_needs(assessed.locations, assessed.sites, rules)
     if round_.status == RoundStatus.PUBLISHED and not exact:
         frame = cells_suppressed(
             frame,

@@ -1,0 +1,96 @@
+"""A published round's needs figures, stored when it is published and read in place of the
+live computation.
+
+`needs_snapshot_build` computes, for every admin level from the country down to the
+operation's locations, the exact area figures (`areas.AREA_COLUMNS`) and priority needs
+(`areas.PRIORITY_COLUMNS`) of the whole round with its rule set, by the same code the live
+reads use (`needs.queries.live_frames`), and stores each as a Parquet part. It runs inside
+`figures.services.figures_snapshot_build`, so publishing and every rebuild of a round's
+figures rebuild its needs figures in the same transaction.
+
+`stored` gives a part back, filtered to the units within an admin unit, or None where the
+live reading must answer: a round not published (or published before snapshots), another rule
+set version than the one it was built with, or a unit finer than the rows' level. Suppression
+and the change across rounds are applied on top by `needs.queries`, as on live rows, so a
+stored answer and a live one are the same rows.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from opendtm.gazetteer.models import AdminUnit
+from opendtm.needs.choices import SnapshotPart
+from opendtm.needs.models import NeedsSnapshot, NeedsSnapshotPart
+from opendtm.operations.choices import RoundStatus
+from opendtm.operations.models import Operation, Round
+
+if TYPE_CHECKING:
+    from opendtm.needs.rules import RuleSet
+
+
+def _parquet(frame: pl.DataFrame) -> bytes:
+    out = io.BytesIO()
+    frame.write_parquet(out, compression="zstd", statistics=False)
+    return out.getvalue()
+
+
+def needs_snapshot_build(*, round_: Round, operation: Operation, rules: RuleSet) -> NeedsSnapshot:
+    """Replace the round's stored needs figures by those computed now (the caller holds the
+    transaction and has authorized the rebuild)."""
+    from opendtm.needs.queries import live_frames  # queries reads us
+
+    NeedsSnapshot.objects.filter(round=round_).delete()
+    snapshot = NeedsSnapshot.objects.create(round=round_, rules_version=rules.version)
+    parts = []
+    for level in range(operation.location_level + 1):
+        area, priority = live_frames(round_, operation, rules, level)
+        for kind, frame in ((SnapshotPart.AREA, area), (SnapshotPart.PRIORITY, priority)):
+            parts.append(
+                NeedsSnapshotPart(
+                    snapshot=snapshot,
+                    kind=kind,
+                    level=level,
+                    rows=frame.height,
+                    data=_parquet(frame),
+                )
+            )
+    NeedsSnapshotPart.objects.bulk_create(parts)
+    return snapshot
+
+
+def units_within(within: AdminUnit, level: int) -> list[int]:
+    """The ids of the units at `level` that are `within` or lie below it."""
+    depth = level - within.level
+    if depth == 0:
+        return [within.pk]
+    path = "__".join(["parent"] * depth)
+    found = AdminUnit.objects.filter(level=level, **{path: within})
+    return list(found.values_list("pk", flat=True))
+
+
+def stored(
+    round_: Round, version: str, kind: SnapshotPart, level: int, within: AdminUnit | None
+) -> pl.DataFrame | None:
+    """The stored exact frame of `kind` at `level` (only the units within `within`), or None
+    where the live reading answers. One query (two with `within`)."""
+    if round_.status != RoundStatus.PUBLISHED:
+        return None
+    if within is not None and within.level > level:
+        return None
+    data = (
+        NeedsSnapshotPart.objects.filter(
+            snapshot__round=round_, snapshot__rules_version=version, kind=kind, level=level
+        )
+        .values_list("data", flat=True)
+        .first()
+    )
+    if data is None:
+        return None
+    frame = pl.read_parquet(io.BytesIO(bytes(data)))
+    if within is not None:
+        frame = frame.filter(pl.col("unit_id").is_in(units_within(within, level)))
+    return frame
