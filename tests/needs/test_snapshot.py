@@ -4,6 +4,8 @@ unit, with the change across rounds."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 import pytest
 
@@ -54,7 +56,9 @@ def test_publishing_stores_every_level(needs: Needs) -> None:  # noqa: F811
     parts = NeedsSnapshotPart.objects.filter(snapshot=snapshot).order_by("kind", "level")
     # level 0: one unit, 7 sectors and intersectoral; level 1: PH01 (8 rows) and PH02 (the
     # location of 3 IDPs: no cccm, 7 rows); level 2: PH01001 (sites: 8), PH01002 (7), PH02001
-    assert [(p.kind, p.level, p.rows) for p in parts] == [
+    assert snapshot.threshold == 5
+    exact = [(p.kind, p.level, p.rows) for p in parts if p.kind in ("area", "priority")]
+    assert exact == [
         ("area", 0, 8),
         ("area", 1, 15),
         ("area", 2, 22),
@@ -62,6 +66,10 @@ def test_publishing_stores_every_level(needs: Needs) -> None:  # noqa: F811
         ("priority", 1, 3),
         ("priority", 2, 3),
     ]
+    # and each as published, row for row
+    published = {(p.kind, p.level): p.rows for p in parts}
+    assert [published["area_pub", n] for n in (0, 1, 2)] == [8, 15, 22]
+    assert [published["prio_pub", n] for n in (0, 1, 2)] == [2, 3, 3]
 
 
 def test_published_figures_are_the_live_ones(needs: Needs) -> None:  # noqa: F811
@@ -93,3 +101,19 @@ def test_a_published_round_answers_from_what_was_stored(needs: Needs) -> None:  
     assert wash_pin() == 100
     figures_snapshot_build(round=round_, actor=needs.admin)
     assert wash_pin() == 0
+
+
+def test_another_threshold_reads_the_exact_rows_and_suppresses_them(
+    needs: Needs,  # noqa: F811
+    settings: Any,
+) -> None:
+    _published(needs, water=(2.0, 16.0))
+    settings.OPENDTM_SUPPRESSION_THRESHOLD = 200  # the stored published rows used 5
+    rows = needs_by_admin(user=needs.viewer, operation=needs.operation, level=1)
+    assert rows.threshold == 200
+    across = rows.rows.filter((pl.col("pcode") == "PH01") & (pl.col("sector") == "intersectoral"))
+    assert across["pin_ind"].to_list() == [None]  # 156 people in need: below 200
+    stored = _answers(needs, 1)
+    NeedsSnapshot.objects.all().delete()
+    for key, frame in _answers(needs, 1).items():
+        assert frame.equals(stored[key]), key

@@ -45,6 +45,9 @@ class NeedsSnapshot(models.Model):
         "operations.Round", on_delete=models.CASCADE, related_name="needs_snapshot"
     )
     rules_version = models.CharField(max_length=50)
+    threshold = models.PositiveIntegerField(
+        help_text="Suppression threshold of the parts stored as published."
+    )
     built_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -53,7 +56,8 @@ class NeedsSnapshot(models.Model):
 
 class NeedsSnapshotPart(models.Model):
     """One answer of a snapshot: the area figures (`areas.AREA_COLUMNS`) or the priority
-    needs (`areas.PRIORITY_COLUMNS`) of every unit at one admin level, as a Parquet file."""
+    needs (`areas.PRIORITY_COLUMNS`) of every unit at one admin level, exact or as published
+    (small counts hidden at the snapshot's threshold), as a Parquet file."""
 
     snapshot = models.ForeignKey(NeedsSnapshot, on_delete=models.CASCADE, related_name="parts")
     kind = models.CharField(max_length=10, choices=SnapshotPart.choices)

@@ -273,36 +273,58 @@ def live_frames(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The exact area figures (areas.AREA_COLUMNS) and priority needs
     (areas.PRIORITY_COLUMNS) of every unit at `level`, computed from the stored assessments
-    (what `needs.snapshot` stores for a published round)."""
+    (what `needs.snapshot` stores for a published round, with `area_suppressed` and
+    `priority_suppressed` of them)."""
     assessed = _assessed(round_, operation, rules, level, None)
     return _live_area(assessed, rules), areas.priority_needs(
         assessed.locations, assessed.sites, rules
     )
 
 
+def area_suppressed(rows: pl.DataFrame, threshold: int) -> pl.DataFrame:
+    """Area rows as published: counts of people below `threshold` hidden, with the cells that
+    would give them back (over the rows of the frame as one table)."""
+    return cells_suppressed(
+        rows,
+        areas.COUNTS,
+        group=None,
+        row_groups=[
+            ("pin_ind", *areas.PIN_GROUPS),
+            areas.PIN_SEX_AGE,
+            ("assessed", *areas.DISTRIBUTION),
+        ],
+        threshold=threshold,
+    )
+
+
+def priority_suppressed(frame: pl.DataFrame, threshold: int) -> pl.DataFrame:
+    """Priority needs as published: counts of people below `threshold` emptied."""
+    return cells_suppressed(
+        frame, ("people", "people_assessed"), group=None, row_groups=[], threshold=threshold
+    ).drop("suppressed")
+
+
 def _area_rows(
     round_: Round, operation: Operation, level: int, within: AdminUnit | None, *, exact: bool
 ) -> tuple[pl.DataFrame, RuleSet, int | None]:
     """areas.AREA_COLUMNS of a round as the reader may see them (small counts hidden in a
-    published round unless `exact`), its rule set and the threshold applied."""
+    published round unless `exact`), its rule set and the threshold applied. A published
+    round's rows are the stored ones (`needs.snapshot`), already suppressed for a whole
+    level."""
     rules = ruleset_get(version=_rules_version(round_, operation))
+    suppress = round_.status == RoundStatus.PUBLISHED and not exact
+    threshold = settings.OPENDTM_SUPPRESSION_THRESHOLD if suppress else None
+    if threshold is not None and within is None:
+        public = snapshot.stored(
+            round_, rules.version, SnapshotPart.AREA_PUBLISHED, level, None, threshold=threshold
+        )
+        if public is not None:
+            return public, rules, threshold
     rows = snapshot.stored(round_, rules.version, SnapshotPart.AREA, level, within)
     if rows is None:
         rows = _live_area(_assessed(round_, operation, rules, level, within), rules)
-    suppress = round_.status == RoundStatus.PUBLISHED and not exact
-    threshold = settings.OPENDTM_SUPPRESSION_THRESHOLD if suppress else None
     if threshold is not None:
-        rows = cells_suppressed(
-            rows,
-            areas.COUNTS,
-            group=None,
-            row_groups=[
-                ("pin_ind", *areas.PIN_GROUPS),
-                areas.PIN_SEX_AGE,
-                ("assessed", *areas.DISTRIBUTION),
-            ],
-            threshold=threshold,
-        )
+        rows = area_suppressed(rows, threshold)
     return rows, rules, threshold
 
 
@@ -450,18 +472,20 @@ def needs_priority(
     round_ = _round(user, operation, round_number, exact)
     rules = ruleset_get(version=_rules_version(round_, operation))
     within = _scope(operation, level, parent_pcode)
-    frame = snapshot.stored(round_, rules.version, SnapshotPart.PRIORITY, level, within)
+    threshold = settings.OPENDTM_SUPPRESSION_THRESHOLD
+    suppress = round_.status == RoundStatus.PUBLISHED and not exact
+    frame = None
+    if suppress and within is None:
+        frame = snapshot.stored(
+            round_, rules.version, SnapshotPart.PRIORITY_PUBLISHED, level, None, threshold=threshold
+        )
     if frame is None:
-        assessed = _assessed(round_, operation, rules, level, within)
-        frame = areas.priority_needs(assessed.locations, assessed.sites, rules)
-    if round_.status == RoundStatus.PUBLISHED and not exact:
-        frame = cells_suppressed(
-            frame,
-            ("people", "people_assessed"),
-            group=None,
-            row_groups=[],
-            threshold=settings.OPENDTM_SUPPRESSION_THRESHOLD,
-        ).drop("suppressed")
+        frame = snapshot.stored(round_, rules.version, SnapshotPart.PRIORITY, level, within)
+        if frame is None:
+            assessed = _assessed(round_, operation, rules, level, within)
+            frame = areas.priority_needs(assessed.locations, assessed.sites, rules)
+        if suppress:
+            frame = priority_suppressed(frame, threshold)
     units = AdminUnit.objects.filter(id__in=frame.get_column("unit_id").unique().to_list())
     labels = unit_labels(units).select("unit_id", "pcode", "name")
     return labels.join(frame, on="unit_id", how="inner").sort(

@@ -4,15 +4,19 @@ live computation.
 `needs_snapshot_build` computes, for every admin level from the country down to the
 operation's locations, the exact area figures (`areas.AREA_COLUMNS`) and priority needs
 (`areas.PRIORITY_COLUMNS`) of the whole round with its rule set, by the same code the live
-reads use (`needs.queries.live_frames`), and stores each as a Parquet part. It runs inside
-`figures.services.figures_snapshot_build`, so publishing and every rebuild of a round's
-figures rebuild its needs figures in the same transaction.
+reads use (`needs.queries.live_frames`), and stores each as a Parquet part, exact and as
+published (suppressed at the current threshold by `needs.queries.area_suppressed` and
+`priority_suppressed`: the suppression of a whole level, which the public reads most). It
+runs inside `figures.services.figures_snapshot_build`, so publishing and every rebuild of a
+round's figures (after a change of the threshold, say) rebuild its needs figures in the same
+transaction.
 
 `stored` gives a part back, filtered to the units within an admin unit, or None where the
 live reading must answer: a round not published (or published before snapshots), another rule
 set version than the one it was built with, or a unit finer than the rows' level. Suppression
-and the change across rounds are applied on top by `needs.queries`, as on live rows, so a
-stored answer and a live one are the same rows.
+within a unit (its rows make a table of their own) and the change across rounds are applied
+on top by `needs.queries`, as on live rows, so a stored answer and a live one are the same
+rows.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import io
 from typing import TYPE_CHECKING
 
 import polars as pl
+from django.conf import settings
 
 from opendtm.gazetteer.models import AdminUnit
 from opendtm.needs.choices import SnapshotPart
@@ -41,14 +46,26 @@ def _parquet(frame: pl.DataFrame) -> bytes:
 def needs_snapshot_build(*, round_: Round, operation: Operation, rules: RuleSet) -> NeedsSnapshot:
     """Replace the round's stored needs figures by those computed now (the caller holds the
     transaction and has authorized the rebuild)."""
-    from opendtm.needs.queries import live_frames  # queries reads us
+    from opendtm.needs.queries import (  # queries reads us
+        area_suppressed,
+        live_frames,
+        priority_suppressed,
+    )
 
+    threshold = settings.OPENDTM_SUPPRESSION_THRESHOLD
     NeedsSnapshot.objects.filter(round=round_).delete()
-    snapshot = NeedsSnapshot.objects.create(round=round_, rules_version=rules.version)
+    snapshot = NeedsSnapshot.objects.create(
+        round=round_, rules_version=rules.version, threshold=threshold
+    )
     parts = []
     for level in range(operation.location_level + 1):
         area, priority = live_frames(round_, operation, rules, level)
-        for kind, frame in ((SnapshotPart.AREA, area), (SnapshotPart.PRIORITY, priority)):
+        for kind, frame in (
+            (SnapshotPart.AREA, area),
+            (SnapshotPart.AREA_PUBLISHED, area_suppressed(area, threshold)),
+            (SnapshotPart.PRIORITY, priority),
+            (SnapshotPart.PRIORITY_PUBLISHED, priority_suppressed(priority, threshold)),
+        ):
             parts.append(
                 NeedsSnapshotPart(
                     snapshot=snapshot,
@@ -73,21 +90,27 @@ def units_within(within: AdminUnit, level: int) -> list[int]:
 
 
 def stored(
-    round_: Round, version: str, kind: SnapshotPart, level: int, within: AdminUnit | None
+    round_: Round,
+    version: str,
+    kind: SnapshotPart,
+    level: int,
+    within: AdminUnit | None,
+    *,
+    threshold: int | None = None,
 ) -> pl.DataFrame | None:
-    """The stored exact frame of `kind` at `level` (only the units within `within`), or None
-    where the live reading answers. One query (two with `within`)."""
+    """The stored frame of `kind` at `level` (only the units within `within`; a part stored
+    as published only if suppressed at `threshold`), or None where the live reading answers.
+    One query (two with `within`)."""
     if round_.status != RoundStatus.PUBLISHED:
         return None
     if within is not None and within.level > level:
         return None
-    data = (
-        NeedsSnapshotPart.objects.filter(
-            snapshot__round=round_, snapshot__rules_version=version, kind=kind, level=level
-        )
-        .values_list("data", flat=True)
-        .first()
+    parts = NeedsSnapshotPart.objects.filter(
+        snapshot__round=round_, snapshot__rules_version=version, kind=kind, level=level
     )
+    if threshold is not None:
+        parts = parts.filter(snapshot__threshold=threshold)
+    data = parts.values_list("data", flat=True).first()
     if data is None:
         return None
     frame = pl.read_parquet(io.BytesIO(bytes(data)))
