@@ -117,3 +117,23 @@ def test_another_threshold_reads_the_exact_rows_and_suppresses_them(
     NeedsSnapshot.objects.all().delete()
     for key, frame in _answers(needs, 1).items():
         assert frame.equals(stored[key]), key
+
+
+def test_a_unit_of_a_large_level_is_read_live(needs: Needs, monkeypatch: Any) -> None:  # noqa: F811
+    from opendtm.needs import snapshot
+
+    round_ = _published(needs, water=(2.0, 16.0))
+    stored = _answers(needs, 1)
+    monkeypatch.setattr(snapshot, "WITHIN_MAX_ROWS", 10)  # level 2 has 22 rows
+    SiteAssessment.objects.filter(round=round_, site__site_id="A1").update(water_lpd=16.0)
+    within = needs_by_admin(
+        user=needs.analyst, operation=needs.operation, level=2, parent_pcode="PH01", exact=True
+    ).rows
+    # read live: the changed assessment shows (the whole level is still the stored one)
+    wash = within.filter((pl.col("pcode") == "PH01001") & (pl.col("sector") == "wash"))
+    assert wash["pin_ind"].to_list() == [0]
+    assert stored["area analyst 2 PH01"].filter(
+        (pl.col("pcode") == "PH01001") & (pl.col("sector") == "wash")
+    )["pin_ind"].to_list() == [100]
+    whole = needs_by_admin(user=needs.analyst, operation=needs.operation, level=2, exact=True)
+    assert whole.rows.equals(stored["area analyst 2 None"])
