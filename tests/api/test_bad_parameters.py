@@ -49,7 +49,7 @@ def _operations() -> list[tuple[str, list[dict[str, Any]]]]:
 
 
 def test_every_operation_of_the_document_is_driven() -> None:
-    assert len(_operations()) == 17
+    assert len(_operations()) == 20
 
 
 def test_no_bad_value_in_any_parameter_gives_a_server_error(world: World) -> None:
@@ -64,7 +64,7 @@ def test_no_bad_value_in_any_parameter_gives_a_server_error(world: World) -> Non
                 url = path.format(**{k: given.pop(k) for k in list(given) if f"{{{k}}}" in path})
                 seen[path, name, value] = client.get(url, given).status_code
     assert {case: status for case, status in seen.items() if status >= 500} == {}
-    assert len(seen) == 76 * len(BAD_VALUES)  # the 76 parameters of the 17 operations
+    assert len(seen) == 92 * len(BAD_VALUES)  # the 92 parameters of the 20 operations
 
 
 def test_a_nul_anywhere_is_refused_before_any_query(world: World) -> None:

@@ -62,6 +62,9 @@ def test_every_operation_is_documented() -> None:
         "/api/v1/operations/{code}/flow-points/{fmp_code}",
         "/api/v1/operations/{code}/flows",
         "/api/v1/operations/{code}/flows/corridors",
+        "/api/v1/operations/{code}/needs/admin",
+        "/api/v1/operations/{code}/needs/priority",
+        "/api/v1/operations/{code}/needs/sites",
     }
 
 

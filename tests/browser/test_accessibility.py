@@ -174,6 +174,8 @@ PAGES: tuple[Page, ...] = (
     Page("dashboard", "/o/typhoon/?round=2", ready=CHARTS),
     Page("dashboard, drilled down", "/o/typhoon/?round=2", ready=CHARTS, then=_drill_down),
     Page("breakdown", "/o/typhoon/breakdown/?round=2&level=2&parent=PH01001"),
+    Page("needs and gaps", "/o/typhoon/needs/?round=2"),
+    Page("needs and gaps, a sector in a unit", "/o/typhoon/needs/?round=2&pcode=PH01&sector=wash"),
     Page("sites", "/o/typhoon/sites/"),
     Page("site profile", "/o/typhoon/sites/S1/", ready=CHARTS),
     Page("flow monitoring points", "/o/typhoon/flows/points/"),

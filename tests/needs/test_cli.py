@@ -108,3 +108,21 @@ def test_figures_by_needs_as_json_and_hxl(needs: Needs, run: Run, tmp_path: Path
     refused = run("ana", "figures", "--operation", "flood", "--by", "site", "--sector", "wash")
     assert refused.exit_code == 1
     assert refused.stderr == "error: --sector is for needs figures: add --by needs.\n"
+
+
+def test_figures_by_needs_as_xlsx(needs: Needs, run: Run, tmp_path: Path) -> None:  # noqa: F811
+    import openpyxl
+
+    needs.round_with(water=(2.0, 16.0))
+    out = tmp_path / "needs.xlsx"
+    args = ["--by", "needs", "--level", "1", "--format", "xlsx", "--output", str(out)]
+    written = run("ana", "figures", "--operation", "flood", *args)
+    assert written.stdout == f"Wrote 8 rows to {out} (xlsx).\n", written.output
+    sheet = openpyxl.load_workbook(out)["Needs"]
+    header = [c.value for c in sheet[1]]
+    across = [
+        dict(zip(header, [c.value for c in r], strict=True)) for r in sheet.iter_rows(min_row=2)
+    ][-1]
+    assert (across["Sector"], across["People in need"]) == ("intersectoral", 156)
+    refused = run("ana", "figures", "--operation", "flood", "--by", "needs", "--format", "xlsx")
+    assert refused.exit_code != 0 and "An XLSX workbook needs a file" in refused.output

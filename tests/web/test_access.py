@@ -31,6 +31,10 @@ PAGES: dict[str, tuple[str, str]] = {
     "breakdown_r2": ("get", "/o/typhoon/breakdown/?round=2&level=2&parent=PH01001"),
     "download": ("get", "/o/typhoon/download/admin.csv?round=1&level=1"),
     "download_r2": ("get", "/o/typhoon/download/site.xlsx?round=2"),
+    "needs": ("get", "/o/typhoon/needs/"),
+    "needs_r2": ("get", "/o/typhoon/needs/?round=2"),
+    "needs_download": ("get", "/o/typhoon/needs/download.xlsx?round=1&level=1"),
+    "needs_download_r2": ("get", "/o/typhoon/needs/download.csv?round=2"),
     "sites": ("get", "/o/typhoon/sites/"),
     "site": ("get", "/o/typhoon/sites/S1/"),
     "site_pdf": ("get", "/o/typhoon/sites/S1/profile.pdf"),
@@ -70,6 +74,10 @@ PRIVATE: dict[str, tuple[Any, ...]] = {
     "breakdown_r2":   (L,   404, 404, 200, 200, 200, 200),
     "download":       (L,   404, 200, 200, 200, 200, 200),
     "download_r2":    (L,   404, 404, 200, 200, 200, 200),
+    "needs":          (L,   404, 200, 200, 200, 200, 200),
+    "needs_r2":       (L,   404, 404, 200, 200, 200, 200),
+    "needs_download": (L,   404, 200, 200, 200, 200, 200),
+    "needs_download_r2": (L, 404, 404, 200, 200, 200, 200),
     "sites":          (L,   404, 200, 200, 200, 200, 200),
     "site":           (L,   404, 200, 200, 200, 200, 200),
     "site_pdf":       (L,   404, 200, 200, 200, 200, 200),
@@ -107,6 +115,10 @@ PUBLIC: dict[str, tuple[Any, ...]] = {
     "breakdown_r2":   (L,   404, 404, 200, 200, 200, 200),
     "download":       (200, 200, 200, 200, 200, 200, 200),
     "download_r2":    (L,   404, 404, 200, 200, 200, 200),
+    "needs":          (200, 200, 200, 200, 200, 200, 200),
+    "needs_r2":       (L,   404, 404, 200, 200, 200, 200),
+    "needs_download": (200, 200, 200, 200, 200, 200, 200),
+    "needs_download_r2": (L, 404, 404, 200, 200, 200, 200),
     "sites":          (200, 200, 200, 200, 200, 200, 200),
     "site":           (200, 200, 200, 200, 200, 200, 200),
     "site_pdf":       (200, 200, 200, 200, 200, 200, 200),
@@ -195,6 +207,7 @@ def test_every_url_is_in_the_table() -> None:
 
     names = {p.name for p in urlpatterns}
     covered = {"home", "login", "logout", "dashboard", "breakdown", "download", "sites", "site",
+               "needs", "needs-download",
                "site-pdf", "site-table", "round", "round-move", "round-pdf", "cleaning-log",
                "import", "import-job", "import-report", "import-confirm",
                "import-cancel", "submissions", "submission", "import-report-as",
@@ -275,7 +288,7 @@ def test_a_private_operation_answers_as_one_that_does_not_exist(
     if user is not None:
         client.force_login(user)
     pages = list(zip(_operation_urls("typhoon"), _operation_urls("nosuchop"), strict=True))
-    assert len(pages) == 32
+    assert len(pages) == 34
     for (method, private_url), (_, missing_url) in pages:
         private = getattr(client, method)(private_url)
         missing = getattr(client, method)(missing_url)

@@ -184,7 +184,7 @@ def _reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[set[str]]:
 def test_the_routes_are_all_there() -> None:
     """The drive below reaches the pages, the downloads, the imports and DTM v3."""
     names = [route for route, _ in ROUTES]
-    assert len(names) == 52
+    assert len(names) == 54
     assert "o/<slug:code>/sites/<str:site_id>/profile.pdf" in names
     assert "o/<slug:code>/download/<slug:kind>.<slug:fmt>" in names
     assert "o/<slug:code>/imports/<str:token>/confirm/" in names

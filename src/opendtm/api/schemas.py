@@ -243,3 +243,98 @@ class FlowFiguresOut(Schema):
     coverage: FlowCoverageOut
     notes: list[str]
     rows: list[dict[str, Any]]
+
+
+# --- needs (needs.queries; the keys of `opendtm figures --by needs --format json`) ---------
+
+
+class NeedsRowOut(Schema):
+    """One admin unit and sector (or `intersectoral`). Counts of people are null when hidden
+    (`suppressed` says how many cells of the row are)."""
+
+    pcode: str
+    name: str
+    sector: str
+    places: int
+    severity: int | None = Field(description="The area's severity (1-5) by the area rule.")
+    severity_distribution: dict[str, int | None] = Field(
+        description='People assessed at each level, {"1": n, ..., "5": n}.'
+    )
+    pop_l1: int | None
+    pop_l2: int | None
+    pop_l3: int | None
+    pop_l4: int | None
+    pop_l5: int | None
+    assessed: int | None
+    pin_ind: int | None = Field(description="People in need.")
+    pin_sites: int | None
+    pin_host: int | None
+    pin_returnees: int | None
+    pin_ind_f_lt1: int | None
+    pin_ind_f_1_5: int | None
+    pin_ind_f_6_17: int | None
+    pin_ind_f_18_59: int | None
+    pin_ind_f_60p: int | None
+    pin_ind_m_lt1: int | None
+    pin_ind_m_1_5: int | None
+    pin_ind_m_6_17: int | None
+    pin_ind_m_18_59: int | None
+    pin_ind_m_60p: int | None
+    pin_method: str
+    severity_previous: int | None
+    severity_change: int | None
+    pin_ind_previous: int | None
+    pin_ind_change: int | None
+    change_note: str | None
+    suppressed: int = Field(description="How many cells of the row are hidden.")
+
+
+class NeedsOut(Schema):
+    operation: str
+    round: int
+    round_status: str
+    rules_version: str
+    level: int
+    threshold: int | None = Field(description="Counts of people below it are hidden; null: exact.")
+    previous_round: int | None = Field(description="The round the change is measured against.")
+    rows: list[NeedsRowOut]
+
+
+class PriorityNeedOut(Schema):
+    pcode: str
+    name: str
+    need: str
+    source: str = Field(description="locations (baseline) or sites (needs 1-3 by rank)")
+    places: int = Field(description="Places naming the need.")
+    places_assessed: int = Field(description="Places that answered.")
+    share_places: float | None
+    people: int | None
+    people_assessed: int | None
+    share_people: float | None
+
+
+class PriorityNeedsOut(Schema):
+    operation: str
+    round: int
+    round_status: str
+    rules_version: str
+    level: int
+    rows: list[PriorityNeedOut]
+
+
+class SiteSeverityRowOut(Schema):
+    site_code: str
+    site_name: str
+    sector: str
+    severity: int | None
+    worst_indicator: str | None = Field(
+        description="The indicator behind the score; for the intersectoral row, the worst sector."
+    )
+
+
+class SiteSeverityOut(Schema):
+    operation: str
+    round: int
+    round_status: str
+    rules_version: str
+    rows: list[SiteSeverityRowOut]

@@ -13,11 +13,11 @@ from ninja import NinjaAPI, Swagger
 from ninja.errors import ValidationError
 
 from opendtm import __version__
-from opendtm.api import events, figures, flows, portfolio, registry
+from opendtm.api import events, figures, flows, needs, portfolio, registry
 from opendtm.api.errors import error_status
 from opendtm.core.errors import OpenDTMError
 
-DESCRIPTION = """Displacement figures of the operations you may see.
+DESCRIPTION = """Displacement and needs figures of the operations you may see.
 
 Anonymous requests see the published figures of public operations. Scripts authenticate with
 `Authorization: Bearer <token>` (a token from `opendtm user token USERNAME`); the web's session
@@ -47,6 +47,7 @@ api.add_router("/v1", registry.router)
 api.add_router("/v1", figures.router)
 api.add_router("/v1", events.router)
 api.add_router("/v1", flows.router)
+api.add_router("/v1", needs.router)
 api.add_router("/v1", portfolio.router)
 
 

@@ -86,8 +86,14 @@ def needs_figures_echo(figures: NeedsFigures, fmt: str, output: Path | None) -> 
         raise InvalidInput(f"Cannot write {output}: folder {output.parent} does not exist.")
     partial = output.with_name(f".{output.name}.part")
     try:
-        with partial.open("w", encoding="utf-8", newline="") as handle:
-            written = export_write(figures, fmt, handle)
+        if fmt == "xlsx":
+            from opendtm.needs.exports import write_xlsx
+
+            with partial.open("wb") as binary:
+                written = write_xlsx(figures, binary)
+        else:
+            with partial.open("w", encoding="utf-8", newline="") as handle:
+                written = export_write(figures, fmt, handle)
         partial.replace(output)
     finally:
         partial.unlink(missing_ok=True)

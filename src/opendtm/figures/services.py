@@ -1,4 +1,5 @@
-"""Writes of the figures: building a published round's snapshot.
+"""Writes of the figures: building a published round's snapshot (and with it the round's
+stored needs figures, `needs.snapshot`).
 
 Publishing a round builds it (`operations.services.round_transition` calls
 `figures_snapshot_build` inside the publishing transaction, so a round is never published
@@ -38,6 +39,15 @@ def figures_snapshot_build(*, round: Round, actor: User) -> FigureSnapshot:
     threshold = settings.OPENDTM_SUPPRESSION_THRESHOLD
     replaced = FigureSnapshot.objects.filter(round=round).values_list("pk", flat=True).first()
     snapshot = snapshot_write(round_=round, operation=operation, threshold=threshold, actor=actor)
+    from opendtm.needs.queries import ruleset_get  # needs reads the figures' code
+    from opendtm.needs.snapshot import needs_snapshot_build
+
+    version = Round.objects.values_list("needs_rules_version", flat=True).get(pk=round.pk)
+    needs_snapshot_build(
+        round_=round,
+        operation=operation,
+        rules=ruleset_get(version=version or operation.needs_rules_version),
+    )
     audit_record(
         actor=actor,
         action="figures.snapshot",

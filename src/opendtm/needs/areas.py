@@ -66,18 +66,22 @@ def _people(places: pl.DataFrame) -> pl.DataFrame:
 
 def _aggregated(joined: pl.DataFrame, pin_from: int) -> pl.DataFrame:
     """Per unit and sector: places, assessed people, the distribution and the PiN counts, from
-    rows of place x group x sector with `severity` and (for PiN) `in_need`."""
+    rows of place x group x sector with `severity` and (for PiN) `in_need`. Each count is a
+    column first, then plain sums per group (Polars' fast aggregations)."""
     people = pl.col("population")
-    return joined.group_by("unit_id", "sector").agg(
-        pl.col("place").n_unique().alias("places"),
-        people.sum().alias("assessed"),
-        *((people * (pl.col("severity") == k)).sum().alias(f"pop_l{k}") for k in LEVELS),
-        (people * pl.col("in_need")).sum().alias("pin_ind"),
-        *(
-            (people * pl.col("in_need") * (pl.col("group") == g)).sum().alias(f"pin_{g}")
-            for g in GROUPS
-        ),
-        *((pl.col(n) * pl.col("in_need")).sum().alias(f"pin_{n}") for n in SEX_AGE_FIELDS),
+    need = pl.col("in_need")
+    counts = [
+        people.alias("assessed"),
+        *((people * (pl.col("severity") == k)).alias(f"pop_l{k}") for k in LEVELS),
+        (people * need).alias("pin_ind"),
+        *((people * need * (pl.col("group") == g)).alias(f"pin_{g}") for g in GROUPS),
+        *((pl.col(n) * need).alias(f"pin_{n}") for n in SEX_AGE_FIELDS),
+    ]
+    names = [c.meta.output_name() for c in counts]
+    return (
+        joined.select("unit_id", "sector", "place", *counts)
+        .group_by("unit_id", "sector")
+        .agg(pl.col("place").n_unique().alias("places"), *(pl.col(n).sum() for n in names))
     )
 
 

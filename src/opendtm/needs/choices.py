@@ -13,3 +13,12 @@ class PopulationGroup(models.TextChoices):
     SITES = "sites", _("IDPs in sites")
     HOST = "host", _("IDPs in host communities")
     RETURNEES = "returnees", _("Returnees")
+
+
+class SnapshotPart(models.TextChoices):
+    """What one stored part of a round's needs figures holds (models.NeedsSnapshotPart)."""
+
+    AREA = "area", _("Severity and people in need by admin unit and sector, exact")
+    AREA_PUBLISHED = "area_pub", _("The same, small counts hidden as published")
+    PRIORITY = "priority", _("Priority needs by admin unit, exact")
+    PRIORITY_PUBLISHED = "prio_pub", _("The same, small counts hidden as published")

@@ -1,6 +1,8 @@
 """Needs figures as files and screens: CSV with human headers, HXL (tag row under the header),
-JSON, and the aligned terminal table. CSV and HXL go through the one formula-neutralising
-writer (`core.spreadsheets.CsvWriter`); a hidden count is written empty (null in JSON).
+XLSX, JSON, and the aligned terminal table. CSV and HXL go through the one formula-neutralising
+writer (`core.spreadsheets.CsvWriter`), XLSX through its cell writer
+(`core.spreadsheets.xlsx_write_cell`: numbers as numbers, text never a formula), as the
+displacement figures' files do; a hidden count is written empty (null in JSON).
 
 HXL tags (docs/needs.md): `#sector+code`, `#severity` (the area's, by the rule set's area
 rule), `#population+ind+severity1`..`5` (its distribution), `#population+ind+assessed`,
@@ -11,17 +13,18 @@ rule), `#population+ind+severity1`..`5` (its distribution), `#population+ind+ass
 
 from __future__ import annotations
 
+import io
 import json
 from typing import IO, Any
 
 from opendtm.core.errors import InvalidInput
-from opendtm.core.spreadsheets import CsvWriter
+from opendtm.core.spreadsheets import CsvWriter, xlsx_write_cell
 from opendtm.figures.exports import Column, number
 from opendtm.figures.measures import SEX_AGE
 from opendtm.needs.areas import PIN_SEX_AGE
 from opendtm.needs.queries import NeedsFigures
 
-FORMATS = ("table", "csv", "hxl", "json")
+FORMATS = ("table", "csv", "hxl", "json", "xlsx")
 HIDDEN = "(hidden)"
 
 
@@ -75,14 +78,63 @@ def write_csv(figures: NeedsFigures, out: IO[str], *, hxl: bool = False) -> int:
     return len(rows)
 
 
+def _about(figures: NeedsFigures) -> list[tuple[str, str]]:
+    return [
+        ("Operation", figures.operation),
+        ("Round", f"{figures.round_number} ({figures.round_status})"),
+        ("Rule set", figures.rules_version),
+        ("Admin level", str(figures.level)),
+        ("Compared with round", str(figures.previous_round_number or "")),
+        (
+            "Suppression",
+            f"Counts of people from 1 to {figures.threshold - 1} are empty, and so are the "
+            "cells that would give them back."
+            if figures.threshold is not None
+            else "None: exact values.",
+        ),
+        ("Intersectoral", "Highest sectoral figure per place and group, never a sum."),
+    ]
+
+
+def write_xlsx(figures: NeedsFigures, out: IO[bytes]) -> int:
+    """A workbook: sheet "Needs" (bold header row, one row per unit and sector; a hidden count
+    is an empty cell) and sheet "About" (the round, the rule set, the suppression)."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    sheet = book.add_worksheet("Needs")
+    bold = book.add_format({"bold": True})
+    columns = columns_of(figures)
+    for j, column in enumerate(columns):
+        xlsx_write_cell(sheet, 0, j, column.header, bold)
+    rows = _rows(figures)
+    for i, row in enumerate(rows, start=1):
+        for j, column in enumerate(columns):
+            xlsx_write_cell(sheet, i, j, row[column.key])
+    about = book.add_worksheet("About")
+    for i, (key, value) in enumerate(_about(figures)):
+        xlsx_write_cell(about, i, 0, key, bold)
+        xlsx_write_cell(about, i, 1, value)
+    book.close()
+    return len(rows)
+
+
 def write_json(figures: NeedsFigures, out: IO[str]) -> int:
     """{"operation", "round", "round_status", "rules_version", "level", "threshold",
     "previous_round", "rows"};
     each row carries pcode, name, sector, severity, severity_distribution, pin_ind, ..."""
+    head = json_body(figures)
+    json.dump(head, out, ensure_ascii=False, indent=1)
+    out.write("\n")
+    return len(head["rows"])
+
+
+def json_body(figures: NeedsFigures) -> dict[str, Any]:
+    """The JSON answer of `figures` (the file of `write_json`, the API's body)."""
     rows = [
         {k: v for k, v in row.items() if k not in ("unit_id", "level")} for row in _rows(figures)
     ]
-    head = {
+    return {
         "operation": figures.operation,
         "round": figures.round_number,
         "round_status": figures.round_status,
@@ -92,9 +144,6 @@ def write_json(figures: NeedsFigures, out: IO[str]) -> int:
         "previous_round": figures.previous_round_number,
         "rows": rows,
     }
-    json.dump(head, out, ensure_ascii=False, indent=1)
-    out.write("\n")
-    return len(rows)
 
 
 _TABLE = (
@@ -136,7 +185,8 @@ def write_table(figures: NeedsFigures, out: IO[str]) -> int:
 
 
 def export_write(figures: NeedsFigures, fmt: str, out: IO[str]) -> int:
-    """Write `figures` in `fmt` (table, csv, hxl, json); returns the rows written."""
+    """Write `figures` in `fmt` (table, csv, hxl, json; xlsx: `export_bytes`); returns the
+    rows written."""
     if fmt == "json":
         return write_json(figures, out)
     if fmt in ("csv", "hxl"):
@@ -146,3 +196,14 @@ def export_write(figures: NeedsFigures, fmt: str, out: IO[str]) -> int:
     raise InvalidInput(
         f"Needs figures have no {fmt} form.", hint=f"Use --format {', '.join(FORMATS)}."
     )
+
+
+def export_bytes(figures: NeedsFigures, fmt: str) -> bytes:
+    """The file of `figures` in `fmt` (csv, hxl, json, xlsx), as bytes (UTF-8 for text)."""
+    if fmt == "xlsx":
+        out = io.BytesIO()
+        write_xlsx(figures, out)
+        return out.getvalue()
+    text = io.StringIO()
+    export_write(figures, fmt, text)
+    return text.getvalue().encode()

@@ -3,9 +3,11 @@ in need) and priority needs of a round, always given the acting user and startin
 rounds that user may see (`Round.objects.visible_to`).
 
 A published round is scored with the rule set it was published with
-(`Round.needs_rules_version`), any other round with its operation's current one. Published
-figures have their small counts of people hidden (`figures.suppression`), unless `exact` is
-asked by someone who may see unpublished rounds.
+(`Round.needs_rules_version`), any other round with its operation's current one; its exact
+area figures and priority needs are read from what was stored when it was published
+(`needs.snapshot`), any other round's computed from its assessments. Published figures have
+their small counts of people hidden (`figures.suppression`), unless `exact` is asked by
+someone who may see unpublished rounds.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from typing import Any
 import polars as pl
 from django.conf import settings
 from django.db import models
-from django.db.models import F
+from django.db.models import F, TextField
+from django.db.models.functions import Cast
 
 from opendtm.accounts.choices import Action
 from opendtm.accounts.roles import can
@@ -26,8 +29,8 @@ from opendtm.figures.live import level_check, under, unit_at, unit_labels
 from opendtm.figures.suppression import cells_suppressed
 from opendtm.gazetteer.models import AdminUnit, GazetteerVersion
 from opendtm.mobility.models import SEX_AGE_FIELDS, BaselineAssessment, SiteAssessment
-from opendtm.needs import areas, scoring
-from opendtm.needs.choices import INTERSECTORAL
+from opendtm.needs import areas, scoring, snapshot
+from opendtm.needs.choices import INTERSECTORAL, SnapshotPart
 from opendtm.needs.models import NeedsRuleSet
 from opendtm.needs.rules import SHIPPED, RuleSet, shipped
 from opendtm.operations.choices import RoundStatus
@@ -110,6 +113,34 @@ def _round(user: AnyUser, operation: Operation, number: int | None, exact: bool)
     return round_
 
 
+@dataclass(frozen=True)
+class NeedsRound:
+    """The round a needs question reads and the rule set it is scored with."""
+
+    number: int
+    status: str
+    rules: RuleSet
+
+
+def needs_round(
+    *, user: AnyUser, operation: Operation, round_number: int | None = None, exact: bool = False
+) -> NeedsRound:
+    """The round `round_number` (default: the latest the user may see) and its rule set; a
+    round the user may not see is NotFound, `exact` for a non-analyst PermissionDenied."""
+    round_ = _round(user, operation, round_number, exact)
+    rules = ruleset_get(version=_rules_version(round_, operation))
+    return NeedsRound(round_.number, round_.status, rules)
+
+
+def sector_check(rules: RuleSet, sector: str | None) -> None:
+    """`sector` is one of the rule set's sectors or intersectoral (None: every sector)."""
+    codes = [*rules.sector_codes(), INTERSECTORAL]
+    if sector is not None and sector not in codes:
+        raise InvalidInput(
+            f"Sector {sector!r} is not one of rule set {rules.version}: {', '.join(codes)}."
+        )
+
+
 # --- reading assessments -------------------------------------------------------------------
 
 _POLARS: dict[type[models.Field[Any, Any]], Any] = {
@@ -130,10 +161,26 @@ def _schema(model: type[models.Model], fields: list[str]) -> dict[str, Any]:
 
 
 def _read(rows: Any, model: type[models.Model], fields: list[str]) -> pl.DataFrame:
+    """The rows' `fields` as a frame (with `place_pk`, `unit_id`). A JSON field (a
+    select_multiple's list) is read as its text and decoded by Polars, column-wise: decoding
+    it row by row in Python was most of the time of a 100,000-location read."""
     schema = {"place_pk": pl.Int64, "unit_id": pl.Int64} | _schema(model, fields)
-    return pl.DataFrame(
-        list(rows.order_by().values_list("pk", "unit_key", *fields)), schema=schema, orient="row"
+    texts = {
+        name: Cast(name, TextField())
+        for name in fields
+        if isinstance(model._meta.get_field(name), models.JSONField)
+    }
+    read = [f"_text_{f}" if f in texts else f for f in fields]
+    raw = {"place_pk": pl.Int64, "unit_id": pl.Int64} | {
+        r: (pl.Utf8 if f in texts else schema[f]) for r, f in zip(read, fields, strict=True)
+    }
+    values = rows.order_by().annotate(**{f"_text_{k}": v for k, v in texts.items()})
+    frame = pl.DataFrame(
+        list(values.values_list("pk", "unit_key", *read)), schema=raw, orient="row"
     )
+    return frame.with_columns(
+        pl.col(f"_text_{name}").str.json_decode(schema[name]).alias(name) for name in texts
+    ).select(list(schema))
 
 
 def _fields(rules: RuleSet, kind: str, always: tuple[str, ...]) -> list[str]:
@@ -183,9 +230,11 @@ def _assessed(
     site_frame = _read(sites, SiteAssessment, _fields(rules, "site", _SITE_ALWAYS))
     base_frame = _read(baselines, BaselineAssessment, _fields(rules, "location", _BASELINE_ALWAYS))
     return _Assessed(
-        site_frame.with_columns(pl.format("s{}", "place_pk").alias("place")),
+        # a place is a site by its assessment's id, a location by the negated id of its
+        # baseline: whole numbers sort and join faster than text
+        site_frame.with_columns(pl.col("place_pk").alias("place")),
         base_frame.with_columns(
-            pl.format("l{}", "place_pk").alias("place"),
+            (-pl.col("place_pk")).alias("place"),
             pl.col("priority_needs").fill_null(pl.lit([], dtype=pl.List(pl.Utf8))),
         ),
     )
@@ -229,33 +278,72 @@ def _scope(operation: Operation, level: int, pcode: str | None) -> AdminUnit | N
     return admin_unit_for_code(country_iso3=operation.country_iso3, code=pcode)
 
 
-def _area_rows(
-    round_: Round, operation: Operation, level: int, within: AdminUnit | None, *, exact: bool
-) -> tuple[pl.DataFrame, RuleSet, int | None]:
-    """areas.AREA_COLUMNS of a round as the reader may see them (small counts hidden in a
-    published round unless `exact`), its rule set and the threshold applied."""
-    rules = ruleset_get(version=_rules_version(round_, operation))
-    assessed = _assessed(round_, operation, rules, level, within)
+def _live_area(assessed: _Assessed, rules: RuleSet) -> pl.DataFrame:
     severities, overall = _severities(assessed, rules)
     places = pl.concat(
         [areas.site_places(assessed.sites), areas.location_places(assessed.locations)],
         how="diagonal_relaxed",
     )
-    rows = areas.area_figures(places, severities, overall, rules)
+    return areas.area_figures(places, severities, overall, rules)
+
+
+def live_frames(
+    round_: Round, operation: Operation, rules: RuleSet, level: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The exact area figures (areas.AREA_COLUMNS) and priority needs
+    (areas.PRIORITY_COLUMNS) of every unit at `level`, computed from the stored assessments
+    (what `needs.snapshot` stores for a published round, with `area_suppressed` and
+    `priority_suppressed` of them)."""
+    assessed = _assessed(round_, operation, rules, level, None)
+    return _live_area(assessed, rules), areas.priority_needs(
+        assessed.locations, assessed.sites, rules
+    )
+
+
+def area_suppressed(rows: pl.DataFrame, threshold: int) -> pl.DataFrame:
+    """Area rows as published: counts of people below `threshold` hidden, with the cells that
+    would give them back (over the rows of the frame as one table)."""
+    return cells_suppressed(
+        rows,
+        areas.COUNTS,
+        group=None,
+        row_groups=[
+            ("pin_ind", *areas.PIN_GROUPS),
+            areas.PIN_SEX_AGE,
+            ("assessed", *areas.DISTRIBUTION),
+        ],
+        threshold=threshold,
+    )
+
+
+def priority_suppressed(frame: pl.DataFrame, threshold: int) -> pl.DataFrame:
+    """Priority needs as published: counts of people below `threshold` emptied."""
+    return cells_suppressed(
+        frame, ("people", "people_assessed"), group=None, row_groups=[], threshold=threshold
+    ).drop("suppressed")
+
+
+def _area_rows(
+    round_: Round, operation: Operation, level: int, within: AdminUnit | None, *, exact: bool
+) -> tuple[pl.DataFrame, RuleSet, int | None]:
+    """areas.AREA_COLUMNS of a round as the reader may see them (small counts hidden in a
+    published round unless `exact`), its rule set and the threshold applied. A published
+    round's rows are the stored ones (`needs.snapshot`), already suppressed for a whole
+    level."""
+    rules = ruleset_get(version=_rules_version(round_, operation))
     suppress = round_.status == RoundStatus.PUBLISHED and not exact
     threshold = settings.OPENDTM_SUPPRESSION_THRESHOLD if suppress else None
-    if threshold is not None:
-        rows = cells_suppressed(
-            rows,
-            areas.COUNTS,
-            group=None,
-            row_groups=[
-                ("pin_ind", *areas.PIN_GROUPS),
-                areas.PIN_SEX_AGE,
-                ("assessed", *areas.DISTRIBUTION),
-            ],
-            threshold=threshold,
+    if threshold is not None and within is None:
+        public = snapshot.stored(
+            round_, rules.version, SnapshotPart.AREA_PUBLISHED, level, None, threshold=threshold
         )
+        if public is not None:
+            return public, rules, threshold
+    rows = snapshot.stored(round_, rules.version, SnapshotPart.AREA, level, within)
+    if rows is None:
+        rows = _live_area(_assessed(round_, operation, rules, level, within), rules)
+    if threshold is not None:
+        rows = area_suppressed(rows, threshold)
     return rows, rules, threshold
 
 
@@ -362,11 +450,7 @@ def needs_by_admin(
     their change since the previous round (CHANGE_COLUMNS; a hidden count has no change)."""
     round_ = _round(user, operation, round_number, exact)
     rules = ruleset_get(version=_rules_version(round_, operation))
-    if sector is not None and sector not in [*rules.sector_codes(), INTERSECTORAL]:
-        raise InvalidInput(
-            f"Sector {sector!r} is not one of rule set {rules.version}: "
-            f"{', '.join([*rules.sector_codes(), INTERSECTORAL])}."
-        )
+    sector_check(rules, sector)
     within = _scope(operation, level, parent_pcode)
     rows, rules, threshold = _area_rows(round_, operation, level, within, exact=exact)
     previous = _previous(user, operation, round_)
@@ -407,16 +491,20 @@ def needs_priority(
     round_ = _round(user, operation, round_number, exact)
     rules = ruleset_get(version=_rules_version(round_, operation))
     within = _scope(operation, level, parent_pcode)
-    assessed = _assessed(round_, operation, rules, level, within)
-    frame = areas.priority_needs(assessed.locations, assessed.sites, rules)
-    if round_.status == RoundStatus.PUBLISHED and not exact:
-        frame = cells_suppressed(
-            frame,
-            ("people", "people_assessed"),
-            group=None,
-            row_groups=[],
-            threshold=settings.OPENDTM_SUPPRESSION_THRESHOLD,
-        ).drop("suppressed")
+    threshold = settings.OPENDTM_SUPPRESSION_THRESHOLD
+    suppress = round_.status == RoundStatus.PUBLISHED and not exact
+    frame = None
+    if suppress and within is None:
+        frame = snapshot.stored(
+            round_, rules.version, SnapshotPart.PRIORITY_PUBLISHED, level, None, threshold=threshold
+        )
+    if frame is None:
+        frame = snapshot.stored(round_, rules.version, SnapshotPart.PRIORITY, level, within)
+        if frame is None:
+            assessed = _assessed(round_, operation, rules, level, within)
+            frame = areas.priority_needs(assessed.locations, assessed.sites, rules)
+        if suppress:
+            frame = priority_suppressed(frame, threshold)
     units = AdminUnit.objects.filter(id__in=frame.get_column("unit_id").unique().to_list())
     labels = unit_labels(units).select("unit_id", "pcode", "name")
     return labels.join(frame, on="unit_id", how="inner").sort(
@@ -425,15 +513,26 @@ def needs_priority(
 
 
 def site_severity(
-    *, user: AnyUser, operation: Operation, round_number: int | None = None
+    *,
+    user: AnyUser,
+    operation: Operation,
+    round_number: int | None = None,
+    parent_pcode: str | None = None,
+    site_id: str | None = None,
 ) -> pl.DataFrame:
-    """Sector and overall severity of every site assessed in a round the user may see:
+    """Sector and overall severity of every site assessed in a round the user may see (only
+    those within the admin unit `parent_pcode`, or the one site `site_id`, when given):
     `site_code`, `site_name`, `sector` (or `intersectoral`), `severity`, `worst_indicator`
     (the indicator behind the score; for the overall row the worst sector), most severe
     first."""
     round_ = _round(user, operation, round_number, False)
     rules = ruleset_get(version=_rules_version(round_, operation))
     rows = SiteAssessment.objects.filter(round=round_).annotate(unit_key=F("admin_unit_id"))
+    if parent_pcode is not None:
+        within = admin_unit_for_code(country_iso3=operation.country_iso3, code=parent_pcode)
+        rows = rows.filter(under("admin_unit", within))
+    if site_id is not None:
+        rows = rows.filter(site__site_id=site_id)
     fields = _fields(rules, "site", _SITE_ALWAYS)
     frame = _read(rows, SiteAssessment, fields).with_columns(pl.col("place_pk").alias("place"))
     levels = scoring.indicator_levels(frame, rules, "site", ["place"])
@@ -463,10 +562,58 @@ def site_severity(
     )
 
 
+@dataclass(frozen=True)
+class SiteScores:
+    """One site's severity in one round: per sector (in the rule set's order) its level and
+    the indicator behind it, then the intersectoral level and the sector behind it."""
+
+    round_number: int
+    rules_version: str
+    sectors: list[dict[str, Any]]  # sector, label, severity, indicator, indicator_label
+    overall: dict[str, Any] | None  # severity, sector, label
+
+
+def site_scores(
+    *, user: AnyUser, operation: Operation, site_id: str, round_number: int
+) -> SiteScores:
+    """The severity of site `site_id` in round `round_number` (a round the user may see),
+    scored with that round's rule set, labelled for a page."""
+    round_ = _round(user, operation, round_number, False)
+    rules = ruleset_get(version=_rules_version(round_, operation))
+    rows = site_severity(
+        user=user, operation=operation, round_number=round_number, site_id=site_id
+    ).to_dicts()
+    labels = {i["key"]: i["label"] for i in rules.indicators("site")}
+    by_sector = {r["sector"]: r for r in rows}
+    sectors = [
+        {
+            "sector": code,
+            "label": rules.sector_label(code),
+            "severity": by_sector[code]["severity"],
+            "indicator": by_sector[code]["worst_indicator"],
+            "indicator_label": labels.get(by_sector[code]["worst_indicator"], ""),
+        }
+        for code in rules.sector_codes()
+        if code in by_sector
+    ]
+    across = by_sector.get(INTERSECTORAL)
+    overall = None
+    if across is not None and across["severity"] is not None:
+        overall = {
+            "severity": across["severity"],
+            "sector": across["worst_indicator"],
+            "label": rules.sector_label(across["worst_indicator"]),
+        }
+    return SiteScores(round_.number, rules.version, sectors, overall)
+
+
 __all__ = [
     "needs_by_admin",
     "needs_priority",
+    "needs_round",
     "ruleset_get",
     "ruleset_list",
+    "sector_check",
+    "site_scores",
     "site_severity",
 ]

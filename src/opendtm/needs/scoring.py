@@ -144,12 +144,46 @@ def indicator_levels(
     return pl.concat(parts, how="vertical").sort([*keys, "_order"]).drop("_order")
 
 
-def _combined(rule: pl.Expr) -> pl.Expr:
-    """`worst`: the highest level; `mean_of_two_worst`: the mean of the two highest, rounded
-    up. Evaluated in a group_by with a `_rule` column holding the declared rule."""
-    worst = LEVEL.max()
-    two = LEVEL.drop_nulls().top_k(2).mean().ceil().cast(pl.Int64)
-    return pl.when(rule.first() == "worst").then(worst).otherwise(two)
+def _combined(
+    frame: pl.DataFrame, keys: list[str], name: str, rule: pl.Expr, out_name: str
+) -> pl.DataFrame:
+    """Per `keys` group of rows with a `level` (null levels already dropped, rows in declared
+    order within a group): `severity` by the group's `rule` (`worst`: the highest level;
+    `mean_of_two_worst`: the mean of the two highest, rounded up; one level alone: itself),
+    `indicators` (how many levels) and `out_name`, the first `name` at the highest level.
+
+    Column-wise: one sort (level down, declared order kept), the first two rows of each
+    group marked by comparing each row with the one before, then plain sums and firsts per
+    group (Polars' fast aggregations)."""
+    ordered = frame.with_row_index("_declared").sort(
+        [*keys, "level", "_declared"], descending=[*([False] * len(keys)), True, False]
+    )
+    # a group starts where a key differs from the row before; the two worst rows of a group
+    # are its first row and, unless it starts another group, the row after it
+    starts = pl.any_horizontal((pl.col(k) != pl.col(k).shift(1)).fill_null(True) for k in keys)
+    ranked = ordered.with_columns(starts.alias("_start"), rule.alias("_rule")).with_columns(
+        (pl.col("_start") | pl.col("_start").shift(1).fill_null(False)).alias("_two")
+    )
+    ranked = ranked.with_columns(
+        pl.when(pl.col("_two")).then(LEVEL).otherwise(0).alias("_top"),
+        pl.col("_two").cast(pl.Int64).alias("_tops"),
+    )
+    grouped = ranked.group_by(keys).agg(
+        LEVEL.first().alias("_worst"),
+        pl.col("_top").sum(),
+        pl.col("_tops").sum(),
+        pl.len().cast(pl.UInt32).alias("indicators"),
+        pl.col(name).first().alias(out_name),
+        pl.col("_rule").first(),
+    )
+    mean_two = (pl.col("_top").cast(pl.Float64) / pl.col("_tops")).ceil().cast(pl.Int64)
+    return grouped.with_columns(
+        pl.when(pl.col("_rule") == "worst")
+        .then(pl.col("_worst"))
+        .otherwise(mean_two)
+        .cast(pl.Int64)
+        .alias("severity")
+    ).select(*keys, "severity", "indicators", out_name)
 
 
 def sector_severity(levels: pl.DataFrame, rules: RuleSet, keys: list[str]) -> pl.DataFrame:
@@ -160,18 +194,10 @@ def sector_severity(levels: pl.DataFrame, rules: RuleSet, keys: list[str]) -> pl
     rule = pl.col("sector").replace_strict(
         {code: rules.combine(code) for code in rules.sector_codes()}, return_dtype=pl.Utf8
     )
-    scored = levels.filter(LEVEL.is_not_null()).with_columns(rule.alias("_rule"))
+    scored = levels.filter(LEVEL.is_not_null())
     order = {code: i for i, code in enumerate(rules.sector_codes())}
     return (
-        scored.group_by([*keys, "sector"], maintain_order=True)
-        .agg(
-            _combined(pl.col("_rule")).alias("severity"),
-            LEVEL.count().alias("indicators"),
-            pl.col("indicator")
-            .sort_by(LEVEL, descending=True, maintain_order=True)
-            .first()
-            .alias("worst_indicator"),
-        )
+        _combined(scored, [*keys, "sector"], "indicator", rule, "worst_indicator")
         .with_columns(pl.col("sector").replace_strict(order, return_dtype=pl.Int64).alias("_o"))
         .sort([*keys, "_o"])
         .drop("_o")
@@ -181,16 +207,10 @@ def sector_severity(levels: pl.DataFrame, rules: RuleSet, keys: list[str]) -> pl
 def overall_severity(sectors: pl.DataFrame, rules: RuleSet, keys: list[str]) -> pl.DataFrame:
     """One row per place with a scored sector: `keys`, `severity` by the rule set's `overall`
     rule over the place's sector severities, `worst_sector`."""
-    rule = rules.document["overall"]
+    rule = pl.lit(rules.document["overall"])
+    scored = sectors.select(*keys, "sector", pl.col("severity").alias("level"))
     return (
-        sectors.rename({"severity": "level"})
-        .group_by(keys, maintain_order=True)
-        .agg(
-            _combined(pl.lit(rule)).alias("severity"),
-            pl.col("sector")
-            .sort_by(LEVEL, descending=True, maintain_order=True)
-            .first()
-            .alias("worst_sector"),
-        )
+        _combined(scored, keys, "sector", rule, "worst_sector")
+        .select(*keys, "severity", "worst_sector")
         .sort(keys)
     )

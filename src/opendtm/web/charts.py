@@ -58,6 +58,42 @@ def _class_colour(value: int | None, bounds: list[int]) -> str:
     return CLASS_COLOURS[next((i for i, b in enumerate(bounds) if value <= b), len(bounds) - 1)]
 
 
+# Severity 1 (none or minimal) to 5 (catastrophic): a yellow-to-red scale, the same as
+# .sev1 to .sev5 in web/static/web/app.css (the table cells and the legend).
+SEVERITY_COLOURS = ("#ffffcc", "#fed976", "#fd8d3c", "#e31a1c", "#800026")
+
+
+def severity_colour(level: int | None) -> str:
+    return SEVERITY_COLOURS[level - 1] if level is not None and 1 <= level <= 5 else HIDDEN_COLOUR
+
+
+def severity_choropleth(rows: Any, outlines: dict[int, Rings], level: int) -> dict[str, Any] | None:
+    """Filled outlines of the units (rows with `unit_id`, `name`, `pcode`, `severity`) that
+    have one, coloured by their severity (1-5; none: grey), as `choropleth_data` draws them."""
+    rows = rows.filter(rows["unit_id"].is_in(list(outlines)))
+    if rows.is_empty():
+        return None
+    areas = []
+    for unit_id, name, pcode, value in zip(
+        rows["unit_id"], rows["name"], rows["pcode"], rows["severity"], strict=True
+    ):
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for ring_x, ring_y in outlines[unit_id]:
+            xs += [*ring_x, None]
+            ys += [*ring_y, None]
+        areas.append(
+            {
+                "label": f"{name} ({pcode})",
+                "value": value,
+                "x": xs,
+                "y": ys,
+                "colour": severity_colour(value),
+            }
+        )
+    return {"level": level, "areas": areas, "measure": "Severity"}
+
+
 CHOROPLETH_MEASURE = "idp_ind"  # what the filled outlines are shaded by
 
 

@@ -29,6 +29,7 @@ from opendtm.figures.request import (
     DEFAULT_LEVEL,
 )
 from opendtm.figures.results import AdminFigures, TimeSeries
+from opendtm.needs.queries import site_scores
 from opendtm.operations.queries import operation_list, rounds_of, sites_of
 from opendtm.reports.choices import ProfileTable
 from opendtm.reports.queries import site_profile as site_profile_read
@@ -192,8 +193,20 @@ def site_list(request: OperationRequest) -> HttpResponse:
 def site_profile(request: OperationRequest, site_id: str) -> HttpResponse:
     """One site: population over the rounds the user may see, sex and age, priority needs,
     vulnerable persons, diseases, movements, site management, the sector indicators of its
-    latest visible assessment against their standards, status history (`reports.queries`)."""
+    latest visible assessment against their standards with the severity of each sector and
+    the indicator behind it (`needs.queries.site_scores`), status history
+    (`reports.queries`)."""
     profile = site_profile_read(user=request.user, operation=request.operation, site_id=site_id)
+    scores = (
+        site_scores(
+            user=request.user,
+            operation=request.operation,
+            site_id=site_id,
+            round_number=profile.indicator_round,
+        )
+        if profile.indicator_round is not None
+        else None
+    )
     history = profile.history
     values = site_pyramid_values(profile)
     return render(
@@ -215,6 +228,7 @@ def site_profile(request: OperationRequest, site_id: str) -> HttpResponse:
             "indicators": profile.indicators,
             "indicator_round": profile.indicator_round,
             "indicator_rules": profile.indicator_rules,
+            "scores": scores,
             "tables": ProfileTable.choices,
             "may_export": can(request.user, Action.EXPORT, request.operation),
         },

@@ -24,7 +24,8 @@
         type: "scatter", mode: "lines", fill: "toself", name: area.label,
         x: area.x, y: area.y, fillcolor: area.colour, showlegend: false,
         line: { color: "#7f8c99", width: 0.6 }, hoveron: "fills",
-        text: area.label + "<br>IDPs: " + (area.value === null ? "hidden" : area.value.toLocaleString()),
+        text: area.label + "<br>" + (a.measure || "IDPs") + ": " +
+          (area.value === null ? (a.measure ? "none" : "hidden") : area.value.toLocaleString()),
         hoverinfo: "text", legendgroup: "areas"
       };
     });
