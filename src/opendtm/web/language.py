@@ -44,8 +44,11 @@ class UserLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
-        chosen = request.session.get(SESSION_KEY) if user and user.is_authenticated else None
+        # No session cookie, no logged-in user: the session is not even looked at, so an
+        # answer to a request without a cookie (the API's) does not vary on Cookie.
+        chosen = None
+        if settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated:
+            chosen = request.session.get(SESSION_KEY)
         if chosen:
             translation.activate(chosen)
             request.LANGUAGE_CODE = chosen
