@@ -286,7 +286,7 @@ class Tour:
                 page.goto(f"{self.base}/login/")
                 page.fill("input[name=username]", account.username)
                 page.fill("input[name=password]", PASSWORD)
-                page.click("button[type=submit]")
+                page.click("#login-form button[type=submit]")
                 page.wait_for_url(f"{self.base}/")
                 page.close()
             self.contexts[user] = context

@@ -32,7 +32,7 @@ def test_filters_live_in_the_url_through_reload_and_back(
     page.goto(f"{base}/login/")
     page.fill("input[name=username]", "ana")
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("#login-form button[type=submit]")
     page.wait_for_url(f"{base}/")
 
     page.goto(f"{base}/o/typhoon/")

@@ -41,7 +41,7 @@ def test_a_correction_shows_its_diff_and_needs_a_reason(
     page.goto(f"{base}/login/")
     page.fill("input[name=username]", "max")
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("#login-form button[type=submit]")
     page.wait_for_url(f"{base}/")
 
     _upload(page, base, _export(tmp_path, "sites_messy.csv", "Sites round 2.csv"))

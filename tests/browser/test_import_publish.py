@@ -37,7 +37,7 @@ def test_manager_imports_publishes_and_reads_dashboard(
     page.goto(f"{base}/login/")
     page.fill("input[name=username]", "max")
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("#login-form button[type=submit]")
     page.wait_for_url(f"{base}/")
 
     page.goto(f"{base}/o/typhoon/rounds/2/import/")

@@ -26,7 +26,7 @@ def test_the_needs_filters_live_in_the_url(
     page.goto(f"{base}/login/")
     page.fill("input[name=username]", "ana")
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("#login-form button[type=submit]")
     page.wait_for_url(f"{base}/")
 
     page.goto(f"{base}/o/typhoon/?round=1")

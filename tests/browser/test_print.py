@@ -34,7 +34,7 @@ def test_viewer_prints_and_downloads_reports(
     page.goto(f"{base}/login/")
     page.fill("input[name=username]", "vic")
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("#login-form button[type=submit]")
     page.wait_for_url(f"{base}/")
 
     page.goto(f"{base}/o/typhoon/")

@@ -68,7 +68,12 @@ def report_queue(
 ) -> ReportRender:
     """The render of this report for this reader: one done on the same basis, one waiting, or
     a new one queued (under OPENDTM_TASKS_INLINE, rendered at once). NotFound for a round or a
-    site the reader may not see; Conflict when they already have too many waiting."""
+    site the reader may not see; Conflict when they already have too many waiting;
+    Unavailable (naming the package) on a machine without the renderer's libraries, before
+    anything is queued."""
+    from opendtm.reports.rendering import renderer_check
+
+    renderer_check()
     if round_number is not None:
         round_get(operation=operation, number=round_number, user=user)
     if kind == ReportKind.SITE:

@@ -24,6 +24,7 @@ from opendtm.accounts.services import user_language_set
 from opendtm.core.errors import InvalidInput
 
 SESSION_KEY = "opendtm_language"
+API_PREFIXES = ("/api/", "/v3/")
 
 
 def language_at_login(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
@@ -44,10 +45,15 @@ class UserLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        # No session cookie, no logged-in user: the session is not even looked at, so an
-        # answer to a request without a cookie (the API's) does not vary on Cookie.
+        # The pages only: the API answers in no language of its own and reads the session and
+        # the user only where an endpoint needs them (its pinned query counts); without a
+        # session cookie there is no logged-in user, and the session is not even looked at.
         chosen = None
-        if settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated:
+        if (
+            not request.path.startswith(API_PREFIXES)
+            and settings.SESSION_COOKIE_NAME in request.COOKIES
+            and request.user.is_authenticated
+        ):
             chosen = request.session.get(SESSION_KEY)
         if chosen:
             translation.activate(chosen)
