@@ -37,6 +37,12 @@ EXEMPT = {
         "validation context of an import authorized for IMPORT"
     ),
     "ingest.queries.batch_identical_exists": "the import service, after IMPORT is authorized",
+    "ingest.queries.dated_context_load": (
+        "validation context of a dated import (events) authorized for IMPORT"
+    ),
+    "needs.queries.live_frames": (
+        "the snapshot build of a round being published, after MANAGE_ROUNDS is authorized"
+    ),
 }
 
 

@@ -3,7 +3,7 @@
 Events are alerts, not verified and never a round figure: seeing them takes the right to see
 unpublished figures (`Action.VIEW_UNPUBLISHED`: analysts and up), on a public operation too.
 The alert is the events since the last published round of the operation (dated after its data
-collection: `alert_since`); with no published round, every event of the operation.
+collection: `_alert_since`); with no published round, every event of the operation.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def event_get(*, user: AnyUser, operation: Operation, submission_id: str) -> Eve
     return event
 
 
-def last_published_round(*, operation: Operation) -> Round | None:
+def _last_published_round(*, operation: Operation) -> Round | None:
     """The operation's published round with the latest number, if any."""
     return (
         Round.objects.filter(operation=operation, status=RoundStatus.PUBLISHED)
@@ -89,7 +89,7 @@ class EventAlert:
         }
 
 
-def alert_since(round_: Round | None) -> dt.date | None:
+def _alert_since(round_: Round | None) -> dt.date | None:
     """The first day the round could not have counted: the day after its data collection ended
     (its end date), else its start date; None without a round."""
     if round_ is None:
@@ -101,9 +101,9 @@ def alert_since(round_: Round | None) -> dt.date | None:
 
 def events_alert(*, user: AnyUser, operation: Operation) -> EventAlert:
     """The alert: the events dated after the last published round's data collection."""
-    published = last_published_round(operation=operation)
+    published = _last_published_round(operation=operation)
     return _alert(
-        user=user, operation=operation, since=alert_since(published), round_number=published
+        user=user, operation=operation, since=_alert_since(published), round_number=published
     )
 
 
