@@ -227,18 +227,25 @@ def grant_set(
     return result
 
 
-def user_language_set(*, user: User, language: str) -> str:
-    """Remember the language `user` reads the pages in (a code of settings.LANGUAGES; "" to
-    follow the browser again). Returns the code."""
+def language_check(language: str) -> str:
+    """A language of the pages (a code of settings.LANGUAGES), else InvalidInput naming them."""
     from django.conf import settings
 
-    from opendtm.accounts.models import UserPreference
-
     codes = [code for code, _name in settings.LANGUAGES]
-    if language and language not in codes:
+    if language not in codes:
         raise InvalidInput(
             f"language {language!r} is not one of the languages of OpenDTM.",
             hint=f"Choose one of: {', '.join(codes)}.",
         )
+    return language
+
+
+def user_language_set(*, user: User, language: str) -> str:
+    """Remember the language `user` reads the pages in (a code of settings.LANGUAGES; "" to
+    follow the browser again). Returns the code."""
+    from opendtm.accounts.models import UserPreference
+
+    if language:
+        language_check(language)
     UserPreference.objects.update_or_create(user=user, defaults={"language": language})
     return language

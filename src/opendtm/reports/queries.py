@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from opendtm.core.errors import NotFound
@@ -224,13 +225,18 @@ def round_report(*, user: AnyUser, operation: Operation, round_number: int) -> R
     )
 
 
+def report_reader(user: AnyUser) -> User | None:
+    """Whose renders a reader's are: their account's, or None for a visitor (who reads what
+    the public reads, so visitors share theirs)."""
+    return user if isinstance(user, User) and user.is_authenticated else None
+
+
 def report_render_get(*, user: AnyUser, operation: Operation, pk: int) -> ReportRender:
     """A render of the reader's own (a visitor's: one asked for without logging in), NotFound
     otherwise: a PDF made for another reader may hold what this one may not see."""
-    from django.contrib.auth.models import User
-
-    reader = user if isinstance(user, User) and user.is_authenticated else None
-    found = ReportRender.objects.filter(operation=operation, requested_by=reader, pk=pk).first()
+    found = ReportRender.objects.filter(
+        operation=operation, requested_by=report_reader(user), pk=pk
+    ).first()
     if found is None:
         raise NotFound(f"No report {pk} of yours in {operation.code}.")
     return found

@@ -18,7 +18,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone, translation
@@ -33,6 +33,7 @@ from opendtm.operations.models import Operation, RoundTransition
 from opendtm.operations.queries import AnyUser, round_get, site_get
 from opendtm.reports.choices import RenderState, ReportKind
 from opendtm.reports.models import ReportRender
+from opendtm.reports.queries import report_reader
 
 log = logging.getLogger(__name__)
 PENDING = (RenderState.QUEUED, RenderState.RENDERING)
@@ -52,10 +53,6 @@ def report_basis(operation: Operation) -> str:
         FigureSnapshot.objects.filter(round__operation=operation).aggregate(m=Max("id"))["m"],
     ]
     return "/".join(str(n or 0) for n in latest)
-
-
-def _reader(user: AnyUser) -> User | None:
-    return user if isinstance(user, User) and user.is_authenticated else None
 
 
 def report_queue(
@@ -78,20 +75,21 @@ def report_queue(
         round_get(operation=operation, number=round_number, user=user)
     if kind == ReportKind.SITE:
         site_id = site_get(user=user, operation=operation, site_id=site_id).site_id
-    reader = _reader(user)
+    reader = report_reader(user)
     stale = timezone.now() - timedelta(seconds=float(settings.OPENDTM_REPORT_STALE_SECONDS))
     with transaction.atomic():
         mine = ReportRender.objects.filter(operation=operation, requested_by=reader)
         mine.filter(state__in=PENDING, created_at__lt=stale).update(
             state=RenderState.FAILED, message=STOPPED, finished_at=timezone.now()
         )
-        same = mine.filter(
-            kind=kind,
-            round_number=round_number,
-            site_id=site_id,
-            language=translation.get_language() or settings.LANGUAGE_CODE,
-            basis=report_basis(operation),
-        ).exclude(state=RenderState.FAILED)
+        key = {
+            "kind": kind,
+            "round_number": round_number,
+            "site_id": site_id,
+            "language": translation.get_language() or settings.LANGUAGE_CODE,
+            "basis": report_basis(operation),
+        }
+        same = mine.filter(**key).exclude(state=RenderState.FAILED)
         found = same.order_by("-created_at").first()
         if found is not None:
             return found
@@ -101,15 +99,7 @@ def report_queue(
                 f"{waiting} of your reports are being prepared already.",
                 hint="Wait until they are done, then ask again.",
             )
-        render = ReportRender.objects.create(
-            operation=operation,
-            requested_by=reader,
-            kind=kind,
-            round_number=round_number,
-            site_id=site_id,
-            language=translation.get_language() or settings.LANGUAGE_CODE,
-            basis=report_basis(operation),
-        )
+        render = ReportRender.objects.create(operation=operation, requested_by=reader, **key)
         render.task_id = str(report_render_task.enqueue(render.pk).id)
         render.save(update_fields=["task_id"])
     if tasks_inline():

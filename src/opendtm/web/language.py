@@ -20,8 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from opendtm.accounts.queries import user_language
-from opendtm.accounts.services import user_language_set
-from opendtm.core.errors import InvalidInput
+from opendtm.accounts.services import language_check, user_language_set
 
 SESSION_KEY = "opendtm_language"
 API_PREFIXES = ("/api/", "/v3/")
@@ -68,13 +67,7 @@ class UserLanguageMiddleware:
 def language_choose(request: HttpRequest) -> HttpResponse:
     """The switcher: remember the language (in the account of a logged-in user, and in the
     language cookie) and go back to the page it was chosen on."""
-    language = (request.POST.get("language") or "").strip().lower()
-    codes = [code for code, _name in settings.LANGUAGES]
-    if language not in codes:
-        raise InvalidInput(
-            f"language {language!r} is not one of the languages of OpenDTM.",
-            hint=f"Choose one of: {', '.join(codes)}.",
-        )
+    language = language_check((request.POST.get("language") or "").strip().lower())
     if request.user.is_authenticated:
         user_language_set(user=request.user, language=language)
         request.session[SESSION_KEY] = language
